@@ -1,0 +1,31 @@
+# Quick start: `make demo` (set up, ingest the seed article, search it) and `make test`.
+PYTHON ?= python3
+VENV ?= .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed
+DEMO_STORE ?= .demo/store
+
+.PHONY: demo test install clean
+
+$(BIN)/python:
+	$(PYTHON) -m venv $(VENV)
+
+# torch first, pinned to the CPU build by constraints.txt, so nothing pulls a CUDA build.
+$(STAMP): pyproject.toml constraints.txt | $(BIN)/python
+	$(BIN)/pip install --quiet -c constraints.txt torch
+	$(BIN)/pip install --quiet -c constraints.txt -e '.[dev]'
+	touch $@
+
+install: $(STAMP)
+
+demo: $(STAMP)
+	$(BIN)/topics ingest seeds --store $(DEMO_STORE)
+	$(BIN)/topics search "Russia may remove the Taliban from its list of terrorist organisations" -k 3 --store $(DEMO_STORE)
+	$(BIN)/topics search "Islamic State spreading toward Central Asia" -k 3 --store $(DEMO_STORE)
+	$(BIN)/topics search "Who chaired the meeting in Moscow?" -k 1 --store $(DEMO_STORE)
+
+test: $(STAMP)
+	$(BIN)/python -m pytest
+
+clean:
+	rm -rf $(VENV) .demo .pytest_cache

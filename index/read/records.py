@@ -1,0 +1,127 @@
+"""Structured records: JSON Lines, JSON and CSV, with fields id, title, text, url, source, published.
+
+``text`` may also be called ``body`` or ``content``, and ``published`` may be called ``date``; any other
+field is kept as metadata. Errors name the line (JSONL, CSV) or item (JSON) and the field.
+"""
+
+from __future__ import annotations
+
+import csv
+import json
+import sys
+from collections.abc import Iterator, Mapping
+from pathlib import Path
+from typing import Any
+
+from ..articles import Article, parse_date
+from ..errors import InputError
+
+TEXT_FIELDS = ("text", "body", "content")
+DATE_FIELDS = ("published", "date")
+_KNOWN = {"id", "title", "url", "source", "path", *TEXT_FIELDS, *DATE_FIELDS}
+
+
+def _first(record: Mapping[str, Any], names: tuple[str, ...]) -> tuple[str | None, Any]:
+    for name in names:
+        if record.get(name) not in (None, ""):
+            return name, record[name]
+    return None, None
+
+
+def article_from_record(record: Mapping[str, Any], path: Path, *, line: int | None = None,
+                        item: int | None = None, whole_file: bool = False) -> Article:
+    """Build an Article from one record, validating every field it uses."""
+    def fail(message: str, field: str) -> InputError:
+        return InputError(path, message, line=line, item=item, field=field)
+
+    def string(field: str, value: Any) -> str | None:
+        if value is None or value == "":
+            return None
+        if isinstance(value, (str, int, float)) and not isinstance(value, bool):
+            return str(value).strip() or None
+        raise fail(f"expected text, got {type(value).__name__}", field)
+
+    lowered = {str(k).strip().lower(): v for k, v in record.items()}
+    text_field, text = _first(lowered, TEXT_FIELDS)
+    text = string(text_field or "text", text) or ""
+    title = string("title", lowered.get("title")) or ""
+    if not text and not title:
+        raise fail("empty article: give a 'text' (or 'body'/'content') or a 'title'", "text")
+    date_field, date = _first(lowered, DATE_FIELDS)
+    published = None
+    if date is not None:
+        try:
+            published = parse_date(str(date))
+        except ValueError as exc:
+            raise fail(str(exc), date_field or "published") from None
+    return Article(
+        title=title,
+        text=text,
+        id=string("id", lowered.get("id")),
+        url=string("url", lowered.get("url")),
+        source=string("source", lowered.get("source")),
+        published=published,
+        path=str(path.resolve()),
+        whole_file=whole_file,
+        metadata={k: v for k, v in record.items() if str(k).strip().lower() not in _KNOWN},
+    )
+
+
+def _from_mapping(value: Any, path: Path, line: int | None = None, item: int | None = None) -> Article:
+    if not isinstance(value, Mapping):
+        raise InputError(path, f"expected a JSON object, got {type(value).__name__}", line=line, item=item)
+    return article_from_record(value, path, line=line, item=item)
+
+
+def read_jsonl(path: Path, text: str) -> Iterator[Article | InputError]:
+    for number, raw in enumerate(text.splitlines(), start=1):
+        if not raw.strip():
+            continue
+        try:
+            value = json.loads(raw)
+        except json.JSONDecodeError as exc:
+            yield InputError(path, f"malformed JSON at column {exc.colno}: {exc.msg}", line=number)
+            continue
+        try:
+            yield _from_mapping(value, path, number)
+        except InputError as exc:
+            yield exc
+
+
+def read_json(path: Path, text: str) -> Iterator[Article | InputError]:
+    """A list of articles, an object holding one under ``articles`` or ``items``, or one article."""
+    try:
+        value = json.loads(text)
+    except json.JSONDecodeError as exc:
+        yield InputError(path, f"malformed JSON at column {exc.colno}: {exc.msg}", line=exc.lineno)
+        return
+    if isinstance(value, Mapping):
+        value = next((value[k] for k in ("articles", "items") if isinstance(value.get(k), list)), [value])
+    if not isinstance(value, list):
+        yield InputError(path, "expected a list of article objects")
+        return
+    for number, entry in enumerate(value, start=1):
+        try:
+            yield _from_mapping(entry, path, item=number)
+        except InputError as exc:
+            yield exc
+
+
+def read_csv(path: Path, text: str) -> Iterator[Article | InputError]:
+    csv.field_size_limit(sys.maxsize)
+    reader = csv.DictReader(text.splitlines(keepends=True))
+    header = [h.strip().lower() for h in reader.fieldnames or []]
+    if not any(name in header for name in TEXT_FIELDS):
+        shown = ", ".join(reader.fieldnames or []) or "nothing"
+        raise InputError(path, f"no text column: the header has {shown}; name the article text column "
+                               "'text', 'body' or 'content'", line=1)
+    for row in reader:
+        if None in row:
+            yield InputError(path, f"{len(reader.fieldnames or []) + len(row[None])} values for "
+                                   f"{len(reader.fieldnames or [])} columns; quote fields that contain commas",
+                             line=reader.line_num)
+            continue
+        try:
+            yield article_from_record(row, path, line=reader.line_num)
+        except InputError as exc:
+            yield exc

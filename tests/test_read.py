@@ -1,0 +1,176 @@
+"""Readers on small files written by the tests, and every kind of bad input."""
+
+from __future__ import annotations
+
+import logging
+from pathlib import Path
+
+import pytest
+
+from index import InputError, read_paths
+from index.articles import parse_date
+
+from .conftest import SEEDS, write_jsonl
+
+
+def one(path: Path, **kwargs):
+    result = read_paths([path], **kwargs)
+    assert len(result.articles) == 1
+    return result.articles[0]
+
+
+def test_seed_text_title_and_footer_removed():
+    article = one(SEEDS)
+    assert article.title == "CSTO meeting held on Afghanistan’s security situation"
+    assert "appeared first on" not in article.text
+    assert article.text.splitlines()[0].startswith("Kazakh Media Reports")
+    assert article.whole_file and article.path.endswith(".txt")
+
+
+def test_markdown_front_matter_and_blocks(tmp_path: Path):
+    path = tmp_path / "a.md"
+    path.write_text("---\ntitle: Budget vote delayed\npublished: 2024-03-05\nsource: Example Times\n---\n"
+                    "Lawmakers **postponed** the budget vote until [next week](http://x.test).\n\n"
+                    "```\ncode is not prose\n```\n\n- first item of a list with enough words in it\n",
+                    encoding="utf-8")
+    article = one(path)
+    assert article.title == "Budget vote delayed"
+    assert article.published == "2024-03-05T00:00:00" and article.source == "Example Times"
+    assert article.text.splitlines() == ["Lawmakers postponed the budget vote until next week.",
+                                         "first item of a list with enough words in it"]
+
+
+def test_html_parser_drops_furniture(tmp_path: Path):
+    path = tmp_path / "page.html"
+    path.write_text("""<html><head><title>Site | Floods</title>
+        <meta property="og:site_name" content="Daily Planet">
+        <meta property="article:published_time" content="2024-07-01T08:30:00+02:00">
+        <link rel="canonical" href="https://planet.test/floods"><script>var x = "<p>no</p>";</script>
+        <style>p { color: red }</style></head><body><nav><p>Home News Sport</p></nav>
+        <article><h1>Floods hit the valley</h1><p>Heavy rain flooded the valley overnight, residents said.</p>
+        <p>Rescue teams <b>evacuated</b> two hundred people by boat.</p></article>
+        <footer><p>Copyright Daily Planet</p></footer></body></html>""", encoding="utf-8")
+    article = one(path)
+    assert article.title == "Floods hit the valley"
+    assert article.source == "Daily Planet" and article.url == "https://planet.test/floods"
+    assert article.published == "2024-07-01T06:30:00"
+    assert article.text.splitlines() == ["Heavy rain flooded the valley overnight, residents said.",
+                                         "Rescue teams evacuated two hundred people by boat."]
+
+
+def test_jsonl_fields_ids_and_metadata(tmp_path: Path):
+    path = write_jsonl(tmp_path / "a.jsonl", [
+        {"id": 7, "title": "T1", "body": "Body one.", "source": "Wire", "published": "2024-01-02T03:04:05Z",
+         "lang": "en"},
+        {"title": "T2", "content": "Body two.", "url": "https://x.test/2"},
+        {"title": "T3", "text": "Body three."},
+    ])
+    first, second, third = read_paths([path]).articles
+    assert (first.key, first.text, first.source, first.published) == ("7", "Body one.", "Wire",
+                                                                      "2024-01-02T03:04:05")
+    assert first.metadata == {"lang": "en"}
+    assert second.key == "https://x.test/2"
+    assert len(third.key) == 16 and third.key == read_paths([path]).articles[2].key
+    assert not first.whole_file
+
+
+def test_json_array_and_wrapped_object(tmp_path: Path):
+    (tmp_path / "list.json").write_text('[{"title": "A", "text": "x y"}]', encoding="utf-8")
+    (tmp_path / "wrapped.json").write_text('{"articles": [{"title": "B", "text": "z"}]}', encoding="utf-8")
+    titles = [a.title for a in read_paths([tmp_path]).articles]
+    assert titles == ["A", "B"]
+
+
+def test_csv_with_body_column_and_quoted_commas(tmp_path: Path):
+    path = tmp_path / "a.csv"
+    path.write_text('id,title,body,section\n1,"Rates, again","Banks raised rates, again.",money\n', encoding="utf-8")
+    article = one(path)
+    assert (article.key, article.title, article.text, article.metadata) == (
+        "1", "Rates, again", "Banks raised rates, again.", {"section": "money"})
+
+
+RSS = """<?xml version="1.0"?><rss version="2.0"><channel><title>Khaama Press</title>
+<item><title>First story</title><link>https://k.test/1</link><guid>k-1</guid>
+<pubDate>Tue, 19 Nov 2024 10:00:00 +0430</pubDate>
+<description><![CDATA[<p>Officials met in Kabul on Tuesday.</p><p>The post First story appeared first on Khaama Press.</p>]]></description>
+</item><item><title>Second story</title><link>https://k.test/2</link><description>Talks resumed.</description></item>
+</channel></rss>"""
+
+ATOM = """<?xml version="1.0" encoding="utf-8"?><feed xmlns="http://www.w3.org/2005/Atom"><title>Wire</title>
+<entry><id>urn:1</id><title>Atom story</title><updated>2024-02-01T12:00:00Z</updated>
+<link href="https://w.test/a"/><content type="html">&lt;p&gt;Markets rallied.&lt;/p&gt;</content></entry></feed>"""
+
+
+def test_rss_and_atom_feeds(tmp_path: Path):
+    (tmp_path / "k.rss").write_text(RSS, encoding="utf-8")
+    (tmp_path / "w.atom").write_text(ATOM, encoding="utf-8")
+    rss_one, rss_two, atom = read_paths([tmp_path / "k.rss", tmp_path / "w.atom"]).articles
+    assert (rss_one.key, rss_one.source, rss_one.url) == ("k-1", "Khaama Press", "https://k.test/1")
+    assert rss_one.text == "Officials met in Kabul on Tuesday."
+    assert rss_one.published == "2024-11-19T05:30:00"
+    assert rss_two.key == "https://k.test/2"
+    assert (atom.key, atom.title, atom.text, atom.published) == ("urn:1", "Atom story", "Markets rallied.",
+                                                                 "2024-02-01T12:00:00")
+
+
+def test_windows_1252_is_read_with_a_warning(tmp_path: Path, caplog: pytest.LogCaptureFixture):
+    path = tmp_path / "pound.txt"
+    path.write_bytes(b"Transfer fee\nA \xa315.8m signing from Parma last season was written off.\n")
+    with caplog.at_level(logging.WARNING):
+        article = one(path)
+    assert "£15.8m" in article.text
+    assert "pound.txt:2: not UTF-8" in caplog.text
+
+
+@pytest.mark.parametrize("name, content, message", [
+    ("empty.txt", b"  \n\n", "file is empty"),
+    ("blob.txt", b"\x00\x01\x02binary\x00" * 50, "binary file"),
+    ("bad.txt", b"Title\nok line\n\x81\x8d\x90 bytes\n", ":3: byte 14 is not UTF-8"),
+    ("bad.jsonl", b'{"title": "a", "text": "b"}\n{"title": "c", "text": \n', "bad.jsonl:2: malformed JSON at column"),
+    ("nolist.json", b'"just a string"', "expected a list of article objects"),
+    ("notext.csv", b"id,title,summary\n1,a,b\n", "no text column: the header has id, title, summary"),
+    ("empty.html", b"<html><body><nav><p>Home</p></nav><div><img src=x></div></body></html>", "no paragraph text"),
+    ("date.jsonl", b'{"text": "t", "published": "last tuesday"}\n', "date.jsonl:1: field 'published':"),
+    ("blank.jsonl", b'{"title": "", "text": ""}\n', "field 'text': empty article"),
+    ("note.xml", b"<note><to>Tove</to></note>", "not an RSS or Atom feed"),
+    ("broken.rss", b"<rss><channel><title>x</title><item><title", "item 1: field 'text': empty article"),
+    ("a.pdf", b"%PDF-1.4", "unsupported format '.pdf'"),
+])
+def test_bad_input_names_file_and_line(tmp_path: Path, name: str, content: bytes, message: str):
+    path = tmp_path / name
+    path.write_bytes(content)
+    with pytest.raises(InputError) as caught:
+        read_paths([path])
+    assert message in str(caught.value)
+    assert str(path) in str(caught.value)
+
+
+def test_missing_path():
+    with pytest.raises(InputError, match="no such file or folder"):
+        read_paths(["/no/such/place"])
+
+
+def test_explicit_encoding_errors_name_the_line(tmp_path: Path):
+    path = tmp_path / "a.txt"
+    path.write_bytes(b"Title\n\xa3 sign\n")
+    with pytest.raises(InputError, match=r"a.txt:2: byte 6 is not valid utf-8"):
+        read_paths([path], encoding="utf-8")
+
+
+def test_skip_bad_goes_on_and_counts(tmp_path: Path):
+    write_jsonl(tmp_path / "a.jsonl", [{"title": "fine", "text": "ok"}])
+    (tmp_path / "a.jsonl").write_text((tmp_path / "a.jsonl").read_text() + "{broken\n"
+                                      + '{"title": "also fine", "text": "ok too"}\n', encoding="utf-8")
+    (tmp_path / "b.txt").write_bytes(b"")
+    (tmp_path / "notes.pdf").write_bytes(b"%PDF")
+    result = read_paths([tmp_path], skip_bad=True)
+    assert [a.title for a in result.articles] == ["fine", "also fine"]
+    assert len(result.skipped) == 2 and result.ignored_files == 1
+
+
+def test_parse_date_forms():
+    assert parse_date("2024-05-31") == "2024-05-31T00:00:00"
+    assert parse_date("2024-05-31T14:05:00+02:00") == "2024-05-31T12:05:00"
+    assert parse_date("Fri, 31 May 2024 14:05:00 GMT") == "2024-05-31T14:05:00"
+    with pytest.raises(ValueError, match="ISO-8601"):
+        parse_date("soon")

@@ -1,0 +1,223 @@
+"""The ``topics`` command: a thin layer over the :mod:`index` Python API.
+
+Every failure the user can fix is one line on stderr and a non-zero exit status, never a traceback.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import logging
+import sys
+import textwrap
+from collections.abc import Sequence
+from dataclasses import asdict
+from pathlib import Path
+from typing import Any
+
+from index import Filters, Store, TopicsError, duplicates, read_paths, search, similar
+from index.errors import QueryError
+from index.search import Hit
+from index.store import ArticleInfo
+
+from . import __version__
+
+log = logging.getLogger("topics")
+EXIT_ERROR, EXIT_INTERRUPTED = 1, 130
+
+
+def _positive(value: str) -> int:
+    number = int(value)
+    if number <= 0:
+        raise argparse.ArgumentTypeError(f"must be a positive whole number, not {value}")
+    return number
+
+
+def _store_options(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--store", metavar="DIR", type=Path,
+                        help="store folder (default: $TOPICS_STORE, else ./.topics)")
+
+
+def _json_option(parser: argparse.ArgumentParser, what: str) -> None:
+    parser.add_argument("--json", action="store_true", help=f"print one JSON object per {what}")
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="topics", description="Paragraph-level semantic search and similarity for news articles.")
+    parser.add_argument("--version", action="version", version=f"topics {__version__}")
+    commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+
+    ingest = commands.add_parser("ingest", help="read articles into the store",
+                                 description="Read articles from files or folders (recursively) into the store: "
+                                             ".txt .md .html .jsonl .json .csv and RSS/Atom feeds.")
+    ingest.add_argument("paths", nargs="+", metavar="PATH", type=Path, help="file or folder to read")
+    _store_options(ingest)
+    ingest.add_argument("--model", metavar="PATH",
+                        help="sentence-transformers model folder (default: the bundled all-MiniLM-L6-v2)")
+    ingest.add_argument("--skip-bad", action="store_true", help="skip unreadable files and records, and count them")
+    ingest.add_argument("--encoding", help="text encoding of the files (default: UTF-8, else Windows-1252)")
+    ingest.add_argument("--quiet", action="store_true", help="no progress bar")
+
+    find = commands.add_parser("search", help="find the paragraphs closest in meaning to a query",
+                               description="Semantic search over stored paragraphs (cosine similarity).")
+    find.add_argument("query", help="what to look for, in plain words")
+    find.add_argument("-k", type=_positive, default=10, help="number of results (default 10)")
+    find.add_argument("--source", help="only articles from this source (case-insensitive)")
+    find.add_argument("--since", metavar="DATE", help="only articles published on or after DATE (ISO-8601)")
+    find.add_argument("--until", metavar="DATE", help="only articles published on or before DATE (ISO-8601)")
+    find.add_argument("--articles", action="store_true", help="one result per article (its best paragraph)")
+    _store_options(find)
+    _json_option(find, "hit")
+
+    near = commands.add_parser("similar", help="articles most similar to a stored article or a file",
+                               description="Articles most similar to ARTICLE (a stored id, or a file not in "
+                                           "the store), by the symmetric mean of best-match paragraph "
+                                           "similarities.")
+    near.add_argument("article", metavar="ARTICLE_ID|FILE")
+    near.add_argument("-k", type=_positive, default=10, help="number of results (default 10)")
+    _store_options(near)
+    _json_option(near, "article")
+
+    dupes = commands.add_parser("duplicates", help="list near-duplicate article pairs")
+    dupes.add_argument("--threshold", type=float, default=0.9,
+                       help="minimum article similarity, 0-1 (default 0.9)")
+    _store_options(dupes)
+    _json_option(dupes, "pair")
+
+    delete = commands.add_parser("delete", help="remove articles, their paragraphs and vectors")
+    delete.add_argument("ids", nargs="+", metavar="ID")
+    _store_options(delete)
+
+    stats = commands.add_parser("stats", help="counts, model, index and size of the store")
+    _store_options(stats)
+    _json_option(stats, "store")
+    return parser
+
+
+def _date(published: str | None) -> str:
+    return published[:10] if published else ""
+
+
+def _describe(article: ArticleInfo) -> str:
+    return " · ".join(p for p in (article.id, article.source or "", _date(article.published)) if p)
+
+
+def _print_text(text: str, limit: int = 400) -> None:
+    shown = text if len(text) <= limit else text[:limit].rsplit(" ", 1)[0] + " …"
+    print(textwrap.fill(shown, width=100, initial_indent="      ", subsequent_indent="      "))
+
+
+def _emit(rows: Sequence[dict[str, Any]]) -> None:
+    for row in rows:
+        print(json.dumps(row, ensure_ascii=False))
+
+
+def _print_hits(hits: list[Hit], as_json: bool) -> None:
+    if as_json:
+        _emit([hit.to_dict() for hit in hits])
+        return
+    if not hits:
+        print("no matches")
+    for rank, hit in enumerate(hits, start=1):
+        where = "title" if hit.is_title else f"¶{hit.position}"
+        print(f"{rank:>3}. {hit.score:.3f}  {hit.article.title or '(untitled)'}")
+        also = f" · also in {len(hit.also_in)} more" if hit.also_in else ""
+        print(f"      {_describe(hit.article)} · {where}{also}")
+        _print_text(hit.text)
+
+
+def cmd_ingest(args: argparse.Namespace) -> None:
+    result = read_paths(args.paths, skip_bad=args.skip_bad, encoding=args.encoding)
+    if not result.articles:
+        raise QueryError("no articles found in " + ", ".join(map(str, args.paths)) +
+                         (f" ({len(result.skipped)} skipped as unreadable)" if result.skipped else ""))
+    with Store.open(args.store, model=args.model, create=True) as store:
+        report = store.add(result.articles, progress=False if args.quiet else None)
+        stats = store.stats()
+    print(f"read {len(result.articles)} articles from {result.files} files"
+          + (f"; skipped {len(result.skipped)} bad files or records" if result.skipped else "")
+          + (f"; ignored {result.ignored_files} files of other types" if result.ignored_files else ""))
+    print(f"added {report.added}, updated {report.updated}, unchanged {report.unchanged}"
+          + (f", {report.duplicate_ids} repeated ids (last kept)" if report.duplicate_ids else ""))
+    print(f"embedded {report.paragraphs_embedded} paragraphs, reused {report.paragraphs_reused}; store "
+          f"{stats.path} holds {stats.articles} articles, {stats.vectors} vectors")
+
+
+def cmd_search(args: argparse.Namespace) -> None:
+    with Store.open(args.store) as store:
+        hits = search(store, args.query, args.k, Filters(args.source, args.since, args.until),
+                      by_article=args.articles)
+    _print_hits(hits, args.json)
+
+
+def cmd_similar(args: argparse.Namespace) -> None:
+    ref: Any = args.article
+    if Path(args.article).is_file():
+        articles = read_paths([args.article]).articles
+        if len(articles) != 1:
+            raise QueryError(f"{args.article} holds {len(articles)} articles; similar takes one")
+        ref = articles[0]
+    with Store.open(args.store) as store:
+        results = similar(store, ref, args.k)
+    if args.json:
+        _emit([{"score": round(r.score, 6), "article_id": r.article.id,
+                **{k: v for k, v in asdict(r.article).items() if k != "id"}} for r in results])
+        return
+    if not results:
+        print("no similar articles")
+    for rank, result in enumerate(results, start=1):
+        print(f"{rank:>3}. {result.score:.3f}  {result.article.title or '(untitled)'}")
+        print(f"      {_describe(result.article)}")
+
+
+def cmd_duplicates(args: argparse.Namespace) -> None:
+    with Store.open(args.store) as store:
+        pairs = duplicates(store, args.threshold)
+    if args.json:
+        _emit([{"score": round(p.score, 6), "first": p.first.id, "second": p.second.id} for p in pairs])
+        return
+    print(f"{len(pairs)} near-duplicate pairs at similarity ≥ {args.threshold}")
+    for pair in pairs:
+        print(f"  {pair.score:.3f}  {pair.first.id}  {pair.first.title}")
+        print(f"         {pair.second.id}  {pair.second.title}")
+
+
+def cmd_delete(args: argparse.Namespace) -> None:
+    with Store.open(args.store) as store:
+        missing = [i for i in args.ids if store.article(i) is None]
+        if missing:
+            raise QueryError(f"no article with id {', '.join(missing)} in {store.path}; nothing deleted "
+                             "(see ids with: topics search --json)")
+        removed = store.delete(args.ids)
+    print(f"deleted {removed} article{'s' * (removed != 1)}")
+
+
+def cmd_stats(args: argparse.Namespace) -> None:
+    with Store.open(args.store) as store:
+        stats = store.stats()
+    if args.json:
+        _emit([asdict(stats)])
+        return
+    for key, value in asdict(stats).items():
+        shown = f"{value / 1e6:.1f} MB" if key == "size_bytes" else value
+        print(f"{key.replace('_bytes', ''):>15}: {shown}")
+
+
+COMMANDS = {"ingest": cmd_ingest, "search": cmd_search, "similar": cmd_similar,
+            "duplicates": cmd_duplicates, "delete": cmd_delete, "stats": cmd_stats}
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    logging.basicConfig(level=logging.WARNING, format="topics: warning: %(message)s", stream=sys.stderr)
+    args = build_parser().parse_args(argv)
+    try:
+        COMMANDS[args.command](args)
+    except TopicsError as exc:
+        print(f"topics: error: {exc}", file=sys.stderr)
+        return EXIT_ERROR
+    except KeyboardInterrupt:
+        print("topics: interrupted; the store keeps everything committed before the interruption",
+              file=sys.stderr)
+        return EXIT_INTERRUPTED
+    return 0
