@@ -66,7 +66,7 @@ class Article:
     url, source:
         Where the article lives and who published it.
     published:
-        ISO-8601 publication time as returned by :func:`parse_date`, or ``None``.
+        Publication time, ISO-8601 or RFC 2822; normalised by :func:`parse_date`.
     path:
         File the article was read from.
     whole_file:
@@ -85,6 +85,10 @@ class Article:
     path: str | None = None
     whole_file: bool = False
     metadata: dict[str, Any] = field(default_factory=dict)
+
+    def __post_init__(self) -> None:
+        if self.published is not None:
+            object.__setattr__(self, "published", parse_date(self.published))
 
     @property
     def key(self) -> str:

@@ -71,8 +71,7 @@ class Embedder:
     batch_size:
         Texts per forward pass.
     chunk_size:
-        Texts handed to the model per call; the model sorts each chunk by length, so larger chunks pad less,
-        while a progress bar advances once per chunk.
+        Texts handed to the model per call; a progress bar advances once per chunk.
     """
 
     def __init__(self, model: str | Path | None = None, *, batch_size: int = 32,
@@ -111,23 +110,29 @@ class Embedder:
         if not texts:
             return []
         encoded = self.model.tokenizer(list(texts), add_special_tokens=False, return_attention_mask=False,
-                                       return_token_type_ids=False)
+                                       return_token_type_ids=False, verbose=False)
         return [len(ids) for ids in encoded["input_ids"]]
 
     def token_spans(self, text: str) -> list[tuple[int, int]]:
         """Character span of each token, for cutting text that no sentence break brings under the limit."""
-        encoded = self.model.tokenizer(text, add_special_tokens=False, return_offsets_mapping=True)
+        encoded = self.model.tokenizer(text, add_special_tokens=False, return_offsets_mapping=True,
+                                       verbose=False)
         return [tuple(span) for span in encoded["offset_mapping"]]
 
     def encode(self, texts: Sequence[str], progress: tqdm | None = None) -> np.ndarray:
-        """Embed ``texts`` into an ``(n, dim)`` float32 array of unit vectors, advancing ``progress``."""
+        """Embed ``texts`` into an ``(n, dim)`` float32 array of unit vectors, advancing ``progress``.
+
+        Texts are taken longest first across the whole call, so each batch pads little however the
+        work is chunked for the progress bar.
+        """
         out = np.empty((len(texts), self.dim), dtype=np.float32)
-        for start in range(0, len(texts), self.chunk_size):
-            chunk = list(texts[start:start + self.chunk_size])
-            out[start:start + len(chunk)] = self.model.encode(
-                chunk, batch_size=self.batch_size, normalize_embeddings=True, convert_to_numpy=True,
-                show_progress_bar=False)
+        order = sorted(range(len(texts)), key=lambda i: -len(texts[i]))
+        for start in range(0, len(order), self.chunk_size):
+            rows = order[start:start + self.chunk_size]
+            out[rows] = self.model.encode(
+                [texts[i] for i in rows], batch_size=self.batch_size, normalize_embeddings=True,
+                convert_to_numpy=True, show_progress_bar=False)
             if progress is not None:
-                progress.update(len(chunk))
+                progress.update(len(rows))
         self.texts_encoded += len(texts)
         return out

@@ -76,12 +76,20 @@ class ParagraphSplitter:
         return merged
 
     def _cut_tokens(self, text: str) -> list[str]:
+        """Cut between tokens, backing off to a word start so no word is split in two."""
         spans = self.token_spans(text)
         pieces = []
-        for start in range(0, len(spans), self.max_tokens):
-            window = spans[start:start + self.max_tokens]
-            end = spans[start + self.max_tokens][0] if start + self.max_tokens < len(spans) else len(text)
-            pieces.append(text[window[0][0]:end].strip())
+        start = 0
+        while start < len(spans):
+            end = min(start + self.max_tokens, len(spans))
+            if end < len(spans):
+                back = end
+                while back > start + 1 and not text[spans[back][0] - 1].isspace():
+                    back -= 1
+                end = back if back > start + 1 else end
+            stop = spans[end][0] if end < len(spans) else len(text)
+            pieces.append(text[spans[start][0]:stop].strip())
+            start = end
         return [p for p in pieces if p]
 
     def _fit(self, text: str, tokens: int) -> list[tuple[str, int]]:

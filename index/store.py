@@ -32,7 +32,7 @@ from tqdm import tqdm
 
 from .articles import Article, content_hash, parse_date
 from .embed import Embedder
-from .errors import StoreError
+from .errors import QueryError, StoreError
 from .paragraphs import Paragraph, ParagraphSplitter
 from .vectors import VectorIndex
 
@@ -118,6 +118,15 @@ class Filters:
     source: str | None = None
     since: str | None = None
     until: str | None = None
+
+    def __post_init__(self) -> None:
+        for name in ("since", "until"):
+            value = getattr(self, name)
+            if value is not None:
+                try:
+                    parse_date(value)
+                except ValueError as exc:
+                    raise QueryError(f"{name}: {exc}") from None
 
     def __bool__(self) -> bool:
         return any((self.source, self.since, self.until))

@@ -1,0 +1,132 @@
+"""The command line end to end: a real process for the main path, in-process runs for every error."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from index import Store
+from topics.cli import build_parser, main
+
+from .conftest import ROOT, SEEDS, store_state
+
+
+def run(*args: str) -> subprocess.CompletedProcess:
+    return subprocess.run([sys.executable, "-m", "topics", *args], cwd=ROOT, capture_output=True, text=True,
+                          env={**os.environ, "PYTHONPATH": str(ROOT)}, timeout=300)
+
+
+def test_ingest_search_stats_similar_delete(tmp_path: Path):
+    store = str(tmp_path / "store")
+    ingest = run("ingest", str(SEEDS), "--store", store)
+    assert ingest.returncode == 0, ingest.stderr
+    assert "added 1, updated 0, unchanged 0" in ingest.stdout
+    assert "embedded 11 paragraphs" in ingest.stdout
+
+    found = run("search", "Islamic State spreading toward Central Asia", "-k", "2", "--json", "--store", store)
+    assert found.returncode == 0, found.stderr
+    hits = [json.loads(line) for line in found.stdout.splitlines()]
+    assert len(hits) == 2 and "ISIS" in hits[0]["text"]
+    assert set(hits[0]) >= {"score", "article_id", "title", "source", "published", "position", "text"}
+
+    stats = run("stats", "--json", "--store", store)
+    assert json.loads(stats.stdout)["vectors"] == 11
+
+    near = run("similar", str(SEEDS / "000_d008b0bbdf9d98a1.txt"), "--store", store)
+    assert near.returncode == 0 and "1.000" in near.stdout
+
+    gone = run("delete", hits[0]["article_id"], "--store", store)
+    assert gone.returncode == 0 and "deleted 1 article" in gone.stdout
+    assert json.loads(run("stats", "--json", "--store", store).stdout)["articles"] == 0
+
+
+def test_every_subcommand_has_help(capsys: pytest.CaptureFixture):
+    commands = build_parser()._subparsers._group_actions[0].choices  # noqa: SLF001
+    for name in commands:
+        with pytest.raises(SystemExit) as done:
+            main([name, "--help"])
+        assert done.value.code == 0
+        assert f"usage: topics {name}" in capsys.readouterr().out
+
+
+@pytest.fixture()
+def filled(new_store) -> Path:
+    from index import read_paths
+
+    store = new_store()
+    store.add(read_paths([SEEDS]).articles)
+    store.close()
+    return store.path
+
+
+BAD_FILES = {
+    "empty.txt": b"",
+    "binary.txt": b"\x00\xff" * 100,
+    "undecodable.md": b"Title\n\n\x81\x8d\x90\n",
+    "malformed.jsonl": b'{"title": "ok", "text": "fine"}\n{"title": oops}\n',
+    "nocolumn.csv": b"id,headline\n1,hello\n",
+    "nothing.html": b"<html><body><script>1</script></body></html>",
+}
+
+
+@pytest.mark.parametrize("name", sorted(BAD_FILES))
+def test_bad_file_fails_cleanly_and_leaves_store_unchanged(filled: Path, tmp_path: Path, name: str,
+                                                           capsys: pytest.CaptureFixture):
+    bad = tmp_path / name
+    bad.write_bytes(BAD_FILES[name])
+    before = store_state(filled)
+    assert main(["ingest", str(SEEDS), str(bad), "--store", str(filled)]) == 1
+    err = capsys.readouterr().err
+    assert err.startswith(f"topics: error: {bad}") and "Traceback" not in err
+    assert len(err.strip().splitlines()) == 1
+    assert store_state(filled) == before
+
+
+def test_skip_bad_reports_and_goes_on(filled: Path, tmp_path: Path, capsys: pytest.CaptureFixture,
+                                      caplog: pytest.LogCaptureFixture):
+    (tmp_path / "in").mkdir()
+    (tmp_path / "in" / "bad.jsonl").write_bytes(BAD_FILES["malformed.jsonl"])
+    assert main(["ingest", str(tmp_path / "in"), "--skip-bad", "--store", str(filled), "--quiet"]) == 0
+    assert "skipped 1 bad files or records" in capsys.readouterr().out
+    assert "bad.jsonl:2: malformed JSON" in caplog.text
+
+
+@pytest.mark.parametrize("argv, message", [
+    (["search", "  "], "empty query"),
+    (["search", "taliban", "--since", "yesterday"], "'yesterday' is not a date"),
+    (["similar", "no-such-id"], "no article with id 'no-such-id'"),
+    (["delete", "no-such-id"], "no article with id no-such-id"),
+    (["duplicates", "--threshold", "2"], "threshold must be in (0, 1]"),
+])
+def test_bad_requests(filled: Path, argv: list[str], message: str, capsys: pytest.CaptureFixture):
+    before = store_state(filled)
+    assert main([*argv, "--store", str(filled)]) == 1
+    assert message in capsys.readouterr().err
+    assert store_state(filled) == before
+
+
+def test_non_positive_k_is_rejected(capsys: pytest.CaptureFixture):
+    with pytest.raises(SystemExit) as done:
+        main(["search", "taliban", "-k", "0"])
+    assert done.value.code == 2 and "must be a positive whole number" in capsys.readouterr().err
+
+
+def test_store_errors(tmp_path: Path, filled: Path, capsys: pytest.CaptureFixture):
+    assert main(["stats", "--store", str(ROOT / "index")]) == 1
+    assert "is not a topics store" in capsys.readouterr().err
+    assert main(["search", "x", "--store", str(tmp_path / "absent")]) == 1
+    assert "no store at" in capsys.readouterr().err
+    assert main(["ingest", str(SEEDS), "--store", str(filled), "--model", str(tmp_path)]) == 1
+    assert "not a sentence-transformers model folder" in capsys.readouterr().err
+
+
+def test_store_from_environment(filled: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture):
+    monkeypatch.setenv("TOPICS_STORE", str(filled))
+    assert main(["stats"]) == 0
+    assert str(filled) in capsys.readouterr().out
+    assert Store.open().path == filled

@@ -1,0 +1,87 @@
+"""Search, filters, grouping, similar articles and duplicates on the seed and small test corpora."""
+
+from __future__ import annotations
+
+import pytest
+
+from index import Article, Filters, QueryError, Store, duplicates, search, similar
+
+
+def test_taliban_delisting_query_ranks_the_duma_paragraph_first(seed_store: Store):
+    top = search(seed_store, "Russia may remove the Taliban from its list of terrorist organisations", k=3)[0]
+    assert "remove the Taliban" in top.text and not top.is_title
+
+
+def test_isis_query_ranks_an_isis_paragraph_first(seed_store: Store):
+    top = search(seed_store, "Islamic State spreading toward Central Asia", k=3)[0]
+    assert "ISIS" in top.text
+
+
+def test_hits_carry_article_and_position(seed_store: Store):
+    hits = search(seed_store, "Who chaired the CSTO meeting?", k=11)
+    assert len(hits) == 11
+    assert [h.score for h in hits] == sorted((h.score for h in hits), reverse=True)
+    assert sorted(h.position for h in hits) == list(range(11))
+    assert hits[0].to_dict()["title"] == "CSTO meeting held on Afghanistan’s security situation"
+
+
+@pytest.mark.parametrize("query, k, message", [("   ", 3, "empty query"), ("taliban", 0, "k must be")])
+def test_bad_queries(seed_store: Store, query: str, k: int, message: str):
+    with pytest.raises(QueryError, match=message):
+        search(seed_store, query, k=k)
+
+
+@pytest.fixture()
+def mixed_store(new_store) -> Store:
+    """Forty articles from Wire about economics, four from Local about football, dated 2024-01-01..44."""
+    store = new_store()
+    articles = [Article(id=f"w{i}", title=f"Markets report {i}", source="Wire", published=f"2024-01-{i % 28 + 1:02d}",
+                        text=f"Shares and bond yields moved on day {i} as investors weighed the central bank's "
+                             f"interest rate outlook and inflation data.") for i in range(40)]
+    articles += [Article(id=f"l{i}", title=f"Derby match {i}", source="Local", published=f"2024-02-0{i + 1}",
+                         text=f"The home team won the football derby {i} with a late goal from the striker in "
+                              f"front of a sold-out stadium.") for i in range(4)]
+    store.add(articles)
+    return store
+
+
+def test_filters_search_deep_enough_to_return_k(mixed_store: Store):
+    hits = search(mixed_store, "football derby late goal", k=4, filters=Filters(source="wire"))
+    assert len(hits) == 4 and {h.article.source for h in hits} == {"Wire"}
+    january = search(mixed_store, "football derby", k=100, filters=Filters(until="2024-01-31"))
+    assert len(january) == 80 and all(h.article.published < "2024-02" for h in january)
+    february = search(mixed_store, "interest rates", k=100, filters=Filters(since="2024-02-01", until="2024-02-02"))
+    assert {h.article.id for h in february} == {"l0", "l1"}
+    assert search(mixed_store, "rates", k=5, filters=Filters(source="Nobody")) == []
+
+
+def test_group_by_article_returns_k_distinct_articles(mixed_store: Store):
+    hits = search(mixed_store, "central bank interest rates", k=12, by_article=True)
+    ids = [h.article.id for h in hits]
+    assert len(ids) == 12 == len(set(ids))
+    assert all(i.startswith("w") for i in ids)
+
+
+def test_similar_to_stored_article_and_to_new_text(mixed_store: Store):
+    results = similar(mixed_store, "l0", k=3)
+    assert [r.article.id[0] for r in results] == ["l", "l", "l"]
+    assert all(r.article.id != "l0" for r in results)
+    new = Article(title="Cup final", text="A late goal from the striker settled the football derby in a full stadium.")
+    assert similar(mixed_store, new, k=1)[0].article.id.startswith("l")
+    with pytest.raises(QueryError, match="no article with id 'nope'"):
+        similar(mixed_store, "nope")
+
+
+def test_duplicates_finds_near_copies(new_store):
+    store = new_store()
+    body = ("Heavy snow closed the mountain pass for a third day, stranding hundreds of lorries.\n"
+            "Police urged drivers to avoid the route until ploughs had cleared the road.")
+    store.add([Article(id="orig", title="Pass closed", text=body),
+               Article(id="copy", title="Pass shut", text=body.replace("third", "3rd")),
+               Article(id="other", title="Budget", text="The finance minister presented a budget with higher "
+                                                         "spending on schools and hospitals.")])
+    pairs = duplicates(store, threshold=0.9)
+    assert [(p.first.id, p.second.id) for p in pairs] == [("copy", "orig")]
+    assert pairs[0].score > 0.95
+    with pytest.raises(QueryError, match="threshold"):
+        duplicates(store, threshold=1.5)
