@@ -42,12 +42,15 @@ def parse_date(value: str) -> str:
     except ValueError:
         try:
             moment = parsedate_to_datetime(text)
-        except (TypeError, ValueError, IndexError):
+        except (TypeError, ValueError, IndexError, OverflowError):
             raise ValueError(
                 f"'{value}' is not a date; use ISO-8601 such as 2024-05-31 or 2024-05-31T14:05:00Z"
             ) from None
     if moment.tzinfo is not None:
-        moment = moment.astimezone(timezone.utc).replace(tzinfo=None)
+        try:
+            moment = moment.astimezone(timezone.utc).replace(tzinfo=None)
+        except OverflowError:
+            raise ValueError(f"'{value}' is out of the range of dates") from None
     return moment.isoformat(timespec="seconds")
 
 

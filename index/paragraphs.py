@@ -17,8 +17,10 @@ from dataclasses import dataclass
 
 from .articles import Article, content_hash, normalize_text
 
-# A sentence ends at . ! ? or … (and any closing quotes or brackets) before a capital, digit or quote.
-_SENTENCE_END = re.compile(r"(?<=[.!?…])[\"'”’)\]]*\s+(?=[\"'“‘(\[]?[A-Z0-9])")
+# A sentence ends at . ! ? or …, perhaps followed by a closing quote or bracket, where white space comes
+# before a capital, digit or opening quote. Only the white space is cut.
+_NEXT = r"(?=[\"'“‘(\[]?[A-Z0-9])"
+_SENTENCE_END = re.compile(rf"(?<=[.!?…])\s+{_NEXT}|(?<=[.!?…][\"'”’)\]])\s+{_NEXT}")
 
 
 @dataclass(frozen=True)

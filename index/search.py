@@ -52,8 +52,9 @@ def _hits(links: list[Link], scores: dict[int, float], order: list[int], by_arti
                     hits.append(Hit(scores[pid], pid, link.article, link.position, link.is_title, link.text))
         elif where:
             first = where[0]
+            others = dict.fromkeys(w.article.id for w in where if w.article.id != first.article.id)
             hits.append(Hit(scores[pid], pid, first.article, first.position, first.is_title, first.text,
-                            tuple(dict.fromkeys(w.article.id for w in where[1:]))))
+                            tuple(others)))
     return hits
 
 
@@ -70,19 +71,18 @@ def search(store: Store, query: str, k: int = 10, filters: Filters | None = None
         raise QueryError("empty query: give some words to search for")
     check_k(k)
     filters = filters or Filters()
-    snapshot = store.snapshot()
-    allowed = store.paragraph_ids(filters) if filters else None
-    pool = len(allowed) if allowed is not None else len(snapshot.ids)
-    if pool == 0:
-        return []
     vector = store.embedder.encode([query])
-    fetch = k * 4 if by_article else k
-    while True:
-        scores, ids = snapshot.index.search(vector, min(fetch, pool), allowed)
-        found = {int(i): float(s) for s, i in zip(scores[0], ids[0]) if i >= 0}
-        order = list(found)
-        hits = _hits(store.links(paragraph_ids=order, filters=filters), found, order, by_article)
-        if len(hits) >= k or fetch >= pool:
-            return hits[:k]
-        fetch *= 4
+    with store.reading() as snapshot:
+        allowed = store.paragraph_ids(filters) if filters else None
+        pool = len(allowed) if allowed is not None else len(snapshot.ids)
+        fetch = k * 4 if by_article else k
+        while pool:
+            scores, ids = snapshot.index.search(vector, min(fetch, pool), allowed)
+            found = {int(i): float(s) for s, i in zip(scores[0], ids[0]) if i >= 0}
+            order = list(found)
+            hits = _hits(store.links(paragraph_ids=order, filters=filters), found, order, by_article)
+            if len(hits) >= k or fetch >= pool:
+                return hits[:k]
+            fetch *= 4
+    return []
 

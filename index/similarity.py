@@ -20,9 +20,10 @@ import numpy as np
 from .articles import Article
 from .errors import QueryError
 from .search import check_k
-from .store import ArticleInfo, Link, Store
+from .store import ArticleInfo, Link, Snapshot, Store
 
 CANDIDATES_PER_PARAGRAPH = 50
+SCORE_TOLERANCE = 1e-5  # float32 cosines of identical texts can fall a hair below 1.0
 
 
 @dataclass(frozen=True)
@@ -76,16 +77,16 @@ def similar(store: Store, ref: str | Article, k: int = 10) -> list[SimilarArticl
     scored exactly with :func:`article_similarity`.
     """
     check_k(k)
-    vectors, own_id = _reference(store, ref)
-    snapshot = store.snapshot()
-    if not len(snapshot.ids):
-        return []
-    _, neighbours = snapshot.index.search(vectors, CANDIDATES_PER_PARAGRAPH)
-    pids = sorted({int(i) for i in neighbours.ravel() if i >= 0})
-    candidates = {link.article.id for link in store.links(paragraph_ids=pids)} - {own_id}
-    grouped, info = _by_article(store.links(article_ids=sorted(candidates)))
-    scored = [SimilarArticle(article_similarity(vectors, snapshot.vectors_of(_body(links))), info[aid])
-              for aid, links in grouped.items()]
+    with store.reading() as snapshot:
+        vectors, own_id = _reference(store, ref)
+        if not len(snapshot.ids):
+            return []
+        _, neighbours = snapshot.index.search(vectors, CANDIDATES_PER_PARAGRAPH)
+        pids = sorted({int(i) for i in neighbours.ravel() if i >= 0})
+        candidates = {link.article.id for link in store.links(paragraph_ids=pids)} - {own_id}
+        grouped, info = _by_article(store.links(article_ids=sorted(candidates)))
+        scored = [SimilarArticle(article_similarity(vectors, snapshot.vectors_of(_body(links))), info[aid])
+                  for aid, links in grouped.items()]
     return sorted(scored, key=lambda s: (-s.score, s.article.id))[:k]
 
 
@@ -98,7 +99,11 @@ def duplicates(store: Store, threshold: float = 0.9, neighbours: int = 10) -> li
     """
     if not 0 < threshold <= 1:
         raise QueryError(f"threshold must be in (0, 1], not {threshold}")
-    snapshot = store.snapshot()
+    with store.reading() as snapshot:
+        return _duplicates(store, snapshot, threshold, neighbours)
+
+
+def _duplicates(store: Store, snapshot: Snapshot, threshold: float, neighbours: int) -> list[DuplicatePair]:
     grouped, info = _by_article(store.links(article_ids=store.article_ids()))
     owners: dict[int, set[str]] = defaultdict(set)
     for aid, links in grouped.items():
@@ -115,6 +120,6 @@ def duplicates(store: Store, threshold: float = 0.9, neighbours: int = 10) -> li
     result = []
     for a, b in sorted(pairs):
         score = article_similarity(snapshot.vectors_of(_body(grouped[a])), snapshot.vectors_of(_body(grouped[b])))
-        if score >= threshold:
+        if score >= threshold - SCORE_TOLERANCE:
             result.append(DuplicatePair(score, info[a], info[b]))
     return sorted(result, key=lambda p: (-p.score, p.first.id, p.second.id))

@@ -20,10 +20,10 @@ import json
 import logging
 import os
 import sqlite3
-from collections.abc import Callable, Iterable, Iterator, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from contextlib import contextmanager
-from dataclasses import dataclass, field
-from datetime import datetime, timezone
+from dataclasses import dataclass
+from datetime import date, datetime, timezone
 from pathlib import Path
 from typing import Any
 
@@ -33,6 +33,7 @@ from tqdm import tqdm
 from .articles import Article, content_hash, parse_date
 from .embed import Embedder
 from .errors import QueryError, StoreError
+from .files import atomic_write, save_npy
 from .paragraphs import Paragraph, ParagraphSplitter
 from .vectors import VectorIndex
 
@@ -43,6 +44,7 @@ DEFAULT_PATH = ".topics"
 DB_NAME = "store.db"
 LOCK_NAME = "write.lock"
 _SQL_CHUNK = 900  # stay under SQLite's bound-parameter limit on old builds
+CREATION_FILES = {LOCK_NAME, DB_NAME + ".tmp", DB_NAME + ".tmp-journal"}  # a store being created
 
 SCHEMA = """
 CREATE TABLE meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
@@ -82,6 +84,27 @@ def default_store_path() -> Path:
     return Path(os.environ.get("TOPICS_STORE") or DEFAULT_PATH)
 
 
+@contextmanager
+def _locked(path: Path) -> Iterator[None]:
+    """Hold the store's write lock, waiting (with a note on stderr) while another process has it."""
+    with open(path / LOCK_NAME, "a+") as handle:
+        try:
+            fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            log.warning("waiting for another process writing to %s", path)
+            fcntl.flock(handle, fcntl.LOCK_EX)
+        yield
+
+
+def _sync_folder(path: Path) -> None:
+    """Make renames in ``path`` durable."""
+    fd = os.open(path, os.O_RDONLY)
+    try:
+        os.fsync(fd)
+    finally:
+        os.close(fd)
+
+
 def _chunks(values: Sequence[Any], size: int = _SQL_CHUNK) -> Iterator[Sequence[Any]]:
     for start in range(0, len(values), size):
         yield values[start:start + size]
@@ -91,20 +114,12 @@ def _marks(values: Sequence[Any]) -> str:
     return ",".join("?" * len(values))
 
 
-def _atomic_write(path: Path, write: Callable[[Path], None]) -> None:
-    """Write through a temporary file, sync it, then rename it into place."""
-    tmp = path.with_name(path.name + ".tmp")
-    write(tmp)
-    with open(tmp, "rb+") as handle:
-        os.fsync(handle.fileno())
-    os.replace(tmp, path)
-
-
-def _save_npy(array: np.ndarray) -> Callable[[Path], None]:
-    def write(path: Path) -> None:
-        with open(path, "wb") as handle:
-            np.save(handle, array)
-    return write
+def _is_date_only(value: str) -> bool:
+    try:
+        date.fromisoformat(value.strip())
+        return True
+    except ValueError:
+        return False
 
 
 @dataclass(frozen=True)
@@ -142,7 +157,7 @@ class Filters:
             params.append(parse_date(self.since))
         if self.until:
             bound = parse_date(self.until)
-            if len(self.until.strip()) == 10:  # a date: the whole day is included
+            if _is_date_only(self.until):  # a date: the whole day is included
                 clauses.append("a.published < date(?, '+1 day')")
             else:
                 clauses.append("a.published <= ?")
@@ -210,7 +225,10 @@ class Snapshot:
     index: VectorIndex
 
     def vectors_of(self, paragraph_ids: Sequence[int] | np.ndarray) -> np.ndarray:
-        rows = np.searchsorted(self.ids, np.asarray(paragraph_ids, dtype=np.int64))
+        wanted = np.asarray(paragraph_ids, dtype=np.int64)
+        rows = np.clip(np.searchsorted(self.ids, wanted), 0, max(len(self.ids) - 1, 0))
+        if not len(self.ids) or not np.array_equal(self.ids[rows], wanted):
+            raise StoreError("the store changed while it was being read; run the command again")
         return np.asarray(self.vectors[rows])
 
 
@@ -219,7 +237,6 @@ class _Plan:
     article: Article
     paragraphs: list[Paragraph]
     fingerprint: str
-    replaces: list[str] = field(default_factory=list)
 
 
 def _fingerprint(article: Article) -> str:
@@ -255,14 +272,18 @@ class Store:
         if not (path / DB_NAME).is_file():
             if path.exists() and not path.is_dir():
                 raise StoreError(f"{path} is a file, not a store folder; pass a folder with --store")
-            if path.is_dir() and any(path.iterdir()):
+            if path.is_dir() and any(f.name not in CREATION_FILES for f in path.iterdir()):
                 raise StoreError(f"{path} is not a topics store (it has no {DB_NAME}); "
                                  "pass an empty or new folder with --store")
             if not create:
                 raise StoreError(f"no store at {path}; create one with: topics ingest FILES --store {path}")
             cls._create(path, model if isinstance(model, Embedder) else Embedder(model))
-        db = cls._connect(path)
-        meta = dict(db.execute("SELECT key, value FROM meta"))
+        try:
+            db = cls._connect(path)
+            meta = dict(db.execute("SELECT key, value FROM meta"))
+        except sqlite3.DatabaseError as exc:
+            raise StoreError(f"{path / DB_NAME} is not a readable topics store ({exc}); "
+                             "pass another folder with --store") from None
         version = int(meta.get("format_version", -1))
         if version != FORMAT_VERSION:
             db.close()
@@ -274,18 +295,16 @@ class Store:
     def _connect(path: Path) -> sqlite3.Connection:
         db = sqlite3.connect(path / DB_NAME, isolation_level=None, check_same_thread=False)
         db.execute("PRAGMA journal_mode=WAL")
-        db.execute("PRAGMA synchronous=NORMAL")
+        db.execute("PRAGMA synchronous=FULL")  # a commit is on disk before older files are removed
         db.execute("PRAGMA busy_timeout=30000")
         return db
 
     @staticmethod
     def _create(path: Path, embedder: Embedder) -> None:
-        """Build the database under a temporary name and rename it, so a store exists whole or not at all."""
-        path.mkdir(parents=True, exist_ok=True)
-        tmp = path / (DB_NAME + ".tmp")
-        tmp.unlink(missing_ok=True)
-        db = sqlite3.connect(tmp)
-        db.executescript(SCHEMA)
+        """Build the database under a temporary name and rename it, so a store exists whole or not at all.
+
+        Runs under the write lock, so two first ingests into one folder make one store.
+        """
         meta = {
             "format_version": FORMAT_VERSION,
             "model_id": embedder.model_id,
@@ -295,10 +314,25 @@ class Store:
             "generation": 0,
             "created": datetime.now(timezone.utc).isoformat(timespec="seconds"),
         }
-        db.executemany("INSERT INTO meta VALUES (?, ?)", [(k, str(v)) for k, v in meta.items()])
-        db.commit()
-        db.close()
-        os.replace(tmp, path / DB_NAME)
+        try:
+            path.mkdir(parents=True, exist_ok=True)
+        except OSError as exc:
+            raise StoreError(f"cannot create the store folder {path}: {exc.strerror}") from None
+        with _locked(path):
+            if (path / DB_NAME).is_file():
+                return
+            tmp = path / (DB_NAME + ".tmp")
+            try:
+                tmp.unlink(missing_ok=True)
+                db = sqlite3.connect(tmp)
+                db.executescript(SCHEMA)
+                db.executemany("INSERT INTO meta VALUES (?, ?)", [(k, str(v)) for k, v in meta.items()])
+                db.commit()
+                db.close()
+                os.replace(tmp, path / DB_NAME)
+                _sync_folder(path)
+            finally:
+                tmp.unlink(missing_ok=True)
 
     @staticmethod
     def _embedder_for(path: Path, meta: dict[str, str], model: str | Path | Embedder | None) -> Embedder:
@@ -339,17 +373,33 @@ class Store:
     def _files(self, generation: int) -> tuple[Path, Path]:
         return self.path / f"vectors.{generation}.npy", self.path / f"index.{generation}.faiss"
 
+    @contextmanager
+    def reading(self) -> Iterator[Snapshot]:
+        """A consistent view for several reads: the snapshot and every query see one committed state."""
+        if self._db.in_transaction:
+            yield self.snapshot()
+            return
+        self._db.execute("BEGIN")
+        try:
+            yield self.snapshot()
+        finally:
+            self._db.execute("COMMIT")
+
     def snapshot(self) -> Snapshot:
         """The last committed generation, reloaded only when a writer has committed a newer one."""
-        generation = int(self.meta("generation"))
-        if self._snapshot is not None and self._snapshot.generation == generation:
-            return self._snapshot
         for _attempt in range(5):
-            self._db.execute("BEGIN")
-            generation = int(self.meta("generation"))
-            ids = np.fromiter((row[0] for row in self._db.execute("SELECT id FROM paragraphs ORDER BY id")),
-                              dtype=np.int64)
-            self._db.execute("COMMIT")
+            own = not self._db.in_transaction
+            if own:
+                self._db.execute("BEGIN")
+            try:
+                generation = int(self.meta("generation"))
+                if self._snapshot is not None and self._snapshot.generation == generation:
+                    return self._snapshot
+                ids = np.fromiter((r[0] for r in self._db.execute("SELECT id FROM paragraphs ORDER BY id")),
+                                  dtype=np.int64)
+            finally:
+                if own:
+                    self._db.execute("COMMIT")
             if generation == 0:
                 dim = int(self.meta("dim"))
                 self._snapshot = Snapshot(0, ids, np.zeros((0, dim), np.float32), VectorIndex(dim))
@@ -359,14 +409,16 @@ class Store:
                 vectors = np.load(vectors_file, mmap_mode="r")
                 index = VectorIndex.load(index_file)
             except (FileNotFoundError, RuntimeError):
+                if not own:
+                    break
                 continue  # a writer replaced this generation meanwhile; read the newer one
             if not len(ids) == len(vectors) == len(index):
                 raise StoreError(f"{self.path}: generation {generation} is inconsistent ({len(ids)} paragraphs, "
                                  f"{len(vectors)} vectors, {len(index)} indexed); re-ingest into a new store")
             self._snapshot = Snapshot(generation, ids, vectors, index)
             return self._snapshot
-        raise StoreError(f"{self.path}: the files of generation {generation} are missing; "
-                         "re-ingest into a new store")
+        raise StoreError(f"{self.path} changed while it was being read (generation {generation} is gone); "
+                         "run the command again")
 
     def stats(self) -> StoreStats:
         count = lambda sql: self._db.execute(sql).fetchone()[0]  # noqa: E731
@@ -408,6 +460,19 @@ class Store:
                 f"ORDER BY a.published IS NULL, a.published, a.id, l.position", [*chunk, *params]))
         return [Link(row[0], self._info(row[4:]), row[1], bool(row[2]), row[3]) for row in out]
 
+    def paragraph_texts(self, paragraph_ids: Sequence[int]) -> list[str]:
+        """Texts of the given paragraphs, in the order given."""
+        texts: dict[int, str] = {}
+        ids = [int(i) for i in paragraph_ids]
+        for chunk in _chunks(ids):
+            texts.update(self._db.execute(f"SELECT id, text FROM paragraphs WHERE id IN ({_marks(chunk)})", chunk))
+        return [texts[i] for i in ids]
+
+    def content_hash(self) -> str:
+        """Identifies the set of stored paragraphs: equal hashes mean equal corpora."""
+        return content_hash(*(f"{pid}:{h}" for pid, h in self._db.execute(
+            "SELECT id, hash FROM paragraphs ORDER BY id")))
+
     def paragraph_ids(self, filters: Filters) -> np.ndarray:
         """Ids of the paragraphs of articles matching ``filters``."""
         where, params = filters.sql()
@@ -416,16 +481,6 @@ class Store:
         return np.fromiter((r[0] for r in rows), dtype=np.int64)
 
     # -- writing -------------------------------------------------------------------------------
-    @contextmanager
-    def _writer(self) -> Iterator[None]:
-        with open(self.path / LOCK_NAME, "a+") as handle:
-            try:
-                fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
-            except BlockingIOError:
-                log.warning("waiting for another process writing to %s", self.path)
-                fcntl.flock(handle, fcntl.LOCK_EX)
-            yield
-
     def add(self, articles: Iterable[Article], *, progress: bool | None = None,
             batch_paragraphs: int = 2048) -> AddReport:
         """Add or update articles; unchanged ones cost nothing and known paragraphs are never re-embedded.
@@ -439,7 +494,7 @@ class Store:
         for article in articles:
             report.duplicate_ids += article.key in latest
             latest[article.key] = article
-        with self._writer():
+        with _locked(self.path):
             plans = self._plan(list(latest.values()), report)
             unique = {p.hash for plan in plans for p in plan.paragraphs}
             todo = len(unique) - len(self._hash_ids(sorted(unique)))
@@ -447,14 +502,15 @@ class Store:
                       leave=False) as bar:
                 batch: list[_Plan] = []
                 pending: set[str] = set()
+                written: set[str] = set()
                 for plan in plans:
                     batch.append(plan)
                     pending.update(p.hash for p in plan.paragraphs)
                     if len(pending) >= batch_paragraphs:
-                        self._commit(batch, bar, report)
+                        self._commit(batch, bar, report, written)
                         batch, pending = [], set()
                 if batch:
-                    self._commit(batch, bar, report)
+                    self._commit(batch, bar, report, written)
         return report
 
     def _plan(self, articles: list[Article], report: AddReport) -> list[_Plan]:
@@ -469,16 +525,19 @@ class Store:
             if stored.get(article.key) == fingerprint:
                 report.unchanged += 1
                 continue
-            replaces = []
-            if article.whole_file and article.path:
-                replaces = [row[0] for row in self._db.execute(
-                    "SELECT id FROM articles WHERE path = ? AND id != ?", (article.path, article.key))]
-            if article.key in stored or replaces:
+            if article.key in stored or self._replaced(article, set()):
                 report.updated += 1
             else:
                 report.added += 1
-            plans.append(_Plan(article, self.splitter.split(article), fingerprint, replaces))
+            plans.append(_Plan(article, self.splitter.split(article), fingerprint))
         return plans
+
+    def _replaced(self, article: Article, written: set[str]) -> list[str]:
+        """Earlier versions of a one-article file (same path, other id) not written by this run."""
+        if not (article.whole_file and article.path):
+            return []
+        rows = self._db.execute("SELECT id FROM articles WHERE path = ? AND id != ?", (article.path, article.key))
+        return [r[0] for r in rows if r[0] not in written]
 
     def _hash_ids(self, hashes: Sequence[str]) -> dict[str, int]:
         found: dict[str, int] = {}
@@ -487,7 +546,7 @@ class Store:
                 f"SELECT hash, id FROM paragraphs WHERE hash IN ({_marks(chunk)})", chunk).fetchall())
         return found
 
-    def _commit(self, batch: list[_Plan], bar: tqdm, report: AddReport) -> None:
+    def _commit(self, batch: list[_Plan], bar: tqdm, report: AddReport, written: set[str]) -> None:
         ordered = list(dict.fromkeys(p.hash for plan in batch for p in plan.paragraphs))
         known = self._hash_ids(ordered)
         texts = {p.hash: p for plan in batch for p in plan.paragraphs}
@@ -501,7 +560,8 @@ class Store:
         try:
             old: list[int] = []
             for plan in batch:
-                old += self._unlink([plan.article.key, *plan.replaces])
+                old += self._unlink([plan.article.key, *self._replaced(plan.article, written)])
+                written.add(plan.article.key)
             new_ids = []
             for h in missing:
                 cursor = db.execute("INSERT INTO paragraphs (hash, text, tokens) VALUES (?, ?, ?)",
@@ -526,11 +586,11 @@ class Store:
 
     def delete(self, article_ids: Sequence[str]) -> int:
         """Remove articles with their paragraphs and vectors (paragraphs other articles share stay)."""
-        with self._writer():
+        with _locked(self.path):
             snapshot = self.snapshot()
             self._db.execute("BEGIN IMMEDIATE")
             try:
-                present = [i for i in article_ids if self.article(i) is not None]
+                present = [i for i in dict.fromkeys(article_ids) if self.article(i) is not None]
                 orphans = self._drop_orphans(self._unlink(present))
                 empty = np.zeros((0, snapshot.vectors.shape[1]), np.float32)
                 published = self._publish(snapshot, orphans, np.zeros(0, np.int64), empty) if present else snapshot
@@ -573,8 +633,9 @@ class Store:
         index.add(new_ids, new_vectors)
         generation = snapshot.generation + 1
         vectors_file, index_file = self._files(generation)
-        _atomic_write(vectors_file, _save_npy(vectors))
-        _atomic_write(index_file, index.save)
+        save_npy(vectors_file, vectors)
+        atomic_write(index_file, index.save)
+        _sync_folder(self.path)
         self._db.execute("UPDATE meta SET value = ? WHERE key = 'generation'", (str(generation),))
         return Snapshot(generation, ids, vectors, index)
 

@@ -38,13 +38,14 @@ def main() -> None:
     parser.add_argument("--data", type=Path, default=BBC, help="BBC folder holding the five label folders")
     parser.add_argument("--limit", type=int, help="use only the first N articles")
     parser.add_argument("--queries", type=int, default=200)
+    parser.add_argument("--keep", type=Path, metavar="DIR", help="build the store in DIR and keep it")
     args = parser.parse_args()
     if not args.data.is_dir():
         sys.exit(f"no data at {args.data}; the BBC corpus lives in ../shared/data/bbc-news")
 
     articles = read_paths([args.data / label for label in LABELS]).articles[:args.limit]
     with tempfile.TemporaryDirectory() as tmp:
-        store = Store.open(Path(tmp) / "store", create=True)
+        store = Store.open(args.keep or Path(tmp) / "store", create=True)
         start = time.perf_counter()
         report = store.add(articles, progress=False)
         ingest_s = time.perf_counter() - start

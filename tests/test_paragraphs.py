@@ -42,3 +42,10 @@ def test_identical_text_has_identical_hash(embedder: Embedder):
     one = splitter(embedder).split(Article(title="", text="The same  paragraph appears in two articles today."))
     two = splitter(embedder).split(Article(title="", text="The same paragraph appears in two articles today. "))
     assert one[0].hash == two[0].hash
+
+
+def test_sentence_cuts_keep_closing_quotes_and_brackets(embedder: Embedder):
+    text = " ".join(['The minister said "We will not resign." Reporters asked again (twice.) Nobody answered.'] * 30)
+    paragraphs = splitter(embedder, max_tokens=40).split(Article(title="", text=text))
+    assert len(paragraphs) > 1
+    assert " ".join(p.text for p in paragraphs) == text

@@ -174,3 +174,34 @@ def test_parse_date_forms():
     assert parse_date("Fri, 31 May 2024 14:05:00 GMT") == "2024-05-31T14:05:00"
     with pytest.raises(ValueError, match="ISO-8601"):
         parse_date("soon")
+
+
+def test_records_keep_unicode_line_separators_and_refuse_broken_escapes(tmp_path: Path):
+    path = tmp_path / "a.jsonl"
+    path.write_text('{"title": "T", "text": "one\u2028two"}\n', encoding="utf-8")
+    assert one(path).text == "one\u2028two"
+    (tmp_path / "b.csv").write_text('id,title,text\n1,T,"first part\x0csecond part"\n', encoding="utf-8")
+    assert one(tmp_path / "b.csv").text == "first part\x0csecond part"
+    (tmp_path / "c.jsonl").write_text('{"title": "T", "text": "broken \\ud83d emoji"}\n', encoding="utf-8")
+    with pytest.raises(InputError, match=r"c.jsonl:1: field 'text': holds a broken character"):
+        read_paths([tmp_path / "c.jsonl"])
+
+
+@pytest.mark.parametrize("content, message", [
+    ('{"text": "t", "published": "0001-01-01T00:00:00+05:00"}', "out of the range of dates"),
+    ('{"text": "t", "n": ' + "9" * 5000 + "}", "unreadable JSON"),
+])
+def test_extreme_values_are_clean_errors(tmp_path: Path, content: str, message: str):
+    (tmp_path / "x.jsonl").write_text(content + "\n", encoding="utf-8")
+    with pytest.raises(InputError, match=message):
+        read_paths([tmp_path / "x.jsonl"])
+
+
+def test_utf16_with_byte_order_mark(tmp_path: Path):
+    (tmp_path / "u.txt").write_bytes("Title\nBody text in UTF-16.\n".encode("utf-16"))
+    assert one(tmp_path / "u.txt").text == "Body text in UTF-16."
+
+
+def test_front_matter_cannot_replace_the_body(tmp_path: Path):
+    (tmp_path / "a.md").write_text("---\ntitle: Hello\ntext: oops\n---\nThe real body of the article.\n")
+    assert one(tmp_path / "a.md").text == "The real body of the article."

@@ -55,6 +55,19 @@ def test_filters_search_deep_enough_to_return_k(mixed_store: Store):
     assert search(mixed_store, "rates", k=5, filters=Filters(source="Nobody")) == []
 
 
+def test_compact_until_date_includes_the_whole_day(new_store):
+    store = new_store()
+    store.add([Article(id="a", title="", text="Noon news about the harbour and its boats.", published="2024-05-31T12:00Z")])
+    assert [h.article.id for h in search(store, "harbour", k=1, filters=Filters(until="20240531"))] == ["a"]
+
+
+def test_paragraph_repeated_in_one_article_is_not_also_in_itself(new_store):
+    store = new_store()
+    line = "The same long sentence appears twice in this one article about rivers."
+    store.add([Article(id="x", title="", text=f"{line}\nSomething else entirely about mountains and snow.\n{line}")])
+    assert search(store, "rivers", k=1)[0].also_in == ()
+
+
 def test_group_by_article_returns_k_distinct_articles(mixed_store: Store):
     hits = search(mixed_store, "central bank interest rates", k=12, by_article=True)
     ids = [h.article.id for h in hits]

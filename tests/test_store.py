@@ -174,3 +174,28 @@ def test_killed_ingest_leaves_a_usable_store_and_resumes(tmp_path: Path, embedde
     assert store.stats().articles == 120 and store.stats().vectors == 240
     leftovers = [f.name for f in store_path.iterdir() if f.name.endswith(".tmp")]
     assert leftovers == []
+
+
+def test_moved_story_survives_a_multi_batch_ingest(new_store, tmp_path: Path):
+    """A story moves from x.txt to a.txt while x.txt gets a new story; both must survive."""
+    store = new_store()
+    first = "Story one\nThe first story talks about elections in the northern provinces this spring.\n"
+    second = "Story two\nThe second story covers the harvest and the price of wheat this autumn.\n"
+    (tmp_path / "in").mkdir()
+    (tmp_path / "in" / "x.txt").write_text(first)
+    store.add(read_paths([tmp_path / "in"]).articles)
+    (tmp_path / "in" / "a.txt").write_text(first)
+    (tmp_path / "in" / "x.txt").write_text(second)
+    store.add(read_paths([tmp_path / "in"]).articles, batch_paragraphs=1)
+    paths = sorted(Path(store.article(i).path).name for i in store.article_ids())
+    assert paths == ["a.txt", "x.txt"]
+
+
+def test_interrupted_creation_and_foreign_database(tmp_path: Path, embedder: Embedder):
+    (tmp_path / "s").mkdir()
+    (tmp_path / "s" / "store.db.tmp").write_bytes(b"half-made")
+    assert Store.open(tmp_path / "s", model=embedder, create=True).stats().articles == 0
+    (tmp_path / "t").mkdir()
+    (tmp_path / "t" / "store.db").write_bytes(b"not sqlite at all" * 100)
+    with pytest.raises(StoreError, match="is not a readable topics store"):
+        Store.open(tmp_path / "t")

@@ -8,6 +8,7 @@ from __future__ import annotations
 import argparse
 import json
 import logging
+import os
 import sys
 import textwrap
 from collections.abc import Sequence
@@ -15,12 +16,14 @@ from dataclasses import asdict
 from pathlib import Path
 from typing import Any
 
-from index import Filters, Store, TopicsError, duplicates, read_paths, search, similar
+from index import Article, Filters, Store, TopicsError, duplicates, read_paths, search, similar
 from index.errors import QueryError
 from index.search import Hit
 from index.store import ArticleInfo
 
 from . import __version__
+from .fit import assign_article, fit_topics
+from .model import TopicModel
 
 log = logging.getLogger("topics")
 EXIT_ERROR, EXIT_INTERRUPTED = 1, 130
@@ -31,6 +34,10 @@ def _positive(value: str) -> int:
     if number <= 0:
         raise argparse.ArgumentTypeError(f"must be a positive whole number, not {value}")
     return number
+
+
+def _topic_count(value: str) -> int | None:
+    return None if value == "auto" else _positive(value)
 
 
 def _store_options(parser: argparse.ArgumentParser) -> None:
@@ -44,7 +51,7 @@ def _json_option(parser: argparse.ArgumentParser, what: str) -> None:
 
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
-        prog="topics", description="Paragraph-level semantic search and similarity for news articles.")
+        prog="topics", description="Paragraph-level semantic search, similarity and topics for news articles.")
     parser.add_argument("--version", action="version", version=f"topics {__version__}")
     commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
 
@@ -88,6 +95,29 @@ def build_parser() -> argparse.ArgumentParser:
     delete = commands.add_parser("delete", help="remove articles, their paragraphs and vectors")
     delete.add_argument("ids", nargs="+", metavar="ID")
     _store_options(delete)
+
+    cluster = commands.add_parser("cluster", help="cluster paragraphs into labelled topics",
+                                  description="Cluster every stored paragraph into topics and save the topic "
+                                              "model in the store. Topic ids and labels set with 'topics label' "
+                                              "carry over to the topics that still exist.")
+    cluster.add_argument("--topics", default="auto", metavar="N|auto", type=_topic_count,
+                         help="number of topics (default: chosen automatically)")
+    cluster.add_argument("--min-topic-size", type=_positive, metavar="N",
+                         help="dissolve smaller topics (default: 0.2%% of paragraphs, at least 2)")
+    cluster.add_argument("--min-confidence", type=float, default=0.2, metavar="C",
+                         help="paragraphs less similar than C to every topic are unassigned (default 0.2)")
+    cluster.add_argument("--seed", type=int, default=0, help="random seed (default 0)")
+    _store_options(cluster)
+
+    assign = commands.add_parser("assign", help="topic mix of a stored article or a file, without refitting")
+    assign.add_argument("article", metavar="ARTICLE_ID|FILE")
+    _store_options(assign)
+    _json_option(assign, "topic")
+
+    label = commands.add_parser("label", help="give a topic a label of your own (kept across re-clustering)")
+    label.add_argument("topic", type=int, metavar="ID")
+    label.add_argument("text", help="the label; an empty string restores the automatic one")
+    _store_options(label)
 
     stats = commands.add_parser("stats", help="counts, model, index and size of the store")
     _store_options(stats)
@@ -151,13 +181,18 @@ def cmd_search(args: argparse.Namespace) -> None:
     _print_hits(hits, args.json)
 
 
+def _reference(text: str, command: str) -> str | Article:
+    """A stored article id, or the one article of a file."""
+    if not Path(text).is_file():
+        return text
+    articles = read_paths([text]).articles
+    if len(articles) != 1:
+        raise QueryError(f"{text} holds {len(articles)} articles; {command} takes one")
+    return articles[0]
+
+
 def cmd_similar(args: argparse.Namespace) -> None:
-    ref: Any = args.article
-    if Path(args.article).is_file():
-        articles = read_paths([args.article]).articles
-        if len(articles) != 1:
-            raise QueryError(f"{args.article} holds {len(articles)} articles; similar takes one")
-        ref = articles[0]
+    ref = _reference(args.article, "similar")
     with Store.open(args.store) as store:
         results = similar(store, ref, args.k)
     if args.json:
@@ -193,6 +228,47 @@ def cmd_delete(args: argparse.Namespace) -> None:
     print(f"deleted {removed} article{'s' * (removed != 1)}")
 
 
+def _print_topics(model: TopicModel) -> None:
+    print(f"{len(model.topics)} topics over {len(model.paragraph_ids)} paragraphs; "
+          f"{100 * model.unassigned_rate:.1f}% unassigned")
+    for topic in model.topics:
+        keywords = ", ".join(k for k, _ in topic.keywords[:6])
+        print(f"{topic.id:>5}  {topic.size:>6}  {topic.name:<32}  {keywords}")
+
+
+def cmd_cluster(args: argparse.Namespace) -> None:
+    with Store.open(args.store) as store:
+        model = fit_topics(store, n_topics=args.topics, min_topic_size=args.min_topic_size,
+                           min_confidence=args.min_confidence, seed=args.seed)
+    _print_topics(model)
+
+
+def cmd_assign(args: argparse.Namespace) -> None:
+    ref = _reference(args.article, "assign")
+    with Store.open(args.store) as store:
+        model = TopicModel.load(store.path)
+        mix = assign_article(store, model, ref)
+    if args.json:
+        _emit([{"topic": tid, "label": model.topic(tid).name, "share": round(share, 6)} for tid, share in mix])
+        return
+    if not mix:
+        print("no paragraph is close enough to any topic (all unassigned)")
+    for tid, share in mix:
+        print(f"{100 * share:5.1f}%  topic {tid}  {model.topic(tid).name}")
+
+
+def cmd_label(args: argparse.Namespace) -> None:
+    with Store.open(args.store) as store:
+        model = TopicModel.load(store.path)
+        try:
+            topic = model.topic(args.topic)
+        except KeyError:
+            raise QueryError(f"no topic {args.topic}; topics are " + ", ".join(str(t.id) for t in model.topics)) from None
+        topic.custom_label = " ".join(args.text.split()) or None
+        model.save(store.path)
+    print(f"topic {topic.id}: {topic.name}")
+
+
 def cmd_stats(args: argparse.Namespace) -> None:
     with Store.open(args.store) as store:
         stats = store.stats()
@@ -205,7 +281,8 @@ def cmd_stats(args: argparse.Namespace) -> None:
 
 
 COMMANDS = {"ingest": cmd_ingest, "search": cmd_search, "similar": cmd_similar,
-            "duplicates": cmd_duplicates, "delete": cmd_delete, "stats": cmd_stats}
+            "duplicates": cmd_duplicates, "delete": cmd_delete, "cluster": cmd_cluster, "assign": cmd_assign,
+            "label": cmd_label, "stats": cmd_stats}
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -216,6 +293,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     except TopicsError as exc:
         print(f"topics: error: {exc}", file=sys.stderr)
         return EXIT_ERROR
+    except BrokenPipeError:  # output piped into a reader that stopped early, e.g. `| head`
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        return 0
     except KeyboardInterrupt:
         print("topics: interrupted; the store keeps everything committed before the interruption",
               file=sys.stderr)

@@ -73,7 +73,8 @@ def read_file(path: Path, encoding: str | None = None) -> Iterator[Article | Inp
         raise InputError(path, "file is empty")
     suffix = path.suffix.lower()
     if suffix in BYTES_READERS:
-        check_not_binary(path, data)
+        if encoding is None:
+            check_not_binary(path, data)
         yield from BYTES_READERS[suffix](path, data, encoding)
     else:
         yield from TEXT_READERS[suffix](path, decode(path, data, encoding))

@@ -17,6 +17,8 @@ log = logging.getLogger(__name__)
 
 FALLBACK_ENCODING = "cp1252"
 _CONTROL = {c for c in range(32)} - {9, 10, 12, 13}
+_BOMS = ((codecs.BOM_UTF8, "utf-8-sig"), (codecs.BOM_UTF32_LE, "utf-32"), (codecs.BOM_UTF32_BE, "utf-32"),
+         (codecs.BOM_UTF16_LE, "utf-16"), (codecs.BOM_UTF16_BE, "utf-16"))
 
 
 def check_not_binary(path: Path, data: bytes) -> None:
@@ -32,8 +34,11 @@ def _line_of(data: bytes, offset: int) -> int:
 
 
 def decode(path: Path, data: bytes, encoding: str | None = None) -> str:
-    """Decode ``data`` read from ``path``; ``encoding=None`` means UTF-8 with a Windows-1252 fallback."""
-    check_not_binary(path, data)
+    """Decode ``data`` read from ``path``.
+
+    ``encoding=None`` honours a byte-order mark (UTF-8/16/32), else reads UTF-8 with a Windows-1252
+    fallback; binary files are refused. A named encoding is used as given.
+    """
     if encoding is not None:
         try:
             return data.decode(encoding)
@@ -43,8 +48,12 @@ def decode(path: Path, data: bytes, encoding: str | None = None) -> str:
         except UnicodeDecodeError as exc:
             raise InputError(path, f"byte {exc.start} is not valid {encoding}; pass the file's "
                                    "real encoding with --encoding", line=_line_of(data, exc.start)) from None
+    for bom, codec in _BOMS:
+        if data.startswith(bom):
+            return data.decode(codec, errors="strict")
+    check_not_binary(path, data)
     try:
-        return data.decode("utf-8-sig" if data.startswith(codecs.BOM_UTF8) else "utf-8")
+        return data.decode("utf-8")
     except UnicodeDecodeError as exc:
         first_bad = exc.start
     try:

@@ -68,6 +68,7 @@ def read_html(path: Path, data: bytes, encoding: str | None = None) -> Iterator[
     heading = soup.find("h1")
     page_title = soup.title.get_text(" ").strip() if soup.title else ""
     title = fields.pop("title") or (heading.get_text(" ").strip() if heading else "") or page_title
+    title = " ".join(title.split())
     blocks = strip_trailing_boilerplate(html_blocks(soup))
     if blocks and blocks[0] == title:
         blocks = blocks[1:]
@@ -75,5 +76,5 @@ def read_html(path: Path, data: bytes, encoding: str | None = None) -> Iterator[
         raise InputError(path, "no paragraph text found (no <p>, <li> or heading with words); "
                                "is this an article page?")
     record = {k: v for k, v in fields.items() if v}
-    yield article_from_record({"title": " ".join(title.split()), "text": "\n".join(blocks), **record},
+    yield article_from_record({"title": title, "text": "\n".join(blocks), **record},
                               path, whole_file=True)

@@ -7,6 +7,7 @@ field is kept as metadata. Errors name the line (JSONL, CSV) or item (JSON) and 
 from __future__ import annotations
 
 import csv
+import io
 import json
 import sys
 from collections.abc import Iterator, Mapping
@@ -38,8 +39,16 @@ def article_from_record(record: Mapping[str, Any], path: Path, *, line: int | No
         if value is None or value == "":
             return None
         if isinstance(value, (str, int, float)) and not isinstance(value, bool):
-            return str(value).strip() or None
+            return valid(str(value), field).strip() or None
         raise fail(f"expected text, got {type(value).__name__}", field)
+
+    def valid(text: str, field: str) -> str:
+        try:
+            text.encode("utf-8")
+        except UnicodeEncodeError:
+            raise fail("holds a broken character (an unpaired \\ud800-\\udfff escape); fix or drop it",
+                       field) from None
+        return text
 
     lowered = {str(k).strip().lower(): v for k, v in record.items()}
     text_field, text = _first(lowered, TEXT_FIELDS)
@@ -54,6 +63,7 @@ def article_from_record(record: Mapping[str, Any], path: Path, *, line: int | No
             published = parse_date(str(date))
         except ValueError as exc:
             raise fail(str(exc), date_field or "published") from None
+    metadata = {k: v for k, v in record.items() if str(k).strip().lower() not in _KNOWN}
     return Article(
         title=title,
         text=text,
@@ -63,7 +73,7 @@ def article_from_record(record: Mapping[str, Any], path: Path, *, line: int | No
         published=published,
         path=str(path.resolve()),
         whole_file=whole_file,
-        metadata={k: v for k, v in record.items() if str(k).strip().lower() not in _KNOWN},
+        metadata=json.loads(valid(json.dumps(metadata, ensure_ascii=False, default=str), "metadata")),
     )
 
 
@@ -74,13 +84,16 @@ def _from_mapping(value: Any, path: Path, line: int | None = None, item: int | N
 
 
 def read_jsonl(path: Path, text: str) -> Iterator[Article | InputError]:
-    for number, raw in enumerate(text.splitlines(), start=1):
+    for number, raw in enumerate(text.split("\n"), start=1):
         if not raw.strip():
             continue
         try:
             value = json.loads(raw)
         except json.JSONDecodeError as exc:
             yield InputError(path, f"malformed JSON at column {exc.colno}: {exc.msg}", line=number)
+            continue
+        except (ValueError, RecursionError) as exc:
+            yield InputError(path, f"unreadable JSON: {exc}", line=number)
             continue
         try:
             yield _from_mapping(value, path, number)
@@ -94,6 +107,9 @@ def read_json(path: Path, text: str) -> Iterator[Article | InputError]:
         value = json.loads(text)
     except json.JSONDecodeError as exc:
         yield InputError(path, f"malformed JSON at column {exc.colno}: {exc.msg}", line=exc.lineno)
+        return
+    except (ValueError, RecursionError) as exc:
+        yield InputError(path, f"unreadable JSON: {exc}")
         return
     if isinstance(value, Mapping):
         value = next((value[k] for k in ("articles", "items") if isinstance(value.get(k), list)), [value])
@@ -109,7 +125,7 @@ def read_json(path: Path, text: str) -> Iterator[Article | InputError]:
 
 def read_csv(path: Path, text: str) -> Iterator[Article | InputError]:
     csv.field_size_limit(sys.maxsize)
-    reader = csv.DictReader(text.splitlines(keepends=True))
+    reader = csv.DictReader(io.StringIO(text, newline=""))
     header = [h.strip().lower() for h in reader.fieldnames or []]
     if not any(name in header for name in TEXT_FIELDS):
         shown = ", ".join(reader.fieldnames or []) or "nothing"

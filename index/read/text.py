@@ -39,6 +39,8 @@ def _front_matter(text: str) -> tuple[dict[str, str], str]:
         if line.strip() in ("---", "..."):
             pairs = (entry.split(":", 1) for entry in lines[1:end] if ":" in entry)
             fields = {k.strip().lower(): v.strip().strip("\"'") for k, v in pairs}
+            for body_field in ("text", "body", "content"):  # the body is the document itself
+                fields.pop(body_field, None)
             return fields, "\n".join(lines[end + 1:])
     return {}, text
 

@@ -1,0 +1,32 @@
+"""Crash-safe file writes: a reader sees the old file or the new one, never half of one."""
+
+from __future__ import annotations
+
+import json
+import os
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+
+def atomic_write(path: Path, write: Callable[[Path], None]) -> None:
+    """Let ``write`` fill a temporary file, sync it, then rename it into place."""
+    tmp = path.with_name(path.name + ".tmp")
+    write(tmp)
+    with open(tmp, "rb+") as handle:
+        os.fsync(handle.fileno())
+    os.replace(tmp, path)
+
+
+def save_npy(path: Path, array: np.ndarray) -> None:
+    def write(target: Path) -> None:
+        with open(target, "wb") as handle:
+            np.save(handle, array)
+    atomic_write(path, write)
+
+
+def save_json(path: Path, document: Any) -> None:
+    atomic_write(path, lambda target: target.write_text(
+        json.dumps(document, ensure_ascii=False, indent=1, sort_keys=True), encoding="utf-8"))

@@ -1,0 +1,122 @@
+"""Topics → words people can read: keywords, a short label, representative paragraphs.
+
+Keywords are class-based TF-IDF (c-TF-IDF) over 1–3-grams. All paragraphs of a topic form one class
+document; for term t and topic c
+
+    W(t, c) = tf(t, c) / Σ_t' tf(t', c)  ·  log(1 + A / f(t))
+
+where tf(t, c) counts t in the topic, f(t) counts it in all topics and A is the average number of terms
+per topic: frequent in this topic, rare in the others. The best ``candidates`` terms are then re-ranked
+with maximal marginal relevance against the topic centroid, using the same embedding model, so the ten
+keywords are both central to the topic and different from each other.
+
+The label is the 2–3-word candidate that best combines c-TF-IDF weight and closeness to the centroid.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+
+import numpy as np
+from scipy import sparse
+from sklearn.feature_extraction.text import CountVectorizer
+
+Encode = Callable[[Sequence[str]], np.ndarray]
+
+
+@dataclass(frozen=True)
+class Description:
+    label: str
+    keywords: list[tuple[str, float]]
+
+
+def make_vectorizer(n_documents: int) -> CountVectorizer:
+    """1–3-grams without English stop words; in larger corpora a term must occur in two paragraphs."""
+    return CountVectorizer(ngram_range=(1, 3), stop_words="english", min_df=1 if n_documents < 200 else 2,
+                           max_features=250_000, dtype=np.float32)
+
+
+def class_tfidf(texts: Sequence[str], labels: np.ndarray, n_topics: int) -> tuple[np.ndarray, sparse.csr_matrix]:
+    """Vocabulary and the ``(n_topics, n_terms)`` c-TF-IDF matrix; labels < 0 are left out."""
+    vectorizer = make_vectorizer(len(texts))
+    counts = vectorizer.fit_transform(texts)
+    keep = labels >= 0
+    onehot = sparse.csr_matrix((np.ones(keep.sum(), np.float32), (labels[keep], np.flatnonzero(keep))),
+                               shape=(n_topics, len(texts)))
+    tf = (onehot @ counts).tocsr()
+    totals = np.asarray(tf.sum(axis=1)).ravel()
+    frequency = np.asarray(tf.sum(axis=0)).ravel()
+    average = totals.mean() if len(totals) else 0.0
+    idf = np.log(1 + average / np.maximum(frequency, 1))
+    weights = sparse.diags(1 / np.maximum(totals, 1)) @ tf @ sparse.diags(idf)
+    return vectorizer.get_feature_names_out(), weights.tocsr()
+
+
+def mmr(candidates: np.ndarray, centroid: np.ndarray, top: int, diversity: float) -> list[int]:
+    """Indices of ``top`` candidates chosen by maximal marginal relevance."""
+    relevance = candidates @ centroid
+    chosen = [int(np.argmax(relevance))]
+    while len(chosen) < min(top, len(candidates)):
+        redundancy = (candidates @ candidates[chosen].T).max(axis=1)
+        score = (1 - diversity) * relevance - diversity * redundancy
+        score[chosen] = -np.inf
+        chosen.append(int(np.argmax(score)))
+    return chosen
+
+
+class TopicDescriber:
+    """Keywords and labels for fitted topics.
+
+    Parameters
+    ----------
+    encode:
+        The embedding function of the store's model, used to compare terms with topic centroids.
+    n_keywords:
+        Keywords kept per topic.
+    candidates:
+        Best c-TF-IDF terms considered per topic.
+    diversity:
+        MMR trade-off: 0 ranks by relevance alone, 1 by novelty alone.
+    """
+
+    def __init__(self, encode: Encode, *, n_keywords: int = 10, candidates: int = 30,
+                 diversity: float = 0.3) -> None:
+        self.encode = encode
+        self.n_keywords = n_keywords
+        self.candidates = candidates
+        self.diversity = diversity
+
+    def describe(self, texts: Sequence[str], labels: np.ndarray, centroids: np.ndarray) -> list[Description]:
+        terms, weights = class_tfidf(texts, labels, len(centroids))
+        shortlists = []
+        for topic in range(len(centroids)):
+            row = weights.getrow(topic)
+            order = np.argsort(-row.data, kind="stable")[:self.candidates]
+            shortlists.append([(str(terms[row.indices[i]]), float(row.data[i])) for i in order])
+        unique = sorted({term for shortlist in shortlists for term, _ in shortlist})
+        vectors = dict(zip(unique, self.encode(unique))) if unique else {}
+        used: set[str] = set()
+        out = []
+        for topic, shortlist in enumerate(shortlists):
+            if not shortlist:
+                out.append(Description(f"topic {topic}", []))
+                continue
+            matrix = np.stack([vectors[term] for term, _ in shortlist])
+            picked = mmr(matrix, centroids[topic], self.n_keywords, self.diversity)
+            keywords = [shortlist[i] for i in picked]
+            label = self._label(shortlist, matrix @ centroids[topic], used)
+            used.add(label)
+            out.append(Description(label, keywords))
+        return out
+
+    @staticmethod
+    def _label(shortlist: list[tuple[str, float]], closeness: np.ndarray, used: set[str]) -> str:
+        top_weight = shortlist[0][1] or 1.0
+        scored = sorted(((0.5 * weight / top_weight + 0.5 * float(close), -i, term)
+                         for i, ((term, weight), close) in enumerate(zip(shortlist, closeness))
+                         if 2 <= len(term.split()) <= 4 and term not in used), reverse=True)
+        if scored:
+            return scored[0][2]
+        words = [term for term, _ in shortlist if term not in used][:2]
+        return " / ".join(words) if words else shortlist[0][0]

@@ -1,0 +1,156 @@
+"""The fitted topic model, saved beside the store it describes in open formats.
+
+``<store>/topics/`` holds, for fit number n: ``model.n.json`` (parameters, topics, labels, keywords,
+hierarchy, history, corpus hash) and ``centroids.n.npy``, ``paragraphs.n.npy`` (paragraph ids),
+``assignments.n.npy`` (topic id per paragraph, -1 unassigned), ``confidence.n.npy``. ``current.json``
+names the fit in use and is replaced last, so a crash mid-save leaves the previous model in force.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from index import Store, StoreError
+from index.files import save_json, save_npy
+
+MODEL_VERSION = 1
+FOLDER = "topics"
+ARRAYS = ("centroids", "paragraphs", "assignments", "confidence")
+UNASSIGNED = -1
+
+
+@dataclass
+class Topic:
+    """One topic. ``label`` is automatic; ``custom_label`` is set by a person and survives refits."""
+
+    id: int
+    label: str
+    keywords: list[tuple[str, float]]
+    size: int
+    representatives: list[int]
+    custom_label: str | None = None
+
+    @property
+    def name(self) -> str:
+        return self.custom_label or self.label
+
+
+@dataclass
+class TopicModel:
+    """Topics of one fit, with every fitted paragraph's topic and confidence."""
+
+    topics: list[Topic]
+    centroids: np.ndarray
+    paragraph_ids: np.ndarray
+    assignments: np.ndarray
+    confidence: np.ndarray
+    params: dict[str, Any]
+    corpus_hash: str
+    embedding_model: str
+    hierarchy: list[dict[str, Any]] = field(default_factory=list)
+    history: list[dict[str, Any]] = field(default_factory=list)
+    silhouettes: dict[int, float] = field(default_factory=dict)
+    fit_number: int = 1
+
+    def topic(self, topic_id: int) -> Topic:
+        for topic in self.topics:
+            if topic.id == topic_id:
+                return topic
+        raise KeyError(topic_id)
+
+    @property
+    def ids(self) -> np.ndarray:
+        return np.array([t.id for t in self.topics], dtype=np.int64)
+
+    @property
+    def unassigned_rate(self) -> float:
+        return float((self.assignments == UNASSIGNED).mean()) if len(self.assignments) else 0.0
+
+    def assign(self, vectors: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """Topic id (or -1) and confidence for each vector: the nearest centroid, as in the fit."""
+        if not len(self.topics) or not len(vectors):
+            return np.full(len(vectors), UNASSIGNED), np.zeros(len(vectors), np.float32)
+        sims = np.asarray(vectors, np.float32) @ self.centroids.T
+        best = sims.argmax(axis=1)
+        confidence = sims[np.arange(len(sims)), best].astype(np.float32)
+        ids = np.where(confidence >= self.params["min_confidence"], self.ids[best], UNASSIGNED)
+        return ids, confidence
+
+    def lookup(self, paragraph_ids: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """Fitted topic and confidence of stored paragraphs, and a mask of those the fit has seen."""
+        rows = np.searchsorted(self.paragraph_ids, paragraph_ids)
+        rows = np.clip(rows, 0, max(len(self.paragraph_ids) - 1, 0))
+        known = (self.paragraph_ids[rows] == paragraph_ids) if len(self.paragraph_ids) else \
+            np.zeros(len(paragraph_ids), bool)
+        return self.assignments[rows], self.confidence[rows], known
+
+    def topics_of(self, store: Store, paragraph_ids: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """Topics of stored paragraphs: as fitted where the fit saw them, else by nearest centroid."""
+        paragraph_ids = np.asarray(paragraph_ids, dtype=np.int64)
+        topics, confidence, known = self.lookup(paragraph_ids)
+        topics, confidence = topics.copy(), confidence.copy()
+        if not known.all():
+            fresh = store.snapshot().vectors_of(paragraph_ids[~known])
+            topics[~known], confidence[~known] = self.assign(fresh)
+        return topics, confidence
+
+    # -- persistence ---------------------------------------------------------------------------
+    def save(self, store_path: Path) -> None:
+        folder = store_path / FOLDER
+        folder.mkdir(exist_ok=True)
+        n = self.fit_number
+        arrays = dict(zip(ARRAYS, (self.centroids.astype(np.float32), self.paragraph_ids.astype(np.int64),
+                                   self.assignments.astype(np.int64), self.confidence.astype(np.float32))))
+        for name, array in arrays.items():
+            save_npy(folder / f"{name}.{n}.npy", array)
+        document = {
+            "format_version": MODEL_VERSION, "fit_number": n, "params": self.params,
+            "corpus_hash": self.corpus_hash, "embedding_model": self.embedding_model,
+            "topics": [asdict(t) for t in self.topics], "hierarchy": self.hierarchy,
+            "history": self.history, "silhouettes": {str(k): v for k, v in self.silhouettes.items()},
+        }
+        save_json(folder / f"model.{n}.json", document)
+        save_json(folder / "current.json", {"fit_number": n})
+        for stale in folder.iterdir():
+            parts = stale.name.split(".")
+            if len(parts) == 3 and parts[1].isdigit() and int(parts[1]) not in (n, n - 1):
+                stale.unlink(missing_ok=True)
+
+    @classmethod
+    def exists(cls, store_path: Path) -> bool:
+        return (store_path / FOLDER / "current.json").is_file()
+
+    @classmethod
+    def load(cls, store_path: Path) -> TopicModel:
+        folder = store_path / FOLDER
+        if not cls.exists(store_path):
+            raise StoreError(f"{store_path} has no topics yet; run: topics cluster --store {store_path}")
+        n = json.loads((folder / "current.json").read_text())["fit_number"]
+        document = json.loads((folder / f"model.{n}.json").read_text())
+        if document.get("format_version") != MODEL_VERSION:
+            raise StoreError(f"{folder} holds topic model version {document.get('format_version')}; "
+                             f"this version reads {MODEL_VERSION}. Run: topics cluster")
+        arrays = {name: np.load(folder / f"{name}.{n}.npy") for name in ARRAYS}
+        topics = [Topic(**{**t, "keywords": [tuple(k) for k in t["keywords"]]}) for t in document["topics"]]
+        return cls(topics=topics, centroids=arrays["centroids"], paragraph_ids=arrays["paragraphs"],
+                   assignments=arrays["assignments"], confidence=arrays["confidence"],
+                   params=document["params"], corpus_hash=document["corpus_hash"],
+                   embedding_model=document["embedding_model"], hierarchy=document["hierarchy"],
+                   history=document["history"],
+                   silhouettes={int(k): v for k, v in document["silhouettes"].items()}, fit_number=n)
+
+
+def topic_mix(topic_ids: np.ndarray) -> list[tuple[int, float]]:
+    """Share of paragraphs per topic, largest first (unassigned paragraphs count in the total only)."""
+    topic_ids = np.asarray(topic_ids)
+    assigned = topic_ids[topic_ids != UNASSIGNED]
+    if not len(assigned):
+        return []
+    ids, counts = np.unique(assigned, return_counts=True)
+    order = np.lexsort((ids, -counts))
+    return [(int(ids[i]), float(counts[i] / len(topic_ids))) for i in order]

@@ -1,0 +1,72 @@
+"""Keep topic ids (and the labels people gave them) across refits.
+
+New topics are matched one-to-one with the previous fit's topics by the paragraphs they share: the score
+of a pair is ``shared / √(|old| · |new|)`` over paragraphs present in both fits (1.0 for an identical
+topic), and the Hungarian algorithm picks the pairing with the highest total. A pair scoring at least
+``min_overlap`` keeps the old id. The rest are recorded as events:
+
+- ``split``: a new topic drawn mostly from an old topic whose id went to another new topic;
+- ``new``: any other unmatched new topic;
+- ``merged``: an old topic now mostly inside a new topic that kept another id;
+- ``vanished``: any other unmatched old topic.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+from scipy.optimize import linear_sum_assignment
+
+from .model import UNASSIGNED, TopicModel
+
+
+@dataclass(frozen=True)
+class Carried:
+    ids: list[int]
+    custom_labels: list[str | None]
+    events: list[dict[str, object]]
+
+
+def carry_ids(previous: TopicModel | None, paragraph_ids: np.ndarray, groups: np.ndarray, n_topics: int,
+              min_overlap: float = 0.5) -> Carried:
+    """Ids for topics ``0..n_topics-1`` of a new fit whose paragraph ``paragraph_ids[i]`` is in ``groups[i]``."""
+    if previous is None or not previous.topics:
+        return Carried(list(range(n_topics)), [None] * n_topics,
+                       [{"event": "new", "topic": i} for i in range(n_topics)])
+    old_groups, _, known = previous.lookup(paragraph_ids)
+    old_index = {topic.id: row for row, topic in enumerate(previous.topics)}
+    both = known & (groups != UNASSIGNED) & (old_groups != UNASSIGNED)
+    table = np.zeros((len(previous.topics), n_topics))
+    np.add.at(table, (np.array([old_index.get(int(g), 0) for g in old_groups[both]], dtype=int), groups[both]), 1)
+    old_sizes, new_sizes = table.sum(axis=1), table.sum(axis=0)
+    score = table / np.sqrt(np.maximum(np.outer(old_sizes, new_sizes), 1))
+    rows, cols = linear_sum_assignment(-score)
+    matched = {int(c): int(r) for r, c in zip(rows, cols) if score[r, c] >= min_overlap}
+    next_id = max([t.id for t in previous.topics] + [int(e["topic"]) for e in previous.history]) + 1
+    ids: list[int] = []
+    custom: list[str | None] = []
+    events: list[dict[str, object]] = []
+    for new in range(n_topics):
+        if new in matched:
+            old = previous.topics[matched[new]]
+            ids.append(old.id)
+            custom.append(old.custom_label)
+            continue
+        ids.append(next_id)
+        custom.append(None)
+        source = int(np.argmax(table[:, new])) if new_sizes[new] else -1
+        if source >= 0 and table[source, new] >= new_sizes[new] / 2 and source in matched.values():
+            events.append({"event": "split", "topic": next_id, "from": previous.topics[source].id})
+        else:
+            events.append({"event": "new", "topic": next_id})
+        next_id += 1
+    for row, old in enumerate(previous.topics):
+        if row in matched.values():
+            continue
+        target = int(np.argmax(table[row])) if old_sizes[row] else -1
+        if target >= 0 and table[row, target] >= old_sizes[row] / 2 and target in matched:
+            events.append({"event": "merged", "topic": old.id, "into": ids[target]})
+        else:
+            events.append({"event": "vanished", "topic": old.id})
+    return Carried(ids, custom, events)
