@@ -1,4 +1,4 @@
-# Quick start: `make demo` (set up, ingest the seed article, search it) and `make test`.
+# Quick start: `make demo` (set up, ingest the seed article, search it, write its topic report) and `make test`.
 PYTHON ?= python3
 VENV ?= .venv
 BIN := $(VENV)/bin
@@ -23,6 +23,9 @@ demo: $(STAMP)
 	$(BIN)/topics search "Russia may remove the Taliban from its list of terrorist organisations" -k 3 --store $(DEMO_STORE)
 	$(BIN)/topics search "Islamic State spreading toward Central Asia" -k 3 --store $(DEMO_STORE)
 	$(BIN)/topics search "Who chaired the meeting in Moscow?" -k 1 --store $(DEMO_STORE)
+	$(BIN)/topics cluster --store $(DEMO_STORE)
+	$(BIN)/topics report --store $(DEMO_STORE) -o .demo/report.html
+	$(BIN)/topics report --store $(DEMO_STORE) -o .demo/report.md
 
 test: $(STAMP)
 	$(BIN)/python -m pytest

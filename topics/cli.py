@@ -18,12 +18,14 @@ from typing import Any
 
 from index import Article, Filters, Store, TopicsError, duplicates, read_paths, search, similar
 from index.errors import QueryError
+from index.files import atomic_write
 from index.search import Hit
 from index.store import ArticleInfo
 
 from . import __version__
 from .fit import assign_article, fit_topics
 from .model import TopicModel
+from .report import FORMATS, build_report
 
 log = logging.getLogger("topics")
 EXIT_ERROR, EXIT_INTERRUPTED = 1, 130
@@ -118,6 +120,13 @@ def build_parser() -> argparse.ArgumentParser:
     label.add_argument("topic", type=int, metavar="ID")
     label.add_argument("text", help="the label; an empty string restores the automatic one")
     _store_options(label)
+
+    report = commands.add_parser("report", help="write the topic report (HTML, Markdown or JSON)",
+                                 description="Write the topic report of the store's current topics: a "
+                                             "self-contained HTML page, Markdown, or JSON (schema in the README).")
+    report.add_argument("--format", choices=sorted(FORMATS), help="default: from the -o extension, else html")
+    report.add_argument("-o", "--output", type=Path, metavar="FILE", help="write here (default: standard output)")
+    _store_options(report)
 
     stats = commands.add_parser("stats", help="counts, model, index and size of the store")
     _store_options(stats)
@@ -269,6 +278,22 @@ def cmd_label(args: argparse.Namespace) -> None:
     print(f"topic {topic.id}: {topic.name}")
 
 
+def cmd_report(args: argparse.Namespace) -> None:
+    suffix = args.output.suffix.lower().lstrip(".") if args.output else ""
+    fmt = args.format or {"htm": "html", "markdown": "md"}.get(suffix, suffix if suffix in FORMATS else "html")
+    with Store.open(args.store) as store:
+        document = build_report(store, TopicModel.load(store.path))
+    text = FORMATS[fmt](document)
+    if args.output is None:
+        sys.stdout.write(text)
+        return
+    try:
+        atomic_write(args.output, lambda path: path.write_text(text, encoding="utf-8"))
+    except OSError as exc:
+        raise QueryError(f"cannot write {args.output}: {exc.strerror}") from None
+    print(f"wrote {fmt} report of {len(document['topics'])} topics to {args.output}")
+
+
 def cmd_stats(args: argparse.Namespace) -> None:
     with Store.open(args.store) as store:
         stats = store.stats()
@@ -282,7 +307,7 @@ def cmd_stats(args: argparse.Namespace) -> None:
 
 COMMANDS = {"ingest": cmd_ingest, "search": cmd_search, "similar": cmd_similar,
             "duplicates": cmd_duplicates, "delete": cmd_delete, "cluster": cmd_cluster, "assign": cmd_assign,
-            "label": cmd_label, "stats": cmd_stats}
+            "label": cmd_label, "report": cmd_report, "stats": cmd_stats}
 
 
 def main(argv: Sequence[str] | None = None) -> int:

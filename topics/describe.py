@@ -40,7 +40,10 @@ def make_vectorizer(n_documents: int) -> CountVectorizer:
 def class_tfidf(texts: Sequence[str], labels: np.ndarray, n_topics: int) -> tuple[np.ndarray, sparse.csr_matrix]:
     """Vocabulary and the ``(n_topics, n_terms)`` c-TF-IDF matrix; labels < 0 are left out."""
     vectorizer = make_vectorizer(len(texts))
-    counts = vectorizer.fit_transform(texts)
+    try:
+        counts = vectorizer.fit_transform(texts)
+    except ValueError:  # nothing but stop words: no terms to describe topics with
+        return np.array([], dtype=object), sparse.csr_matrix((n_topics, 0), dtype=np.float32)
     keep = labels >= 0
     onehot = sparse.csr_matrix((np.ones(keep.sum(), np.float32), (labels[keep], np.flatnonzero(keep))),
                                shape=(n_topics, len(texts)))

@@ -1,0 +1,186 @@
+"""Topic clustering, labels, stable ids, assignment and reports with the real model."""
+
+from __future__ import annotations
+
+import json
+from html.parser import HTMLParser
+from pathlib import Path
+
+import jsonschema
+import numpy as np
+import pytest
+
+from index import Article, QueryError, Store, read_paths
+from topics.cli import main
+from topics.fit import assign_article, fit_topics
+from topics.model import UNASSIGNED, TopicModel, topic_mix
+from topics.report import SCHEMA, build_report, render_html, render_json, render_markdown
+
+from .conftest import SEEDS
+
+
+def _seed_store(new_store, name: str = "store") -> Store:
+    store = new_store(name)
+    store.add(read_paths([SEEDS]).articles)
+    return store
+
+
+def _topic_at(store: Store, model: TopicModel, phrase: str) -> int:
+    links = [link for link in store.links(article_ids=store.article_ids()) if phrase in link.text]
+    assert links, phrase
+    topics, _ = model.topics_of(store, np.array([links[0].paragraph_id]))
+    return int(topics[0])
+
+
+def test_seed_gives_the_two_mission_topics(new_store):
+    store = _seed_store(new_store)
+    model = fit_topics(store)
+    assert 2 <= len(model.topics) <= 4
+    duma = {_topic_at(store, model, p) for p in ("Parliament (Duma)", "legal authority to remove the Taliban")}
+    isis = {_topic_at(store, model, p) for p in ("increasing presence of ISIS", "ISIS’s growing influence")}
+    assert len(duma) == 1 and len(isis) == 1 and duma != isis
+    assert UNASSIGNED not in duma | isis
+    assert all(len(t.keywords) == 10 and 1 <= len(t.label.split()) <= 4 for t in model.topics)
+
+
+def test_same_store_and_parameters_give_identical_files(new_store):
+    folders = []
+    for name in ("one", "two"):
+        store = _seed_store(new_store, name)
+        store.add(_themed(0, 8))
+        fit_topics(store, seed=3)
+        folders.append(store.path / "topics")
+    names = sorted(p.name for p in folders[0].iterdir())
+    assert names == sorted(p.name for p in folders[1].iterdir())
+    for name in names:
+        assert (folders[0] / name).read_bytes() == (folders[1] / name).read_bytes(), name
+
+
+THEMES = {
+    "rates": "The central bank raised interest rates again to fight inflation, and bond markets fell sharply.",
+    "football": "The striker scored twice as the home side won the football derby in front of a full stadium.",
+    "volcano": "Lava from the erupting volcano forced villagers to flee as ash clouds grounded flights.",
+    "elections": "Voters queued for hours at polling stations as the tight election race came to an end.",
+}
+
+
+def _themed(start: int, stop: int, themes: tuple[str, ...] = ("rates", "football", "volcano")) -> list[Article]:
+    return [Article(id=f"{theme}-{i}", title="", source="Wire", published=f"2024-0{1 + i % 3}-1{i % 9}",
+                    text=f"{THEMES[theme]} Report number {i} gives further details from the scene.")
+            for i in range(start, stop) for theme in themes]
+
+
+def test_ids_and_labels_survive_new_articles(new_store):
+    store = new_store()
+    store.add(_themed(0, 10))
+    first = fit_topics(store)
+    assert len(first.topics) == 3
+    football = _topic_at(store, first, "football derby")
+    assert main(["label", str(football), "Derby day", "--store", str(store.path)]) == 0
+    store.add(_themed(10, 16) + _themed(0, 10, ("elections",)))
+    second = fit_topics(store)
+    assert _topic_at(store, second, "football derby") == football
+    assert second.topic(football).name == "Derby day"
+    assert {t.id for t in first.topics} <= {t.id for t in second.topics}
+    new = [e for e in second.history if e["fit"] == 2]
+    assert [e["event"] for e in new] == ["new"] and new[0]["topic"] not in {t.id for t in first.topics}
+
+
+def test_assign_equals_the_fit_for_stored_paragraphs(new_store):
+    store = new_store()
+    store.add(_themed(0, 6))
+    model = fit_topics(store)
+    with store.reading() as snapshot:
+        topics, confidence = model.assign(np.asarray(snapshot.vectors))
+    assert np.array_equal(topics, model.assignments) and np.allclose(confidence, model.confidence)
+    for article_id in store.article_ids():
+        rows = [l.paragraph_id for l in store.links(article_ids=[article_id])]
+        expected = topic_mix(model.lookup(np.array(rows))[0])
+        assert assign_article(store, model, article_id) == expected
+    new = Article(title="", text=THEMES["volcano"])
+    assert assign_article(store, model, new)[0][0] == _topic_at(store, model, "erupting volcano")
+
+
+HOSTILE_TITLE = "<script>alert('title')</script>"
+HOSTILE_TEXT = "Officials said <img src=x onerror=alert(1)> was harmless, and the ministry denied everything."
+
+
+class _Collector(HTMLParser):
+    def __init__(self) -> None:
+        super().__init__()
+        self.tags: list[tuple[str, dict]] = []
+        self.scripts = 0
+
+    def handle_starttag(self, tag, attrs):
+        self.tags.append((tag, dict(attrs)))
+
+
+def test_html_report_is_self_contained_and_escapes_text(new_store):
+    store = _seed_store(new_store)
+    store.add([Article(id="bad", title=HOSTILE_TITLE, text=HOSTILE_TEXT, url="javascript:alert(2)",
+                       published="2024-11-20")])
+    model = fit_topics(store)
+    html = render_html(build_report(store, model))
+    assert HOSTILE_TITLE not in html and "<img src=x" not in html and "javascript:alert(2)" not in html
+    assert "&lt;img src=x onerror=alert(1)&gt;" in html
+    parser = _Collector()
+    parser.feed(html)
+    tags = {tag for tag, _ in parser.tags}
+    assert {"table", "svg", "circle", "rect", "path"} <= tags
+    for tag, attrs in parser.tags:
+        assert "src" not in attrs or tag != "script", "no external scripts"
+        assert not (tag == "link" and attrs.get("rel") == "stylesheet"), "no external styles"
+        assert not str(attrs.get("src", "")).startswith("http"), "nothing fetched from the web"
+    assert sum(1 for tag, _ in parser.tags if tag == "script") == 1
+
+
+def test_json_report_matches_schema_and_markdown_escapes(new_store):
+    store = _seed_store(new_store)
+    store.add([Article(id="bad", title=HOSTILE_TITLE, text=HOSTILE_TEXT)])
+    report = build_report(store, fit_topics(store))
+    jsonschema.validate(json.loads(render_json(report)), SCHEMA)
+    markdown = render_markdown(report)
+    assert "<img" not in markdown and "<script" not in markdown
+    assert report["corpus"]["articles"] == 2 and report["model"]["up_to_date"]
+
+
+@pytest.mark.parametrize("texts", [
+    ["Only one paragraph in the whole store, about a storm over the bay."],
+    ["A storm hit the bay overnight and closed the harbour for all boats.",
+     "Parliament passed the budget after a long debate about school funding."],
+    ["The same paragraph, repeated across three different articles in the store."] * 3,
+    ["The and of it is.", "It is the and of."],
+])
+def test_tiny_corpora(new_store, texts: list[str]):
+    store = new_store()
+    store.add([Article(id=str(i), title="", text=text) for i, text in enumerate(texts)])
+    model = fit_topics(store)
+    assert len(model.topics) >= 1
+    report = build_report(store, model)
+    jsonschema.validate(report, SCHEMA)
+    assert render_html(report) and render_markdown(report)
+
+
+def test_empty_store_and_missing_model_are_clear_messages(new_store, capsys: pytest.CaptureFixture):
+    store = new_store()
+    with pytest.raises(QueryError, match="holds no articles yet"):
+        fit_topics(store)
+    assert main(["report", "--store", str(store.path)]) == 1
+    assert "has no topics yet; run: topics cluster" in capsys.readouterr().err
+    assert main(["label", "0", "x", "--store", str(store.path)]) == 1
+
+
+def test_cli_cluster_assign_report(new_store, tmp_path: Path, capsys: pytest.CaptureFixture):
+    store = _seed_store(new_store)
+    path = str(store.path)
+    assert main(["cluster", "--topics", "2", "--store", path]) == 0
+    assert "2 topics over 11 paragraphs" in capsys.readouterr().out
+    assert main(["assign", str(SEEDS / "000_d008b0bbdf9d98a1.txt"), "--json", "--store", path]) == 0
+    mix = [json.loads(line) for line in capsys.readouterr().out.splitlines()]
+    assert abs(sum(m["share"] for m in mix) - 1) < 1e-6
+    for fmt in ("html", "md", "json"):
+        out = tmp_path / f"report.{fmt}"
+        assert main(["report", "-o", str(out), "--store", path]) == 0
+        assert out.stat().st_size > 500
+    assert main(["label", "99", "nope", "--store", path]) == 1
+    assert "no topic 99" in capsys.readouterr().err

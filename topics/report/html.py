@@ -1,0 +1,28 @@
+"""The report as one self-contained HTML file: inline CSS, inline SVG charts, a few lines of inline JS."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from jinja2 import Environment, PackageLoader, select_autoescape
+
+from . import charts
+
+_ENV = Environment(loader=PackageLoader("topics.report", "templates"), autoescape=select_autoescape(["html"]),
+                   trim_blocks=True, lstrip_blocks=True, keep_trailing_newline=True)
+
+
+def _http_url(url: str | None) -> str | None:
+    """Only web links become hyperlinks: a ``javascript:`` URL in an article must not run."""
+    return url if url and url.lower().startswith(("http://", "https://")) else None
+
+
+_ENV.filters["http_url"] = _http_url
+
+
+def render_html(report: dict[str, Any]) -> str:
+    """All text is escaped by the template engine; charts escape their own labels."""
+    return _ENV.get_template("report.html").render(
+        report=report, colours=charts.colours(report), sizes=charts.sizes_chart(report),
+        map=charts.map_chart(report), similarity=charts.similarity_chart(report),
+        hierarchy=charts.hierarchy_chart(report), timeline=charts.timeline_chart(report))

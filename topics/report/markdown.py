@@ -1,0 +1,50 @@
+"""The report as Markdown for code-hosting sites: the same tables and texts, without the charts."""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+_SPECIAL = re.compile(r"([\\`*_{}\[\]()#+!|~>])")
+
+
+def _md(text: Any) -> str:
+    """Article text as literal Markdown: HTML neutralised, Markdown syntax escaped, one line."""
+    plain = str(text if text is not None else "").replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+    return _SPECIAL.sub(r"\\\1", " ".join(plain.split()))
+
+
+def render_markdown(report: dict[str, Any]) -> str:
+    corpus, unassigned = report["corpus"], report["unassigned"]
+    lines = ["# Topic report", "",
+             f"{corpus['articles']} articles · {corpus['paragraphs']} paragraphs · {len(report['topics'])} topics · "
+             f"{100 * unassigned['rate']:.1f}% of paragraphs unassigned ({unassigned['paragraphs']})"]
+    if corpus["first_published"]:
+        lines[-1] += f" · published {corpus['first_published'][:10]} to {corpus['last_published'][:10]}"
+    lines += ["", f"Model `{report['model']['embedding_model']}`, fit {report['model']['fit_number']}.", ""]
+    if not report["model"]["up_to_date"]:
+        lines += ["> Articles changed since these topics were fitted; run `topics cluster` to refit.", ""]
+    lines += ["## Topics", "", "| Topic | Label | Keywords | Paragraphs | Articles | Share |", "|---:|---|---|---:|---:|---:|"]
+    for t in report["topics"]:
+        keywords = ", ".join(k["term"] for k in t["keywords"][:6])
+        lines.append(f"| [{t['id']}](#topic-{t['id']}) | {_md(t['label'])} | {_md(keywords)} | {t['paragraphs']} | "
+                     f"{t['articles']} | {100 * t['share']:.1f}% |")
+    for t in report["topics"]:
+        lines += ["", f'<a id="topic-{t["id"]}"></a>', f"## Topic {t['id']}: {_md(t['label'])}", "",
+                  "Keywords: " + _md(" · ".join(k["term"] for k in t["keywords"])), "",
+                  f"{t['paragraphs']} paragraphs · main topic of {t['articles']} articles", "",
+                  "### Representative paragraphs", ""]
+        for r in t["representatives"]:
+            article = r["article"]
+            meta = " · ".join(_md(v) for v in (article["title"] or "(untitled)", article["source"],
+                                               (article["published"] or "")[:10]) if v)
+            lines += [f"> {_md(r['text'])}", ">", f"> — {meta} · similarity {r['confidence']:.2f}", ""]
+        lines += ["### Top articles", ""]
+        lines += [f"- {_md(a['title'] or a['id'])} ({100 * a['share']:.0f}% of its paragraphs)" for a in t["top_articles"]]
+    if len(report["periods"]) > 1:
+        lines += ["", "## Articles per topic over time", "",
+                  "| Period | " + " | ".join(str(t["id"]) for t in report["topics"]) + " |",
+                  "|---|" + "---:|" * len(report["topics"])]
+        for i, period in enumerate(report["periods"]):
+            lines.append(f"| {period} | " + " | ".join(str(t["timeline"][i]["articles"]) for t in report["topics"]) + " |")
+    return "\n".join(lines) + "\n"
