@@ -42,7 +42,8 @@ def fit_topics(store: Store, *, n_topics: int | None = None, min_topic_size: int
     clusterer = TopicClusterer(n_topics, min_topic_size=min_topic_size, min_confidence=min_confidence,
                                seed=seed).fit(vectors)
     texts = store.paragraph_texts(snapshot.ids)
-    descriptions = TopicDescriber(store.embedder.encode).describe(texts, clusterer.labels_, clusterer.centroids_)
+    describer = TopicDescriber(store.embedder.encode)
+    descriptions = describer.describe(texts, clusterer.labels_, clusterer.confidence_, clusterer.centroids_)
     previous = TopicModel.load(store.path) if TopicModel.exists(store.path) else None
     if previous is not None and previous.embedding_model != store.embedder.model_id:
         previous = None
