@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import hashlib
 import os
+import threading
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from pathlib import Path
@@ -71,11 +72,12 @@ class Embedder:
     batch_size:
         Texts per forward pass.
     chunk_size:
-        Texts handed to the model per call; a progress bar advances once per chunk.
+        Texts handed to the model per call; between chunks a progress bar advances and other threads
+        (a search during an ingest) get their turn with the model.
     """
 
     def __init__(self, model: str | Path | None = None, *, batch_size: int = 32,
-                 chunk_size: int = 512) -> None:
+                 chunk_size: int = 128) -> None:
         self.bundled = model is None or Path(model).expanduser().resolve() == bundled_model_path()
         self.path = bundled_model_path() if self.bundled else Path(model).expanduser().resolve()
         if not (self.path / "modules.json").is_file() and not (self.path / "config.json").is_file():
@@ -87,15 +89,18 @@ class Embedder:
         self.chunk_size = chunk_size
         self.texts_encoded = 0
         self._model: SentenceTransformer | None = None
+        # The fast tokenizer's settings change on every call, so calls from several threads take turns.
+        self._lock = threading.RLock()
 
     @property
     def model(self) -> SentenceTransformer:
-        if self._model is None:
-            with _offline():
-                from sentence_transformers import SentenceTransformer
+        with self._lock:
+            if self._model is None:
+                with _offline():
+                    from sentence_transformers import SentenceTransformer
 
-                self._model = SentenceTransformer(str(self.path), device="cpu", local_files_only=True)
-        return self._model
+                    self._model = SentenceTransformer(str(self.path), device="cpu", local_files_only=True)
+            return self._model
 
     @property
     def dim(self) -> int:
@@ -109,14 +114,16 @@ class Embedder:
     def count_tokens(self, texts: Sequence[str]) -> list[int]:
         if not texts:
             return []
-        encoded = self.model.tokenizer(list(texts), add_special_tokens=False, return_attention_mask=False,
-                                       return_token_type_ids=False, verbose=False)
+        with self._lock:
+            encoded = self.model.tokenizer(list(texts), add_special_tokens=False, return_attention_mask=False,
+                                           return_token_type_ids=False, verbose=False)
         return [len(ids) for ids in encoded["input_ids"]]
 
     def token_spans(self, text: str) -> list[tuple[int, int]]:
         """Character span of each token, for cutting text that no sentence break brings under the limit."""
-        encoded = self.model.tokenizer(text, add_special_tokens=False, return_offsets_mapping=True,
-                                       verbose=False)
+        with self._lock:
+            encoded = self.model.tokenizer(text, add_special_tokens=False, return_offsets_mapping=True,
+                                           verbose=False)
         return [tuple(span) for span in encoded["offset_mapping"]]
 
     def encode(self, texts: Sequence[str], progress: tqdm | None = None) -> np.ndarray:
@@ -129,9 +136,10 @@ class Embedder:
         order = sorted(range(len(texts)), key=lambda i: -len(texts[i]))
         for start in range(0, len(order), self.chunk_size):
             rows = order[start:start + self.chunk_size]
-            out[rows] = self.model.encode(
-                [texts[i] for i in rows], batch_size=self.batch_size, normalize_embeddings=True,
-                convert_to_numpy=True, show_progress_bar=False)
+            with self._lock:
+                out[rows] = self.model.encode(
+                    [texts[i] for i in rows], batch_size=self.batch_size, normalize_embeddings=True,
+                    convert_to_numpy=True, show_progress_bar=False)
             if progress is not None:
                 progress.update(len(rows))
         self.texts_encoded += len(texts)

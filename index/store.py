@@ -20,6 +20,7 @@ import json
 import logging
 import os
 import sqlite3
+import threading
 from collections.abc import Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -232,6 +233,14 @@ class Snapshot:
         return np.asarray(self.vectors[rows])
 
 
+class _Shared:
+    """What a store and its readers share: the loaded snapshot, replaced whole under a lock."""
+
+    def __init__(self) -> None:
+        self.snapshot: Snapshot | None = None
+        self.lock = threading.Lock()
+
+
 @dataclass
 class _Plan:
     article: Article
@@ -251,12 +260,18 @@ class Store:
     One process writes at a time (a file lock); readers always see the last committed generation.
     """
 
-    def __init__(self, path: Path, db: sqlite3.Connection, embedder: Embedder) -> None:
+    def __init__(self, path: Path, db: sqlite3.Connection, embedder: Embedder,
+                 shared: _Shared | None = None) -> None:
         self.path = path
         self._db = db
         self.embedder = embedder
         self._splitter: ParagraphSplitter | None = None
-        self._snapshot: Snapshot | None = None
+        self._shared = shared or _Shared()
+
+    def reader(self) -> Store:
+        """Another handle on this store for another thread: its own database connection, the same model
+        and the same loaded index."""
+        return Store(self.path, self._connect(self.path), self.embedder, self._shared)
 
     # -- opening -------------------------------------------------------------------------------
     @classmethod
@@ -393,8 +408,9 @@ class Store:
                 self._db.execute("BEGIN")
             try:
                 generation = int(self.meta("generation"))
-                if self._snapshot is not None and self._snapshot.generation == generation:
-                    return self._snapshot
+                cached = self._shared.snapshot
+                if cached is not None and cached.generation == generation:
+                    return cached
                 ids = np.fromiter((r[0] for r in self._db.execute("SELECT id FROM paragraphs ORDER BY id")),
                                   dtype=np.int64)
             finally:
@@ -402,8 +418,7 @@ class Store:
                     self._db.execute("COMMIT")
             if generation == 0:
                 dim = int(self.meta("dim"))
-                self._snapshot = Snapshot(0, ids, np.zeros((0, dim), np.float32), VectorIndex(dim))
-                return self._snapshot
+                return self._keep(Snapshot(0, ids, np.zeros((0, dim), np.float32), VectorIndex(dim)))
             vectors_file, index_file = self._files(generation)
             try:
                 vectors = np.load(vectors_file, mmap_mode="r")
@@ -415,10 +430,17 @@ class Store:
             if not len(ids) == len(vectors) == len(index):
                 raise StoreError(f"{self.path}: generation {generation} is inconsistent ({len(ids)} paragraphs, "
                                  f"{len(vectors)} vectors, {len(index)} indexed); re-ingest into a new store")
-            self._snapshot = Snapshot(generation, ids, vectors, index)
-            return self._snapshot
+            return self._keep(Snapshot(generation, ids, vectors, index))
         raise StoreError(f"{self.path} changed while it was being read (generation {generation} is gone); "
                          "run the command again")
+
+    def _keep(self, snapshot: Snapshot) -> Snapshot:
+        """Share ``snapshot`` unless a newer generation is already shared."""
+        with self._shared.lock:
+            current = self._shared.snapshot
+            if current is None or current.generation <= snapshot.generation:
+                self._shared.snapshot = snapshot
+            return snapshot
 
     def stats(self) -> StoreStats:
         count = lambda sql: self._db.execute(sql).fetchone()[0]  # noqa: E731
@@ -581,7 +603,7 @@ class Store:
         except BaseException:
             db.execute("ROLLBACK")
             raise
-        self._snapshot = published
+        self._keep(published)
         self._remove_stale_files()
 
     def delete(self, article_ids: Sequence[str]) -> int:
@@ -598,7 +620,7 @@ class Store:
             except BaseException:
                 self._db.execute("ROLLBACK")
                 raise
-            self._snapshot = published
+            self._keep(published)
             self._remove_stale_files()
         return len(present)
 

@@ -20,7 +20,7 @@ from index import Article, Filters, Store, TopicsError, duplicates, read_paths, 
 from index.errors import QueryError
 from index.files import atomic_write
 from index.search import Hit
-from index.store import ArticleInfo
+from index.store import ArticleInfo, default_store_path
 
 from . import __version__
 from .fit import assign_article, fit_topics
@@ -127,6 +127,14 @@ def build_parser() -> argparse.ArgumentParser:
     report.add_argument("--format", choices=sorted(FORMATS), help="default: from the -o extension, else html")
     report.add_argument("-o", "--output", type=Path, metavar="FILE", help="write here (default: standard output)")
     _store_options(report)
+
+    serve = commands.add_parser("serve", help="run the HTTP service (OpenAPI at /docs)",
+                                description="Serve the store over HTTP under /v1; OpenAPI at /docs and "
+                                            "/openapi.json. When TOPICS_API_TOKEN is set, write endpoints need "
+                                            "'Authorization: Bearer <token>'.")
+    serve.add_argument("--host", default="127.0.0.1", help="address to bind (default 127.0.0.1, this machine only)")
+    serve.add_argument("--port", type=int, default=8000, help="port (default 8000)")
+    _store_options(serve)
 
     stats = commands.add_parser("stats", help="counts, model, index and size of the store")
     _store_options(stats)
@@ -294,6 +302,15 @@ def cmd_report(args: argparse.Namespace) -> None:
     print(f"wrote {fmt} report of {len(document['topics'])} topics to {args.output}")
 
 
+def cmd_serve(args: argparse.Namespace) -> None:
+    from .service import serve
+
+    print(f"serving {args.store or default_store_path()} on http://{args.host}:{args.port}/v1 (docs at /docs)",
+          file=sys.stderr)
+    serve(args.store or default_store_path(), host=args.host, port=args.port,
+          token=os.environ.get("TOPICS_API_TOKEN") or None)
+
+
 def cmd_stats(args: argparse.Namespace) -> None:
     with Store.open(args.store) as store:
         stats = store.stats()
@@ -307,7 +324,7 @@ def cmd_stats(args: argparse.Namespace) -> None:
 
 COMMANDS = {"ingest": cmd_ingest, "search": cmd_search, "similar": cmd_similar,
             "duplicates": cmd_duplicates, "delete": cmd_delete, "cluster": cmd_cluster, "assign": cmd_assign,
-            "label": cmd_label, "report": cmd_report, "stats": cmd_stats}
+            "label": cmd_label, "report": cmd_report, "serve": cmd_serve, "stats": cmd_stats}
 
 
 def main(argv: Sequence[str] | None = None) -> int:

@@ -29,9 +29,9 @@ def _first(record: Mapping[str, Any], names: tuple[str, ...]) -> tuple[str | Non
     return None, None
 
 
-def article_from_record(record: Mapping[str, Any], path: Path, *, line: int | None = None,
+def article_from_record(record: Mapping[str, Any], path: Path | None, *, line: int | None = None,
                         item: int | None = None, whole_file: bool = False) -> Article:
-    """Build an Article from one record, validating every field it uses."""
+    """Build an Article from one record, validating every field it uses (``path=None``: not from a file)."""
     def fail(message: str, field: str) -> InputError:
         return InputError(path, message, line=line, item=item, field=field)
 
@@ -71,7 +71,7 @@ def article_from_record(record: Mapping[str, Any], path: Path, *, line: int | No
         url=string("url", lowered.get("url")),
         source=string("source", lowered.get("source")),
         published=published,
-        path=str(path.resolve()),
+        path=str(path.resolve()) if path is not None else None,
         whole_file=whole_file,
         metadata=json.loads(valid(json.dumps(metadata, ensure_ascii=False, default=str), "metadata")),
     )

@@ -1,0 +1,174 @@
+"""The HTTP service: every endpoint in-process and through a real uvicorn process, auth, limits, bad
+input, and searches that keep answering while another client writes."""
+
+from __future__ import annotations
+
+import os
+import socket
+import subprocess
+import sys
+import threading
+import time
+from pathlib import Path
+
+import httpx
+import pytest
+from fastapi.testclient import TestClient
+
+from index import Article, Embedder, Store, read_paths
+from topics.fit import fit_topics
+from topics.service import create_app
+
+from .conftest import ROOT, SEEDS
+
+TOKEN = "s3cret-token"
+NEWS = [{"id": f"n{i}", "title": f"Harbour report {i}", "source": "Wire", "published": f"2024-03-{i + 1:02d}",
+         "text": f"Storms closed the harbour for the {i}th time this winter, and the fishing fleet stayed in port."}
+        for i in range(6)]
+
+
+@pytest.fixture()
+def store_path(tmp_path: Path, embedder: Embedder) -> Path:
+    store = Store.open(tmp_path / "store", model=embedder, create=True)
+    store.add(read_paths([SEEDS]).articles)
+    store.add([Article(**{k: v for k, v in n.items()}) for n in NEWS])
+    fit_topics(store)
+    store.close()
+    return tmp_path / "store"
+
+
+@pytest.fixture()
+def client(store_path: Path, embedder: Embedder) -> TestClient:
+    return TestClient(create_app(store_path, model=embedder, max_body_bytes=20_000, max_batch=3))
+
+
+def test_read_endpoints(client: TestClient):
+    assert client.get("/v1/health").json()["articles"] == 7
+    assert client.get("/v1/stats").json()["vectors"] > 10
+    hits = client.get("/v1/search", params={"q": "Islamic State spreading toward Central Asia", "k": 3}).json()
+    assert len(hits) == 3 and "ISIS" in hits[0]["text"]
+    wire = client.get("/v1/search", params={"q": "Taliban", "k": 4, "source": "wire", "since": "2024-03-02",
+                                            "group": True}).json()
+    assert len(wire) == 4 and {h["source"] for h in wire} == {"Wire"} and len({h["article_id"] for h in wire}) == 4
+    article = client.get("/v1/articles/n1").json()
+    assert article["title"] == "Harbour report 1" and article["paragraphs"][0]["topic"] is not None
+    assert abs(sum(t["share"] for t in article["topics"]) - 1) < 1e-3
+    assert client.get("/v1/articles/nope").status_code == 404
+    similar = client.post("/v1/similar", json={"article_id": "n0", "k": 2}).json()
+    assert [s["article"]["id"][0] for s in similar] == ["n", "n"]
+    assert client.post("/v1/similar", json={"text": "Storm keeps the fleet in port", "k": 1}).json()[0]["article"]["id"][0] == "n"
+    topics = client.get("/v1/topics").json()
+    assert topics["up_to_date"] and len(topics["topics"]) >= 2
+    first = topics["topics"][0]["id"]
+    page = client.get(f"/v1/topics/{first}", params={"offset": 1, "limit": 2}).json()
+    assert page["offset"] == 1 and len(page["items"]) <= 2 and page["total"] >= len(page["items"])
+    assert client.get("/v1/topics/999").status_code == 404
+    assert "<svg" in client.get("/v1/report").text
+    assert client.get("/v1/report.md").text.startswith("# Topic report")
+    assert client.get("/v1/report.json").json()["schema"] == "topics-report/1"
+    spec = client.get("/openapi.json").json()
+    assert {"/v1/search", "/v1/articles", "/v1/topics/refresh", "/v1/report"} <= set(spec["paths"])
+    assert client.get("/docs").status_code == 200
+
+
+def test_write_endpoints(client: TestClient):
+    sent = client.post("/v1/articles", json={"articles": [
+        NEWS[0], {"id": "n1", "title": "Harbour report 1", "text": "The harbour reopened after the storms passed."},
+        {"title": "Fresh", "body": "A brand new article about mountain rescue teams in the Alps this week."}]})
+    assert sent.status_code == 200, sent.text
+    assert {k: sent.json()[k] for k in ("added", "updated", "unchanged")} == {"added": 1, "updated": 1, "unchanged": 1}
+    assert client.get("/v1/health").json()["articles"] == 8
+    assert client.delete("/v1/articles/n2").json() == {"deleted": "n2"}
+    assert client.delete("/v1/articles/n2").status_code == 404
+    refreshed = client.post("/v1/topics/refresh").json()
+    assert refreshed["fit_number"] == 2 and refreshed["up_to_date"]
+
+
+@pytest.mark.parametrize("request_args, status, needle", [
+    (("get", "/v1/search", {"params": {"q": "x", "k": 101}}), 422, "k"),
+    (("get", "/v1/search", {"params": {"q": "   "}}), 422, "empty query"),
+    (("get", "/v1/search", {"params": {"q": "x", "since": "soon"}}), 422, "since"),
+    (("post", "/v1/articles", {"json": {"articles": [{"title": "a", "text": "b"}] * 4}}), 413, "at most 3"),
+    (("post", "/v1/articles", {"json": {"articles": [{"title": "a", "text": "x" * 30_000}]}}), 413, "bytes"),
+    (("post", "/v1/articles", {"json": {"articles": [{"title": "", "text": ""}]}}), 422, "text"),
+    (("post", "/v1/articles", {"json": {"articles": [{"text": "t", "published": "tuesday"}]}}), 422, "published"),
+    (("post", "/v1/articles", {"json": {"articles": []}}), 422, "articles"),
+    (("post", "/v1/similar", {"json": {"k": 3}}), 422, "exactly one"),
+    (("post", "/v1/similar", {"json": {"article_id": "missing"}}), 422, "no article with id"),
+])
+def test_limits_and_bad_input(client: TestClient, store_path: Path, request_args, status: int, needle: str):
+    before = client.get("/v1/stats").json()
+    method, url, kwargs = request_args
+    response = getattr(client, method)(url, **kwargs)
+    assert response.status_code == status, response.text
+    assert needle in response.text
+    assert client.get("/v1/stats").json() == before
+
+
+def test_auth_for_writes(store_path: Path, embedder: Embedder):
+    client = TestClient(create_app(store_path, model=embedder, token=TOKEN))
+    body = {"articles": [{"title": "T", "text": "A short text about the weather in the mountains today."}]}
+    assert client.post("/v1/articles", json=body).status_code == 401
+    assert client.post("/v1/articles", json=body, headers={"Authorization": "Bearer wrong"}).status_code == 401
+    assert client.delete("/v1/articles/n1").status_code == 401
+    assert client.post("/v1/topics/refresh").status_code == 401
+    assert client.get("/v1/search", params={"q": "weather"}).status_code == 200
+    assert client.post("/v1/articles", json=body, headers={"Authorization": f"Bearer {TOKEN}"}).status_code == 200
+
+
+def _free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+@pytest.fixture()
+def server(store_path: Path):
+    port = _free_port()
+    process = subprocess.Popen([sys.executable, "-m", "topics", "serve", "--store", str(store_path), "--port", str(port)],
+                               cwd=ROOT, env={**os.environ, "PYTHONPATH": str(ROOT), "TOPICS_API_TOKEN": TOKEN},
+                               stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    base = f"http://127.0.0.1:{port}"
+    deadline = time.monotonic() + 120
+    while time.monotonic() < deadline:
+        try:
+            if httpx.get(f"{base}/v1/health", timeout=2).status_code == 200:
+                break
+        except httpx.HTTPError:
+            assert process.poll() is None, process.stderr.read().decode()
+            time.sleep(0.3)
+    yield base
+    process.terminate()
+    process.wait(timeout=30)
+
+
+def test_real_server_endpoints_and_concurrent_reads_during_writes(server: str):
+    auth = {"Authorization": f"Bearer {TOKEN}"}
+    with httpx.Client(base_url=server, timeout=60) as http:
+        assert http.get("/v1/stats").json()["articles"] == 7
+        assert http.get("/v1/report").status_code == 200 and http.get("/openapi.json").status_code == 200
+        assert http.post("/v1/articles", json={"articles": [NEWS[0]]}).status_code == 401
+        errors: list[str] = []
+        stop = threading.Event()
+
+        def reader() -> None:
+            with httpx.Client(base_url=server, timeout=60) as own:
+                while not stop.is_set():
+                    response = own.get("/v1/search", params={"q": "storms in the harbour", "k": 5})
+                    if response.status_code != 200 or len(response.json()) != 5:
+                        errors.append(f"{response.status_code} {response.text[:200]}")
+
+        threads = [threading.Thread(target=reader) for _ in range(3)]
+        for thread in threads:
+            thread.start()
+        for i in range(4):
+            batch = [{"id": f"w{i}-{j}", "title": f"Writer {i}", "text": f"Fresh report {i}-{j} on ferries delayed by "
+                      f"high winds along the coast, with more storms forecast."} for j in range(3)]
+            assert http.post("/v1/articles", json={"articles": batch}, headers=auth).status_code == 200
+        assert http.post("/v1/topics/refresh", headers=auth).status_code == 200
+        assert http.delete("/v1/articles/w0-0", headers=auth).status_code == 200
+        stop.set()
+        for thread in threads:
+            thread.join()
+        assert errors == []
+        assert http.get("/v1/health").json()["articles"] == 7 + 12 - 1
