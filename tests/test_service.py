@@ -172,3 +172,34 @@ def test_real_server_endpoints_and_concurrent_reads_during_writes(server: str):
             thread.join()
         assert errors == []
         assert http.get("/v1/health").json()["articles"] == 7 + 12 - 1
+
+
+CHROMIUM = Path("/usr/bin/chromium")
+CHROMIUM_FLAGS = ["--no-sandbox", "--disable-gpu", "--no-first-run", "--disable-background-networking",
+                  "--disable-component-update", "--disable-sync"]
+
+
+@pytest.mark.skipif(not CHROMIUM.exists() and not os.environ.get("CI"),
+                    reason="Debian's chromium is not installed (.ci/run installs it; apt-get install chromium)")
+def test_report_renders_in_headless_chromium(server: str, tmp_path: Path):
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=str(CHROMIUM), headless=True, args=CHROMIUM_FLAGS)
+        try:
+            page = browser.new_page(viewport={"width": 1200, "height": 900})
+            messages: list[str] = []
+            page.on("console", lambda message: messages.append(message.text) if message.type == "error" else None)
+            assert page.goto(f"{server}/v1/report").status == 200
+            rows = page.locator("#topic-table tbody tr")
+            assert rows.count() >= 2
+            assert page.locator("#chart-map svg circle").count() >= 10
+            assert page.locator("#chart-sizes svg rect").count() == rows.count()
+            assert page.locator("#chart-map svg").bounding_box()["width"] > 100
+            rows.first.click()
+            assert page.locator("#chart-map .point.dim").count() > 0
+            page.screenshot(path=str(tmp_path / "report.png"), full_page=True)
+            assert (tmp_path / "report.png").stat().st_size > 10_000
+            assert messages == []
+        finally:
+            browser.close()
