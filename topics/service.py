@@ -22,7 +22,8 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import HTMLResponse, JSONResponse, PlainTextResponse
 from pydantic import BaseModel, ConfigDict, Field
 
-from index import Article, Filters, InputError, QueryError, Store, StoreError, TopicsError, search, similar
+from index import (Article, Filters, InputError, QueryError, Store, StoreError, StoreStats, TopicsError, search,
+                   similar)
 from index.read.records import article_from_record
 
 from . import __version__
@@ -40,19 +41,6 @@ class Health(BaseModel):
     status: str
     version: str
     articles: int
-    generation: int
-
-
-class Stats(BaseModel):
-    path: str
-    format_version: int
-    articles: int
-    paragraphs: int
-    vectors: int
-    model: str
-    dim: int
-    index: str
-    size_bytes: int
     generation: int
 
 
@@ -238,9 +226,9 @@ def create_app(store_path: str | Path, *, token: str | None = None, model: Any =
         return Health(status="ok", version=__version__, articles=len(reader.article_ids()),
                       generation=reader.snapshot().generation)
 
-    @app.get("/v1/stats", response_model=Stats)
-    def stats() -> Stats:
-        return Stats(**asdict(service.reader().stats()))
+    @app.get("/v1/stats", response_model=StoreStats)
+    def stats() -> StoreStats:
+        return service.reader().stats()
 
     @app.post("/v1/articles", response_model=IngestResult, dependencies=writes)
     def ingest(batch: ArticlesIn) -> IngestResult:
