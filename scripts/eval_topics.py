@@ -94,11 +94,14 @@ def main() -> None:
         store = Store.open(args.store or Path(tmp) / "store", create=True)
         store.add(articles)
         with store.reading() as snapshot:
-            vectors = np.asarray(snapshot.vectors, dtype=np.float32)
-            row = {int(pid): i for i, pid in enumerate(snapshot.ids)}
-            texts = store.paragraph_texts(snapshot.ids)
+            # Only the dataset's own articles count, even in a reused store that holds others.
+            links = store.links(article_ids=sorted(labels))
+            pids = sorted({link.paragraph_id for link in links})
+            row = {pid: i for i, pid in enumerate(pids)}
+            vectors = snapshot.vectors_of(pids).astype(np.float32)
+            texts = store.paragraph_texts(pids)
             rows_of: dict[str, list[int]] = {}
-            for link in store.links(article_ids=store.article_ids()):
+            for link in links:
                 rows_of.setdefault(link.article.id, []).append(row[link.paragraph_id])
         store.embedder.encode(["warm up"])
 
