@@ -20,6 +20,15 @@ def atomic_write(path: Path, write: Callable[[Path], None]) -> None:
     os.replace(tmp, path)
 
 
+def sync_folder(path: Path) -> None:
+    """Make renames in ``path`` durable."""
+    fd = os.open(path, os.O_RDONLY)
+    try:
+        os.fsync(fd)
+    finally:
+        os.close(fd)
+
+
 def save_npy(path: Path, array: np.ndarray) -> None:
     def write(target: Path) -> None:
         with open(target, "wb") as handle:

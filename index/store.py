@@ -22,6 +22,7 @@ import os
 import sqlite3
 import threading
 from collections.abc import Iterable, Iterator, Sequence
+import contextlib
 from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import date, datetime, timezone
@@ -34,7 +35,7 @@ from tqdm import tqdm
 from .articles import Article, content_hash, parse_date
 from .embed import Embedder
 from .errors import QueryError, StoreError
-from .files import atomic_write, save_npy
+from .files import atomic_write, save_npy, sync_folder
 from .paragraphs import Paragraph, ParagraphSplitter
 from .vectors import VectorIndex
 
@@ -95,15 +96,6 @@ def _locked(path: Path) -> Iterator[None]:
             log.warning("waiting for another process writing to %s", path)
             fcntl.flock(handle, fcntl.LOCK_EX)
         yield
-
-
-def _sync_folder(path: Path) -> None:
-    """Make renames in ``path`` durable."""
-    fd = os.open(path, os.O_RDONLY)
-    try:
-        os.fsync(fd)
-    finally:
-        os.close(fd)
 
 
 def _chunks(values: Sequence[Any], size: int = _SQL_CHUNK) -> Iterator[Sequence[Any]]:
@@ -345,7 +337,7 @@ class Store:
                 db.commit()
                 db.close()
                 os.replace(tmp, path / DB_NAME)
-                _sync_folder(path)
+                sync_folder(path)
             finally:
                 tmp.unlink(missing_ok=True)
 
@@ -433,6 +425,11 @@ class Store:
             return self._keep(Snapshot(generation, ids, vectors, index))
         raise StoreError(f"{self.path} changed while it was being read (generation {generation} is gone); "
                          "run the command again")
+
+    def writing(self) -> contextlib.AbstractContextManager[None]:
+        """Hold the store's write lock (waiting for another writer), for work built on top of the store
+        that must not interleave with other writers, such as fitting and saving topics."""
+        return _locked(self.path)
 
     def _keep(self, snapshot: Snapshot) -> Snapshot:
         """Share ``snapshot`` unless a newer generation is already shared."""
@@ -657,7 +654,7 @@ class Store:
         vectors_file, index_file = self._files(generation)
         save_npy(vectors_file, vectors)
         atomic_write(index_file, index.save)
-        _sync_folder(self.path)
+        sync_folder(self.path)
         self._db.execute("UPDATE meta SET value = ? WHERE key = 'generation'", (str(generation),))
         return Snapshot(generation, ids, vectors, index)
 

@@ -105,6 +105,33 @@ def test_limits_and_bad_input(client: TestClient, store_path: Path, request_args
     assert client.get("/v1/stats").json() == before
 
 
+def test_streamed_body_over_the_limit_is_refused(client: TestClient):
+    before = client.get("/v1/stats").json()
+    body = b'{"articles": [{"title": "big", "text": "' + b"x" * 30_000 + b'"}]}'
+    response = client.post("/v1/articles", content=iter([body[:1000], body[1000:]]),
+                           headers={"content-type": "application/json"})
+    assert response.status_code == 413
+    assert client.get("/v1/stats").json() == before
+
+
+def test_url_ids_topic_pages_after_deletes_and_refresh_parameters(client: TestClient, store_path: Path,
+                                                                  embedder: Embedder):
+    url = "https://example.com/news/1"
+    sent = client.post("/v1/articles", json={"articles": [{"url": url, "title": "By URL",
+                                                           "text": "An article known only by its address on the web."}]})
+    assert sent.json()["ids"] == [url]
+    assert client.get(f"/v1/articles/{url}").json()["id"] == url
+    assert client.delete(f"/v1/articles/{url}").status_code == 200
+    assert client.delete("/v1/articles/5715b408913339cf").status_code == 200
+    for topic in client.get("/v1/topics").json()["topics"]:
+        page = client.get(f"/v1/topics/{topic['id']}")
+        assert page.status_code == 200 and all(item["text"] for item in page.json()["items"])
+    with Store.open(store_path, model=embedder) as store:
+        fit_topics(store, n_topics=2, seed=7)
+    refreshed = client.post("/v1/topics/refresh").json()
+    assert len(refreshed["topics"]) == 2
+
+
 def test_auth_for_writes(store_path: Path, embedder: Embedder):
     client = TestClient(create_app(store_path, model=embedder, token=TOKEN))
     body = {"articles": [{"title": "T", "text": "A short text about the weather in the mountains today."}]}

@@ -161,6 +161,30 @@ def test_tiny_corpora(new_store, texts: list[str]):
     assert render_html(report) and render_markdown(report)
 
 
+def test_labels_of_vanished_topics_stay_in_history_and_bad_parameters_are_clear(new_store):
+    store = new_store()
+    store.add(_themed(0, 6))
+    first = fit_topics(store, n_topics=3)
+    volcano = _topic_at(store, first, "erupting volcano")
+    assert main(["label", str(volcano), "Eruptions", "--store", str(store.path)]) == 0
+    store.delete([a for a in store.article_ids() if a.startswith("volcano")])
+    fit_topics(store, n_topics=2)
+    events = [e for e in TopicModel.load(store.path).history if e["fit"] == 2]
+    assert {"event": "vanished", "topic": volcano, "custom_label": "Eruptions", "fit": 2} in events
+    for kwargs, message in [({"seed": -1}, "--seed"), ({"min_confidence": 1.5}, "--min-confidence"),
+                            ({"n_topics": 0}, "--topics")]:
+        with pytest.raises(QueryError, match=message):
+            fit_topics(store, **kwargs)
+
+
+def test_timeline_keeps_empty_periods(new_store):
+    store = new_store()
+    store.add([Article(id="old", title="", text=THEMES["rates"], published="2019-06-01"),
+               Article(id="new", title="", text=THEMES["football"], published="2024-06-01")])
+    report = build_report(store, fit_topics(store))
+    assert report["periods"] == ["2019", "2020", "2021", "2022", "2023", "2024"]
+
+
 def test_empty_store_and_missing_model_are_clear_messages(new_store, capsys: pytest.CaptureFixture):
     store = new_store()
     with pytest.raises(QueryError, match="holds no articles yet"):

@@ -23,7 +23,7 @@ from index.search import Hit
 from index.store import ArticleInfo, default_store_path
 
 from . import __version__
-from .fit import assign_article, fit_topics
+from .fit import assign_article, fit_topics, relabel
 from .model import TopicModel
 from .report import FORMATS, build_report
 
@@ -276,13 +276,7 @@ def cmd_assign(args: argparse.Namespace) -> None:
 
 def cmd_label(args: argparse.Namespace) -> None:
     with Store.open(args.store) as store:
-        model = TopicModel.load(store.path)
-        try:
-            topic = model.topic(args.topic)
-        except KeyError:
-            raise QueryError(f"no topic {args.topic}; topics are " + ", ".join(str(t.id) for t in model.topics)) from None
-        topic.custom_label = " ".join(args.text.split()) or None
-        model.save(store.path)
+        topic = relabel(store, args.topic, args.text)
     print(f"topic {topic.id}: {topic.name}")
 
 

@@ -32,6 +32,8 @@ Encode = Callable[[Sequence[str]], np.ndarray]
 
 @dataclass(frozen=True)
 class Description:
+    """A topic's label (empty when it has no terms at all) and its keywords with their weights."""
+
     label: str
     keywords: list[tuple[str, float]]
 
@@ -125,7 +127,7 @@ class TopicDescriber:
         out = []
         for topic, shortlist in enumerate(shortlists):
             if not shortlist:
-                out.append(Description(f"topic {topic}", []))
+                out.append(Description("", []))
                 continue
             matrix = np.stack([vectors[term] for term, _ in shortlist])
             picked = mmr(matrix, centroids[topic], self.n_keywords, self.diversity)

@@ -2,14 +2,18 @@
 
 from __future__ import annotations
 
+import logging
+
 import numpy as np
 
-from index import Article, QueryError, Store
+from index import Article, QueryError, Store, StoreError
 
 from .cluster import TopicClusterer
 from .describe import TopicDescriber
 from .model import UNASSIGNED, Topic, TopicModel, topic_mix
 from .stable import carry_ids
+
+log = logging.getLogger(__name__)
 
 
 def _hierarchy(tree: np.ndarray, ids: list[int], sizes: list[int]) -> list[dict[str, object]]:
@@ -27,51 +31,91 @@ def _hierarchy(tree: np.ndarray, ids: list[int], sizes: list[int]) -> list[dict[
     return merges
 
 
+def check_params(n_topics: int | None, min_topic_size: int | None, min_confidence: float, seed: int) -> None:
+    """Refuse parameters the clustering cannot use, naming the option."""
+    if n_topics is not None and n_topics < 1:
+        raise QueryError(f"--topics must be at least 1, not {n_topics}")
+    if min_topic_size is not None and min_topic_size < 1:
+        raise QueryError(f"--min-topic-size must be at least 1, not {min_topic_size}")
+    if not 0 <= min_confidence <= 1:
+        raise QueryError(f"--min-confidence must be between 0 and 1, not {min_confidence}")
+    if not 0 <= seed < 2**31:
+        raise QueryError(f"--seed must be a whole number from 0 to {2**31 - 1}, not {seed}")
+
+
+def previous_model(store: Store) -> TopicModel | None:
+    """The fit to carry ids and labels from; one that cannot be read (or used another model) is ignored."""
+    if not TopicModel.exists(store.path):
+        return None
+    try:
+        previous = TopicModel.load(store.path)
+    except (StoreError, OSError, ValueError, KeyError, TypeError) as exc:
+        log.warning("ignoring the earlier topic model in %s (%s); topic ids start afresh", store.path, exc)
+        return None
+    return previous if previous.embedding_model == store.embedder.model_id else None
+
+
 def fit_topics(store: Store, *, n_topics: int | None = None, min_topic_size: int | None = None,
                min_confidence: float = 0.2, seed: int = 0, n_representatives: int = 3) -> TopicModel:
     """Fit topics over every stored paragraph and save them in the store (see :mod:`topics.cluster`).
 
     Topic ids and person-given labels of the previous fit carry over to the topics that still exist.
+    The store's write lock is held throughout, so fits, labels and ingests never interleave.
     """
-    if n_topics is not None and n_topics < 1:
-        raise QueryError(f"--topics must be at least 1, not {n_topics}")
-    snapshot = store.snapshot()
-    if not len(snapshot.ids):
-        raise QueryError(f"{store.path} holds no articles yet; ingest some first: topics ingest PATH")
-    vectors = np.asarray(snapshot.vectors, dtype=np.float32)
-    clusterer = TopicClusterer(n_topics, min_topic_size=min_topic_size, min_confidence=min_confidence,
-                               seed=seed).fit(vectors)
-    texts = store.paragraph_texts(snapshot.ids)
-    describer = TopicDescriber(store.embedder.encode)
-    descriptions = describer.describe(texts, clusterer.labels_, clusterer.confidence_, clusterer.centroids_)
-    previous = TopicModel.load(store.path) if TopicModel.exists(store.path) else None
-    if previous is not None and previous.embedding_model != store.embedder.model_id:
-        previous = None
-    carried = carry_ids(previous, snapshot.ids, clusterer.labels_, clusterer.n_topics_)
-    topics = []
-    sizes = []
-    for index, description in enumerate(descriptions):
-        members = np.flatnonzero(clusterer.labels_ == index)
-        best = members[np.argsort(-clusterer.confidence_[members], kind="stable")[:n_representatives]]
-        sizes.append(len(members))
-        topics.append(Topic(id=carried.ids[index], label=description.label,
-                            keywords=[(k, round(w, 6)) for k, w in description.keywords], size=len(members),
-                            representatives=[int(snapshot.ids[i]) for i in best],
-                            custom_label=carried.custom_labels[index]))
-    id_of = np.array(carried.ids + [UNASSIGNED], dtype=np.int64)
-    model = TopicModel(
-        topics=topics, centroids=clusterer.centroids_, paragraph_ids=snapshot.ids.copy(),
-        assignments=id_of[clusterer.labels_], confidence=clusterer.confidence_,
-        params={"n_topics": n_topics, "min_topic_size": min_topic_size, "min_confidence": min_confidence,
-                "seed": seed},
-        corpus_hash=store.content_hash(), embedding_model=store.embedder.model_id,
-        hierarchy=_hierarchy(clusterer.tree_, carried.ids, sizes),
-        history=(previous.history if previous else []) +
-                [{**event, "fit": (previous.fit_number + 1) if previous else 1} for event in carried.events],
-        silhouettes={k: round(v, 6) for k, v in clusterer.silhouettes_.items()},
-        fit_number=(previous.fit_number + 1) if previous else 1)
-    model.save(store.path)
+    check_params(n_topics, min_topic_size, min_confidence, seed)
+    with store.writing():
+        previous = previous_model(store)
+        with store.reading() as snapshot:
+            if not len(snapshot.ids):
+                raise QueryError(f"{store.path} holds no articles yet; ingest some first: topics ingest PATH")
+            ids = snapshot.ids.copy()
+            vectors = np.asarray(snapshot.vectors, dtype=np.float32)
+            texts = store.paragraph_texts(ids)
+            corpus_hash = store.content_hash()
+        clusterer = TopicClusterer(n_topics, min_topic_size=min_topic_size, min_confidence=min_confidence,
+                                   seed=seed).fit(vectors)
+        describer = TopicDescriber(store.embedder.encode)
+        descriptions = describer.describe(texts, clusterer.labels_, clusterer.confidence_, clusterer.centroids_)
+        carried = carry_ids(previous, ids, clusterer.labels_, clusterer.n_topics_)
+        topics = []
+        for index, description in enumerate(descriptions):
+            members = np.flatnonzero(clusterer.labels_ == index)
+            best = members[np.argsort(-clusterer.confidence_[members], kind="stable")[:n_representatives]]
+            topics.append(Topic(id=carried.ids[index], label=description.label or f"topic {carried.ids[index]}",
+                                keywords=[(k, round(w, 6)) for k, w in description.keywords], size=len(members),
+                                representatives=[int(ids[i]) for i in best],
+                                custom_label=carried.custom_labels[index]))
+        fit_number = (previous.fit_number + 1) if previous else 1
+        id_of = np.array(carried.ids + [UNASSIGNED], dtype=np.int64)  # label -1 picks the last entry
+        model = TopicModel(
+            topics=topics, centroids=clusterer.centroids_, paragraph_ids=ids,
+            assignments=id_of[clusterer.labels_], confidence=clusterer.confidence_,
+            params={"n_topics": n_topics, "min_topic_size": min_topic_size, "min_confidence": min_confidence,
+                    "seed": seed},
+            corpus_hash=corpus_hash, embedding_model=store.embedder.model_id,
+            hierarchy=_hierarchy(clusterer.tree_, carried.ids, [t.size for t in topics]),
+            history=(previous.history if previous else []) + [{**e, "fit": fit_number} for e in carried.events],
+            silhouettes={k: round(v, 6) for k, v in clusterer.silhouettes_.items()},
+            fit_number=fit_number)
+        for event in carried.events:
+            if event.get("custom_label"):
+                log.warning("topic %s %s; its label %r is kept in the model's history", event["topic"],
+                            event["event"], event["custom_label"])
+        model.save(store.path)
     return model
+
+
+def relabel(store: Store, topic_id: int, text: str) -> Topic:
+    """Give a topic a person's label (empty text restores the automatic one), under the write lock."""
+    with store.writing():
+        model = TopicModel.load(store.path)
+        try:
+            topic = model.topic(topic_id)
+        except KeyError:
+            raise QueryError(f"no topic {topic_id}; topics are " + ", ".join(str(t.id) for t in model.topics)) from None
+        topic.custom_label = " ".join(text.split()) or None
+        model.save(store.path)
+    return topic
 
 
 def assign_article(store: Store, model: TopicModel, article: str | Article) -> list[tuple[int, float]]:

@@ -16,7 +16,7 @@ from typing import Any
 import numpy as np
 
 from index import Store, StoreError
-from index.files import save_json, save_npy
+from index.files import save_json, save_npy, sync_folder
 
 MODEL_VERSION = 1
 FOLDER = "topics"
@@ -115,10 +115,13 @@ class TopicModel:
             "history": self.history, "silhouettes": {str(k): v for k, v in self.silhouettes.items()},
         }
         save_json(folder / f"model.{n}.json", document)
+        sync_folder(folder)
         save_json(folder / "current.json", {"fit_number": n})
+        sync_folder(folder)
         for stale in folder.iterdir():
             parts = stale.name.split(".")
-            if len(parts) == 3 and parts[1].isdigit() and int(parts[1]) not in (n, n - 1):
+            old = len(parts) >= 3 and parts[1].isdigit() and int(parts[1]) not in (n, n - 1)
+            if old or stale.name.endswith(".tmp"):
                 stale.unlink(missing_ok=True)
 
     @classmethod

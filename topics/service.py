@@ -156,6 +156,38 @@ class TopicOut(TopicSummary):
 
 
 # -- the application ---------------------------------------------------------------------------
+class BodyLimit:
+    """Refuse request bodies over ``limit`` bytes with 413, counting the bytes as they arrive, so neither
+    a chunked body nor a wrong Content-Length gets more through, and nothing larger is buffered."""
+
+    def __init__(self, app: Any, limit: int) -> None:
+        self.app = app
+        self.limit = limit
+
+    def _refusal(self) -> HTTPException:
+        return HTTPException(413, f"request body over {self.limit} bytes; send smaller batches")
+
+    async def __call__(self, scope: dict[str, Any], receive: Any, send: Any) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        length = dict(scope["headers"]).get(b"content-length", b"")
+        if length.isdigit() and int(length) > self.limit:
+            await JSONResponse({"detail": self._refusal().detail}, status_code=413)(scope, receive, send)
+            return
+        seen = 0
+
+        async def counted() -> dict[str, Any]:
+            nonlocal seen
+            message = await receive()
+            seen += len(message.get("body", b""))
+            if seen > self.limit:
+                raise self._refusal()
+            return message
+
+        await self.app(scope, counted, send)
+
+
 class Service:
     """The store behind the app: one writer handle, one reader handle per worker thread."""
 
@@ -194,17 +226,7 @@ def create_app(store_path: str | Path, *, token: str | None = None, model: Any =
                   description="Paragraph-level semantic search, similarity and topics for news articles.")
     app.state.service = service
 
-    @app.middleware("http")
-    async def limit_body(request: Request, call_next):  # noqa: ANN001, ANN202
-        too_large = JSONResponse({"detail": f"request body over {max_body_bytes} bytes; send smaller batches"},
-                                 status_code=413)
-        length = request.headers.get("content-length")
-        if length is not None:
-            if length.isdigit() and int(length) > max_body_bytes:
-                return too_large
-        elif request.method in ("POST", "PUT", "PATCH") and len(await request.body()) > max_body_bytes:
-            return too_large  # a chunked body, measured as read
-        return await call_next(request)
+    app.add_middleware(BodyLimit, limit=max_body_bytes)
 
     @app.exception_handler(TopicsError)
     async def topics_error(_: Request, exc: TopicsError) -> JSONResponse:
@@ -248,7 +270,7 @@ def create_app(store_path: str | Path, *, token: str | None = None, model: Any =
         return IngestResult(ids=[a.key for a in articles], added=report.added, updated=report.updated,
                             unchanged=report.unchanged, paragraphs_embedded=report.paragraphs_embedded)
 
-    @app.get("/v1/articles/{article_id}", response_model=ArticleOut)
+    @app.get("/v1/articles/{article_id:path}", response_model=ArticleOut)
     def get_article(article_id: str) -> ArticleOut:
         reader = service.reader()
         with reader.reading():
@@ -267,7 +289,7 @@ def create_app(store_path: str | Path, *, token: str | None = None, model: Any =
             ParagraphOut(paragraph_id=link.paragraph_id, position=link.position, is_title=link.is_title,
                          text=link.text, topic=t, confidence=c) for link, t, c in zip(links, topics, confidence)])
 
-    @app.delete("/v1/articles/{article_id}", response_model=Deleted, dependencies=writes)
+    @app.delete("/v1/articles/{article_id:path}", response_model=Deleted, dependencies=writes)
     def delete_article(article_id: str) -> Deleted:
         with service.write_lock:
             if not store.delete([article_id]):
@@ -310,18 +332,21 @@ def create_app(store_path: str | Path, *, token: str | None = None, model: Any =
             topic = model.topic(topic_id)
         except KeyError:
             raise HTTPException(404, f"no topic {topic_id}") from None
-        members = np.flatnonzero(model.assignments == topic_id)
-        members = members[np.argsort(-model.confidence[members], kind="stable")]
-        page = members[offset:offset + limit]
-        texts = service.reader().paragraph_texts([int(model.paragraph_ids[i]) for i in page])
+        reader = service.reader()
+        with reader.reading() as snapshot:
+            members = np.flatnonzero((model.assignments == topic_id) & np.isin(model.paragraph_ids, snapshot.ids))
+            members = members[np.argsort(-model.confidence[members], kind="stable")]
+            page = members[offset:offset + limit]
+            texts = reader.paragraph_texts([int(model.paragraph_ids[i]) for i in page])
         return TopicOut(**summary(model, topic), total=len(members), offset=offset, limit=limit, items=[
             TopicParagraph(paragraph_id=int(model.paragraph_ids[i]), confidence=round(float(model.confidence[i]), 4),
                            text=text) for i, text in zip(page, texts)])
 
     @app.post("/v1/topics/refresh", response_model=TopicsOut, dependencies=writes)
     def refresh() -> TopicsOut:
+        previous = TopicModel.load(store.path).params if TopicModel.exists(store.path) else {}
         with service.write_lock:
-            fit_topics(store)
+            fit_topics(store, **previous)
         return list_topics()
 
     def report() -> dict[str, Any]:

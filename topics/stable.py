@@ -9,6 +9,8 @@ topic), and the Hungarian algorithm picks the pairing with the highest total. A 
 - ``new``: any other unmatched new topic;
 - ``merged``: an old topic now mostly inside a new topic that kept another id;
 - ``vanished``: any other unmatched old topic.
+
+A label a person gave a topic that merged or vanished is kept in its event.
 """
 
 from __future__ import annotations
@@ -65,8 +67,9 @@ def carry_ids(previous: TopicModel | None, paragraph_ids: np.ndarray, groups: np
         if row in matched.values():
             continue
         target = int(np.argmax(table[row])) if old_sizes[row] else -1
+        label = {"custom_label": old.custom_label} if old.custom_label else {}
         if target >= 0 and table[row, target] >= old_sizes[row] / 2 and target in matched:
-            events.append({"event": "merged", "topic": old.id, "into": ids[target]})
+            events.append({"event": "merged", "topic": old.id, "into": ids[target], **label})
         else:
-            events.append({"event": "vanished", "topic": old.id})
+            events.append({"event": "vanished", "topic": old.id, **label})
     return Carried(ids, custom, events)

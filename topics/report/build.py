@@ -30,6 +30,13 @@ def _period_length(dates: list[str]) -> int:
     return 10 if span_days <= 62 else 7 if span_days <= 3 * 366 else 4
 
 
+def _periods(first: str, last: str, cut: int) -> list[str]:
+    """Every day, month or year from ``first`` to ``last``, gaps included, so time is drawn to scale."""
+    unit = {10: "D", 7: "M", 4: "Y"}[cut]
+    start, stop = np.datetime64(first[:cut], unit), np.datetime64(last[:cut], unit)
+    return [str(p) for p in np.arange(start, stop + 1)]
+
+
 def _map(vectors: np.ndarray, topics: np.ndarray, seed: int) -> list[dict[str, Any]]:
     if len(vectors) < 3:
         return [{"x": 0.5, "y": 0.5, "topic": int(t)} for t in topics]
@@ -58,7 +65,7 @@ def build_report(store: Store, model: TopicModel) -> dict[str, Any]:
     main = {aid: mix[0][0] for aid, mix in mixes.items() if mix}
     dates = [a.published for a in articles.values() if a.published]
     cut = _period_length(dates)
-    periods = sorted({d[:cut] for d in dates})
+    periods = _periods(min(dates), max(dates), cut) if dates else []
     timeline: dict[int, Counter] = defaultdict(Counter)
     for aid, topic in main.items():
         if articles[aid].published:
@@ -69,13 +76,13 @@ def build_report(store: Store, model: TopicModel) -> dict[str, Any]:
         return {"id": a.id, "title": a.title, "source": a.source, "published": a.published, "url": a.url}
 
     total = len(snapshot.ids)
+    owners = {link.paragraph_id: link.article.id for link in reversed(links)}  # earliest article wins
     topics_out = []
     for topic in model.topics:
         members = np.flatnonzero(topic_of == topic.id)
         shares = sorted(((share, aid) for aid, mix in mixes.items() for tid, share in mix if tid == topic.id),
                         key=lambda s: (-s[0], s[1]))[:TOP_ARTICLES]
         best = members[np.argsort(-confidence[members], kind="stable")[:3]]
-        owners = {link.paragraph_id: link.article.id for link in reversed(links)}
         texts = store.paragraph_texts([int(snapshot.ids[r]) for r in best])
         topics_out.append({
             "id": topic.id, "label": topic.name, "automatic_label": topic.label,
