@@ -77,6 +77,7 @@ def main() -> None:
 
 def run(base: str, queries: list[str], args: argparse.Namespace) -> dict[str, list]:
     results: dict[str, list] = {"search": [], "ingest": [], "errors": []}
+    run_id = time.strftime("%Y%m%d%H%M%S")  # ingests add new articles on every run
     lock = threading.Lock()
     end = time.monotonic() + args.seconds
 
@@ -93,7 +94,8 @@ def run(base: str, queries: list[str], args: argparse.Namespace) -> dict[str, li
                         text = (f"Load test article {number}-{count}: council members debated the new bus routes "
                                 f"and the cost of repairs to the bridge, term {rng.randrange(10**6)}.")
                         response = http.post("/v1/articles", json={"articles": [
-                            {"id": f"load-{number}-{count}", "title": f"Load {number}-{count}", "text": text}]})
+                            {"id": f"load-{run_id}-{number}-{count}", "title": f"Load {number}-{count}",
+                             "text": f"{text} Run {run_id}."}]})
                     else:
                         response = http.get("/v1/search", params={"q": rng.choice(queries), "k": 10})
                     ok = response.status_code == 200

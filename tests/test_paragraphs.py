@@ -49,3 +49,4 @@ def test_sentence_cuts_keep_closing_quotes_and_brackets(embedder: Embedder):
     paragraphs = splitter(embedder, max_tokens=40).split(Article(title="", text=text))
     assert len(paragraphs) > 1
     assert " ".join(p.text for p in paragraphs) == text
+

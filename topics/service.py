@@ -16,6 +16,7 @@ from dataclasses import asdict
 from pathlib import Path
 from typing import Annotated, Any
 
+import faiss
 import numpy as np
 from fastapi import Depends, FastAPI, HTTPException, Query, Request
 from fastapi.exceptions import RequestValidationError
@@ -220,6 +221,9 @@ def create_app(store_path: str | Path, *, token: str | None = None, model: Any =
     ``token`` protects the write endpoints; ``model`` may be a loaded :class:`index.Embedder`.
     """
     store = Store.open(store_path, model=model, create=True)
+    # Requests run side by side; a single search gains nothing from FAISS's OpenMP threads, whose
+    # spinning only steals the cores other requests need.
+    faiss.omp_set_num_threads(1)
     store.embedder.encode(["warm up"])
     service = Service(store)
     app = FastAPI(title="topics", version=__version__,
