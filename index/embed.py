@@ -7,6 +7,7 @@ model hub is ever contacted. Any other model is a local folder the user names.
 from __future__ import annotations
 
 import hashlib
+import logging
 import os
 import threading
 from collections.abc import Iterator, Sequence
@@ -27,6 +28,7 @@ if TYPE_CHECKING:
 DEFAULT_MODEL_NAME = "all-MiniLM-L6-v2"
 _OFFLINE = {"HF_HUB_OFFLINE": "1", "TRANSFORMERS_OFFLINE": "1", "HF_HUB_DISABLE_PROGRESS_BARS": "1",
             "TOKENIZERS_PARALLELISM": "false"}
+log = logging.getLogger(__name__)
 _FINGERPRINT_FILES = ("config.json", "modules.json", "sentence_bert_config.json", "tokenizer.json",
                       "1_Pooling/config.json")
 
@@ -90,7 +92,8 @@ class Embedder:
             raise StoreError(f"{self.path} is not a sentence-transformers model folder "
                              "(no modules.json or config.json); pass the folder that holds the model")
         self.name = DEFAULT_MODEL_NAME if self.bundled else self.path.name
-        self.model_id = f"{self.name}@{model_fingerprint(self.path)}"
+        self.fingerprint = model_fingerprint(self.path)
+        self.model_id = f"{self.name}@{self.fingerprint}"
         self.batch_size = batch_size
         self.chunk_size = chunk_size
         self.texts_encoded = 0
@@ -118,7 +121,12 @@ class Embedder:
             return self.model.encode(texts, batch_size=self.batch_size, normalize_embeddings=True,
                                      convert_to_numpy=True, show_progress_bar=False)
         if self._onnx is None:
-            self._onnx = OnnxTransformer(self.path, self.model_id.split("@")[1])
+            try:
+                self._onnx = OnnxTransformer(self.path, self.fingerprint)
+            except Exception as exc:  # noqa: BLE001 - any export failure leaves the torch path, which works
+                log.warning("cannot run %s on ONNX Runtime (%s); using torch", self.name, exc)
+                self.backend = "torch"
+                return self._forward(texts)
         return np.concatenate([self._onnx(self.model.preprocess(texts[i:i + self.batch_size]))
                                for i in range(0, len(texts), self.batch_size)])
 
