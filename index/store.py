@@ -226,11 +226,13 @@ class Snapshot:
 
 
 class _Shared:
-    """What a store and its readers share: the loaded snapshot, replaced whole under a lock."""
+    """What a store and its readers share: the loaded snapshot, replaced whole under a lock, and the
+    corpus hash of a generation."""
 
     def __init__(self) -> None:
         self.snapshot: Snapshot | None = None
         self.lock = threading.Lock()
+        self.hashes: dict[int, str] = {}
 
 
 @dataclass
@@ -488,9 +490,18 @@ class Store:
         return [texts[i] for i in ids]
 
     def content_hash(self) -> str:
-        """Identifies the set of stored paragraphs: equal hashes mean equal corpora."""
-        return content_hash(*(f"{pid}:{h}" for pid, h in self._db.execute(
-            "SELECT id, hash FROM paragraphs ORDER BY id")))
+        """Identifies the set of stored paragraphs: equal hashes mean equal corpora. Computed once per
+        generation."""
+        with self.reading() as snapshot:
+            hashes = self._shared.hashes
+            if snapshot.generation not in hashes:
+                hashes.clear()
+                hashes[snapshot.generation] = content_hash(*(f"{pid}:{h}" for pid, h in self._db.execute(
+                    "SELECT id, hash FROM paragraphs ORDER BY id")))
+            return hashes[snapshot.generation]
+
+    def article_count(self) -> int:
+        return self._db.execute("SELECT COUNT(*) FROM articles").fetchone()[0]
 
     def paragraph_ids(self, filters: Filters) -> np.ndarray:
         """Ids of the paragraphs of articles matching ``filters``."""

@@ -132,6 +132,15 @@ def test_url_ids_topic_pages_after_deletes_and_refresh_parameters(client: TestCl
     assert len(refreshed["topics"]) == 2
 
 
+def test_label_changes_reach_a_running_service(client: TestClient, store_path: Path):
+    from topics.cli import main
+
+    first = client.get("/v1/topics").json()["topics"][0]["id"]
+    assert main(["label", str(first), "Harbour closures", "--store", str(store_path)]) == 0
+    assert client.get("/v1/topics").json()["topics"][0]["label"] == "Harbour closures"
+    assert client.get("/v1/health").json()["articles"] == 7
+
+
 def test_auth_for_writes(store_path: Path, embedder: Embedder):
     client = TestClient(create_app(store_path, model=embedder, token=TOKEN))
     body = {"articles": [{"title": "T", "text": "A short text about the weather in the mountains today."}]}

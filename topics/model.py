@@ -129,6 +129,14 @@ class TopicModel:
         return (store_path / FOLDER / "current.json").is_file()
 
     @classmethod
+    def current_fit(cls, store_path: Path) -> int | None:
+        """Number of the fit in use, or None before the first; cheap enough to ask per request."""
+        try:
+            return int(json.loads((store_path / FOLDER / "current.json").read_text())["fit_number"])
+        except (OSError, ValueError, KeyError, TypeError):
+            return None
+
+    @classmethod
     def load(cls, store_path: Path) -> TopicModel:
         folder = store_path / FOLDER
         if not cls.exists(store_path):

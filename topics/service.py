@@ -196,6 +196,9 @@ class Service:
         self.store = store
         self.write_lock = threading.Lock()
         self._local = threading.local()
+        self._model: TopicModel | None = None
+        self._model_mtime = 0
+        self._model_lock = threading.Lock()
 
     def reader(self) -> Store:
         if not hasattr(self._local, "store"):
@@ -203,9 +206,22 @@ class Service:
         return self._local.store
 
     def model(self) -> TopicModel:
-        if not TopicModel.exists(self.store.path):
+        """The current topic model, loaded again only when a refit or a label change saved a new one."""
+        if TopicModel.current_fit(self.store.path) is None:
             raise HTTPException(404, "no topics yet: POST /v1/topics/refresh first")
-        return TopicModel.load(self.store.path)
+        with self._model_lock:
+            stamp = self._stamp()  # taken first: a save during the load shows up as a change next time
+            if self._model is None or self._model_mtime != stamp:
+                self._model = TopicModel.load(self.store.path)
+                self._model_mtime = stamp
+            return self._model
+
+    def _stamp(self) -> int:
+        """Changes whenever ``current.json`` is replaced, also when a label change keeps the fit number."""
+        try:
+            return (self.store.path / "topics" / "current.json").stat().st_mtime_ns
+        except OSError:
+            return 0
 
 
 def _meta(info: Any) -> ArticleMeta:
@@ -249,7 +265,7 @@ def create_app(store_path: str | Path, *, token: str | None = None, model: Any =
     @app.get("/v1/health", response_model=Health)
     def health() -> Health:
         reader = service.reader()
-        return Health(status="ok", version=__version__, articles=len(reader.article_ids()),
+        return Health(status="ok", version=__version__, articles=reader.article_count(),
                       generation=reader.snapshot().generation)
 
     @app.get("/v1/stats", response_model=StoreStats)
@@ -284,8 +300,8 @@ def create_app(store_path: str | Path, *, token: str | None = None, model: Any =
             topics: list[Any] = [None] * len(links)
             confidence: list[Any] = [None] * len(links)
             mix: list[TopicShare] = []
-            if TopicModel.exists(reader.path):
-                model = TopicModel.load(reader.path)
+            if TopicModel.current_fit(reader.path) is not None:
+                model = service.model()
                 found, conf = model.topics_of(reader, np.array([link.paragraph_id for link in links]))
                 topics, confidence = [int(t) for t in found], [round(float(c), 4) for c in conf]
                 mix = [TopicShare(topic=t, label=model.topic(t).name, share=round(s, 4)) for t, s in topic_mix(found)]
