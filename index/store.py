@@ -442,12 +442,12 @@ class Store:
             return snapshot
 
     def stats(self) -> StoreStats:
-        count = lambda sql: self._db.execute(sql).fetchone()[0]  # noqa: E731
         snapshot = self.snapshot()
         size = sum(f.stat().st_size for f in self.path.iterdir() if f.is_file())
         return StoreStats(
             path=str(self.path), format_version=FORMAT_VERSION,
-            articles=count("SELECT COUNT(*) FROM articles"), paragraphs=count("SELECT COUNT(*) FROM links"),
+            articles=self.article_count(),
+            paragraphs=self._db.execute("SELECT COUNT(*) FROM links").fetchone()[0],
             vectors=len(snapshot.ids), model=self.meta("model_id"), dim=int(self.meta("dim")),
             index=f"{snapshot.index.kind} ({len(snapshot.index)} vectors)", size_bytes=size,
             generation=snapshot.generation)
