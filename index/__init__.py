@@ -4,7 +4,7 @@ from .articles import Article
 from .embed import Embedder
 from .errors import InputError, QueryError, StoreError, TopicsError
 from .paragraphs import Paragraph, ParagraphSplitter
-from .read import ReadResult, read_paths
+from .read import ReadResult, iter_articles, read_paths
 from .search import Hit, search
 from .similarity import DuplicatePair, SimilarArticle, article_similarity, duplicates, similar
 from .store import AddReport, ArticleInfo, Filters, Link, Store, StoreStats
@@ -12,6 +12,6 @@ from .store import AddReport, ArticleInfo, Filters, Link, Store, StoreStats
 __all__ = [
     "AddReport", "Article", "ArticleInfo", "DuplicatePair", "Embedder", "Filters", "Hit", "InputError",
     "Link", "Paragraph", "ParagraphSplitter", "QueryError", "ReadResult", "SimilarArticle", "Store",
-    "StoreError", "StoreStats", "TopicsError", "article_similarity", "duplicates", "read_paths", "search",
+    "StoreError", "StoreStats", "TopicsError", "article_similarity", "duplicates", "iter_articles", "read_paths", "search",
     "similar",
 ]

@@ -81,7 +81,7 @@ def similar(store: Store, ref: str | Article, k: int = 10) -> list[SimilarArticl
         vectors, own_id = _reference(store, ref)
         if not len(snapshot.ids):
             return []
-        _, neighbours = snapshot.index.search(vectors, CANDIDATES_PER_PARAGRAPH)
+        _, neighbours = snapshot.search(vectors, CANDIDATES_PER_PARAGRAPH)
         pids = sorted({int(i) for i in neighbours.ravel() if i >= 0})
         candidates = {link.article.id for link in store.links(paragraph_ids=pids)} - {own_id}
         grouped, info = _by_article(store.links(article_ids=sorted(candidates)))
@@ -110,9 +110,9 @@ def _duplicates(store: Store, snapshot: Snapshot, threshold: float, neighbours: 
         for pid in _body(links):
             owners[pid].add(aid)
     pairs: set[tuple[str, str]] = set()
-    for start in range(0, len(snapshot.ids), 4096):
-        scores, found = snapshot.index.search(snapshot.vectors[start:start + 4096], neighbours + 1)
-        for pid, row_scores, row_ids in zip(snapshot.ids[start:start + 4096], scores, found):
+    for ids, vectors in snapshot.chunks(4096):
+        scores, found = snapshot.search(vectors, neighbours + 1)
+        for pid, row_scores, row_ids in zip(ids, scores, found):
             own = owners.get(int(pid), set())
             near = set().union(own, *(owners.get(int(i), set()) for s, i in zip(row_scores, row_ids)
                                       if i >= 0 and s >= threshold))

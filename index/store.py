@@ -2,15 +2,19 @@
 
 Layout::
 
-    store.db            SQLite (WAL): meta, articles, paragraphs (unique texts), links (article → paragraph)
-    vectors.<gen>.npy   float32 unit vectors, row i = i-th paragraph id in ascending order
-    index.<gen>.faiss   FAISS index over the same vectors, keyed by paragraph id
-    write.lock          held by the one process writing
+    store.db              SQLite (WAL): meta, articles, paragraphs (unique texts, each with the segment and
+                          row of its vector), links (article → paragraph), paragraphs_fts (BM25 index)
+    segments/<n>.npy      float32 unit vectors, append-only: one file per commit that embedded something
+    index.<b>.faiss       FAISS index build b (Flat, or IVF past a size), with index.<b>.ids.npy (the ids
+                          it holds) and index.<b>.json (kind, nprobe, measured recall)
+    write.lock            held by the one process writing
 
-Every write builds generation ``gen + 1``: vector and index files are written under temporary names,
-synced and renamed, and only then does the SQLite transaction that records the new generation commit.
-A process killed at any point leaves the last committed generation intact; stray files of an
-unfinished generation are removed by the next write.
+A write embeds new paragraphs into a new segment file (synced, renamed into place) and then commits
+the SQLite transaction that records them and bumps the generation; nothing older is rewritten, so a
+write costs what it adds. Readers load the latest index build and catch it up with the paragraphs added
+or removed since (the difference of two id lists); writers save a new build once that difference
+exceeds a tenth of the store, so catching up stays cheap. A process killed at any point leaves the last
+committed state intact; stray files of an unfinished write are removed by the next write.
 """
 
 from __future__ import annotations
@@ -20,9 +24,11 @@ import json
 import logging
 import os
 import sqlite3
+import sys
 import threading
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence, Sized
 import contextlib
+import dataclasses
 from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import date, datetime, timezone
@@ -32,20 +38,26 @@ from typing import Any
 import numpy as np
 from tqdm import tqdm
 
+from . import lexical
 from .articles import Article, content_hash, parse_date
 from .embed import Embedder
 from .errors import QueryError, StoreError
 from .files import atomic_write, save_npy, sync_folder
 from .paragraphs import Paragraph, ParagraphSplitter
-from .vectors import VectorIndex
+from .segments import Segments
+from .snapshot import Snapshot
+from .sql import chunks, marks
+from .vectors import FLAT_LIMIT, VectorIndex
 
 log = logging.getLogger(__name__)
 
-FORMAT_VERSION = 1
+FORMAT_VERSION = 2
 DEFAULT_PATH = ".topics"
 DB_NAME = "store.db"
 LOCK_NAME = "write.lock"
-_SQL_CHUNK = 900  # stay under SQLite's bound-parameter limit on old builds
+INDEX_CHOICES = ("auto", "flat", "ivf")
+REBUILD_SHARE = 0.1  # save a new index build once this share of the store changed since the last
+SEGMENT_ROWS = 65536  # rows per segment written by compaction
 CREATION_FILES = {LOCK_NAME, DB_NAME + ".tmp", DB_NAME + ".tmp-journal"}  # a store being created
 
 SCHEMA = """
@@ -59,7 +71,8 @@ CREATE TABLE articles (
     path TEXT,
     metadata TEXT NOT NULL,
     fingerprint TEXT NOT NULL,
-    added TEXT NOT NULL
+    added TEXT NOT NULL,
+    lexical_id INTEGER
 );
 CREATE INDEX articles_source ON articles (source COLLATE NOCASE);
 CREATE INDEX articles_published ON articles (published);
@@ -68,7 +81,9 @@ CREATE TABLE paragraphs (
     id INTEGER PRIMARY KEY AUTOINCREMENT,
     hash TEXT NOT NULL UNIQUE,
     text TEXT NOT NULL,
-    tokens INTEGER NOT NULL
+    tokens INTEGER NOT NULL,
+    segment INTEGER NOT NULL DEFAULT 0,
+    row INTEGER NOT NULL DEFAULT 0
 );
 CREATE TABLE links (
     article_id TEXT NOT NULL,
@@ -98,13 +113,15 @@ def _locked(path: Path) -> Iterator[None]:
         yield
 
 
-def _chunks(values: Sequence[Any], size: int = _SQL_CHUNK) -> Iterator[Sequence[Any]]:
-    for start in range(0, len(values), size):
-        yield values[start:start + size]
-
-
-def _marks(values: Sequence[Any]) -> str:
-    return ",".join("?" * len(values))
+def _groups(items: Iterable[Any], size: int) -> Iterator[list[Any]]:
+    group: list[Any] = []
+    for item in items:
+        group.append(item)
+        if len(group) == size:
+            yield group
+            group = []
+    if group:
+        yield group
 
 
 def _is_date_only(value: str) -> bool:
@@ -157,6 +174,14 @@ class Filters:
             params.append(bound)
         return " AND ".join(clauses), params
 
+    def paragraphs_sql(self, column: str = "rowid") -> tuple[str, list[str]]:
+        """A condition that ``column`` (a paragraph id) belongs to a matching article, and its parameters."""
+        if not self:
+            return "1", []
+        where, params = self.sql()
+        return (f"{column} IN (SELECT l.paragraph_id FROM links l JOIN articles a ON a.id = l.article_id "
+                f"WHERE {where})"), params
+
 
 @dataclass(frozen=True)
 class ArticleInfo:
@@ -208,31 +233,15 @@ class StoreStats:
     generation: int
 
 
-@dataclass(frozen=True)
-class Snapshot:
-    """One committed generation: sorted paragraph ids, their vectors (row i ↔ ids[i]) and the index."""
-
-    generation: int
-    ids: np.ndarray
-    vectors: np.ndarray
-    index: VectorIndex
-
-    def vectors_of(self, paragraph_ids: Sequence[int] | np.ndarray) -> np.ndarray:
-        wanted = np.asarray(paragraph_ids, dtype=np.int64)
-        rows = np.clip(np.searchsorted(self.ids, wanted), 0, max(len(self.ids) - 1, 0))
-        if not len(self.ids) or not np.array_equal(self.ids[rows], wanted):
-            raise StoreError("the store changed while it was being read; run the command again")
-        return np.asarray(self.vectors[rows])
-
-
 class _Shared:
-    """What a store and its readers share: the loaded snapshot, replaced whole under a lock, and the
-    corpus hash of a generation."""
+    """What a store and its readers share: the loaded snapshot, replaced whole under a lock, the open
+    segment files, and the corpus hash of a generation."""
 
-    def __init__(self) -> None:
+    def __init__(self, path: Path) -> None:
         self.snapshot: Snapshot | None = None
         self.lock = threading.Lock()
         self.hashes: dict[int, str] = {}
+        self.segments = Segments(path)
 
 
 @dataclass
@@ -240,12 +249,36 @@ class _Plan:
     article: Article
     paragraphs: list[Paragraph]
     fingerprint: str
+    counted: bool  # False for a repeated id, already counted once in the report
 
 
 def _fingerprint(article: Article) -> str:
     return content_hash(article.title, article.text, article.url or "", article.source or "",
                         article.published or "", article.path or "",
                         json.dumps(article.metadata, sort_keys=True, default=str))
+
+
+def _upgrade_from_1(db: sqlite3.Connection, path: Path) -> None:
+    """Format 1 had no lexical index and kept all vectors in one ``vectors.<generation>.npy`` (row i =
+    i-th paragraph id); that file becomes segment 1, and the next write's clean-up removes the old files."""
+    db.execute("ALTER TABLE articles ADD COLUMN lexical_id INTEGER")
+    db.execute("ALTER TABLE paragraphs ADD COLUMN segment INTEGER NOT NULL DEFAULT 0")
+    db.execute("ALTER TABLE paragraphs ADD COLUMN row INTEGER NOT NULL DEFAULT 0")
+    lexical.create(db)
+    generation = int(db.execute("SELECT value FROM meta WHERE key = 'generation'").fetchone()[0])
+    ids = [r[0] for r in db.execute("SELECT id FROM paragraphs ORDER BY id")]
+    if ids:
+        vectors = np.load(path / f"vectors.{generation}.npy", mmap_mode="r")
+        if len(vectors) != len(ids):
+            raise StoreError(f"{path}: generation {generation} has {len(vectors)} vectors for {len(ids)} "
+                             "paragraphs; re-ingest into a new store")
+        Segments(path).write(1, vectors)
+        db.executemany("UPDATE paragraphs SET segment = 1, row = ? WHERE id = ?", enumerate(ids))
+    db.executemany("INSERT INTO meta VALUES (?, ?)", [("next_segment", "2"), ("index_build", "0")])
+
+
+# format version → the step that brings a store of that version to the next
+MIGRATIONS: dict[int, Callable[[sqlite3.Connection, Path], None]] = {1: _upgrade_from_1}
 
 
 class Store:
@@ -260,7 +293,9 @@ class Store:
         self._db = db
         self.embedder = embedder
         self._splitter: ParagraphSplitter | None = None
-        self._shared = shared or _Shared()
+        self._shared = shared or _Shared(path)
+        self.segments = self._shared.segments
+        self.lexical = lexical.LexicalIndex(db)
 
     def reader(self) -> Store:
         """Another handle on this store for another thread: its own database connection, the same model
@@ -294,6 +329,10 @@ class Store:
             raise StoreError(f"{path / DB_NAME} is not a readable topics store ({exc}); "
                              "pass another folder with --store") from None
         version = int(meta.get("format_version", -1))
+        if version in MIGRATIONS:
+            db.close()
+            cls._migrate(path)
+            return cls.open(path, model=model)
         if version != FORMAT_VERSION:
             db.close()
             raise StoreError(f"{path} has store format version {version}; this version of topics reads "
@@ -321,6 +360,8 @@ class Store:
             "model_path": "" if embedder.bundled else str(embedder.path),
             "dim": embedder.dim,
             "generation": 0,
+            "next_segment": 1,
+            "index_build": 0,
             "created": datetime.now(timezone.utc).isoformat(timespec="seconds"),
         }
         try:
@@ -335,6 +376,7 @@ class Store:
                 tmp.unlink(missing_ok=True)
                 db = sqlite3.connect(tmp)
                 db.executescript(SCHEMA)
+                lexical.create(db)
                 db.executemany("INSERT INTO meta VALUES (?, ?)", [(k, str(v)) for k, v in meta.items()])
                 db.commit()
                 db.close()
@@ -342,6 +384,27 @@ class Store:
                 sync_folder(path)
             finally:
                 tmp.unlink(missing_ok=True)
+
+    @classmethod
+    def _migrate(cls, path: Path) -> None:
+        """Bring a store of an older format up to date in one transaction (all or nothing)."""
+        log.warning("upgrading the store at %s to format version %d", path, FORMAT_VERSION)
+        with _locked(path):
+            db = cls._connect(path)
+            try:
+                db.execute("BEGIN IMMEDIATE")
+                version = int(db.execute("SELECT value FROM meta WHERE key = 'format_version'").fetchone()[0])
+                while version in MIGRATIONS:
+                    MIGRATIONS[version](db, path)
+                    version += 1
+                db.execute("UPDATE meta SET value = ? WHERE key = 'format_version'", (str(version),))
+                db.execute("COMMIT")
+            except BaseException:
+                if db.in_transaction:
+                    db.execute("ROLLBACK")
+                raise
+            finally:
+                db.close()
 
     @staticmethod
     def _embedder_for(path: Path, meta: dict[str, str], model: str | Path | Embedder | None) -> Embedder:
@@ -379,8 +442,8 @@ class Store:
                                                self.embedder.max_tokens)
         return self._splitter
 
-    def _files(self, generation: int) -> tuple[Path, Path]:
-        return self.path / f"vectors.{generation}.npy", self.path / f"index.{generation}.faiss"
+    def _build_file(self, build: int, kind: str) -> Path:
+        return self.path / f"index.{build}.{kind}"
 
     @contextmanager
     def reading(self) -> Iterator[Snapshot]:
@@ -401,32 +464,46 @@ class Store:
             if own:
                 self._db.execute("BEGIN")
             try:
-                generation = int(self.meta("generation"))
+                generation, build = int(self.meta("generation")), int(self.meta("index_build"))
                 cached = self._shared.snapshot
                 if cached is not None and cached.generation == generation:
                     return cached
-                ids = np.fromiter((r[0] for r in self._db.execute("SELECT id FROM paragraphs ORDER BY id")),
-                                  dtype=np.int64)
+                rows = np.fromiter(self._db.execute("SELECT id, segment, row FROM paragraphs ORDER BY id"),
+                                   dtype=[("id", np.int64), ("segment", np.int64), ("row", np.int64)])
             finally:
                 if own:
                     self._db.execute("COMMIT")
-            if generation == 0:
-                dim = int(self.meta("dim"))
-                return self._keep(Snapshot(0, ids, np.zeros((0, dim), np.float32), VectorIndex(dim)))
-            vectors_file, index_file = self._files(generation)
             try:
-                vectors = np.load(vectors_file, mmap_mode="r")
-                index = VectorIndex.load(index_file)
+                return self._keep(self._catch_up(generation, build, rows, cached))
             except (FileNotFoundError, RuntimeError):
                 if not own:
                     break
-                continue  # a writer replaced this generation meanwhile; read the newer one
-            if not len(ids) == len(vectors) == len(index):
-                raise StoreError(f"{self.path}: generation {generation} is inconsistent ({len(ids)} paragraphs, "
-                                 f"{len(vectors)} vectors, {len(index)} indexed); re-ingest into a new store")
-            return self._keep(Snapshot(generation, ids, vectors, index))
+                continue  # a writer replaced the build or compacted the segments meanwhile; read again
         raise StoreError(f"{self.path} changed while it was being read (generation {generation} is gone); "
                          "run the command again")
+
+    def _catch_up(self, generation: int, build: int, rows: np.ndarray, cached: Snapshot | None) -> Snapshot:
+        """The snapshot of ``rows``: the nearest known index (the shared one, else the saved build) with
+        the paragraphs removed and added since."""
+        ids, segment, row = (np.ascontiguousarray(rows[name]) for name in ("id", "segment", "row"))
+        for number in np.unique(segment):
+            self.segments.array(int(number))  # open now, so a later compaction cannot pull it away
+        if cached is not None and cached.build == build:
+            index, indexed = cached.index.copy(), cached.ids
+        elif build:
+            index = VectorIndex.load(self._build_file(build, "faiss"))
+            indexed = np.load(self._build_file(build, "ids.npy"))
+        else:
+            index, indexed = VectorIndex(int(self.meta("dim"))), np.zeros(0, np.int64)
+        index.remove(np.setdiff1d(indexed, ids, assume_unique=True))
+        added = np.flatnonzero(~np.isin(ids, indexed, assume_unique=True))
+        for start in range(0, len(added), 65536):
+            chunk = added[start:start + 65536]
+            index.add(ids[chunk], self.segments.gather(segment[chunk], row[chunk]))
+        if len(index) != len(ids):
+            raise StoreError(f"{self.path}: generation {generation} is inconsistent ({len(ids)} paragraphs, "
+                             f"{len(index)} indexed); rebuild the index with: topics reindex --store {self.path}")
+        return Snapshot(generation, build, ids, segment, row, index, self.segments)
 
     def writing(self) -> contextlib.AbstractContextManager[None]:
         """Hold the store's write lock (waiting for another writer), for work built on top of the store
@@ -443,7 +520,7 @@ class Store:
 
     def stats(self) -> StoreStats:
         snapshot = self.snapshot()
-        size = sum(f.stat().st_size for f in self.path.iterdir() if f.is_file())
+        size = sum(f.stat().st_size for f in self.path.rglob("*") if f.is_file())
         return StoreStats(
             path=str(self.path), format_version=FORMAT_VERSION,
             articles=self.article_count(),
@@ -465,28 +542,42 @@ class Store:
         row = self._db.execute(f"SELECT {self._INFO} FROM articles a WHERE a.id = ?", (article_id,)).fetchone()
         return self._info(row) if row else None
 
-    def links(self, *, paragraph_ids: Sequence[int] | None = None, article_ids: Sequence[str] | None = None,
-              filters: Filters | None = None) -> list[Link]:
-        """Paragraph placements joined with their article, for the given paragraphs or articles."""
+    def _placed(self, columns: str, paragraph_ids: Sequence[int] | None, article_ids: Sequence[str] | None,
+                filters: Filters | None, tail: str = "") -> list[tuple[Any, ...]]:
+        """Rows of ``columns`` over links ``l`` joined with articles ``a`` and paragraphs ``p``, for the
+        given paragraphs or articles, in articles matching ``filters``."""
         where, params = (filters or Filters()).sql()
         column, keys = ("l.paragraph_id", paragraph_ids) if paragraph_ids is not None else ("l.article_id", article_ids)
         if keys is None:
-            raise ValueError("links() needs paragraph_ids or article_ids")
-        out = []
-        for chunk in _chunks(list(keys)):
-            out.extend(self._db.execute(
-                f"SELECT l.paragraph_id, l.position, l.is_title, p.text, {self._INFO} FROM links l "
-                f"JOIN articles a ON a.id = l.article_id JOIN paragraphs p ON p.id = l.paragraph_id "
-                f"WHERE {column} IN ({_marks(chunk)}) AND {where} "
-                f"ORDER BY a.published IS NULL, a.published, a.id, l.position", [*chunk, *params]))
-        return [Link(row[0], self._info(row[4:]), row[1], bool(row[2]), row[3]) for row in out]
+            raise ValueError("give paragraph_ids or article_ids")
+        out: list[tuple[Any, ...]] = []
+        for chunk in chunks(list(keys)):
+            out += self._db.execute(
+                f"SELECT {columns} FROM links l JOIN articles a ON a.id = l.article_id JOIN paragraphs p ON "
+                f"p.id = l.paragraph_id WHERE {column} IN ({marks(chunk)}) AND {where} {tail}",
+                [*chunk, *params]).fetchall()
+        return out
+
+    def links(self, *, paragraph_ids: Sequence[int] | None = None, article_ids: Sequence[str] | None = None,
+              filters: Filters | None = None) -> list[Link]:
+        """Paragraph placements joined with their article, for the given paragraphs or articles."""
+        rows = self._placed(f"l.paragraph_id, l.position, l.is_title, p.text, {self._INFO}", paragraph_ids,
+                            article_ids, filters, "ORDER BY a.published IS NULL, a.published, a.id, l.position")
+        return [Link(row[0], self._info(row[4:]), row[1], bool(row[2]), row[3]) for row in rows]
+
+    def placements(self, *, paragraph_ids: Sequence[int] | None = None, article_ids: Sequence[str] | None = None,
+                   filters: Filters | None = None) -> list[tuple[int, str]]:
+        """(paragraph id, article id) of each placement of the given paragraphs or articles: a light
+        :meth:`links`."""
+        return [(row[0], row[1]) for row in self._placed("l.paragraph_id, l.article_id", paragraph_ids,
+                                                          article_ids, filters)]
 
     def paragraph_texts(self, paragraph_ids: Sequence[int]) -> list[str]:
         """Texts of the given paragraphs, in the order given."""
         texts: dict[int, str] = {}
         ids = [int(i) for i in paragraph_ids]
-        for chunk in _chunks(ids):
-            texts.update(self._db.execute(f"SELECT id, text FROM paragraphs WHERE id IN ({_marks(chunk)})", chunk))
+        for chunk in chunks(ids):
+            texts.update(self._db.execute(f"SELECT id, text FROM paragraphs WHERE id IN ({marks(chunk)})", chunk))
         return [texts[i] for i in ids]
 
     def content_hash(self) -> str:
@@ -511,55 +602,64 @@ class Store:
         return np.fromiter((r[0] for r in rows), dtype=np.int64)
 
     # -- writing -------------------------------------------------------------------------------
-    def add(self, articles: Iterable[Article], *, progress: bool | None = None,
-            batch_paragraphs: int = 2048) -> AddReport:
+    def add(self, articles: Iterable[Article], *, progress: bool | None = None, batch_paragraphs: int = 2048,
+            total: int | None = None) -> AddReport:
         """Add or update articles; unchanged ones cost nothing and known paragraphs are never re-embedded.
 
-        Work is committed in batches of about ``batch_paragraphs`` new paragraphs, so an interrupted run
-        keeps what it finished and the next run picks up the rest. ``progress`` shows a bar on stderr
-        (``None``: only on a terminal).
+        ``articles`` may be any iterable, read as it goes: work is split, embedded and committed in
+        batches of about ``batch_paragraphs`` new paragraphs, so memory stays flat however many there
+        are, and an interrupted run keeps what it finished (the next run skips it and does the rest).
+        When an id comes twice, the later article is kept. ``progress`` shows a bar with an ETA on
+        stderr (``None``: only on a terminal); ``total`` is the number of articles, when known.
         """
         report = AddReport()
-        latest: dict[str, Article] = {}
-        for article in articles:
-            report.duplicate_ids += article.key in latest
-            latest[article.key] = article
-        with _locked(self.path):
-            plans = self._plan(list(latest.values()), report)
-            unique = {p.hash for plan in plans for p in plan.paragraphs}
-            todo = len(unique) - len(self._hash_ids(sorted(unique)))
-            with tqdm(total=todo, unit="para", desc="embedding", disable=None if progress is None else not progress,
-                      leave=False) as bar:
-                batch: list[_Plan] = []
-                pending: set[str] = set()
-                written: set[str] = set()
-                for plan in plans:
+        if total is None and isinstance(articles, Sized):
+            total = len(articles)
+        with _locked(self.path), tqdm(total=total, unit="article", desc="ingesting", leave=False,
+                                      disable=None if progress is None else not progress) as bar:
+            seen: set[str] = set()
+            written: set[str] = set()
+            batch: list[_Plan] = []
+            pending: set[str] = set()
+            for group in _groups(articles, 256):
+                for plan in self._plan(group, report, seen, bar):
                     batch.append(plan)
                     pending.update(p.hash for p in plan.paragraphs)
                     if len(pending) >= batch_paragraphs:
-                        self._commit(batch, bar, report, written)
+                        self._commit(batch, report, written, bar)
                         batch, pending = [], set()
-                if batch:
-                    self._commit(batch, bar, report, written)
+            if batch:
+                self._commit(batch, report, written, bar)
+            self._save_build_if_stale()
         return report
 
-    def _plan(self, articles: list[Article], report: AddReport) -> list[_Plan]:
+    def _plan(self, group: list[Article], report: AddReport, seen: set[str], bar: tqdm) -> list[_Plan]:
+        """What to write for ``group``: the last version of each id, if it differs from the stored one."""
+        latest: dict[str, Article] = {}
+        for article in group:
+            if article.key in latest or article.key in seen:
+                report.duplicate_ids += 1
+                bar.update(1)
+            latest[article.key] = article
         stored: dict[str, str] = {}
-        keys = [a.key for a in articles]
-        for chunk in _chunks(keys):
+        keys = list(latest)
+        for chunk in chunks(keys):
             stored.update(self._db.execute(
-                f"SELECT id, fingerprint FROM articles WHERE id IN ({_marks(chunk)})", chunk).fetchall())
+                f"SELECT id, fingerprint FROM articles WHERE id IN ({marks(chunk)})", chunk).fetchall())
         plans = []
-        for article in articles:
+        for article in latest.values():
             fingerprint = _fingerprint(article)
+            counted = article.key not in seen
+            seen.add(article.key)
             if stored.get(article.key) == fingerprint:
-                report.unchanged += 1
+                report.unchanged += counted
+                bar.update(counted)
                 continue
-            if article.key in stored or self._replaced(article, set()):
+            if counted and (article.key in stored or self._replaced(article, set())):
                 report.updated += 1
-            else:
+            elif counted:
                 report.added += 1
-            plans.append(_Plan(article, self.splitter.split(article), fingerprint))
+            plans.append(_Plan(article, self.splitter.split(article), fingerprint, counted))
         return plans
 
     def _replaced(self, article: Article, written: set[str]) -> list[str]:
@@ -571,20 +671,22 @@ class Store:
 
     def _hash_ids(self, hashes: Sequence[str]) -> dict[str, int]:
         found: dict[str, int] = {}
-        for chunk in _chunks(hashes):
+        for chunk in chunks(hashes):
             found.update(self._db.execute(
-                f"SELECT hash, id FROM paragraphs WHERE hash IN ({_marks(chunk)})", chunk).fetchall())
+                f"SELECT hash, id FROM paragraphs WHERE hash IN ({marks(chunk)})", chunk).fetchall())
         return found
 
-    def _commit(self, batch: list[_Plan], bar: tqdm, report: AddReport, written: set[str]) -> None:
+    def _commit(self, batch: list[_Plan], report: AddReport, written: set[str], bar: tqdm) -> None:
+        """Embed the batch's new paragraphs into a new segment file, then record everything in one
+        transaction."""
         ordered = list(dict.fromkeys(p.hash for plan in batch for p in plan.paragraphs))
         known = self._hash_ids(ordered)
         texts = {p.hash: p for plan in batch for p in plan.paragraphs}
         missing = [h for h in ordered if h not in known]
-        vectors = self.embedder.encode([texts[h].text for h in missing], bar)
-        report.paragraphs_embedded += len(missing)
-        report.paragraphs_reused += len(ordered) - len(missing)
-        snapshot = self.snapshot()
+        vectors = self.embedder.encode([texts[h].text for h in missing])
+        segment = int(self.meta("next_segment"))
+        if missing:
+            self.segments.write(segment, vectors)
         db = self._db
         db.execute("BEGIN IMMEDIATE")
         try:
@@ -592,44 +694,51 @@ class Store:
             for plan in batch:
                 old += self._unlink([plan.article.key, *self._replaced(plan.article, written)])
                 written.add(plan.article.key)
-            new_ids = []
-            for h in missing:
-                cursor = db.execute("INSERT INTO paragraphs (hash, text, tokens) VALUES (?, ?, ?)",
-                                    (h, texts[h].text, texts[h].tokens))
+            for row, h in enumerate(missing):
+                cursor = db.execute("INSERT INTO paragraphs (hash, text, tokens, segment, row) VALUES (?, ?, ?, ?, ?)",
+                                    (h, texts[h].text, texts[h].tokens, segment, row))
                 known[h] = cursor.lastrowid
-                new_ids.append(cursor.lastrowid)
             now = datetime.now(timezone.utc).isoformat(timespec="seconds")
             for plan in batch:
                 a = plan.article
-                db.execute("INSERT INTO articles VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                db.execute("INSERT INTO articles VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, NULL)",
                            (a.key, a.title, a.source, a.url, a.published, a.path,
                             json.dumps(a.metadata, ensure_ascii=False, default=str), plan.fingerprint, now))
                 db.executemany("INSERT INTO links VALUES (?, ?, ?, ?)",
                                [(a.key, p.position, known[p.hash], int(p.is_title)) for p in plan.paragraphs])
-            published = self._publish(snapshot, self._drop_orphans(old), np.array(new_ids, np.int64), vectors)
+                self.lexical.add_article(a.key, a.title, "\n".join(p.text for p in plan.paragraphs if not p.is_title))
+            self._drop_orphans(old)
+            self._advance(next_segment=segment + 1 if missing else segment)
             db.execute("COMMIT")
         except BaseException:
             db.execute("ROLLBACK")
             raise
-        self._keep(published)
+        report.paragraphs_embedded += len(missing)
+        report.paragraphs_reused += len(ordered) - len(missing)
+        bar.update(sum(plan.counted for plan in batch))
+        bar.set_postfix(embedded=report.paragraphs_embedded, refresh=False)
         self._remove_stale_files()
+
+    def _advance(self, **values: int) -> None:
+        """Record ``values`` in meta and bump the generation, inside the caller's transaction."""
+        generation = int(self.meta("generation")) + 1
+        self._db.executemany("UPDATE meta SET value = ? WHERE key = ?",
+                             [(str(v), k) for k, v in {"generation": generation, **values}.items()])
 
     def delete(self, article_ids: Sequence[str]) -> int:
         """Remove articles with their paragraphs and vectors (paragraphs other articles share stay)."""
         with _locked(self.path):
-            snapshot = self.snapshot()
             self._db.execute("BEGIN IMMEDIATE")
             try:
                 present = [i for i in dict.fromkeys(article_ids) if self.article(i) is not None]
-                orphans = self._drop_orphans(self._unlink(present))
-                empty = np.zeros((0, snapshot.vectors.shape[1]), np.float32)
-                published = self._publish(snapshot, orphans, np.zeros(0, np.int64), empty) if present else snapshot
+                if present:
+                    self._drop_orphans(self._unlink(present))
+                    self._advance()
                 self._db.execute("COMMIT")
             except BaseException:
                 self._db.execute("ROLLBACK")
                 raise
-            self._keep(published)
-            self._remove_stale_files()
+            self._save_build_if_stale()
         return len(present)
 
     def _unlink(self, article_ids: Sequence[str]) -> list[int]:
@@ -642,38 +751,107 @@ class Store:
             self._db.execute("DELETE FROM articles WHERE id = ?", (article_id,))
         return used
 
-    def _drop_orphans(self, candidates: Sequence[int]) -> np.ndarray:
+    def _drop_orphans(self, candidates: Sequence[int]) -> None:
         orphans: list[int] = []
-        for chunk in _chunks(sorted(set(candidates))):
+        for chunk in chunks(sorted(set(candidates))):
             orphans += [r[0] for r in self._db.execute(
-                f"SELECT id FROM paragraphs WHERE id IN ({_marks(chunk)}) AND NOT EXISTS "
+                f"SELECT id FROM paragraphs WHERE id IN ({marks(chunk)}) AND NOT EXISTS "
                 f"(SELECT 1 FROM links WHERE paragraph_id = paragraphs.id)", chunk)]
-        for chunk in _chunks(orphans):
-            self._db.execute(f"DELETE FROM paragraphs WHERE id IN ({_marks(chunk)})", chunk)
-        return np.array(orphans, np.int64)
+        for chunk in chunks(orphans):
+            self._db.execute(f"DELETE FROM paragraphs WHERE id IN ({marks(chunk)})", chunk)
 
-    def _publish(self, snapshot: Snapshot, removed: np.ndarray, new_ids: np.ndarray,
-                 new_vectors: np.ndarray) -> Snapshot:
-        """Write generation ``n + 1`` files and record it; the caller's COMMIT makes it current."""
-        keep = ~np.isin(snapshot.ids, removed)
-        ids = np.concatenate([snapshot.ids[keep], new_ids])
-        vectors = np.concatenate([np.asarray(snapshot.vectors[keep]), new_vectors]).astype(np.float32)
-        index = snapshot.index.copy()
-        index.remove(removed)
-        index.add(new_ids, new_vectors)
-        generation = snapshot.generation + 1
-        vectors_file, index_file = self._files(generation)
-        save_npy(vectors_file, vectors)
-        atomic_write(index_file, index.save)
+    # -- the index ------------------------------------------------------------------------------
+    def _save_build_if_stale(self) -> None:
+        """Save the caught-up index as a new build when it differs from the saved one by more than
+        ``REBUILD_SHARE`` of the store (or none is saved), so readers' catching up stays cheap; build
+        a new kind of index when the store has grown past, or shrunk well below, the Flat limit."""
+        snapshot = self.snapshot()
+        indexed = np.load(self._build_file(snapshot.build, "ids.npy")) if snapshot.build else np.zeros(0, np.int64)
+        changed = len(np.setdiff1d(indexed, snapshot.ids)) + len(np.setdiff1d(snapshot.ids, indexed))
+        if changed <= REBUILD_SHARE * len(snapshot.ids) and snapshot.build:
+            return
+        limit = self._flat_limit()
+        wrong_kind = (snapshot.index.exact and len(snapshot.ids) > limit) or \
+                     (not snapshot.index.exact and len(snapshot.ids) < limit // 2)
+        self._save_build(snapshot, rebuild=wrong_kind)
+
+    def _flat_limit(self) -> int:
+        choice = self._db.execute("SELECT value FROM meta WHERE key = 'index_choice'").fetchone()
+        return {"flat": sys.maxsize, "ivf": 0}.get(choice[0] if choice else "auto", FLAT_LIMIT)
+
+    def reindex(self, *, kind: str = "auto", compact: bool = True) -> Snapshot:
+        """Rebuild the index from the stored vectors and (``compact``) rewrite the segments without the
+        rows of deleted paragraphs: for after many deletes, or to re-tune.
+
+        ``kind``: ``"auto"`` (exact Flat up to ``FLAT_LIMIT`` paragraphs, IVF beyond), or ``"flat"`` /
+        ``"ivf"`` to keep that kind whatever the size; the choice is recorded and kept by later writes.
+        """
+        if kind not in INDEX_CHOICES:
+            raise QueryError(f"unknown index kind '{kind}'; use one of: {', '.join(INDEX_CHOICES)}")
+        with _locked(self.path):
+            self._db.execute("INSERT OR REPLACE INTO meta VALUES ('index_choice', ?)", (kind,))
+            if compact:
+                self._compact()
+            return self._save_build(self.snapshot(), rebuild=True)
+
+    def _compact(self) -> None:
+        """Copy the live vectors into fresh segments and point the paragraphs at them, in one transaction;
+        the old files go after the commit."""
+        snapshot = self.snapshot()
+        first = number = int(self.meta("next_segment"))
+        moves: list[tuple[int, int, int]] = []
+        for ids, vectors in snapshot.chunks(SEGMENT_ROWS):
+            self.segments.write(number, vectors)
+            moves += [(number, row, int(pid)) for row, pid in enumerate(ids)]
+            number += 1
+        self._db.execute("BEGIN IMMEDIATE")
+        try:
+            self._db.executemany("UPDATE paragraphs SET segment = ?, row = ? WHERE id = ?", moves)
+            self._advance(next_segment=number)
+            self._db.execute("COMMIT")
+        except BaseException:
+            self._db.execute("ROLLBACK")
+            raise
+        for old in self.segments.numbers():
+            if old < first:
+                self.segments.remove(old)
+
+    def _save_build(self, snapshot: Snapshot, *, rebuild: bool) -> Snapshot:
+        """Write ``snapshot``'s index (or, with ``rebuild``, a newly chosen and trained one) as the next
+        build, and record it."""
+        build = int(self.meta("index_build")) + 1
+        index = snapshot.index
+        if rebuild:
+            index = VectorIndex.build(snapshot.ids, snapshot.at, snapshot.index.dim, flat_limit=self._flat_limit())
+        atomic_write(self._build_file(build, "faiss"), index.save)
+        save_npy(self._build_file(build, "ids.npy"), snapshot.ids)
+        atomic_write(self._build_file(build, "json"),
+                     lambda path: path.write_text(json.dumps(index.info(), indent=1)))
         sync_folder(self.path)
-        self._db.execute("UPDATE meta SET value = ? WHERE key = 'generation'", (str(generation),))
-        return Snapshot(generation, ids, vectors, index)
+        self._db.execute("BEGIN IMMEDIATE")
+        try:
+            self._db.executemany("INSERT OR REPLACE INTO meta VALUES (?, ?)",
+                                 [("index_build", str(build)), ("index_kind", index.kind)])
+            self._db.execute("COMMIT")
+        except BaseException:
+            self._db.execute("ROLLBACK")
+            raise
+        fresh = self._keep(dataclasses.replace(snapshot, build=build, index=index))
+        self._remove_stale_files()
+        return fresh
 
     def _remove_stale_files(self) -> None:
-        """Keep the current and previous generation (readers may still be loading it); drop the rest."""
-        current = int(self.meta("generation"))
+        """Keep the current and previous index build (readers may still be loading it) and the committed
+        segments; drop the rest, including files of an unfinished write and of format 2."""
+        build, next_segment = int(self.meta("index_build")), int(self.meta("next_segment"))
         for file in self.path.iterdir():
             parts = file.name.split(".")
-            if parts[0] in ("vectors", "index") and len(parts) >= 3 and parts[1].isdigit():
-                if int(parts[1]) not in (current, current - 1) or file.name.endswith(".tmp"):
-                    file.unlink(missing_ok=True)
+            stale_build = parts[0] == "index" and len(parts) >= 3 and parts[1].isdigit() and \
+                (int(parts[1]) not in (build, build - 1) or file.name.endswith(".tmp"))
+            if stale_build or (parts[0] == "vectors" and parts[-1] == "npy"):
+                file.unlink(missing_ok=True)
+        for number in self.segments.numbers():
+            if number >= next_segment:
+                self.segments.remove(number)
+        for leftover in self.segments.folder.glob("*.tmp"):
+            leftover.unlink(missing_ok=True)

@@ -37,6 +37,11 @@ def test_ingest_search_stats_similar_delete(tmp_path: Path):
     stats = run("stats", "--json", "--store", store)
     assert json.loads(stats.stdout)["vectors"] == 11
 
+    named = run("search", "Talgat Kaliev", "-k", "1", "--mode", "lexical", "--color", "always", "--store", store)
+    assert named.returncode == 0 and "\x1b[1;33mTalgat\x1b[0m \x1b[1;33mKaliev\x1b[0m" in named.stdout
+    plain = run("search", "Talgat Kaliev", "-k", "1", "--store", store)  # not a terminal: no colour codes
+    assert "Talgat Kaliev" in plain.stdout and "\x1b[" not in plain.stdout
+
     near = run("similar", str(SEEDS / "000_d008b0bbdf9d98a1.txt"), "--store", store)
     assert near.returncode == 0 and "1.000" in near.stdout
 
@@ -98,6 +103,8 @@ def test_skip_bad_reports_and_goes_on(filled: Path, tmp_path: Path, capsys: pyte
 
 @pytest.mark.parametrize("argv, message", [
     (["search", "  "], "empty query"),
+    (["search", "the and of", "--mode", "dense"], "has only stop words (the, and, of)"),
+    (["search", "?!"], "no words, only punctuation"),
     (["search", "taliban", "--since", "yesterday"], "'yesterday' is not a date"),
     (["similar", "no-such-id"], "no article with id 'no-such-id'"),
     (["delete", "no-such-id"], "no article with id no-such-id"),

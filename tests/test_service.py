@@ -50,6 +50,10 @@ def test_read_endpoints(client: TestClient):
     wire = client.get("/v1/search", params={"q": "Taliban", "k": 4, "source": "wire", "since": "2024-03-02",
                                             "group": True}).json()
     assert len(wire) == 4 and {h["source"] for h in wire} == {"Wire"} and len({h["article_id"] for h in wire}) == 4
+    for mode in ("dense", "lexical", "hybrid"):
+        found = client.get("/v1/search", params={"q": '"Harbour report 1"', "k": 5, "mode": mode}).json()
+        assert [h["article_id"] for h in found] == ["n1"], mode
+        assert [found[0]["text"][a:b] for a, b in found[0]["matches"]] == ["Harbour report 1"]
     article = client.get("/v1/articles/n1").json()
     assert article["title"] == "Harbour report 1" and article["paragraphs"][0]["topic"] is not None
     assert abs(sum(t["share"] for t in article["topics"]) - 1) < 1e-3
@@ -88,6 +92,8 @@ def test_write_endpoints(client: TestClient):
     (("get", "/v1/search", {"params": {"q": "x", "k": 101}}), 422, "k"),
     (("get", "/v1/search", {"params": {"q": "   "}}), 422, "empty query"),
     (("get", "/v1/search", {"params": {"q": "x", "since": "soon"}}), 422, "since"),
+    (("get", "/v1/search", {"params": {"q": "x", "mode": "fuzzy"}}), 422, "mode"),
+    (("get", "/v1/search", {"params": {"q": "the of"}}), 422, "only stop words"),
     (("post", "/v1/articles", {"json": {"articles": [{"title": "a", "text": "b"}] * 4}}), 413, "at most 3"),
     (("post", "/v1/articles", {"json": {"articles": [{"title": "a", "text": "x" * 30_000}]}}), 413, "bytes"),
     (("post", "/v1/articles", {"json": {"articles": [{"title": "", "text": ""}]}}), 422, "text"),

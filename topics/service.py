@@ -26,6 +26,7 @@ from pydantic import BaseModel, ConfigDict, Field
 from index import (Article, Filters, InputError, QueryError, Store, StoreError, StoreStats, TopicsError, search,
                    similar)
 from index.read.records import article_from_record
+from index.search import Mode
 
 from . import __version__
 from .fit import fit_topics
@@ -114,6 +115,8 @@ class HitOut(BaseModel):
     is_title: bool
     text: str
     also_in: list[str]
+    matches: list[tuple[int, int]] = Field(
+        description="[start, end) character spans of the query's words found in text, for highlighting")
 
 
 class SimilarIn(BaseModel):
@@ -320,8 +323,10 @@ def create_app(store_path: str | Path, *, token: str | None = None, model: Any =
     def find(q: Annotated[str, Query(min_length=1, max_length=2000, description="the query, in plain words")],
              k: Annotated[int, Query(ge=1, le=MAX_K)] = 10, source: str | None = None,
              since: str | None = None, until: str | None = None,
-             group: Annotated[bool, Query(description="one hit per article")] = False) -> list[HitOut]:
-        hits = search(service.reader(), q, k, Filters(source, since, until), by_article=group)
+             group: Annotated[bool, Query(description="one hit per article")] = False,
+             mode: Annotated[Mode, Query(description="hybrid: meaning and words; dense: meaning only; "
+                                                     "lexical: words only (BM25)")] = "hybrid") -> list[HitOut]:
+        hits = search(service.reader(), q, k, Filters(source, since, until), by_article=group, mode=mode)
         return [HitOut(**hit.to_dict()) for hit in hits]
 
     @app.post("/v1/similar", response_model=list[SimilarOut])

@@ -80,30 +80,38 @@ def read_file(path: Path, encoding: str | None = None) -> Iterator[Article | Inp
         yield from TEXT_READERS[suffix](path, decode(path, data, encoding))
 
 
-def read_paths(paths: Iterable[str | Path], *, skip_bad: bool = False,
-               encoding: str | None = None) -> ReadResult:
-    """Read every article under ``paths``.
+def iter_articles(paths: Iterable[str | Path], *, skip_bad: bool = False, encoding: str | None = None,
+                  result: ReadResult | None = None, warn: bool = True) -> Iterator[Article]:
+    """Yield every article under ``paths``, one file at a time, so a corpus of any size streams.
 
-    With ``skip_bad=False`` the first bad file or record raises :class:`InputError`, before anything is
-    stored. With ``skip_bad=True`` bad files and records are logged, counted in ``skipped`` and passed over.
+    With ``skip_bad=False`` the first bad file or record raises :class:`InputError`. With ``skip_bad=True``
+    bad files and records are passed over, counted in ``result.skipped`` and (``warn``) logged.
     """
-    result = ReadResult()
-
-    def skip(error: InputError) -> None:
-        if not skip_bad:
-            raise error
-        log.warning("skipped %s", error)
-        result.skipped.append(error)
-
+    result = result if result is not None else ReadResult()
     for root in paths:
         for path in _files(Path(root), result):
             result.files += 1
             try:
                 for item in read_file(path, encoding):
-                    if isinstance(item, InputError):
-                        skip(item)
-                    else:
-                        result.articles.append(item)
+                    if isinstance(item, Article):
+                        yield item
+                        continue
+                    _skip(item, skip_bad, warn, result)
             except InputError as exc:  # the file as a whole is unreadable
-                skip(exc)
+                _skip(exc, skip_bad, warn, result)
+
+
+def _skip(error: InputError, skip_bad: bool, warn: bool, result: ReadResult) -> None:
+    if not skip_bad:
+        raise error
+    if warn:
+        log.warning("skipped %s", error)
+    result.skipped.append(error)
+
+
+def read_paths(paths: Iterable[str | Path], *, skip_bad: bool = False,
+               encoding: str | None = None) -> ReadResult:
+    """Read every article under ``paths`` into memory (see :func:`iter_articles`)."""
+    result = ReadResult()
+    result.articles = list(iter_articles(paths, skip_bad=skip_bad, encoding=encoding, result=result))
     return result

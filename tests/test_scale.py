@@ -1,0 +1,131 @@
+"""The store as it grows: append-only vector segments, index builds and catch-up, IVF with re-scoring,
+reindex and compaction, and ingest that streams."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+import numpy as np
+import pytest
+
+from index import Article, Store, search
+from index.errors import QueryError
+from index.snapshot import Snapshot
+from index.vectors import VectorIndex, exact_top
+from topics.cli import main
+
+TOPICS = ["harbour ships and cargo", "football derby goals", "central bank interest rates", "mountain snow and avalanches",
+          "election campaign polls", "vaccine trial results", "wildfire evacuation", "chip factory exports"]
+
+
+def _articles(count: int, start: int = 0) -> list[Article]:
+    return [Article(id=f"a{i}", title=f"Report {i} on {TOPICS[i % len(TOPICS)]}",
+                    text=f"Item {i}: a short note about {TOPICS[i % len(TOPICS)]}, number {i * 7919 % 1000}.")
+            for i in range(start, start + count)]
+
+
+def _clustered(n: int, dim: int = 32, seed: int = 0) -> np.ndarray:
+    """Unit vectors around 40 fixed centres; ``seed`` draws other points around the same centres."""
+    centres = np.random.default_rng(0).normal(size=(40, dim))
+    rng = np.random.default_rng(seed)
+    vectors = centres[rng.integers(0, 40, n)] + 0.35 * rng.normal(size=(n, dim))
+    return (vectors / np.linalg.norm(vectors, axis=1, keepdims=True)).astype(np.float32)
+
+
+def test_ivf_index_is_tuned_to_the_recall_target_and_rescored_exactly():
+    vectors = _clustered(6000)
+    ids = np.arange(100, 6100, dtype=np.int64)
+    index = VectorIndex.build(ids, lambda rows: vectors[rows], 32, flat_limit=1000, target_recall=0.95)
+    assert not index.exact and index.kind.startswith("IVF") and index.recall >= 0.95
+    queries = _clustered(300, seed=1)
+    truth = exact_top(queries, lambda a, b: (ids[a:b], vectors[a:b]), len(ids), 10)
+    _, candidates = index.search(queries, 40)
+    found = [set(c[:40].tolist()) for c in candidates]
+    recall = np.mean([len(set(t.tolist()) & f) / 10 for t, f in zip(truth, found)])
+    assert recall >= 0.93  # fresh queries, not the calibration ones
+    small = VectorIndex.build(ids[:500], lambda rows: vectors[rows], 32, flat_limit=1000)
+    assert small.exact and small.kind == "Flat"
+
+
+def _segment_files(store: Store) -> dict[str, bytes]:
+    return {f.name: f.read_bytes() for f in sorted(store.segments.folder.glob("*.npy"))}
+
+
+def test_a_write_adds_a_segment_and_leaves_older_files_alone(new_store):
+    store = new_store()
+    store.add(_articles(60))
+    before, build = _segment_files(store), store.snapshot().build
+    store.add(_articles(1, start=60))
+    after = _segment_files(store)
+    assert len(after) == len(before) + 1 and all(after[name] == data for name, data in before.items())
+    assert store.snapshot().build == build  # a small change is caught up in memory, not rewritten
+    with Store.open(store.path, model=store.embedder) as fresh:  # another process's view: build + catch-up
+        assert fresh.snapshot().build == build and len(fresh.snapshot().index) == len(store.snapshot().ids)
+        assert search(fresh, "Report 60", k=1, mode="dense")[0].article.id == "a60"
+
+
+def test_ivf_store_keeps_search_updates_and_deletes_right(new_store):
+    store = new_store()
+    store.add(_articles(240))
+    exact = [h.paragraph_id for h in search(store, "avalanche warning in the mountains", k=5, mode="dense")]
+    snapshot = store.reindex(kind="ivf")
+    assert not snapshot.index.exact and store.stats().index.startswith("IVF")
+    assert [h.paragraph_id for h in search(store, "avalanche warning in the mountains", k=5, mode="dense")] == exact
+    store.add([Article(id="a3", title="Report 3", text="The avalanche buried a mountain road near the pass.")])
+    store.delete(["a11", "a19"])
+    for mode in ("dense", "hybrid", "lexical"):
+        ids = {h.article.id for h in search(store, "mountain snow and avalanches", k=60, mode=mode)}
+        assert "a3" in ids and not {"a11", "a19"} & ids
+    with Store.open(store.path, model=store.embedder) as fresh:
+        assert not fresh.snapshot().index.exact
+        assert {h.article.id for h in search(fresh, "mountain snow avalanches", k=60)}.isdisjoint({"a11", "a19"})
+    store.add(_articles(30, start=300))  # more than a tenth changed: saved as a new build, still IVF
+    assert not store.snapshot().index.exact
+    with pytest.raises(QueryError, match="unknown index kind"):
+        store.reindex(kind="hnsw")
+
+
+def test_reindex_compacts_segments_without_changing_results(new_store):
+    store = new_store()
+    store.add(_articles(80))
+    store.delete([f"a{i}" for i in range(0, 80, 2)])
+    before = [(h.paragraph_id, round(h.score, 5)) for h in search(store, "interest rates", k=10, mode="dense")]
+    snapshot = store.reindex()
+    rows = sum(np.load(f, mmap_mode="r").shape[0] for f in store.segments.folder.glob("*.npy"))
+    assert rows == len(snapshot.ids) == 80
+    assert [(h.paragraph_id, round(h.score, 5)) for h in search(store, "interest rates", k=10, mode="dense")] == before
+
+
+def test_add_streams_its_input_and_commits_as_it_goes(new_store):
+    store = new_store()
+    committed_when_read: list[int] = []
+
+    def stream() -> Iterator[Article]:
+        for i, article in enumerate(_articles(600)):
+            if i == 599:
+                with Store.open(store.path, model=store.embedder) as other:
+                    committed_when_read.append(other.article_count())
+            yield article
+
+    report = store.add(stream(), batch_paragraphs=200)
+    assert report.added == 600 and committed_when_read[0] >= 400
+    assert len(_segment_files(store)) >= 5
+
+
+def test_reindex_command(new_store, capsys):
+    store = new_store()
+    store.add(_articles(20))
+    assert main(["reindex", "--store", str(store.path)]) == 0
+    assert "rebuilt the index of 40 vectors" in capsys.readouterr().out and "Flat" in store.stats().index
+
+
+def test_snapshot_search_scans_small_filtered_sets_exactly(new_store):
+    store = new_store()
+    store.add(_articles(100))
+    store.reindex(kind="ivf")
+    snapshot: Snapshot = store.snapshot()
+    allowed = snapshot.ids[::7]
+    query = snapshot.vectors_of(allowed[:1])
+    scores, ids = snapshot.search(query, 5, allowed)
+    assert ids[0][0] == allowed[0] and set(ids[0].tolist()) <= set(allowed.tolist())
+    assert scores[0][0] == pytest.approx(1.0, abs=1e-5)
