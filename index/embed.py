@@ -31,6 +31,10 @@ _OFFLINE = {"HF_HUB_OFFLINE": "1", "TRANSFORMERS_OFFLINE": "1", "HF_HUB_DISABLE_
 log = logging.getLogger(__name__)
 _FINGERPRINT_FILES = ("config.json", "modules.json", "sentence_bert_config.json", "tokenizer.json",
                       "1_Pooling/config.json")
+# Backend -> ONNX precision; torch has none.
+_ONNX_PRECISION = {"onnx": "fp32", "onnx-int8": "int8"}
+BACKENDS = ("onnx", "onnx-int8", "torch")
+DEFAULT_BACKEND = "onnx"
 
 
 def bundled_model_path() -> Path:
@@ -80,12 +84,14 @@ class Embedder:
         (a search during an ingest) get their turn with the model.
     backend:
         ``"onnx"`` runs the transformer with ONNX Runtime (see :mod:`index.onnx`: the same vectors, much
-        faster for short texts), ``"torch"`` with sentence-transformers. Models ONNX cannot reproduce
-        (other pooling) always use torch.
+        faster for short texts), ``"onnx-int8"`` runs its int8 quantisation (faster still, vectors close
+        to but not equal to the float ones, so :attr:`model_id` differs), ``"torch"`` with
+        sentence-transformers. Models ONNX cannot reproduce (other pooling), or that fail to export, use
+        torch.
     """
 
     def __init__(self, model: str | Path | None = None, *, batch_size: int = 32,
-                 chunk_size: int = 128, backend: str = "onnx") -> None:
+                 chunk_size: int = 128, backend: str = DEFAULT_BACKEND) -> None:
         self.bundled = model is None or Path(model).expanduser().resolve() == bundled_model_path()
         self.path = bundled_model_path() if self.bundled else Path(model).expanduser().resolve()
         if not (self.path / "modules.json").is_file() and not (self.path / "config.json").is_file():
@@ -93,13 +99,12 @@ class Embedder:
                              "(no modules.json or config.json); pass the folder that holds the model")
         self.name = DEFAULT_MODEL_NAME if self.bundled else self.path.name
         self.fingerprint = model_fingerprint(self.path)
-        self.model_id = f"{self.name}@{self.fingerprint}"
         self.batch_size = batch_size
         self.chunk_size = chunk_size
         self.texts_encoded = 0
-        if backend not in ("onnx", "torch"):
-            raise ValueError(f"backend must be 'onnx' or 'torch', not {backend!r}")
-        self.backend = backend if backend == "torch" or onnx_supported(self.path) else "torch"
+        if backend not in BACKENDS:
+            raise ValueError(f"backend must be one of {', '.join(BACKENDS)}, not {backend!r}")
+        self._backend = backend if backend == "torch" or onnx_supported(self.path) else "torch"
         self._model: SentenceTransformer | None = None
         self._onnx: OnnxTransformer | None = None
         # The fast tokenizer's settings change on every call, so calls from several threads take turns.
@@ -115,19 +120,44 @@ class Embedder:
                     self._model = SentenceTransformer(str(self.path), device="cpu", local_files_only=True)
             return self._model
 
+    def _runner(self) -> OnnxTransformer | None:
+        """The ONNX model, loaded (exported, quantised) on first use; ``None`` once torch is the backend."""
+        with self._lock:
+            if self._onnx is None and self._backend != "torch":
+                try:
+                    self._onnx = OnnxTransformer(self.path, self.fingerprint,
+                                                 precision=_ONNX_PRECISION[self._backend])
+                except Exception as exc:  # noqa: BLE001 - any export failure leaves the torch path, which works
+                    log.warning("cannot run %s on ONNX Runtime (%s); using torch", self.name, exc)
+                    self._backend = "torch"
+            return self._onnx
+
+    @property
+    def backend(self) -> str:
+        """The backend in use: the one asked for, or ``"torch"`` where ONNX cannot run the model.
+
+        Finding out loads the ONNX model, since only an attempt shows whether it exports.
+        """
+        self._runner()
+        return self._backend
+
+    @property
+    def model_id(self) -> str:
+        """Names the vectors this embedder makes, so a store never mixes vectors of two kinds.
+
+        Torch and the float ONNX model give the same vectors and share an id; int8 vectors get their own.
+        Only an int8 request needs to settle the backend, so the others open without loading ONNX.
+        """
+        base = f"{self.name}@{self.fingerprint}"
+        return f"{base}+int8" if self._backend == "onnx-int8" and self.backend == "onnx-int8" else base
+
     def _forward(self, texts: list[str]) -> np.ndarray:
         """Unit vectors of one batch (the caller holds the lock)."""
-        if self.backend == "torch":
+        runner = self._runner()
+        if runner is None:
             return self.model.encode(texts, batch_size=self.batch_size, normalize_embeddings=True,
                                      convert_to_numpy=True, show_progress_bar=False)
-        if self._onnx is None:
-            try:
-                self._onnx = OnnxTransformer(self.path, self.fingerprint)
-            except Exception as exc:  # noqa: BLE001 - any export failure leaves the torch path, which works
-                log.warning("cannot run %s on ONNX Runtime (%s); using torch", self.name, exc)
-                self.backend = "torch"
-                return self._forward(texts)
-        return np.concatenate([self._onnx(self.model.preprocess(texts[i:i + self.batch_size]))
+        return np.concatenate([runner(self.model.preprocess(texts[i:i + self.batch_size]))
                                for i in range(0, len(texts), self.batch_size)])
 
     @property

@@ -64,8 +64,8 @@ class Fusion:
         Candidates taken from each ranking before blending; more finds more, slower.
     """
 
-    dense_weight: float = 0.6
-    paragraph_weight: float = 0.2
+    dense_weight: float = 0.65
+    paragraph_weight: float = 0.1
     pool: int = 100
 
     def __post_init__(self) -> None:

@@ -358,6 +358,7 @@ class Store:
             "model_id": embedder.model_id,
             "model_name": embedder.name,
             "model_path": "" if embedder.bundled else str(embedder.path),
+            "backend": embedder.backend,
             "dim": embedder.dim,
             "generation": 0,
             "next_segment": 1,
@@ -410,7 +411,7 @@ class Store:
     def _embedder_for(path: Path, meta: dict[str, str], model: str | Path | Embedder | None) -> Embedder:
         recorded = meta["model_id"]
         if model is None:
-            embedder = Embedder(meta["model_path"] or None)
+            embedder = Embedder(meta["model_path"] or None, backend=meta.get("backend", "onnx"))
             if embedder.model_id != recorded:
                 raise StoreError(f"{path} was built with model {recorded}, but the model now at "
                                  f"{embedder.path} is {embedder.model_id}; restore that model or re-ingest")
@@ -418,8 +419,8 @@ class Store:
         embedder = model if isinstance(model, Embedder) else Embedder(model)
         if embedder.model_id != recorded:
             raise StoreError(f"{path} was built with model {recorded}, not {embedder.model_id}; "
-                             "vectors of different models cannot be mixed. Leave out --model, or use "
-                             "another --store for the other model")
+                             "vectors of different models or precisions cannot be mixed. Leave out --model "
+                             "and --backend, or use another --store for the other model")
         return embedder
 
     def close(self) -> None:

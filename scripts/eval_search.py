@@ -24,6 +24,7 @@ import tokenize
 from collections.abc import Iterator
 from pathlib import Path
 
+import faiss
 import numpy as np
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -122,6 +123,7 @@ def main() -> None:
         fusion = tune(store, args.data) if args.tune else Fusion()
         queries, qrels = claims(args.data, "validation")
         search(store, "warm up", mode="hybrid")
+        faiss.omp_set_num_threads(1)  # single queries, as the service runs them: threads only add overhead
         print(f"SciFact validation: {len(queries)} claims, {sum(len(r) for r in qrels.values())} relevant pairs; "
               f"hybrid weights: dense {fusion.dense_weight:.2f}, paragraph {fusion.paragraph_weight:.1f}, pool {fusion.pool}")
         print("metrics rank 100 articles per claim; latency: k=10 paragraphs | k=100 articles, milliseconds")

@@ -1,18 +1,79 @@
-"""The embedder's ONNX backend against sentence-transformers' torch model."""
+"""The embedder's ONNX backends against sentence-transformers' torch model."""
 
 from __future__ import annotations
 
+import json
+import shutil
+from pathlib import Path
+
 import numpy as np
+import pytest
 
 from index import Embedder
+from index.embed import bundled_model_path
+
+TEXTS = ["short", "A much longer paragraph about the harbour, the storm and the boats that stayed in port.",
+         "Mid-length text about an election."]
+
+
+@pytest.fixture(scope="module")
+def int8() -> Embedder:
+    return Embedder(backend="onnx-int8")
+
+
+def cosines(a: np.ndarray, b: np.ndarray) -> np.ndarray:
+    return (a * b).sum(axis=1)
 
 
 def test_onnx_backend_gives_torch_vectors_for_padded_batches(embedder: Embedder):
     torch_backend = Embedder(backend="torch")
-    texts = ["short", "A much longer paragraph about the harbour, the storm and the boats that stayed in port.",
-             "Mid-length text about an election."]
     assert embedder.backend == "onnx"
-    together = embedder.encode(texts)
-    alone = np.stack([embedder.encode([t])[0] for t in texts])
-    assert (together * torch_backend.encode(texts)).sum(axis=1).min() > 0.9999
-    assert (together * alone).sum(axis=1).min() > 0.9999
+    together = embedder.encode(TEXTS)
+    alone = np.stack([embedder.encode([t])[0] for t in TEXTS])
+    assert cosines(together, torch_backend.encode(TEXTS)).min() > 0.9999
+    assert cosines(together, alone).min() > 0.9999
+
+
+def test_int8_vectors_are_close_to_float_ones_batched_or_not(embedder: Embedder, int8: Embedder):
+    assert int8.backend == "onnx-int8"
+    together = int8.encode(TEXTS)
+    alone = np.stack([int8.encode([t])[0] for t in TEXTS])
+    assert together.dtype == np.float32
+    assert np.allclose(np.linalg.norm(together, axis=1), 1, atol=1e-5)
+    assert cosines(together, embedder.encode(TEXTS)).min() >= 0.98
+    # Activations are quantised with one scale per batch, so batch mates (and their padding) move a
+    # vector a little; a padding bug would move it far.
+    assert cosines(together, alone).min() >= 0.98
+
+
+def test_model_id_tells_int8_vectors_apart(embedder: Embedder, int8: Embedder):
+    assert Embedder(backend="torch").model_id == embedder.model_id
+    assert int8.model_id == f"{embedder.model_id}+int8"
+
+
+def test_int8_model_is_quantised_once_and_reused(int8: Embedder):
+    int8.encode(["load the model"])
+    path = int8._onnx.path
+    written = path.stat().st_mtime_ns
+    again = Embedder(backend="onnx-int8")
+    again.encode(["load it again"])
+    assert again._onnx.path == path and path.name != "model.onnx"
+    assert path.stat().st_mtime_ns == written
+    assert not list(path.parent.glob("*.partial.onnx"))
+
+
+def test_int8_falls_back_to_torch_where_onnx_cannot_reproduce_the_model(tmp_path: Path):
+    model = tmp_path / "cls-model"
+    shutil.copytree(bundled_model_path(), model, ignore=shutil.ignore_patterns("*.safetensors"))
+    (model / "model.safetensors").symlink_to(bundled_model_path() / "model.safetensors")
+    pooling = model / "1_Pooling" / "config.json"
+    pooling.write_text(json.dumps({**json.loads(pooling.read_text()), "pooling_mode_cls_token": True,
+                                   "pooling_mode_mean_tokens": False}))
+    embedder = Embedder(model, backend="onnx-int8")
+    assert embedder.backend == "torch"
+    assert not embedder.model_id.endswith("+int8")
+
+
+def test_unknown_backend_is_refused():
+    with pytest.raises(ValueError, match="onnx-int8"):
+        Embedder(backend="int4")

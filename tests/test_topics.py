@@ -11,7 +11,9 @@ import numpy as np
 import pytest
 
 from index import Article, QueryError, Store, read_paths
+from topics import cluster
 from topics.cli import main
+from topics.describe import TopicDescriber
 from topics.fit import assign_article, fit_topics
 from topics.model import UNASSIGNED, TopicModel, topic_mix
 from topics.report import SCHEMA, build_report, render_html, render_json, render_markdown
@@ -208,3 +210,36 @@ def test_cli_cluster_assign_report(new_store, tmp_path: Path, capsys: pytest.Cap
         assert out.stat().st_size > 500
     assert main(["label", "99", "nope", "--store", path]) == 1
     assert "no topic 99" in capsys.readouterr().err
+
+
+def test_clusterer_beyond_its_sample_finds_the_topics_and_predicts_its_own_fit(monkeypatch: pytest.MonkeyPatch):
+    """3,000 vectors with 8 points per micro-cluster: k-means and the cut see a sample, membership all of them."""
+    rng = np.random.default_rng(0)
+    truth = np.repeat(np.arange(3), 1000)
+    X = (rng.standard_normal((3, 384))[truth] + 0.6 * rng.standard_normal((3000, 384))).astype(np.float32)
+    whole = cluster.TopicClusterer(points_per_micro=8, seed=1).fit(X)
+    monkeypatch.setattr(cluster, "CHUNK", 256)
+    chunked = cluster.TopicClusterer(points_per_micro=8, seed=1).fit(X)
+    assert whole.n_topics_ == 3 and UNASSIGNED not in whole.labels_
+    assert all(len(np.unique(whole.labels_[truth == t])) == 1 for t in range(3))
+    assert np.array_equal(whole.labels_, chunked.labels_) and np.allclose(whole.confidence_, chunked.confidence_)
+    labels, confidence = chunked.predict(X)
+    assert np.array_equal(labels, chunked.labels_) and np.array_equal(confidence, chunked.confidence_)
+
+
+def test_describer_caps_large_cores_and_leaves_small_corpora_alone(embedder):
+    themes = ("rates", "football", "volcano")
+    texts = [f"{THEMES[t]} Report number {i} gives further details from the scene." for i in range(40) for t in themes]
+    labels = np.tile(np.arange(3), 40)
+    confidence = np.random.default_rng(0).uniform(0.3, 0.9, len(texts)).astype(np.float32)
+    centroids = embedder.encode([THEMES[t] for t in themes])
+    default = TopicDescriber(embedder.encode).describe(texts, labels, confidence, centroids)
+    unlimited = TopicDescriber(embedder.encode, max_core=10**6, vocabulary_limit=10**6)
+    assert unlimited.describe(texts, labels, confidence, centroids) == default
+    capped = TopicDescriber(embedder.encode, max_core=5, vocabulary_limit=0)
+    cored = capped._core(labels, confidence)
+    assert np.bincount(cored[cored >= 0]).tolist() == [5, 5, 5]
+    described = capped.describe(texts, labels, confidence, centroids)
+    assert described == capped.describe(texts, labels, confidence, centroids)
+    for theme, word in zip(described, ("inflation", "football", "volcano")):
+        assert word in {w for k, _ in theme.keywords for w in k.split()}

@@ -18,6 +18,7 @@ from typing import Any
 
 from index import (Article, Filters, ReadResult, Store, TopicsError, duplicates, iter_articles, read_paths,
                    search, similar)
+from index.embed import BACKENDS, DEFAULT_BACKEND, Embedder
 from index.errors import QueryError
 from index.files import atomic_write
 from index.search import MODES, Hit
@@ -66,6 +67,9 @@ def build_parser() -> argparse.ArgumentParser:
     _store_options(ingest)
     ingest.add_argument("--model", metavar="PATH",
                         help="sentence-transformers model folder (default: the bundled all-MiniLM-L6-v2)")
+    ingest.add_argument("--backend", choices=BACKENDS,
+                        help="how a new store embeds: onnx (float32), onnx-int8 (quantised, faster) or torch; "
+                             f"default {DEFAULT_BACKEND}. A store keeps the one it was made with")
     ingest.add_argument("--skip-bad", action="store_true", help="skip unreadable files and records, and count them")
     ingest.add_argument("--encoding", help="text encoding of the files (default: UTF-8, else Windows-1252)")
     ingest.add_argument("--quiet", action="store_true", help="no progress bar")
@@ -147,7 +151,7 @@ def build_parser() -> argparse.ArgumentParser:
 
     reindex = commands.add_parser("reindex", help="rebuild the vector index and compact the vector files",
                                   description="Rebuild the FAISS index from the stored vectors, choosing its kind "
-                                              "by size (exact up to 200,000 paragraphs, IVF tuned for recall@10 "
+                                              "by size (exact up to 50,000 paragraphs, IVF tuned for recall@10 "
                                               ">= 0.95 beyond), and rewrite the vector files without the "
                                               "vectors of deleted paragraphs. Useful after many deletes.")
     reindex.add_argument("--kind", choices=("auto", "flat", "ivf"), default="auto",
@@ -194,7 +198,8 @@ def cmd_ingest(args: argparse.Namespace) -> None:
     if not total:
         raise QueryError("no articles found in " + ", ".join(map(str, args.paths)) +
                          (f" ({len(checked.skipped)} skipped as unreadable)" if checked.skipped else ""))
-    with Store.open(args.store, model=args.model, create=True) as store:
+    model = Embedder(args.model, backend=args.backend) if args.backend else args.model
+    with Store.open(args.store, model=model, create=True) as store:
         stream = iter_articles(args.paths, **options, result=ReadResult(), warn=False)
         report = store.add(stream, progress=False if args.quiet else None, total=total)
         stats = store.stats()

@@ -3,8 +3,10 @@
 The method, and why:
 
 1. **Micro-clusters.** Spherical k-means (FAISS, seeded) cuts the corpus into about 2·√n small, tight
-   groups. It is linear in n, so a million paragraphs cost minutes, and no n×n matrix is ever built.
-   Corpora of up to ``exact_below`` paragraphs skip this step: each paragraph is its own micro-cluster.
+   groups. It trains on a seeded sample of at most ``points_per_micro`` paragraphs per micro-cluster, so
+   an iteration costs about m²·64·d = 256·n·d: linear in n, and a million paragraphs cost minutes. No n×n
+   (nor n×m) matrix is ever built. Corpora of up to ``exact_below`` paragraphs skip this step: each
+   paragraph is its own micro-cluster.
 2. **Merge tree.** Ward linkage over the micro-centroids gives a full hierarchy of merges.
 3. **Cut.** ``n_topics`` cuts the tree at that many topics. Left automatic, the cut with the best
    silhouette (cosine) on a seeded sample of paragraphs wins, from 2 up to ``max_topics`` topics.
@@ -12,8 +14,10 @@ The method, and why:
    normalised mean of its members; every paragraph then belongs to its nearest centroid, with that cosine
    as its confidence, and is *unassigned* below ``min_confidence``.
 
-Because step 4 defines membership as "nearest centroid", :meth:`TopicClusterer.predict` on a fitted
-paragraph returns exactly what the fit gave it.
+Steps 1–4 up to the centroids work on the k-means sample (the whole corpus up to about 16,000
+paragraphs); only the final nearest-centroid pass touches every paragraph, a chunk at a time, so memory
+beyond the input stays bounded. Because step 4 defines membership as "nearest centroid",
+:meth:`TopicClusterer.predict` on a fitted paragraph returns exactly what the fit gave it.
 """
 
 from __future__ import annotations
@@ -22,15 +26,27 @@ import math
 
 import faiss
 import numpy as np
+from scipy import sparse
 from scipy.cluster.hierarchy import fcluster, linkage
 from sklearn.metrics import silhouette_score
 
 UNASSIGNED = -1
+CHUNK = 65_536  # rows handled at a time where every paragraph is visited: ~100 MB of 384-dim float32
 
 
 def _normalise(vectors: np.ndarray) -> np.ndarray:
     norms = np.linalg.norm(vectors, axis=1, keepdims=True)
-    return (vectors / np.maximum(norms, 1e-12)).astype(np.float32)
+    return (vectors / np.maximum(norms, 1e-12)).astype(np.float32, copy=False)
+
+
+def _group_means(X: np.ndarray, groups: np.ndarray, n_groups: int) -> np.ndarray:
+    """Unit mean of each group's rows, summed in float64 a chunk at a time (no n-row float64 copy)."""
+    sums = np.zeros((n_groups, X.shape[1]))
+    for start in range(0, len(X), CHUNK):
+        part = groups[start:start + CHUNK]
+        onehot = sparse.csr_matrix((np.ones(len(part)), (part, np.arange(len(part)))), shape=(n_groups, len(part)))
+        sums += onehot @ np.asarray(X[start:start + CHUNK], dtype=np.float64)
+    return _normalise(sums)
 
 
 class TopicClusterer:
@@ -51,8 +67,12 @@ class TopicClusterer:
         Paragraphs used to score candidate cuts.
     exact_below:
         Corpora smaller than this skip k-means and build the tree over the paragraphs themselves.
+    points_per_micro:
+        K-means trains on a seeded sample of at most this many paragraphs per micro-cluster; topic
+        centroids (and the sizes ``min_topic_size`` is checked against, scaled to the corpus) come from
+        the same sample.
     seed:
-        Seeds k-means and the sample, so the same input gives the same topics.
+        Seeds k-means and the samples, so the same input gives the same topics.
 
     Attributes (after ``fit``)
     --------------------------
@@ -68,30 +88,38 @@ class TopicClusterer:
 
     def __init__(self, n_topics: int | None = None, *, min_topic_size: int | None = None,
                  min_confidence: float = 0.2, max_topics: int = 60, sample_size: int = 4000,
-                 exact_below: int = 1000, seed: int = 0) -> None:
+                 exact_below: int = 1000, points_per_micro: int = 64, seed: int = 0) -> None:
         self.n_topics = n_topics
         self.min_topic_size = min_topic_size
         self.min_confidence = min_confidence
         self.max_topics = max_topics
         self.sample_size = sample_size
         self.exact_below = exact_below
+        self.points_per_micro = points_per_micro
         self.seed = seed
 
-    def _micro(self, X: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    def _n_micro(self, n: int) -> int:
+        """Micro-clusters for a corpus of n paragraphs (0: each paragraph is its own)."""
+        return 0 if n < self.exact_below else min(n // 4, max(50, int(2 * math.sqrt(n))))
+
+    def _sample(self, X: np.ndarray, m: int) -> np.ndarray:
+        """Unit float32 rows k-means and the cut work on: all of them, or a seeded sample of m·points_per_micro."""
+        size = m * self.points_per_micro
+        if not m or len(X) <= size:
+            return _normalise(np.asarray(X, dtype=np.float32))
+        rows = np.sort(np.random.default_rng([1, self.seed]).choice(len(X), size=size, replace=False))
+        return _normalise(np.asarray(X[rows], dtype=np.float32))
+
+    def _micro(self, X: np.ndarray, m: int) -> tuple[np.ndarray, np.ndarray]:
         """Micro-cluster of each vector and the micro-centroids."""
-        n = len(X)
-        if n < self.exact_below:
-            return np.arange(n), X
-        m = min(n // 4, max(50, int(2 * math.sqrt(n))))
+        if not m:
+            return np.arange(len(X)), X
         kmeans = faiss.Kmeans(X.shape[1], m, niter=20, seed=self.seed, spherical=True,
-                              max_points_per_centroid=256)
+                              max_points_per_centroid=self.points_per_micro)
         kmeans.train(X)
         _, assigned = kmeans.index.search(X, 1)
-        assigned = assigned.ravel()
-        used, micro = np.unique(assigned, return_inverse=True)
-        centroids = np.zeros((len(used), X.shape[1]), np.float64)
-        np.add.at(centroids, micro, X)
-        return micro, _normalise(centroids)
+        used, micro = np.unique(assigned.ravel(), return_inverse=True)
+        return micro, _group_means(X, micro, len(used))
 
     def _choose(self, X: np.ndarray, micro: np.ndarray, tree: np.ndarray, m: int) -> int:
         rng = np.random.default_rng(self.seed)
@@ -110,37 +138,44 @@ class TopicClusterer:
         return best_k
 
     def fit(self, X: np.ndarray) -> TopicClusterer:
-        X = _normalise(np.asarray(X, dtype=np.float32))
+        """Learn topics from ``X`` (n × dim; not copied beyond the k-means sample and one chunk)."""
+        X = np.asarray(X)
         if len(X) == 0:
             raise ValueError("no vectors to cluster")
         self.silhouettes_: dict[int, float] = {}
-        micro, micro_centroids = self._micro(X)
+        n_micro = self._n_micro(len(X))
+        sample = self._sample(X, n_micro)
+        micro, micro_centroids = self._micro(sample, n_micro)
         m = len(micro_centroids)
         if m < 3:
-            groups = np.zeros(len(X), dtype=int) if self.n_topics in (None, 1) or m == 1 else micro
+            groups = np.zeros(len(sample), dtype=int) if self.n_topics in (None, 1) or m == 1 else micro
         else:
             tree = linkage(micro_centroids, method="ward")
-            k = min(self.n_topics, m) if self.n_topics else self._choose(X, micro, tree, m)
-            groups = fcluster(tree, k, "maxclust")[micro] if k > 1 else np.zeros(len(X), dtype=int)
-        self.centroids_ = self._centroids(X, groups)
+            k = min(self.n_topics, m) if self.n_topics else self._choose(sample, micro, tree, m)
+            groups = fcluster(tree, k, "maxclust")[micro] if k > 1 else np.zeros(len(sample), dtype=int)
+        self.centroids_ = self._centroids(sample, groups, len(X))
         self.labels_, self.confidence_ = self.predict(X)
         self.tree_ = linkage(self.centroids_, method="ward") if len(self.centroids_) > 1 else np.zeros((0, 4))
         self.n_topics_ = len(self.centroids_)
         return self
 
-    def _centroids(self, X: np.ndarray, groups: np.ndarray) -> np.ndarray:
-        """Centroids of the groups, small groups dissolved, ordered by size then first member."""
+    def _centroids(self, X: np.ndarray, groups: np.ndarray, n: int) -> np.ndarray:
+        """Centroids of the groups of the n-paragraph corpus sampled in ``X``, small groups dissolved,
+        ordered by size then first member."""
         ids, first, sizes = np.unique(groups, return_index=True, return_counts=True)
-        floor = 0 if self.n_topics else (self.min_topic_size or max(2, round(0.002 * len(X))))
-        keep = [i for i in range(len(ids)) if sizes[i] >= floor] or [int(np.argmax(sizes))]
+        floor = 0 if self.n_topics else (self.min_topic_size or max(2, round(0.002 * n)))
+        keep = [i for i in range(len(ids)) if sizes[i] * n / len(X) >= floor] or [int(np.argmax(sizes))]
         keep.sort(key=lambda i: (-sizes[i], first[i]))
-        centroids = np.stack([X[groups == ids[i]].mean(axis=0) for i in keep])
-        return _normalise(centroids)
+        return _group_means(X, np.searchsorted(ids, groups), len(ids))[keep]
 
     def predict(self, X: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         """Nearest topic of each vector (``UNASSIGNED`` below ``min_confidence``) and its cosine."""
-        sims = _normalise(np.asarray(X, dtype=np.float32)) @ self.centroids_.T
-        labels = sims.argmax(axis=1)
-        confidence = sims[np.arange(len(sims)), labels]
-        labels = np.where(confidence >= self.min_confidence, labels, UNASSIGNED)
-        return labels, confidence.astype(np.float32)
+        X = np.asarray(X)
+        labels = np.empty(len(X), dtype=np.intp)
+        confidence = np.empty(len(X), dtype=np.float32)
+        for start in range(0, len(X), CHUNK):
+            sims = _normalise(np.asarray(X[start:start + CHUNK], dtype=np.float32)) @ self.centroids_.T
+            best = sims.argmax(axis=1)
+            labels[start:start + len(best)] = best
+            confidence[start:start + len(best)] = sims[np.arange(len(best)), best]
+        return np.where(confidence >= self.min_confidence, labels, UNASSIGNED), confidence

@@ -74,7 +74,7 @@ def fit_topics(store: Store, *, n_topics: int | None = None, min_topic_size: int
             corpus_hash = store.content_hash()
         clusterer = TopicClusterer(n_topics, min_topic_size=min_topic_size, min_confidence=min_confidence,
                                    seed=seed).fit(vectors)
-        describer = TopicDescriber(store.embedder.encode)
+        describer = TopicDescriber(store.embedder.encode, seed=seed)
         descriptions = describer.describe(texts, clusterer.labels_, clusterer.confidence_, clusterer.centroids_)
         carried = carry_ids(previous, ids, clusterer.labels_, clusterer.n_topics_)
         topics = []
