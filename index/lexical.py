@@ -13,6 +13,7 @@ written (every phrase must match); English stop words outside phrases are droppe
 
 from __future__ import annotations
 
+import functools
 import re
 import sqlite3
 import unicodedata
@@ -98,19 +99,30 @@ class LexicalQuery:
     def matches(self, text: str) -> tuple[tuple[int, int], ...]:
         """Character spans of ``text`` where the query's phrases and terms occur, comparing Porter stems
         as the index does (so "designations" marks "designation"): for highlighting hits."""
-        stemmer = snowballstemmer.stemmer("porter")  # one per call: stemmers keep per-word state
-        tokens = [(m.start(), m.end(), stemmer.stemWord(_fold(m.group()))) for m in _WORD.finditer(text)]
+        phrases = [[_porter(_fold(w)) for w in phrase] for phrase in self.phrases]
+        terms = {_porter(_fold(t)) for t in self.terms}
+        # Porter rewrites endings only, so a word can stem to a query stem only if it starts like one
+        # (all but the stem's last letter, up to three); stemming just those keeps long texts cheap.
+        starts = {stem[:max(1, min(3, len(stem) - 1))] for stem in terms.union(*phrases)}
+
+        def stem(word: str) -> str | None:
+            folded = _fold(word)
+            return _porter(folded) if any(folded[:size] in starts for size in (1, 2, 3)) else None
+
+        if not phrases:  # words alone: look only at those that start like a query stem (or with an accent)
+            alternatives = [*map(re.escape, sorted(starts)), r"[^\x00-\x7f]"]
+            likely = re.compile(r"(?<![^\W_])(?:" + "|".join(alternatives) + r")[^\W_]*", re.IGNORECASE)
+            return tuple((m.start(), m.end()) for m in likely.finditer(text) if stem(m.group()) in terms)
+        tokens = [(m.start(), m.end(), stem(m.group())) for m in _WORD.finditer(text)]
         stems = [t[2] for t in tokens]
         spans: list[tuple[int, int]] = []
         taken: set[int] = set()
-        for phrase in self.phrases:
-            want = stemmer.stemWords([_fold(w) for w in phrase])
+        for want in phrases:
             for i in range(len(tokens) - len(want) + 1):
                 if stems[i:i + len(want)] == want:
                     spans.append((tokens[i][0], tokens[i + len(want) - 1][1]))
                     taken.update(range(i, i + len(want)))
-        terms = set(stemmer.stemWords([_fold(t) for t in self.terms]))
-        spans += [(start, end) for i, (start, end, stem) in enumerate(tokens) if stem in terms and i not in taken]
+        spans += [(start, end) for i, (start, end, s) in enumerate(tokens) if s in terms and i not in taken]
         return tuple(sorted(spans))
 
     @property
@@ -162,6 +174,14 @@ class LexicalIndex:
             [query.required, *params])]
 
 
+@functools.lru_cache(maxsize=1 << 16)
+def _porter(word: str) -> str:
+    """The Porter stem of a folded word (a fresh stemmer each time: stemmers keep per-word state, and
+    the cache makes misses rare)."""
+    return snowballstemmer.stemmer("porter").stemWord(word)
+
+
+@functools.lru_cache(maxsize=1 << 16)
 def _fold(word: str) -> str:
     """Lower case without accents, as the tokenizer's ``remove_diacritics`` folds words."""
     return "".join(c for c in unicodedata.normalize("NFKD", word.lower()) if not unicodedata.combining(c))
