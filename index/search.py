@@ -12,6 +12,7 @@ training claims (``scripts/eval_search.py --tune``).
 
 from __future__ import annotations
 
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import asdict, dataclass, replace
 from typing import Any, Literal
 
@@ -141,6 +142,7 @@ class _Ranker:
         elif filters:
             self.allowed = store.paragraph_ids(filters)
         self.size = len(self.allowed) if self.allowed is not None else len(snapshot.ids)
+        self._lists: dict[int, tuple[dict[int, float], dict[str, float]]] = {}
 
     def dense(self, depth: int) -> list[tuple[int, float]]:
         if not self.size or self.vector is None:
@@ -151,6 +153,14 @@ class _Ranker:
     def lexical(self, depth: int) -> list[tuple[int, float]]:
         return self.store.lexical.search(self.query, depth, *self.condition)
 
+    def lexical_lists(self, size: int) -> tuple[dict[int, float], dict[str, float]]:
+        """The best ``size`` paragraphs and articles by BM25 (kept: the deeper rounds of a search reuse
+        them, and :func:`search` fetches them while the query is being embedded)."""
+        if size not in self._lists:
+            self._lists[size] = (dict(self.lexical(size)),
+                                 dict(self.store.lexical.search_articles(self.query, size, *self.filters.sql())))
+        return self._lists[size]
+
     def hybrid(self, depth: int) -> list[tuple[int, float]]:
         found = self.candidates(max(depth, self.fusion.pool))
         blended = self.fusion.blend(found.dense, found.paragraph, found.article)
@@ -158,9 +168,8 @@ class _Ranker:
         return [(int(found.ids[i]), float(blended[i])) for i in order]
 
     def candidates(self, size: int) -> Candidates:
-        lexicon = self.store.lexical
-        dense, paragraph = dict(self.dense(size)), dict(self.lexical(size))
-        article = dict(lexicon.search_articles(self.query, size, *self.filters.sql()))
+        paragraph, article = self.lexical_lists(size)
+        dense = dict(self.dense(size))
         found = dense.keys() | paragraph.keys() | {pid for pid, _ in self.store.placements(article_ids=list(article))}
         pool = np.array(sorted(found), np.int64)
         if self.allowed is not None:
@@ -180,11 +189,15 @@ class _Ranker:
         return ranked, exhausted
 
 
+def _embed(store: Store, query: LexicalQuery) -> np.ndarray:
+    return store.embedder.encode([query.text.replace('"', " ")])
+
+
 def candidates(store: Store, query: str, filters: Filters | None = None, pool: int = Fusion.pool) -> Candidates:
     """The candidates hybrid search would blend for ``query``, with their unblended scores: for
     inspecting and tuning the fusion."""
     parsed = LexicalQuery.parse(query)
-    vector = store.embedder.encode([parsed.text.replace('"', " ")])
+    vector = _embed(store, parsed)
     with store.reading() as snapshot:
         return _Ranker(store, snapshot, parsed, vector, filters or Filters(), Fusion(pool=pool)).candidates(pool)
 
@@ -203,10 +216,17 @@ def search(store: Store, query: str, k: int = 10, filters: Filters | None = None
     check_mode(mode)
     parsed = LexicalQuery.parse(query)
     filters = filters or Filters()
-    vector = None if mode == "lexical" else store.embedder.encode([parsed.text.replace('"', " ")])
+    fusion = fusion or Fusion()
+    depth = k * 4 if by_article else k
     with store.reading() as snapshot:
-        ranker = _Ranker(store, snapshot, parsed, vector, filters, fusion or Fusion())
-        depth = k * 4 if by_article else k
+        ranker = _Ranker(store, snapshot, parsed, None, filters, fusion)
+        if mode == "hybrid":  # the database works on the lexical lists while the model embeds the query
+            with ThreadPoolExecutor(max_workers=1) as worker:
+                lists = worker.submit(ranker.lexical_lists, max(depth, fusion.pool))
+                ranker.vector = _embed(store, parsed)
+                lists.result()
+        elif mode == "dense":
+            ranker.vector = _embed(store, parsed)
         while True:
             ranked, exhausted = ranker.rank(mode, depth)
             hits = _hits(store.links(paragraph_ids=[pid for pid, _ in ranked], filters=filters), ranked,
