@@ -140,10 +140,11 @@ def main() -> None:
 
     if "ingest" in args.stages:
         print("streaming ingest (Store.add over a lazy stream of new articles; fresh process per size)")
-        runs = {n: _in_child("ingest", n, args.store) for n in (10_000, 100_000)}
-        for n, r in runs.items():
+        runs = {}
+        for n in (10_000, 100_000):
+            r = runs[n] = _in_child("ingest", n, args.store)
             print(f"  {n:>9,} paragraphs: {r['seconds']:7.1f} s, {r['paragraphs'] / r['seconds']:6.1f} para/s, "
-                  f"peak RSS {r['peak_rss_mb']:7.0f} MB")
+                  f"peak RSS {r['peak_rss_mb']:7.0f} MB", flush=True)
         print(f"  peak RSS 100k / 10k = {runs[100_000]['peak_rss_mb'] / runs[10_000]['peak_rss_mb']:.2f}\n")
 
     if "index" in args.stages:

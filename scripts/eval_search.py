@@ -78,6 +78,18 @@ def run(store: Store, queries: dict[str, str], mode: str, fusion: Fusion, k: int
     return ranked, np.array(times)
 
 
+def latencies(store: Store, queries: dict[str, str], fusion: Fusion, k: int = 10) -> dict[str, np.ndarray]:
+    """Milliseconds per k-paragraph search in each mode, the modes taking turns query by query so that
+    each sees the same machine load."""
+    times: dict[str, list[float]] = {mode: [] for mode in MODES}
+    for number, text in enumerate(queries.values()):
+        for mode in MODES[number % 3:] + MODES[:number % 3]:
+            start = time.perf_counter()
+            search(store, text, k=k, mode=mode, fusion=fusion)  # type: ignore[arg-type]
+            times[mode].append((time.perf_counter() - start) * 1000)
+    return {mode: np.array(values) for mode, values in times.items()}
+
+
 def _articles_by_blend(found: Candidates, fusion: Fusion) -> list[str]:
     """Articles ranked by their best candidate paragraph under ``fusion``, as grouped search ranks them."""
     blended = dict(zip(found.ids.tolist(), fusion.blend(found.dense, found.paragraph, found.article)))
@@ -129,9 +141,10 @@ def main() -> None:
         print("metrics rank 100 articles per claim; latency: k=10 paragraphs | k=100 articles, milliseconds")
         print(f"{'mode':<8} {'nDCG@10':>8} {'R@100':>7} {'p50':>7} {'p99':>7} | {'p50':>7} {'p99':>7}")
         p99 = {}
+        quick = latencies(store, queries, fusion)
         for mode in MODES:
             ranked, grouped_times = run(store, queries, mode, fusion, 100, True)
-            _, times = run(store, queries, mode, fusion, 10, False)
+            times = quick[mode]
             p99[mode] = float(np.percentile(times, 99))
             print(f"{mode:<8} {mean_metric(ranked, qrels, 'ndcg', 10):>8.4f} "
                   f"{mean_metric(ranked, qrels, 'recall', 100):>7.4f} {np.percentile(times, 50):>7.1f} "
