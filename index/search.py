@@ -2,22 +2,22 @@
 
 Hybrid search ranks a candidate pool — the best paragraphs by cosine, the best by BM25, and the
 paragraphs of the articles best by BM25 over their whole text — by a blend of three scores: the cosine
-(exact, from the stored vectors, for every candidate), the paragraph's BM25 and its article's BM25
-(0 below the pool's cut-off: looking those up costs more than it changes).
-Whole-article BM25 carries the evidence spread over an article (a name in the title, a term in
-another paragraph); the paragraph's own scores pick the right paragraph within it. Scores are scaled
-to [0, 1] within the pool before blending, so no scale dominates; the weights were tuned on SciFact's
-training claims (``scripts/eval_search.py --tune``).
+(exact, from the stored vectors), the paragraph's BM25 and its article's BM25. Whole-article BM25
+carries the evidence spread over an article (a name in the title, a term in another paragraph); the
+paragraph's own scores pick the right paragraph within it. Scores are scaled to [0, 1] within the pool
+before blending, so no scale dominates; the weights were tuned on SciFact's training claims
+(``scripts/eval_search.py --tune``).
 """
 
 from __future__ import annotations
 
-from concurrent.futures import ThreadPoolExecutor
+import functools
 from dataclasses import asdict, dataclass, replace
 from typing import Any, Literal
 
 import numpy as np
 
+from .bm25 import BM25, top
 from .errors import QueryError
 from .lexical import LexicalQuery
 from .store import ArticleInfo, Filters, Link, Snapshot, Store
@@ -66,7 +66,7 @@ class Fusion:
     """
 
     dense_weight: float = 0.65
-    paragraph_weight: float = 0.1
+    paragraph_weight: float = 0.2
     pool: int = 100
 
     def __post_init__(self) -> None:
@@ -119,13 +119,12 @@ def _hits(links: list[Link], ranked: list[tuple[int, float]], by_article: bool) 
 
 @dataclass(frozen=True)
 class Candidates:
-    """A hybrid search's candidate paragraphs with the three scores it blends, and their placements."""
+    """A hybrid search's candidate paragraphs with the three scores it blends."""
 
     ids: np.ndarray
     dense: np.ndarray
     paragraph: np.ndarray
     article: np.ndarray
-    placements: list[tuple[int, str]]
 
 
 class _Ranker:
@@ -134,15 +133,37 @@ class _Ranker:
     def __init__(self, store: Store, snapshot: Snapshot, query: LexicalQuery, vector: np.ndarray | None,
                  filters: Filters, fusion: Fusion) -> None:
         self.store, self.snapshot, self.query, self.vector, self.fusion = store, snapshot, query, vector, fusion
-        self.filters = filters
-        self.condition = filters.paragraphs_sql()
         self.allowed: np.ndarray | None = None
         if query.phrases:
-            self.allowed = np.array(store.lexical.matching(query, *self.condition), np.int64)
+            self.allowed = np.array(store.lexical.matching(query, *filters.paragraphs_sql()), np.int64)
         elif filters:
             self.allowed = store.paragraph_ids(filters)
+        self.filters = filters
         self.size = len(self.allowed) if self.allowed is not None else len(snapshot.ids)
-        self._lists: dict[int, tuple[dict[int, float], dict[str, float]]] = {}
+        self.positions = None if self.allowed is None else \
+            np.searchsorted(snapshot.ids, np.intersect1d(self.allowed, snapshot.ids))
+
+    @functools.cached_property
+    def bm25(self) -> BM25:
+        return self.store.bm25(self.snapshot)
+
+    @functools.cached_property
+    def paragraph_scores(self) -> np.ndarray:
+        """BM25 of every paragraph of the snapshot."""
+        return self.bm25.paragraph_scores(self.query.ranking_terms)
+
+    @functools.cached_property
+    def article_scores(self) -> np.ndarray:
+        """BM25 of every article over its whole text; 0 for articles that the filters exclude or that
+        have no allowed paragraph."""
+        scores = self.bm25.article_scores(self.query.ranking_terms)
+        if self.positions is None:
+            return scores
+        keep = np.zeros(len(scores), bool)
+        keep[self.bm25.articles_of(self.positions)[0]] = True
+        if self.filters:
+            keep &= np.isin(self.bm25.articles, self.store.article_keys(self.filters))
+        return np.where(keep, scores, 0)
 
     def dense(self, depth: int) -> list[tuple[int, float]]:
         if not self.size or self.vector is None:
@@ -151,15 +172,9 @@ class _Ranker:
         return [(int(i), float(s)) for s, i in zip(scores[0], ids[0]) if i >= 0]
 
     def lexical(self, depth: int) -> list[tuple[int, float]]:
-        return self.store.lexical.search(self.query, depth, *self.condition)
-
-    def lexical_lists(self, size: int) -> tuple[dict[int, float], dict[str, float]]:
-        """The best ``size`` paragraphs and articles by BM25 (kept: the deeper rounds of a search reuse
-        them, and :func:`search` fetches them while the query is being embedded)."""
-        if size not in self._lists:
-            self._lists[size] = (dict(self.lexical(size)),
-                                 dict(self.store.lexical.search_articles(self.query, size, *self.filters.sql())))
-        return self._lists[size]
+        scores = self.paragraph_scores
+        best = top(scores, depth, self.positions, keep_zero=bool(self.query.phrases))
+        return [(int(self.snapshot.ids[p]), float(scores[p])) for p in best]
 
     def hybrid(self, depth: int) -> list[tuple[int, float]]:
         found = self.candidates(max(depth, self.fusion.pool))
@@ -168,19 +183,15 @@ class _Ranker:
         return [(int(found.ids[i]), float(blended[i])) for i in order]
 
     def candidates(self, size: int) -> Candidates:
-        paragraph, article = self.lexical_lists(size)
-        dense = dict(self.dense(size))
-        found = dense.keys() | paragraph.keys() | {pid for pid, _ in self.store.placements(article_ids=list(article))}
-        pool = np.array(sorted(found), np.int64)
-        if self.allowed is not None:
-            pool = pool[np.isin(pool, self.allowed)]
-        owners = self.store.placements(paragraph_ids=pool.tolist(), filters=self.filters)
-        best_article: dict[int, float] = {}
-        for pid, aid in owners:
-            best_article[pid] = max(best_article.get(pid, 0.0), article.get(aid, 0.0))
-        return Candidates(pool, self.snapshot.vectors_of(pool) @ self.vector[0],
-                          np.array([paragraph.get(int(p), 0.0) for p in pool]),
-                          np.array([best_article.get(int(p), 0.0) for p in pool]), owners)
+        dense = np.array([pid for pid, _ in self.dense(size)], np.int64)
+        pool = np.unique(np.concatenate([
+            np.searchsorted(self.snapshot.ids, dense), top(self.paragraph_scores, size, self.positions),
+            self.bm25.paragraphs_of(top(self.article_scores, size))]))
+        if self.positions is not None:
+            pool = np.intersect1d(pool, self.positions)
+        ids = self.snapshot.ids[pool]
+        return Candidates(ids, self.snapshot.vectors_of(ids) @ self.vector[0], self.paragraph_scores[pool],
+                          self.bm25.best_article(pool, self.article_scores))
 
     def rank(self, mode: str, depth: int) -> tuple[list[tuple[int, float]], bool]:
         """The best ``depth`` (paragraph id, score) pairs, and whether deeper would find no more."""
@@ -193,13 +204,16 @@ def _embed(store: Store, query: LexicalQuery) -> np.ndarray:
     return store.embedder.encode([query.text.replace('"', " ")])
 
 
-def candidates(store: Store, query: str, filters: Filters | None = None, pool: int = Fusion.pool) -> Candidates:
-    """The candidates hybrid search would blend for ``query``, with their unblended scores: for
-    inspecting and tuning the fusion."""
+def candidates(store: Store, query: str, filters: Filters | None = None,
+               pool: int = Fusion.pool) -> tuple[Candidates, list[tuple[int, str]]]:
+    """The candidates hybrid search would blend for ``query``, with their unblended scores, and the
+    (paragraph id, article id) placements of each: for inspecting and tuning the fusion."""
     parsed = LexicalQuery.parse(query)
+    filters = filters or Filters()
     vector = _embed(store, parsed)
     with store.reading() as snapshot:
-        return _Ranker(store, snapshot, parsed, vector, filters or Filters(), Fusion(pool=pool)).candidates(pool)
+        found = _Ranker(store, snapshot, parsed, vector, filters, Fusion(pool=pool)).candidates(pool)
+        return found, store.placements(paragraph_ids=found.ids.tolist(), filters=filters)
 
 
 def search(store: Store, query: str, k: int = 10, filters: Filters | None = None, *,
@@ -218,15 +232,9 @@ def search(store: Store, query: str, k: int = 10, filters: Filters | None = None
     filters = filters or Filters()
     fusion = fusion or Fusion()
     depth = k * 4 if by_article else k
+    vector = _embed(store, parsed) if mode != "lexical" else None
     with store.reading() as snapshot:
-        ranker = _Ranker(store, snapshot, parsed, None, filters, fusion)
-        if mode == "hybrid":  # the database works on the lexical lists while the model embeds the query
-            with ThreadPoolExecutor(max_workers=1) as worker:
-                lists = worker.submit(ranker.lexical_lists, max(depth, fusion.pool))
-                ranker.vector = _embed(store, parsed)
-                lists.result()
-        elif mode == "dense":
-            ranker.vector = _embed(store, parsed)
+        ranker = _Ranker(store, snapshot, parsed, vector, filters, fusion)
         while True:
             ranked, exhausted = ranker.rank(mode, depth)
             hits = _hits(store.links(paragraph_ids=[pid for pid, _ in ranked], filters=filters), ranked,

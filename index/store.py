@@ -3,16 +3,18 @@
 Layout::
 
     store.db              SQLite (WAL): meta, articles, paragraphs (unique texts, each with the segment and
-                          row of its vector), links (article → paragraph), paragraphs_fts (BM25 index)
+                          row of its vector and its term counts), links (article → paragraph),
+                          paragraphs_fts (FTS5, for phrases)
     segments/<n>.npy      float32 unit vectors, append-only: one file per commit that embedded something
     index.<b>.faiss       FAISS index build b (Flat, or IVF past a size), with index.<b>.ids.npy (the ids
-                          it holds) and index.<b>.json (kind, nprobe, measured recall)
+                          it holds), index.<b>.json (kind, nprobe, measured recall) and index.<b>.terms.npz
+                          (BM25 postings of those paragraphs)
     write.lock            held by the one process writing
 
 A write embeds new paragraphs into a new segment file (synced, renamed into place) and then commits
 the SQLite transaction that records them and bumps the generation; nothing older is rewritten, so a
-write costs what it adds. Readers load the latest index build and catch it up with the paragraphs added
-or removed since (the difference of two id lists); writers save a new build once that difference
+write costs what it adds. Readers load the latest index build (vectors and BM25 postings) and catch it
+up with the paragraphs added or removed since (the difference of two id lists); writers save a new build once that difference
 exceeds a tenth of the store, so catching up stays cheap. A process killed at any point leaves the last
 committed state intact; stray files of an unfinished write are removed by the next write.
 """
@@ -38,8 +40,9 @@ from typing import Any
 import numpy as np
 from tqdm import tqdm
 
-from . import lexical
+from . import lexical, terms
 from .articles import Article, content_hash, parse_date
+from .bm25 import BM25, Postings
 from .embed import Embedder
 from .errors import QueryError, StoreError
 from .files import atomic_write, save_npy, sync_folder
@@ -51,7 +54,7 @@ from .vectors import FLAT_LIMIT, VectorIndex
 
 log = logging.getLogger(__name__)
 
-FORMAT_VERSION = 2
+FORMAT_VERSION = 3
 DEFAULT_PATH = ".topics"
 DB_NAME = "store.db"
 LOCK_NAME = "write.lock"
@@ -71,8 +74,7 @@ CREATE TABLE articles (
     path TEXT,
     metadata TEXT NOT NULL,
     fingerprint TEXT NOT NULL,
-    added TEXT NOT NULL,
-    lexical_id INTEGER
+    added TEXT NOT NULL
 );
 CREATE INDEX articles_source ON articles (source COLLATE NOCASE);
 CREATE INDEX articles_published ON articles (published);
@@ -83,7 +85,8 @@ CREATE TABLE paragraphs (
     text TEXT NOT NULL,
     tokens INTEGER NOT NULL,
     segment INTEGER NOT NULL DEFAULT 0,
-    row INTEGER NOT NULL DEFAULT 0
+    row INTEGER NOT NULL DEFAULT 0,
+    terms BLOB NOT NULL DEFAULT x''
 );
 CREATE TABLE links (
     article_id TEXT NOT NULL,
@@ -234,11 +237,13 @@ class StoreStats:
 
 
 class _Shared:
-    """What a store and its readers share: the loaded snapshot, replaced whole under a lock, the open
-    segment files, and the corpus hash of a generation."""
+    """What a store and its readers share: the loaded snapshot and BM25 scorer, replaced whole under a
+    lock, the open segment files, and the corpus hash of a generation."""
 
     def __init__(self, path: Path) -> None:
         self.snapshot: Snapshot | None = None
+        self.bm25: tuple[int, BM25] | None = None  # (generation, scorer)
+        self.postings: tuple[int, Postings] | None = None  # (index build, its saved postings)
         self.lock = threading.Lock()
         self.hashes: dict[int, str] = {}
         self.segments = Segments(path)
@@ -261,7 +266,6 @@ def _fingerprint(article: Article) -> str:
 def _upgrade_from_1(db: sqlite3.Connection, path: Path) -> None:
     """Format 1 had no lexical index and kept all vectors in one ``vectors.<generation>.npy`` (row i =
     i-th paragraph id); that file becomes segment 1, and the next write's clean-up removes the old files."""
-    db.execute("ALTER TABLE articles ADD COLUMN lexical_id INTEGER")
     db.execute("ALTER TABLE paragraphs ADD COLUMN segment INTEGER NOT NULL DEFAULT 0")
     db.execute("ALTER TABLE paragraphs ADD COLUMN row INTEGER NOT NULL DEFAULT 0")
     lexical.create(db)
@@ -277,8 +281,21 @@ def _upgrade_from_1(db: sqlite3.Connection, path: Path) -> None:
     db.executemany("INSERT INTO meta VALUES (?, ?)", [("next_segment", "2"), ("index_build", "0")])
 
 
+def _upgrade_from_2(db: sqlite3.Connection, path: Path) -> None:
+    """Format 2 ranked by FTS5's bm25() and kept a second FTS5 table of whole articles; format 3 stores
+    each paragraph's term counts for in-memory BM25 instead."""
+    db.execute("DROP TRIGGER IF EXISTS articles_fts_delete")
+    db.execute("DROP TABLE IF EXISTS articles_fts")
+    db.execute("DROP INDEX IF EXISTS articles_lexical")
+    if "lexical_id" in {row[1] for row in db.execute("PRAGMA table_info(articles)")}:
+        db.execute("ALTER TABLE articles DROP COLUMN lexical_id")
+    db.execute("ALTER TABLE paragraphs ADD COLUMN terms BLOB NOT NULL DEFAULT x''")
+    texts = db.execute("SELECT id, text FROM paragraphs ORDER BY id").fetchall()
+    db.executemany("UPDATE paragraphs SET terms = ? WHERE id = ?", ((terms.pack(text), pid) for pid, text in texts))
+
+
 # format version → the step that brings a store of that version to the next
-MIGRATIONS: dict[int, Callable[[sqlite3.Connection, Path], None]] = {1: _upgrade_from_1}
+MIGRATIONS: dict[int, Callable[[sqlite3.Connection, Path], None]] = {1: _upgrade_from_1, 2: _upgrade_from_2}
 
 
 class Store:
@@ -506,6 +523,43 @@ class Store:
                              f"{len(index)} indexed); rebuild the index with: topics reindex --store {self.path}")
         return Snapshot(generation, build, ids, segment, row, index, self.segments)
 
+    def bm25(self, snapshot: Snapshot) -> BM25:
+        """The BM25 scorer of ``snapshot``'s generation: the postings saved with its index build plus the
+        paragraphs added since, read in the same transaction as the snapshot."""
+        with self.reading():
+            cached = self._shared.bm25
+            if cached is not None and cached[0] == snapshot.generation:
+                return cached[1]
+            if int(self.meta("generation")) != snapshot.generation:
+                raise StoreError("the store changed while it was being read; run the command again")
+            parts = [self._build_postings(snapshot.build)] if snapshot.build else []
+            after = int(parts[0].ids[-1]) if parts and len(parts[0].ids) else 0
+            parts.append(Postings.from_stored(self._db.execute(
+                "SELECT id, terms FROM paragraphs WHERE id > ? ORDER BY id", (after,)).fetchall()))
+            links = np.array(self._db.execute("SELECT l.paragraph_id, a.rowid FROM links l JOIN articles a "
+                                              "ON a.id = l.article_id").fetchall(), np.int64).reshape(-1, 2)
+            scorer = BM25(snapshot.ids, parts, links[:, 0], links[:, 1])
+        with self._shared.lock:
+            self._shared.bm25 = (snapshot.generation, scorer)
+        return scorer
+
+    def _build_postings(self, build: int) -> Postings:
+        """The postings saved with index build ``build``, or none (a store upgraded from format 2 has
+        builds without them: everything is then read from SQLite)."""
+        cached = self._shared.postings
+        if cached is not None and cached[0] == build:
+            return cached[1]
+        file = self._build_file(build, "terms.npz")
+        postings = Postings.load(file) if file.is_file() else Postings.from_stored([])
+        self._shared.postings = (build, postings)
+        return postings
+
+    def article_keys(self, filters: Filters) -> np.ndarray:
+        """Keys (SQLite rowids, as :meth:`bm25` knows articles) of the articles matching ``filters``."""
+        where, params = filters.sql()
+        return np.fromiter((r[0] for r in self._db.execute(f"SELECT a.rowid FROM articles a WHERE {where}",
+                                                            params)), dtype=np.int64)
+
     def writing(self) -> contextlib.AbstractContextManager[None]:
         """Hold the store's write lock (waiting for another writer), for work built on top of the store
         that must not interleave with other writers, such as fitting and saving topics."""
@@ -696,18 +750,18 @@ class Store:
                 old += self._unlink([plan.article.key, *self._replaced(plan.article, written)])
                 written.add(plan.article.key)
             for row, h in enumerate(missing):
-                cursor = db.execute("INSERT INTO paragraphs (hash, text, tokens, segment, row) VALUES (?, ?, ?, ?, ?)",
-                                    (h, texts[h].text, texts[h].tokens, segment, row))
+                cursor = db.execute("INSERT INTO paragraphs (hash, text, tokens, segment, row, terms) "
+                                    "VALUES (?, ?, ?, ?, ?, ?)",
+                                    (h, texts[h].text, texts[h].tokens, segment, row, terms.pack(texts[h].text)))
                 known[h] = cursor.lastrowid
             now = datetime.now(timezone.utc).isoformat(timespec="seconds")
             for plan in batch:
                 a = plan.article
-                db.execute("INSERT INTO articles VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, NULL)",
+                db.execute("INSERT INTO articles VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
                            (a.key, a.title, a.source, a.url, a.published, a.path,
                             json.dumps(a.metadata, ensure_ascii=False, default=str), plan.fingerprint, now))
                 db.executemany("INSERT INTO links VALUES (?, ?, ?, ?)",
                                [(a.key, p.position, known[p.hash], int(p.is_title)) for p in plan.paragraphs])
-                self.lexical.add_article(a.key, a.title, "\n".join(p.text for p in plan.paragraphs if not p.is_title))
             self._drop_orphans(old)
             self._advance(next_segment=segment + 1 if missing else segment)
             db.execute("COMMIT")
@@ -826,6 +880,8 @@ class Store:
             index = VectorIndex.build(snapshot.ids, snapshot.at, snapshot.index.dim, flat_limit=self._flat_limit())
         atomic_write(self._build_file(build, "faiss"), index.save)
         save_npy(self._build_file(build, "ids.npy"), snapshot.ids)
+        scorer = self.bm25(snapshot)
+        Postings.merged(snapshot.ids, scorer.parts).save(self._build_file(build, "terms.npz"))
         atomic_write(self._build_file(build, "json"),
                      lambda path: path.write_text(json.dumps(index.info(), indent=1)))
         sync_folder(self.path)

@@ -90,11 +90,11 @@ def latencies(store: Store, queries: dict[str, str], fusion: Fusion, k: int = 10
     return {mode: np.array(values) for mode, values in times.items()}
 
 
-def _articles_by_blend(found: Candidates, fusion: Fusion) -> list[str]:
+def _articles_by_blend(found: Candidates, placements: list[tuple[int, str]], fusion: Fusion) -> list[str]:
     """Articles ranked by their best candidate paragraph under ``fusion``, as grouped search ranks them."""
     blended = dict(zip(found.ids.tolist(), fusion.blend(found.dense, found.paragraph, found.article)))
     best: dict[str, float] = {}
-    for pid, aid in found.placements:
+    for pid, aid in placements:
         best[aid] = max(best.get(aid, -np.inf), blended[pid])
     return sorted(best, key=lambda a: (-best[a], a))
 
@@ -110,7 +110,7 @@ def tune(store: Store, folder: Path) -> Fusion:
     for dense in DENSE_WEIGHTS:
         for paragraph in PARAGRAPH_WEIGHTS:
             fusion = Fusion(dense_weight=dense, paragraph_weight=paragraph)
-            ranked = {qid: _articles_by_blend(found, fusion) for qid, found in pools.items()}
+            ranked = {qid: _articles_by_blend(*pool, fusion) for qid, pool in pools.items()}
             scores[dense, paragraph] = mean_metric(ranked, qrels, "ndcg", 10)
         print(f"{dense:>8.2f} " + " ".join(f"{scores[dense, p]:>8.4f}" for p in PARAGRAPH_WEIGHTS))
     (dense, paragraph), best = max(scores.items(), key=lambda item: item[1])

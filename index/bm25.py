@@ -1,0 +1,201 @@
+"""BM25 over paragraphs and over whole articles, scored in memory from the stored term counts.
+
+:class:`Postings` holds term counts column by column (each term's rows together), so a query reads
+only the rows of its own terms: a few hundred microseconds where FTS5's ``bm25()`` takes milliseconds,
+because FTS5 scores every matching row through SQL. A store saves the postings of each index build
+beside the FAISS index; a reader loads them and adds the paragraphs written since from SQLite, as it
+catches up its vector index.
+
+:class:`BM25` scores one committed state of a store. An article's term counts and length are the
+sums over its paragraphs (a paragraph shared by several articles counts in each), so whole-article
+BM25 needs no index of its own. IDF is Lucene's ``log(1 + (N - df + 0.5) / (df + 0.5))``, never
+negative; ``k1 = 1.2``, ``b = 0.75``.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+
+from .files import atomic_write
+from .terms import unpack
+
+K1, B = 1.2, 0.75
+
+
+@dataclass(frozen=True)
+class Postings:
+    """Term counts of the paragraphs ``ids`` (sorted): term ``terms[j]`` occurs ``counts[i]`` times in row
+    ``rows[i]`` for ``starts[j] <= i < starts[j + 1]``; ``lengths`` are the rows' term totals."""
+
+    ids: np.ndarray
+    lengths: np.ndarray
+    terms: np.ndarray
+    starts: np.ndarray
+    rows: np.ndarray
+    counts: np.ndarray
+
+    @classmethod
+    def from_stored(cls, rows: list[tuple[int, bytes]]) -> Postings:
+        """Postings of (paragraph id, stored term counts) rows given in id order."""
+        ids = np.fromiter((r[0] for r in rows), dtype=np.int64, count=len(rows))
+        row, term, count = unpack([r[1] for r in rows])
+        order = np.argsort(term, kind="stable")  # rows stay ascending within each term
+        terms, starts = np.unique(term[order], return_index=True)
+        return cls(ids, np.bincount(row, weights=count, minlength=len(ids)).astype(np.float32), terms,
+                   np.append(starts, len(order)).astype(np.int64), row[order], count[order])
+
+    @classmethod
+    def merged(cls, ids: np.ndarray, parts: list[tuple[Postings, np.ndarray]]) -> Postings:
+        """One postings for ``ids`` from parts whose rows map to positions in ``ids`` (-1: left out)."""
+        pieces = [(where[p.rows], np.repeat(p.terms, np.diff(p.starts)), p.counts) for p, where in parts]
+        row, term, count = (np.concatenate([piece[i] for piece in pieces]) for i in range(3))
+        kept = row >= 0
+        row, term, count = row[kept], term[kept], count[kept]
+        order = np.lexsort((row, term))
+        terms, starts = np.unique(term[order], return_index=True)
+        lengths = np.bincount(row, weights=count, minlength=len(ids)).astype(np.float32)
+        return cls(ids, lengths, terms, np.append(starts, len(order)).astype(np.int64),
+                   row[order].astype(np.int32), count[order])
+
+    def column(self, term: int) -> tuple[np.ndarray, np.ndarray]:
+        """Rows that contain ``term`` and how often."""
+        j = int(np.searchsorted(self.terms, term))
+        if j == len(self.terms) or self.terms[j] != term:
+            return self.rows[:0], self.counts[:0]
+        return self.rows[self.starts[j]:self.starts[j + 1]], self.counts[self.starts[j]:self.starts[j + 1]]
+
+    def save(self, path: Path) -> None:
+        def write(target: Path) -> None:
+            with open(target, "wb") as handle:
+                np.savez(handle, ids=self.ids, lengths=self.lengths, terms=self.terms, starts=self.starts,
+                         rows=self.rows, counts=self.counts)
+        atomic_write(path, write)
+
+    @classmethod
+    def load(cls, path: Path) -> Postings:
+        with np.load(path, allow_pickle=False) as arrays:
+            return cls(**{name: arrays[name] for name in ("ids", "lengths", "terms", "starts", "rows", "counts")})
+
+
+def _locate(ids: np.ndarray, wanted: np.ndarray) -> np.ndarray:
+    """Position of each of ``wanted`` in sorted ``ids``, -1 where absent."""
+    where = np.clip(np.searchsorted(ids, wanted), 0, max(len(ids) - 1, 0))
+    found = (where < len(ids)) & (ids[where] == wanted) if len(ids) else np.zeros(len(wanted), bool)
+    return np.where(found, where, -1)
+
+
+def _spans(indptr: np.ndarray, items: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """For CSR-like ``indptr``: the entry indices of every item's span, and which item each came from."""
+    starts, sizes = indptr[items], indptr[items + 1] - indptr[items]
+    owner = np.repeat(np.arange(len(items)), sizes)
+    return starts[owner] + np.arange(len(owner)) - np.repeat(np.cumsum(sizes) - sizes, sizes), owner
+
+
+def _indptr(keys: np.ndarray, size: int) -> np.ndarray:
+    return np.concatenate([[0], np.cumsum(np.bincount(keys, minlength=size))]).astype(np.int64)
+
+
+def _bm25(tf: np.ndarray, length: np.ndarray, average: float, df: int, total: int) -> np.ndarray:
+    idf = np.log1p((total - df + 0.5) / (df + 0.5))
+    return idf * tf * (K1 + 1) / (tf + K1 * (1 - B + B * length / average))
+
+
+class BM25:
+    """Paragraph and article BM25 for the paragraphs ``ids`` (sorted) of one committed state.
+
+    Parameters
+    ----------
+    ids:
+        The paragraph ids; scores come back as arrays over these positions.
+    parts:
+        Postings that together hold every paragraph of ``ids`` (rows of others are ignored).
+    link_paragraphs, link_articles:
+        One entry per placement of a paragraph in an article: the paragraph id and an integer key of
+        the article (any key, such as SQLite's rowid).
+    """
+
+    def __init__(self, ids: np.ndarray, parts: list[Postings], link_paragraphs: np.ndarray,
+                 link_articles: np.ndarray) -> None:
+        self.ids = ids
+        self.parts = [(part, _locate(ids, part.ids)) for part in parts]
+        self.lengths = np.zeros(len(ids), np.float32)
+        for part, where in self.parts:
+            self.lengths[where[where >= 0]] = part.lengths[where >= 0]
+        positions = _locate(ids, link_paragraphs)
+        self.articles, link_article = np.unique(link_articles, return_inverse=True)
+        by_paragraph = np.argsort(positions, kind="stable")
+        self._paragraph_indptr = _indptr(positions, len(ids))
+        self._article_of_link = link_article[by_paragraph]
+        by_article = np.argsort(link_article, kind="stable")
+        self._article_indptr = _indptr(link_article, len(self.articles))
+        self._paragraph_of_link = positions[by_article]
+        self.article_lengths = np.bincount(link_article, weights=self.lengths[positions],
+                                           minlength=len(self.articles)).astype(np.float32)
+
+    def postings(self, term: int) -> tuple[np.ndarray, np.ndarray]:
+        """Positions of the paragraphs that contain ``term``, and its count in each."""
+        found = [(where[rows], counts) for part, where in self.parts for rows, counts in [part.column(term)]]
+        positions, counts = (np.concatenate([f[i] for f in found]) for i in (0, 1))
+        live = positions >= 0
+        return positions[live], counts[live]
+
+    def paragraph_scores(self, terms: np.ndarray) -> np.ndarray:
+        """BM25 of every paragraph (0 where no term occurs)."""
+        average = float(self.lengths.mean()) if len(self.ids) else 1.0
+        scores = np.zeros(len(self.ids), np.float32)
+        for term in terms:
+            positions, tf = self.postings(int(term))
+            if len(positions):
+                scores[positions] += _bm25(tf, self.lengths[positions], average or 1.0, len(positions), len(self.ids))
+        return scores
+
+    def article_scores(self, terms: np.ndarray) -> np.ndarray:
+        """BM25 of every article of :attr:`articles`, each scored as the sum of its paragraphs."""
+        average = float(self.article_lengths.mean()) if len(self.articles) else 1.0
+        scores = np.zeros(len(self.articles), np.float32)
+        for term in terms:
+            positions, tf = self.postings(int(term))
+            links, owner = _spans(self._paragraph_indptr, positions)
+            counts = np.bincount(self._article_of_link[links], weights=tf[owner], minlength=len(self.articles))
+            having = np.flatnonzero(counts)
+            if len(having):
+                scores[having] += _bm25(counts[having], self.article_lengths[having], average or 1.0,
+                                        len(having), len(self.articles))
+        return scores
+
+    def article_positions(self, keys: np.ndarray) -> np.ndarray:
+        """Positions in :attr:`articles` of the given article keys (absent ones left out)."""
+        where = _locate(self.articles, np.asarray(keys, dtype=self.articles.dtype))
+        return where[where >= 0]
+
+    def articles_of(self, positions: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """The articles of the paragraphs at ``positions``: (article position, index into ``positions``)."""
+        links, owner = _spans(self._paragraph_indptr, positions)
+        return self._article_of_link[links], owner
+
+    def paragraphs_of(self, articles: np.ndarray) -> np.ndarray:
+        """Positions of the paragraphs of the given article positions."""
+        links, _ = _spans(self._article_indptr, articles)
+        return self._paragraph_of_link[links]
+
+    def best_article(self, positions: np.ndarray, article_scores: np.ndarray) -> np.ndarray:
+        """For each paragraph at ``positions``, the best score among its articles."""
+        articles, owner = self.articles_of(positions)
+        best = np.zeros(len(positions), np.float32)
+        np.maximum.at(best, owner, article_scores[articles])
+        return best
+
+
+def top(scores: np.ndarray, n: int, among: np.ndarray | None = None, keep_zero: bool = False) -> np.ndarray:
+    """Positions of the ``n`` best ``scores``, best first, ties by position; only ``among`` (positions)
+    when given, and only scores above zero unless ``keep_zero``."""
+    pool = np.arange(len(scores)) if among is None else np.asarray(among, dtype=np.int64)
+    if not keep_zero:
+        pool = pool[scores[pool] > 0]
+    if len(pool) > n:
+        cut = np.partition(scores[pool], len(pool) - n)[len(pool) - n]  # the n-th best score
+        pool = pool[scores[pool] >= cut]
+    return pool[np.lexsort((pool, -scores[pool]))][:n]
