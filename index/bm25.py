@@ -98,9 +98,51 @@ def _indptr(keys: np.ndarray, size: int) -> np.ndarray:
     return np.concatenate([[0], np.cumsum(np.bincount(keys, minlength=size))]).astype(np.int64)
 
 
-def _bm25(tf: np.ndarray, length: np.ndarray, average: float, df: int, total: int) -> np.ndarray:
-    idf = np.log1p((total - df + 0.5) / (df + 0.5))
-    return idf * tf * (K1 + 1) / (tf + K1 * (1 - B + B * length / average))
+def _sum_by(keys: np.ndarray, weights: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """The distinct ``keys``, sorted, and the sum of ``weights`` of each."""
+    distinct, inverse = np.unique(keys, return_inverse=True)
+    return distinct, np.bincount(inverse, weights=weights, minlength=len(distinct))
+
+
+@dataclass(frozen=True)
+class Scores:
+    """Scores of the items that matched a query (``keys``: sorted positions); every other item scores 0."""
+
+    keys: np.ndarray
+    values: np.ndarray
+
+    def of(self, items: np.ndarray) -> np.ndarray:
+        """The scores of ``items``."""
+        where = _locate(self.keys, np.asarray(items, dtype=np.int64))
+        return np.where(where >= 0, self.values[np.maximum(where, 0)], 0).astype(np.float32) if len(self.keys) \
+            else np.zeros(len(where), np.float32)
+
+    def only(self, keep: np.ndarray) -> Scores:
+        return Scores(self.keys[keep], self.values[keep])
+
+    def top(self, n: int, among: np.ndarray | None = None, keep_zero: bool = False) -> np.ndarray:
+        """The ``n`` best items, best first, ties by position; only ``among`` when given, and only items
+        that matched unless ``keep_zero``."""
+        keys, values = self.keys, self.values
+        if among is not None:
+            keys = np.asarray(among, dtype=np.int64)
+            values = self.of(keys)
+            if not keep_zero:
+                keys, values = keys[values > 0], values[values > 0]
+        if len(keys) > n:
+            cut = np.partition(values, len(keys) - n)[len(keys) - n]  # the n-th best score
+            keys, values = keys[values >= cut], values[values >= cut]
+        return keys[np.lexsort((keys, -values))][:n]
+
+
+def _scored(term: np.ndarray, item: np.ndarray, tf: np.ndarray, lengths: np.ndarray, terms: int) -> Scores:
+    """BM25 of the items from one (query term, item, count) entry per term an item holds."""
+    average = float(lengths.mean()) if len(lengths) else 0.0
+    df = np.bincount(term, minlength=terms)
+    idf = np.log1p((len(lengths) - df + 0.5) / (df + 0.5))
+    weights = idf[term] * tf * (K1 + 1) / (tf + K1 * (1 - B + B * lengths[item] / (average or 1.0)))
+    keys, sums = _sum_by(item, weights)
+    return Scores(keys, sums.astype(np.float32))
 
 
 class BM25:
@@ -109,7 +151,7 @@ class BM25:
     Parameters
     ----------
     ids:
-        The paragraph ids; scores come back as arrays over these positions.
+        The paragraph ids; scores are keyed by position in them.
     parts:
         Postings that together hold every paragraph of ``ids`` (rows of others are ignored).
     link_paragraphs, link_articles:
@@ -135,41 +177,30 @@ class BM25:
         self.article_lengths = np.bincount(link_article, weights=self.lengths[positions],
                                            minlength=len(self.articles)).astype(np.float32)
 
-    def postings(self, term: int) -> tuple[np.ndarray, np.ndarray]:
-        """Positions of the paragraphs that contain ``term``, and its count in each."""
-        found = [(where[rows], counts) for part, where in self.parts for rows, counts in [part.column(term)]]
-        positions, counts = (np.concatenate([f[i] for f in found]) for i in (0, 1))
+    def occurrences(self, terms: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """(index into ``terms``, paragraph position, count) for each paragraph holding each term."""
+        found = [(i, where[rows], counts) for i, term in enumerate(terms)
+                 for part, where in self.parts for rows, counts in [part.column(int(term))]]
+        if not found:
+            return np.zeros(0, np.int64), np.zeros(0, np.int64), np.zeros(0, np.float32)
+        term = np.concatenate([np.full(len(positions), i) for i, positions, _ in found])
+        positions, counts = (np.concatenate([f[i] for f in found]) for i in (1, 2))
         live = positions >= 0
-        return positions[live], counts[live]
+        return term[live], positions[live], counts[live]
 
-    def paragraph_scores(self, terms: np.ndarray) -> np.ndarray:
-        """BM25 of every paragraph (0 where no term occurs)."""
-        average = float(self.lengths.mean()) if len(self.ids) else 1.0
-        scores = np.zeros(len(self.ids), np.float32)
-        for term in terms:
-            positions, tf = self.postings(int(term))
-            if len(positions):
-                scores[positions] += _bm25(tf, self.lengths[positions], average or 1.0, len(positions), len(self.ids))
-        return scores
+    def paragraph_scores(self, terms: np.ndarray) -> Scores:
+        """BM25 of the paragraphs (by position) that hold any of ``terms``."""
+        term, positions, tf = self.occurrences(terms)
+        return _scored(term, positions, tf, self.lengths, len(terms))
 
-    def article_scores(self, terms: np.ndarray) -> np.ndarray:
-        """BM25 of every article of :attr:`articles`, each scored as the sum of its paragraphs."""
-        average = float(self.article_lengths.mean()) if len(self.articles) else 1.0
-        scores = np.zeros(len(self.articles), np.float32)
-        for term in terms:
-            positions, tf = self.postings(int(term))
-            links, owner = _spans(self._paragraph_indptr, positions)
-            counts = np.bincount(self._article_of_link[links], weights=tf[owner], minlength=len(self.articles))
-            having = np.flatnonzero(counts)
-            if len(having):
-                scores[having] += _bm25(counts[having], self.article_lengths[having], average or 1.0,
-                                        len(having), len(self.articles))
-        return scores
-
-    def article_positions(self, keys: np.ndarray) -> np.ndarray:
-        """Positions in :attr:`articles` of the given article keys (absent ones left out)."""
-        where = _locate(self.articles, np.asarray(keys, dtype=self.articles.dtype))
-        return where[where >= 0]
+    def article_scores(self, terms: np.ndarray) -> Scores:
+        """BM25 of the articles (by position in :attr:`articles`) that hold any of ``terms``, each scored
+        as the sum of its paragraphs."""
+        term, positions, tf = self.occurrences(terms)
+        links, owner = _spans(self._paragraph_indptr, positions)
+        size = len(self.articles)
+        pairs, counts = _sum_by(term[owner] * size + self._article_of_link[links], tf[owner])
+        return _scored(pairs // size, pairs % size, counts, self.article_lengths, len(terms))
 
     def articles_of(self, positions: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         """The articles of the paragraphs at ``positions``: (article position, index into ``positions``)."""
@@ -181,21 +212,9 @@ class BM25:
         links, _ = _spans(self._article_indptr, articles)
         return self._paragraph_of_link[links]
 
-    def best_article(self, positions: np.ndarray, article_scores: np.ndarray) -> np.ndarray:
+    def best_article(self, positions: np.ndarray, article_scores: Scores) -> np.ndarray:
         """For each paragraph at ``positions``, the best score among its articles."""
         articles, owner = self.articles_of(positions)
         best = np.zeros(len(positions), np.float32)
-        np.maximum.at(best, owner, article_scores[articles])
+        np.maximum.at(best, owner, article_scores.of(articles))
         return best
-
-
-def top(scores: np.ndarray, n: int, among: np.ndarray | None = None, keep_zero: bool = False) -> np.ndarray:
-    """Positions of the ``n`` best ``scores``, best first, ties by position; only ``among`` (positions)
-    when given, and only scores above zero unless ``keep_zero``."""
-    pool = np.arange(len(scores)) if among is None else np.asarray(among, dtype=np.int64)
-    if not keep_zero:
-        pool = pool[scores[pool] > 0]
-    if len(pool) > n:
-        cut = np.partition(scores[pool], len(pool) - n)[len(pool) - n]  # the n-th best score
-        pool = pool[scores[pool] >= cut]
-    return pool[np.lexsort((pool, -scores[pool]))][:n]

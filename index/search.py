@@ -17,7 +17,7 @@ from typing import Any, Literal
 
 import numpy as np
 
-from .bm25 import BM25, top
+from .bm25 import BM25, Scores
 from .errors import QueryError
 from .lexical import LexicalQuery
 from .store import ArticleInfo, Filters, Link, Snapshot, Store
@@ -148,22 +148,21 @@ class _Ranker:
         return self.store.bm25(self.snapshot)
 
     @functools.cached_property
-    def paragraph_scores(self) -> np.ndarray:
-        """BM25 of every paragraph of the snapshot."""
+    def paragraph_scores(self) -> Scores:
+        """BM25 of the paragraphs of the snapshot."""
         return self.bm25.paragraph_scores(self.query.ranking_terms)
 
     @functools.cached_property
-    def article_scores(self) -> np.ndarray:
-        """BM25 of every article over its whole text; 0 for articles that the filters exclude or that
-        have no allowed paragraph."""
+    def article_scores(self) -> Scores:
+        """BM25 of the articles over their whole text, leaving out articles that the filters exclude or
+        that have no allowed paragraph."""
         scores = self.bm25.article_scores(self.query.ranking_terms)
         if self.positions is None:
             return scores
-        keep = np.zeros(len(scores), bool)
-        keep[self.bm25.articles_of(self.positions)[0]] = True
+        keep = np.isin(scores.keys, self.bm25.articles_of(self.positions)[0])
         if self.filters:
-            keep &= np.isin(self.bm25.articles, self.store.article_keys(self.filters))
-        return np.where(keep, scores, 0)
+            keep &= np.isin(self.bm25.articles[scores.keys], self.store.article_keys(self.filters))
+        return scores.only(keep)
 
     def dense(self, depth: int) -> list[tuple[int, float]]:
         if not self.size or self.vector is None:
@@ -172,9 +171,8 @@ class _Ranker:
         return [(int(i), float(s)) for s, i in zip(scores[0], ids[0]) if i >= 0]
 
     def lexical(self, depth: int) -> list[tuple[int, float]]:
-        scores = self.paragraph_scores
-        best = top(scores, depth, self.positions, keep_zero=bool(self.query.phrases))
-        return [(int(self.snapshot.ids[p]), float(scores[p])) for p in best]
+        best = self.paragraph_scores.top(depth, self.positions, keep_zero=bool(self.query.phrases))
+        return [(int(self.snapshot.ids[p]), float(s)) for p, s in zip(best, self.paragraph_scores.of(best))]
 
     def hybrid(self, depth: int) -> list[tuple[int, float]]:
         found = self.candidates(max(depth, self.fusion.pool))
@@ -185,12 +183,12 @@ class _Ranker:
     def candidates(self, size: int) -> Candidates:
         dense = np.array([pid for pid, _ in self.dense(size)], np.int64)
         pool = np.unique(np.concatenate([
-            np.searchsorted(self.snapshot.ids, dense), top(self.paragraph_scores, size, self.positions),
-            self.bm25.paragraphs_of(top(self.article_scores, size))]))
+            np.searchsorted(self.snapshot.ids, dense), self.paragraph_scores.top(size, self.positions),
+            self.bm25.paragraphs_of(self.article_scores.top(size))]))
         if self.positions is not None:
             pool = np.intersect1d(pool, self.positions)
         ids = self.snapshot.ids[pool]
-        return Candidates(ids, self.snapshot.vectors_of(ids) @ self.vector[0], self.paragraph_scores[pool],
+        return Candidates(ids, self.snapshot.vectors_of(ids) @ self.vector[0], self.paragraph_scores.of(pool),
                           self.bm25.best_article(pool, self.article_scores))
 
     def rank(self, mode: str, depth: int) -> tuple[list[tuple[int, float]], bool]:

@@ -11,7 +11,7 @@ import numpy as np
 import pytest
 
 from index import Article, Store
-from index.bm25 import B, BM25, K1, Postings, top
+from index.bm25 import B, BM25, K1, Postings
 from index.lexical import LexicalQuery
 from index.terms import content_words, pack, term, unpack
 
@@ -52,14 +52,15 @@ def test_scores_follow_the_formula_for_paragraphs_and_articles(new_store):
     with store.reading() as snapshot:
         bm25 = store.bm25(snapshot)
         texts = store.paragraph_texts(snapshot.ids.tolist())
-        paragraphs = bm25.paragraph_scores(query.ranking_terms)
-        articles = bm25.article_scores(query.ranking_terms)
+        matched = bm25.paragraph_scores(query.ranking_terms)
+        paragraphs = matched.of(np.arange(len(texts)))
+        articles = bm25.article_scores(query.ranking_terms).of(np.arange(len(bm25.articles)))
         keys = dict(store._db.execute("SELECT id, rowid FROM articles"))
     assert paragraphs == pytest.approx(_expected([content_words(t) for t in texts], list(query.terms)), rel=1e-5)
     whole = {a.id: content_words(a.title + "\n" + a.text) for a in ARTICLES}
     order = sorted(whole, key=lambda a: keys[a])
     assert articles == pytest.approx(_expected([whole[a] for a in order], list(query.terms)), rel=1e-5)
-    best = top(paragraphs, 10)
+    best = matched.top(10)
     assert "Harbour workers unloaded grain" in texts[best[0]]
     assert len(best) == np.count_nonzero(paragraphs) < len(texts)  # no term, no hit
     assert list(paragraphs[best]) == sorted(paragraphs[best], reverse=True)
@@ -83,6 +84,8 @@ def test_a_caught_up_scorer_agrees_with_a_fresh_one(new_store):
                                 "ON a.id = l.article_id").fetchall())
     fresh = BM25(snapshot.ids, [Postings.from_stored(stored)], links[:, 0], links[:, 1])
     terms = query.ranking_terms
-    assert caught_up.paragraph_scores(terms) == pytest.approx(fresh.paragraph_scores(terms))
-    assert caught_up.article_scores(terms) == pytest.approx(fresh.article_scores(terms))
+    everything = np.arange(len(snapshot.ids))
+    assert caught_up.paragraph_scores(terms).of(everything) == pytest.approx(fresh.paragraph_scores(terms).of(everything))
+    assert np.array_equal(caught_up.article_scores(terms).keys, fresh.article_scores(terms).keys)
+    assert caught_up.article_scores(terms).values == pytest.approx(fresh.article_scores(terms).values)
     assert len(caught_up.articles) == 3

@@ -145,14 +145,35 @@ def _as_format_1(path: Path) -> None:
     faiss.write_index(faiss.IndexIDMap2(faiss.IndexFlatIP(vectors.shape[1])), str(path / "index.7.faiss"))
 
 
-def test_a_store_of_an_older_format_is_upgraded_in_place(new_store):
+def _as_format_2(path: Path) -> None:
+    """Rewrite a store in the second format's layout: BM25 from FTS5, a second FTS5 table of whole
+    articles, no stored term counts."""
+    db = sqlite3.connect(path / "store.db")
+    db.execute("ALTER TABLE paragraphs DROP COLUMN terms")
+    db.execute("ALTER TABLE articles ADD COLUMN lexical_id INTEGER")
+    db.execute("CREATE VIRTUAL TABLE articles_fts USING fts5(title, body, tokenize='porter unicode61')")
+    db.execute("INSERT INTO articles_fts (rowid, title, body) SELECT rowid, title, '' FROM articles")
+    db.execute("UPDATE articles SET lexical_id = rowid")
+    db.execute("CREATE INDEX articles_lexical ON articles (lexical_id)")
+    db.execute("CREATE TRIGGER articles_fts_delete AFTER DELETE ON articles BEGIN "
+               "DELETE FROM articles_fts WHERE rowid = old.lexical_id; END")
+    db.execute("UPDATE meta SET value = '2' WHERE key = 'format_version'")
+    db.commit()
+    db.close()
+    for postings in path.glob("index.*.terms.npz"):
+        postings.unlink()
+
+
+@pytest.mark.parametrize("downgrade", [_as_format_1, _as_format_2])
+def test_a_store_of_an_older_format_is_upgraded_in_place(new_store, downgrade):
     store = new_store()
     store.add([Article(id="a", title="Harbour", text="The zanzibarite ore ship docked at the harbour."),
                Article(id="b", title="Market", text="Fishmongers sold grain at the market.")])
     before = search(store, "ship in port", k=4, mode="dense")
     path, embedder = store.path, store.embedder
+    store.reindex()  # a saved build, as older stores have
     store.close()
-    _as_format_1(path)
+    downgrade(path)
     with Store.open(path, model=embedder) as reopened:
         assert reopened.meta("format_version") == "3"
         assert _lexical_ids(reopened, "zanzibarite") == {"a"}
@@ -160,6 +181,7 @@ def test_a_store_of_an_older_format_is_upgraded_in_place(new_store):
         assert [(h.paragraph_id, round(h.score, 5)) for h in after] == \
                [(h.paragraph_id, round(h.score, 5)) for h in before]
         reopened.add([Article(id="c", title="Fog", text="Fog delayed the ferry.")])
+        assert _lexical_ids(reopened, "ferry zanzibarite") == {"a", "c"}
         assert not list(path.glob("vectors.*")) and reopened.stats().vectors == 6
 
 
