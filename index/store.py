@@ -899,7 +899,7 @@ class Store:
 
     def _remove_stale_files(self) -> None:
         """Keep the current and previous index build (readers may still be loading it) and the committed
-        segments; drop the rest, including files of an unfinished write and of format 2."""
+        segments; drop the rest, including files of an unfinished write and format 1's vector files."""
         build, next_segment = int(self.meta("index_build")), int(self.meta("next_segment"))
         for file in self.path.iterdir():
             parts = file.name.split(".")
