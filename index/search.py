@@ -82,8 +82,12 @@ class Fusion:
 
 
 def _scaled(scores: np.ndarray) -> np.ndarray:
+    """Min-max scaled to [0, 1]; scores all equal count fully when positive (a lone candidate that
+    matches is a perfect match), not at all otherwise."""
     low, high = (float(scores.min()), float(scores.max())) if len(scores) else (0.0, 0.0)
-    return (scores - low) / (high - low) if high > low else np.zeros_like(scores)
+    if high > low:
+        return (scores - low) / (high - low)
+    return np.full_like(scores, 1.0 if high > 0 else 0.0)
 
 
 def check_k(k: int) -> None:
