@@ -49,12 +49,14 @@ class Postings:
 
     @classmethod
     def merged(cls, ids: np.ndarray, parts: list[tuple[Postings, np.ndarray]]) -> Postings:
-        """One postings for ``ids`` from parts whose rows map to positions in ``ids`` (-1: left out)."""
+        """One postings for ``ids`` from parts whose rows map to positions in ``ids`` (-1: left out); the
+        parts come in id order (every id of a part below those of the next), so that a stable sort by
+        term keeps each term's rows ascending."""
         pieces = [(where[p.rows], np.repeat(p.terms, np.diff(p.starts)), p.counts) for p, where in parts]
         row, term, count = (np.concatenate([piece[i] for piece in pieces]) for i in range(3))
         kept = row >= 0
         row, term, count = row[kept], term[kept], count[kept]
-        order = np.lexsort((row, term))
+        order = np.argsort(term, kind="stable")
         terms, starts = np.unique(term[order], return_index=True)
         lengths = np.bincount(row, weights=count, minlength=len(ids)).astype(np.float32)
         return cls(ids, lengths, terms, np.append(starts, len(order)).astype(np.int64),
