@@ -48,11 +48,12 @@ class Postings:
                    np.append(starts, len(order)).astype(np.int64), row[order], count[order])
 
     @classmethod
-    def merged(cls, ids: np.ndarray, parts: list[tuple[Postings, np.ndarray]]) -> Postings:
-        """One postings for ``ids`` from parts whose rows map to positions in ``ids`` (-1: left out); the
-        parts come in id order (every id of a part below those of the next), so that a stable sort by
-        term keeps each term's rows ascending."""
-        pieces = [(where[p.rows], np.repeat(p.terms, np.diff(p.starts)), p.counts) for p, where in parts]
+    def merged(cls, ids: np.ndarray, parts: list[Postings]) -> Postings:
+        """One postings for the paragraphs ``ids`` from parts that hold them (and maybe others, left
+        out); the parts come in id order (every id of a part below those of the next), so that a stable
+        sort by term keeps each term's rows ascending."""
+        located = [(p, _locate(ids, p.ids)) for p in parts]
+        pieces = [(where[p.rows], np.repeat(p.terms, np.diff(p.starts)), p.counts) for p, where in located]
         row, term, count = (np.concatenate([piece[i] for piece in pieces]) for i in range(3))
         kept = row >= 0
         row, term, count = row[kept], term[kept], count[kept]

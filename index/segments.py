@@ -50,12 +50,17 @@ class Segments:
                 self._open[number] = np.load(self.path(number), mmap_mode="r")
             return self._open[number]
 
-    def gather(self, segment: np.ndarray, row: np.ndarray) -> np.ndarray:
-        """Vectors at (``segment[i]``, ``row[i]``), in that order, as one float32 array."""
+    def gather(self, segment: np.ndarray, row: np.ndarray, keep: bool = True) -> np.ndarray:
+        """Vectors at (``segment[i]``, ``row[i]``), in that order, as one float32 array.
+
+        ``keep=False`` maps the files only for this call, for passes over many vectors (building an
+        index): pages of a kept mapping stay in the process's resident memory once read.
+        """
         out = np.empty((len(segment), self._dim(segment)), np.float32)
         for number in np.unique(segment):
             where = np.flatnonzero(segment == number)
-            out[where] = self.array(int(number))[row[where]]
+            source = self.array(int(number)) if keep else np.load(self.path(int(number)), mmap_mode="r")
+            out[where] = source[row[where]]
         return out
 
     def _dim(self, segment: np.ndarray) -> int:

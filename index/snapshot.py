@@ -48,9 +48,9 @@ class Snapshot:
             return np.zeros((0, self.index.dim), np.float32)
         return self.at(rows)
 
-    def at(self, positions: np.ndarray) -> np.ndarray:
-        """Vectors of ``ids[positions]``."""
-        return self.segments.gather(self.segment[positions], self.row[positions])
+    def at(self, positions: np.ndarray, keep: bool = True) -> np.ndarray:
+        """Vectors of ``ids[positions]`` (``keep``: see :meth:`Segments.gather`)."""
+        return self.segments.gather(self.segment[positions], self.row[positions], keep)
 
     def chunks(self, size: int = 65536) -> Iterator[tuple[np.ndarray, np.ndarray]]:
         """(ids, vectors) in id order, ``size`` at a time, so memory stays bounded on any corpus."""

@@ -257,6 +257,11 @@ class _Plan:
     counted: bool  # False for a repeated id, already counted once in the report
 
 
+def _columns(rows: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Paragraph ids, segments and rows as separate contiguous arrays."""
+    return tuple(np.ascontiguousarray(rows[name]) for name in ("id", "segment", "row"))  # type: ignore[return-value]
+
+
 def _fingerprint(article: Article) -> str:
     return content_hash(article.title, article.text, article.url or "", article.source or "",
                         article.published or "", article.path or "",
@@ -475,22 +480,31 @@ class Store:
         finally:
             self._db.execute("COMMIT")
 
+    def _committed(self, cached: Snapshot | None = None) -> tuple[int, int, np.ndarray | None]:
+        """Generation, index build and (id, segment, row) of every paragraph, read in one transaction;
+        the rows are ``None`` when ``cached`` is already of that generation."""
+        own = not self._db.in_transaction
+        if own:
+            self._db.execute("BEGIN")
+        try:
+            generation, build = int(self.meta("generation")), int(self.meta("index_build"))
+            if cached is not None and cached.generation == generation:
+                return generation, build, None
+            return generation, build, np.fromiter(
+                self._db.execute("SELECT id, segment, row FROM paragraphs ORDER BY id"),
+                dtype=[("id", np.int64), ("segment", np.int64), ("row", np.int64)])
+        finally:
+            if own:
+                self._db.execute("COMMIT")
+
     def snapshot(self) -> Snapshot:
         """The last committed generation, reloaded only when a writer has committed a newer one."""
         for _attempt in range(5):
             own = not self._db.in_transaction
-            if own:
-                self._db.execute("BEGIN")
-            try:
-                generation, build = int(self.meta("generation")), int(self.meta("index_build"))
-                cached = self._shared.snapshot
-                if cached is not None and cached.generation == generation:
-                    return cached
-                rows = np.fromiter(self._db.execute("SELECT id, segment, row FROM paragraphs ORDER BY id"),
-                                   dtype=[("id", np.int64), ("segment", np.int64), ("row", np.int64)])
-            finally:
-                if own:
-                    self._db.execute("COMMIT")
+            cached = self._shared.snapshot
+            generation, build, rows = self._committed(cached)
+            if rows is None:
+                return cached
             try:
                 return self._keep(self._catch_up(generation, build, rows, cached))
             except (FileNotFoundError, RuntimeError):
@@ -503,7 +517,7 @@ class Store:
     def _catch_up(self, generation: int, build: int, rows: np.ndarray, cached: Snapshot | None) -> Snapshot:
         """The snapshot of ``rows``: the nearest known index (the shared one, else the saved build) with
         the paragraphs removed and added since."""
-        ids, segment, row = (np.ascontiguousarray(rows[name]) for name in ("id", "segment", "row"))
+        ids, segment, row = _columns(rows)
         for number in np.unique(segment):
             self.segments.array(int(number))  # open now, so a later compaction cannot pull it away
         if cached is not None and cached.build == build:
@@ -532,16 +546,22 @@ class Store:
                 return cached[1]
             if int(self.meta("generation")) != snapshot.generation:
                 raise StoreError("the store changed while it was being read; run the command again")
-            parts = [self._build_postings(snapshot.build)] if snapshot.build else []
-            after = int(parts[0].ids[-1]) if parts and len(parts[0].ids) else 0
-            parts.append(Postings.from_stored(self._db.execute(
-                "SELECT id, terms FROM paragraphs WHERE id > ? ORDER BY id", (after,)).fetchall()))
+            parts = self._postings(snapshot.build)
             links = np.array(self._db.execute("SELECT l.paragraph_id, a.rowid FROM links l JOIN articles a "
                                               "ON a.id = l.article_id").fetchall(), np.int64).reshape(-1, 2)
             scorer = BM25(snapshot.ids, parts, links[:, 0], links[:, 1])
         with self._shared.lock:
             self._shared.bm25 = (snapshot.generation, scorer)
         return scorer
+
+    def _postings(self, build: int) -> list[Postings]:
+        """Postings of every paragraph: those saved with index build ``build`` (``0``: none), then those
+        of the paragraphs added since, read from SQLite (new paragraphs always get higher ids)."""
+        parts = [self._build_postings(build)] if build else []
+        after = int(parts[0].ids[-1]) if parts and len(parts[0].ids) else 0
+        parts.append(Postings.from_stored(self._db.execute(
+            "SELECT id, terms FROM paragraphs WHERE id > ? ORDER BY id", (after,)).fetchall()))
+        return parts
 
     def _build_postings(self, build: int) -> Postings:
         """The postings saved with index build ``build``, or none (a store upgraded from format 2 has
@@ -820,15 +840,21 @@ class Store:
         """Save the caught-up index as a new build when it differs from the saved one by more than
         ``REBUILD_SHARE`` of the store (or none is saved), so readers' catching up stays cheap; build
         a new kind of index when the store has grown past, or shrunk well below, the Flat limit."""
-        snapshot = self.snapshot()
-        indexed = np.load(self._build_file(snapshot.build, "ids.npy")) if snapshot.build else np.zeros(0, np.int64)
-        changed = len(np.setdiff1d(indexed, snapshot.ids)) + len(np.setdiff1d(snapshot.ids, indexed))
-        if changed <= REBUILD_SHARE * len(snapshot.ids) and snapshot.build:
+        generation, build, rows = self._committed()
+        ids, segment, row = _columns(rows)
+        indexed = np.load(self._build_file(build, "ids.npy")) if build else np.zeros(0, np.int64)
+        changed = len(np.setdiff1d(indexed, ids)) + len(np.setdiff1d(ids, indexed))
+        if changed <= REBUILD_SHARE * len(ids) and build:
             return
         limit = self._flat_limit()
-        wrong_kind = (snapshot.index.exact and len(snapshot.ids) > limit) or \
-                     (not snapshot.index.exact and len(snapshot.ids) < limit // 2)
-        self._save_build(snapshot, rebuild=wrong_kind)
+        exact = not build or self.meta("index_kind") == "Flat"
+        if build and not ((exact and len(ids) > limit) or (not exact and len(ids) < limit // 2)):
+            self._save_build(self.snapshot(), rebuild=False)
+            return
+        # A new index is built straight from the segments: catching up the old one first would hold a
+        # second copy of the vectors in memory.
+        empty = VectorIndex(int(self.meta("dim")))
+        self._save_build(Snapshot(generation, build, ids, segment, row, empty, self.segments), rebuild=True)
 
     def _flat_limit(self) -> int:
         choice = self._db.execute("SELECT value FROM meta WHERE key = 'index_choice'").fetchone()
@@ -877,11 +903,11 @@ class Store:
         build = int(self.meta("index_build")) + 1
         index = snapshot.index
         if rebuild:
-            index = VectorIndex.build(snapshot.ids, snapshot.at, snapshot.index.dim, flat_limit=self._flat_limit())
+            index = VectorIndex.build(snapshot.ids, lambda rows: snapshot.at(rows, keep=False), snapshot.index.dim,
+                                      flat_limit=self._flat_limit())
         atomic_write(self._build_file(build, "faiss"), index.save)
         save_npy(self._build_file(build, "ids.npy"), snapshot.ids)
-        scorer = self.bm25(snapshot)
-        Postings.merged(snapshot.ids, scorer.parts).save(self._build_file(build, "terms.npz"))
+        Postings.merged(snapshot.ids, self._postings(snapshot.build)).save(self._build_file(build, "terms.npz"))
         atomic_write(self._build_file(build, "json"),
                      lambda path: path.write_text(json.dumps(index.info(), indent=1)))
         sync_folder(self.path)

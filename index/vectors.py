@@ -19,7 +19,7 @@ import faiss
 import numpy as np
 
 FLAT_LIMIT = 50_000  # exact search p99 passes ~10 ms near 60k vectors on 2 cores (bench_scale.py)
-_CHUNK = 65536
+_CHUNK = 16384  # vectors read per step while building: bounds the memory a build adds
 RESCORE = 4  # candidates fetched per result wanted, re-scored exactly by the caller
 _CALIBRATION_QUERIES = 200
 _NPROBES = (1, 2, 4, 8, 12, 16, 24, 32, 48, 64, 96, 128, 192, 256, 384, 512)
@@ -161,7 +161,7 @@ def rescore(query: np.ndarray, candidates: np.ndarray, vectors: np.ndarray, k: i
 
 
 def exact_top(queries: np.ndarray, chunk: Callable[[int, int], tuple[np.ndarray, np.ndarray]], n: int,
-              k: int, step: int = 65536) -> list[np.ndarray]:
+              k: int, step: int = _CHUNK) -> list[np.ndarray]:
     """Ids of the exact top ``k`` per query, scanning ``n`` vectors in chunks (``chunk(start, stop)`` gives
     ids and vectors), so memory stays bounded whatever ``n`` is."""
     best_scores = np.full((len(queries), 0), -np.inf, np.float32)
