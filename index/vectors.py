@@ -88,7 +88,7 @@ class VectorIndex:
         ivf.cp.seed = seed
         ivf.cp.niter = 10
         ivf.by_residual = False  # codes of the vectors themselves: training holds no residual copy, and the
-        # exact re-scoring makes up the precision (same nprobe and recall at 100k in bench_scale.py)
+        # exact re-scoring makes up the precision (at 100k: the same nprobe and calibration recall)
         ivf.train(_f32(fetch(sample)))
         return cls(dim, ivf)
 
