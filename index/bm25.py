@@ -41,11 +41,7 @@ class Postings:
     def from_stored(cls, rows: list[tuple[int, bytes]]) -> Postings:
         """Postings of (paragraph id, stored term counts) rows given in id order."""
         ids = np.fromiter((r[0] for r in rows), dtype=np.int64, count=len(rows))
-        row, term, count = unpack([r[1] for r in rows])
-        order = np.argsort(term, kind="stable")  # rows stay ascending within each term
-        terms, starts = np.unique(term[order], return_index=True)
-        return cls(ids, np.bincount(row, weights=count, minlength=len(ids)).astype(np.float32), terms,
-                   np.append(starts, len(order)).astype(np.int64), row[order], count[order])
+        return cls._from_entries(ids, *unpack([r[1] for r in rows]))
 
     @classmethod
     def merged(cls, ids: np.ndarray, parts: list[Postings]) -> Postings:
@@ -56,12 +52,15 @@ class Postings:
         pieces = [(where[p.rows], np.repeat(p.terms, np.diff(p.starts)), p.counts) for p, where in located]
         row, term, count = (np.concatenate([piece[i] for piece in pieces]) for i in range(3))
         kept = row >= 0
-        row, term, count = row[kept], term[kept], count[kept]
-        order = np.argsort(term, kind="stable")
+        return cls._from_entries(ids, row[kept].astype(np.int32), term[kept], count[kept])
+
+    @classmethod
+    def _from_entries(cls, ids: np.ndarray, row: np.ndarray, term: np.ndarray, count: np.ndarray) -> Postings:
+        """Postings of (row, term, count) entries given in row order."""
+        order = np.argsort(term, kind="stable")  # rows stay ascending within each term
         terms, starts = np.unique(term[order], return_index=True)
-        lengths = np.bincount(row, weights=count, minlength=len(ids)).astype(np.float32)
-        return cls(ids, lengths, terms, np.append(starts, len(order)).astype(np.int64),
-                   row[order].astype(np.int32), count[order])
+        return cls(ids, np.bincount(row, weights=count, minlength=len(ids)).astype(np.float32), terms,
+                   np.append(starts, len(order)).astype(np.int64), row[order], count[order])
 
     def column(self, term: int) -> tuple[np.ndarray, np.ndarray]:
         """Rows that contain ``term`` and how often."""
@@ -85,9 +84,10 @@ class Postings:
 
 def _locate(ids: np.ndarray, wanted: np.ndarray) -> np.ndarray:
     """Position of each of ``wanted`` in sorted ``ids``, -1 where absent."""
-    where = np.clip(np.searchsorted(ids, wanted), 0, max(len(ids) - 1, 0))
-    found = (where < len(ids)) & (ids[where] == wanted) if len(ids) else np.zeros(len(wanted), bool)
-    return np.where(found, where, -1)
+    if not len(ids):
+        return np.full(len(wanted), -1, np.int64)
+    where = np.minimum(np.searchsorted(ids, wanted), len(ids) - 1)
+    return np.where(ids[where] == wanted, where, -1)
 
 
 def _spans(indptr: np.ndarray, items: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
@@ -117,8 +117,9 @@ class Scores:
     def of(self, items: np.ndarray) -> np.ndarray:
         """The scores of ``items``."""
         where = _locate(self.keys, np.asarray(items, dtype=np.int64))
-        return np.where(where >= 0, self.values[np.maximum(where, 0)], 0).astype(np.float32) if len(self.keys) \
-            else np.zeros(len(where), np.float32)
+        found = np.zeros(len(where), np.float32)
+        found[where >= 0] = self.values[where[where >= 0]]
+        return found
 
     def only(self, keep: np.ndarray) -> Scores:
         return Scores(self.keys[keep], self.values[keep])

@@ -14,8 +14,8 @@ Layout::
 A write embeds new paragraphs into a new segment file (synced, renamed into place) and then commits
 the SQLite transaction that records them and bumps the generation; nothing older is rewritten, so a
 write costs what it adds. Readers load the latest index build (vectors and BM25 postings) and catch it
-up with the paragraphs added or removed since (the difference of two id lists); writers save a new build once that difference
-exceeds a tenth of the store, so catching up stays cheap. A process killed at any point leaves the last
+up with the paragraphs added or removed since (the difference of two id lists); writers save a new
+build once that difference exceeds a tenth of the store, so catching up stays cheap. A process killed at any point leaves the last
 committed state intact; stray files of an unfinished write are removed by the next write.
 """
 
@@ -469,33 +469,33 @@ class Store:
         return self.path / f"index.{build}.{kind}"
 
     @contextmanager
-    def reading(self) -> Iterator[Snapshot]:
-        """A consistent view for several reads: the snapshot and every query see one committed state."""
+    def _transaction(self) -> Iterator[None]:
+        """One read transaction around the block, or the caller's when one is open."""
         if self._db.in_transaction:
-            yield self.snapshot()
+            yield
             return
         self._db.execute("BEGIN")
         try:
-            yield self.snapshot()
+            yield
         finally:
             self._db.execute("COMMIT")
+
+    @contextmanager
+    def reading(self) -> Iterator[Snapshot]:
+        """A consistent view for several reads: the snapshot and every query see one committed state."""
+        with self._transaction():
+            yield self.snapshot()
 
     def _committed(self, cached: Snapshot | None = None) -> tuple[int, int, np.ndarray | None]:
         """Generation, index build and (id, segment, row) of every paragraph, read in one transaction;
         the rows are ``None`` when ``cached`` is already of that generation."""
-        own = not self._db.in_transaction
-        if own:
-            self._db.execute("BEGIN")
-        try:
+        with self._transaction():
             generation, build = int(self.meta("generation")), int(self.meta("index_build"))
             if cached is not None and cached.generation == generation:
                 return generation, build, None
             return generation, build, np.fromiter(
                 self._db.execute("SELECT id, segment, row FROM paragraphs ORDER BY id"),
                 dtype=[("id", np.int64), ("segment", np.int64), ("row", np.int64)])
-        finally:
-            if own:
-                self._db.execute("COMMIT")
 
     def snapshot(self) -> Snapshot:
         """The last committed generation, reloaded only when a writer has committed a newer one."""
@@ -540,7 +540,7 @@ class Store:
     def bm25(self, snapshot: Snapshot) -> BM25:
         """The BM25 scorer of ``snapshot``'s generation: the postings saved with its index build plus the
         paragraphs added since, read in the same transaction as the snapshot."""
-        with self.reading():
+        with self._transaction():
             cached = self._shared.bm25
             if cached is not None and cached[0] == snapshot.generation:
                 return cached[1]
@@ -847,10 +847,12 @@ class Store:
         if changed <= REBUILD_SHARE * len(ids) and build:
             return
         limit = self._flat_limit()
-        exact = not build or self.meta("index_kind") == "Flat"
-        if build and not ((exact and len(ids) > limit) or (not exact and len(ids) < limit // 2)):
-            self._save_build(self.snapshot(), rebuild=False)
-            return
+        if build:
+            exact = self.meta("index_kind") == "Flat"
+            if not ((exact and len(ids) > limit) or (not exact and len(ids) < limit // 2)):
+                self._save_build(self._keep(self._catch_up(generation, build, rows, self._shared.snapshot)),
+                                 rebuild=False)
+                return
         # A new index is built straight from the segments: catching up the old one first would hold a
         # second copy of the vectors in memory.
         empty = VectorIndex(int(self.meta("dim")))
