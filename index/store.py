@@ -647,6 +647,12 @@ class Store:
         return [(row[0], row[1]) for row in self._placed("l.paragraph_id, l.article_id", paragraph_ids,
                                                           article_ids, filters)]
 
+    def positions(self) -> list[tuple[int, str, int, bool]]:
+        """(paragraph id, article id, position, is title) of every placement: how the corpus is laid out,
+        without the texts."""
+        return [(pid, aid, position, bool(is_title)) for pid, aid, position, is_title in self._db.execute(
+            "SELECT paragraph_id, article_id, position, is_title FROM links ORDER BY article_id, position")]
+
     def paragraph_texts(self, paragraph_ids: Sequence[int]) -> list[str]:
         """Texts of the given paragraphs, in the order given."""
         texts: dict[int, str] = {}

@@ -1,16 +1,22 @@
 """Topic quality and speed: ours against BERTopic 0.17 on the same paragraph embeddings, in one run.
 
-For both: topic count, unassigned (outlier) rate of paragraphs, NMI and ARI of each article's main topic
-against the dataset's labels, NPMI coherence of the top-10 keywords over the paragraphs (each model's
-terms checked with its own analyser; in articles, and in paragraphs), topic diversity, and wall time of
-the clustering stage.
+For each corpus, at the automatic topic count and at the number of gold labels, for both models: topic
+count, largest topic's share of paragraphs, unassigned (outlier) rate, NMI and ARI of each article's
+main topic against the gold labels, NPMI coherence of the top-10 keyword words over the paragraphs
+(phrase keywords split into words, one analyser for both models), topic diversity, wall time of the
+clustering stage (with keywords and labels), and two label measures:
 
-BERTopic runs with its defaults (UMAP + HDBSCAN) plus the English stop-word vectorizer its documentation
-recommends for keywords. Needs the bench extra: pip install -e '.[bench]'.
+- fidelity: share of topics, weighted by paragraphs, whose label (embedded with the bundled model) is
+  nearer the name of the topic's majority class than any other class name (BBC and AG News);
+- specificity: share of topics whose label embeds nearest its own centroid among all centroids.
 
-    python scripts/eval_topics.py                         # BBC News, 2,225 articles, 5 labels
-    python scripts/eval_topics.py --dataset ag-news       # AG News test split, 7,600 items, 4 labels
-    python scripts/eval_topics.py --store /tmp/bbc        # keep and reuse the embedded store
+BERTopic runs with its defaults (UMAP + HDBSCAN, seeded UMAP) plus the English stop-word vectorizer its
+documentation recommends, and ``nr_topics`` at the label count; its labels are its default ``Name``
+without the id prefix. Needs the bench extra: pip install -e '.[bench]'.
+
+    python scripts/eval_topics.py                                   # bbc, bbc300, ag-news, isaf
+    python scripts/eval_topics.py --dataset isaf --store-root /tmp/eval   # reuse stores /tmp/eval/<dataset>
+    python scripts/eval_topics.py --labels                          # print every topic's label and keywords
 """
 
 from __future__ import annotations
@@ -18,10 +24,12 @@ from __future__ import annotations
 import argparse
 import csv
 import html
+import json
 import sys
 import tempfile
 import time
 from collections import Counter
+from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
@@ -31,9 +39,10 @@ from sklearn.metrics import adjusted_rand_score, normalized_mutual_info_score
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from index import Article, Store, read_paths  # noqa: E402
-from topics.cluster import UNASSIGNED, TopicClusterer  # noqa: E402
-from topics.describe import TopicDescriber, make_vectorizer  # noqa: E402
+from index import Article, Embedder, Store, read_paths  # noqa: E402
+from topics.cluster import UNASSIGNED, TopicClusterer, nearest_centroid  # noqa: E402
+from topics.fit import CorpusLayout, find_topics  # noqa: E402
+from topics.phrases import words  # noqa: E402
 from topics.quality import npmi_coherence, topic_diversity  # noqa: E402
 
 DATA = ROOT.parent / "shared" / "data"
@@ -58,7 +67,135 @@ def ag_news() -> tuple[list[Article], dict[str, str]]:
     return articles, labels
 
 
-def main_topics(rows_of: dict[str, list[int]], topics: np.ndarray) -> dict[str, int]:
+def bbc300() -> tuple[list[Article], dict[str, str]]:
+    """A seeded sample of 300 BBC articles: a small corpus, where the automatic count must hold as well."""
+    articles, labels = bbc()
+    rng = np.random.default_rng(300)
+    keep = sorted(rng.choice(len(articles), size=300, replace=False))
+    articles = [articles[i] for i in keep]
+    return articles, {a.key: labels[a.key] for a in articles}
+
+
+def isaf() -> tuple[list[Article], dict[str, str]]:
+    """ISAF press releases as a user maps them (text from ``conversations.1.value``, which opens with a
+    "PRESS RELEASE TEXT:" line); the label is the first annotated event type. The header line is no
+    id (56 releases share one), so each record is numbered."""
+    articles, labels = [], {}
+    with open(DATA / "isaf-press-releases" / "isaf_press_releases_ft_test.jsonl", encoding="utf-8") as handle:
+        for i, line in enumerate(handle):
+            turns = json.loads(line)["conversations"]
+            article = Article(id=f"isaf-{i}", title="", text=turns[1]["value"])
+            articles.append(article)
+            labels[article.key] = (json.loads(turns[2]["value"]).get("event_type") or ["none"])[0]
+    return articles, labels
+
+
+DATASETS = {"bbc": bbc, "bbc300": bbc300, "ag-news": ag_news, "isaf": isaf}
+
+
+CLASS_NAMES = {"bbc": {"business": "business", "entertainment": "entertainment", "politics": "politics",
+                        "sport": "sport", "tech": "technology"},
+               "ag-news": {"World": "world", "Sports": "sports", "Business": "business",
+                           "Sci/Tech": "science and technology"}}
+CLASS_NAMES["bbc300"] = CLASS_NAMES["bbc"]
+
+
+@dataclass
+class Corpus:
+    """One dataset's paragraphs as a fit sees them, with each article's gold label."""
+
+    name: str
+    vectors: np.ndarray
+    texts: list[str]
+    layout: CorpusLayout
+    labels: dict[str, str]
+
+    @property
+    def rows_of(self) -> dict[str, list[int]]:
+        return self.layout.articles
+
+    def paragraph_classes(self) -> list[str]:
+        """Gold class of each paragraph: that of the first article holding it."""
+        out: list[str | None] = [None] * len(self.texts)
+        for aid, rows in self.rows_of.items():
+            for row in rows:
+                out[row] = out[row] or self.labels[aid]
+        return [c or "" for c in out]
+
+
+@dataclass
+class Result:
+    name: str
+    topics: np.ndarray  # per paragraph, UNASSIGNED for outliers
+    main: dict[str, int]  # article → main topic
+    keywords: list[list[str]]
+    names: list[str]  # label of each topic, in topic order 0..n-1
+    centroids: np.ndarray
+    seconds: float
+
+
+def load(name: str, store_root: Path | None, tmp: Path) -> Corpus:
+    articles, labels = DATASETS[name]()
+    articles = list({a.key: a for a in articles}.values())  # the last of a repeated id, as ingest keeps
+    folder = (store_root / ("bbc" if name == "bbc300" else name)) if store_root else tmp / name
+    store = Store.open(folder, create=True)
+    store.add(articles)
+    with store.reading() as snapshot:
+        # Only the dataset's own articles count, even in a reused store that holds others.
+        links = store.links(article_ids=sorted(labels))
+        pids = sorted({link.paragraph_id for link in links})
+        row = {pid: i for i, pid in enumerate(pids)}
+        vectors = snapshot.vectors_of(pids).astype(np.float32)
+        texts = store.paragraph_texts(pids)
+    titles = [False] * len(pids)
+    placed: dict[str, list[tuple[int, int]]] = {}
+    for link in links:
+        titles[row[link.paragraph_id]] |= link.is_title
+        placed.setdefault(link.article.id, []).append((link.position, row[link.paragraph_id]))
+    layout = CorpusLayout({a: [r for _, r in sorted(p)] for a, p in sorted(placed.items())}, titles)
+    store.close()
+    return Corpus(name, vectors, texts, layout, labels)
+
+
+def run_ours(corpus: Corpus, n_topics: int | None, encode, seed: int) -> Result:
+    start = time.perf_counter()
+    found = find_topics(corpus.vectors, corpus.texts, corpus.layout, encode, TopicClusterer(n_topics, seed=seed))
+    seconds = time.perf_counter() - start
+    clusterer, described = found.clusterer, found.descriptions
+    means = np.stack([corpus.vectors[rows].mean(axis=0) for rows in corpus.rows_of.values()])
+    main_ids, _ = nearest_centroid(means, clusterer.centroids_, clusterer.min_confidence)
+    return Result("topics (ours)", found.labels, dict(zip(corpus.rows_of, (int(t) for t in main_ids))),
+                  [[k for k, _ in d.keywords] for d in described], [d.label for d in described],
+                  clusterer.centroids_, seconds)
+
+
+def run_bertopic(corpus: Corpus, n_topics: int | None, embedder: Embedder, seed: int) -> Result:
+    from bertopic import BERTopic
+    from umap import UMAP
+
+    umap = UMAP(n_neighbors=15, n_components=5, min_dist=0.0, metric="cosine", random_state=seed)
+    peer = BERTopic(embedding_model=embedder.model, umap_model=umap,
+                    vectorizer_model=CountVectorizer(stop_words="english"), nr_topics=n_topics)
+    start = time.perf_counter()
+    topics, _ = peer.fit_transform(corpus.texts, embeddings=corpus.vectors)
+    seconds = time.perf_counter() - start
+    topics = np.asarray(topics)
+    ids = sorted(t for t in set(topics.tolist()) if t != -1)
+    remap = {t: i for i, t in enumerate(ids)}
+    dense = np.array([remap.get(int(t), UNASSIGNED) for t in topics])
+    info = {int(r.Topic): r.Name for r in peer.get_topic_info().itertuples()}
+    names = [" ".join(info[t].split("_")[1:]) for t in ids]
+    keywords = [[w for w, _ in peer.get_topic(t)] for t in ids]
+    centroids = np.stack([_unit(corpus.vectors[dense == i].mean(axis=0)) for i in range(len(ids))])
+    return Result("BERTopic 0.17", dense, majority_topics(corpus.rows_of, dense), keywords, names, centroids,
+                  seconds)
+
+
+def _unit(vector: np.ndarray) -> np.ndarray:
+    return vector / max(float(np.linalg.norm(vector)), 1e-12)
+
+
+def majority_topics(rows_of: dict[str, list[int]], topics: np.ndarray) -> dict[str, int]:
     """Each article's most frequent assigned topic (ties: lowest id), -1 when all are unassigned."""
     out = {}
     for aid, rows in rows_of.items():
@@ -67,75 +204,89 @@ def main_topics(rows_of: dict[str, list[int]], topics: np.ndarray) -> dict[str, 
     return out
 
 
-def score(name: str, topics: np.ndarray, keywords: list[list[str]], analyser, texts: list[str],
-          rows_of: dict[str, list[int]], labels: dict[str, str], seconds: float) -> dict[str, object]:
-    main = main_topics(rows_of, topics)
-    ids = sorted(main)
-    truth, predicted = [labels[i] for i in ids], [main[i] for i in ids]
-    top = [k[:10] for k in keywords]
-    articles = ["\n".join(texts[r] for r in rows_of[i]) for i in ids]
-    return {"model": name, "topics": len(keywords), "unassigned": float((topics == UNASSIGNED).mean()),
+def top_words(keywords: list[str], n: int = 10) -> list[str]:
+    """The first ``n`` distinct words of a topic's keywords (phrases split into words)."""
+    out: list[str] = []
+    for keyword in keywords:
+        for word in words(keyword):
+            if word not in out and "-" not in word:
+                out.append(word)
+    return out[:n]
+
+
+def measure(result: Result, corpus: Corpus, encode) -> dict[str, object]:
+    """Every figure of one model on one corpus (see the module docstring)."""
+    ids = sorted(result.main)
+    truth, predicted = [corpus.labels[i] for i in ids], [result.main[i] for i in ids]
+    top = [top_words(k) for k in result.keywords]
+    n = len(result.names)
+    sizes = np.bincount(result.topics[result.topics >= 0], minlength=n) if n else np.zeros(0)
+    names = encode(result.names) if n else np.zeros((0, result.centroids.shape[1]))
+    specificity = float(np.mean((names @ result.centroids.T).argmax(axis=1) == np.arange(n))) if n else 0.0
+    fidelity = None
+    classes = CLASS_NAMES.get(corpus.name)
+    if classes and n:
+        gold = corpus.paragraph_classes()
+        class_keys = sorted(classes)
+        nearest = (names @ encode([classes[c] for c in class_keys]).T).argmax(axis=1)
+        right = 0
+        for topic in range(n):
+            members = Counter(gold[r] for r in np.flatnonzero(result.topics == topic))
+            majority = min(members, key=lambda c: (-members[c], c)) if members else None
+            right += sizes[topic] * (class_keys[nearest[topic]] == majority)
+        fidelity = float(right / max(sizes.sum(), 1))
+    return {"model": result.name, "topics": n, "largest": float(sizes.max() / len(result.topics)) if n else 1.0,
+            "unassigned": float((result.topics == UNASSIGNED).mean()),
             "NMI": normalized_mutual_info_score(truth, predicted), "ARI": adjusted_rand_score(truth, predicted),
-            "NPMI": npmi_coherence(top, articles, analyser), "NPMI_para": npmi_coherence(top, texts, analyser),
-            "diversity": topic_diversity(top), "seconds": seconds}
+            "NPMI": npmi_coherence(top, corpus.texts, words), "diversity": topic_diversity(top),
+            "fidelity": fidelity, "specificity": specificity, "seconds": result.seconds}
+
+
+HEADER = (f"{'corpus':<9}{'count':<7}{'model':<15}{'topics':>7}{'largest':>9}{'unassigned':>11}{'NMI':>7}{'ARI':>7}"
+          f"{'NPMI':>8}{'diversity':>10}{'fidelity':>10}{'specificity':>12}{'seconds':>9}")
+
+
+def row(corpus: str, count: str, r: dict[str, object]) -> str:
+    fidelity = "—" if r["fidelity"] is None else f"{r['fidelity']:.2f}"
+    return (f"{corpus:<9}{count:<7}{r['model']:<15}{r['topics']:>7}{100 * r['largest']:>8.1f}%"
+            f"{100 * r['unassigned']:>10.1f}%{r['NMI']:>7.3f}{r['ARI']:>7.3f}{r['NPMI']:>8.3f}{r['diversity']:>10.2f}"
+            f"{fidelity:>10}{r['specificity']:>12.2f}{r['seconds']:>9.1f}")
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--dataset", choices=("bbc", "ag-news"), default="bbc")
-    parser.add_argument("--store", type=Path, help="store folder to build or reuse (default: a temporary one)")
+    parser.add_argument("--dataset", choices=sorted(DATASETS), action="append",
+                        help="corpus to evaluate (repeatable; default: all)")
+    parser.add_argument("--store-root", type=Path, help="folder of stores to build or reuse, one per corpus")
     parser.add_argument("--seed", type=int, default=0)
+    parser.add_argument("--no-peer", action="store_true", help="leave BERTopic out")
+    parser.add_argument("--labels", action="store_true", help="print each topic's label and keywords")
     args = parser.parse_args()
     if not DATA.is_dir():
         sys.exit(f"no evaluation data at {DATA}")
-    articles, labels = bbc() if args.dataset == "bbc" else ag_news()
-
+    embedder = Embedder()
+    rows = []
     with tempfile.TemporaryDirectory() as tmp:
-        store = Store.open(args.store or Path(tmp) / "store", create=True)
-        store.add(articles)
-        with store.reading() as snapshot:
-            # Only the dataset's own articles count, even in a reused store that holds others.
-            links = store.links(article_ids=sorted(labels))
-            pids = sorted({link.paragraph_id for link in links})
-            row = {pid: i for i, pid in enumerate(pids)}
-            vectors = snapshot.vectors_of(pids).astype(np.float32)
-            texts = store.paragraph_texts(pids)
-            rows_of: dict[str, list[int]] = {}
-            for link in links:
-                rows_of.setdefault(link.article.id, []).append(row[link.paragraph_id])
-        store.embedder.encode(["warm up"])
-
-        start = time.perf_counter()
-        clusterer = TopicClusterer(seed=args.seed).fit(vectors)
-        cluster_s = time.perf_counter() - start
-        start = time.perf_counter()
-        describer = TopicDescriber(store.embedder.encode)
-        described = describer.describe(texts, clusterer.labels_, clusterer.confidence_, clusterer.centroids_)
-        describe_s = time.perf_counter() - start
-        ours = score("topics (ours)", clusterer.labels_, [[k for k, _ in d.keywords] for d in described],
-                     make_vectorizer(len(texts)).build_analyzer(), texts, rows_of, labels, cluster_s + describe_s)
-
-        from bertopic import BERTopic
-
-        vectorizer = CountVectorizer(stop_words="english")
-        peer = BERTopic(embedding_model=store.embedder.model, vectorizer_model=vectorizer)
-        start = time.perf_counter()
-        peer_topics, _ = peer.fit_transform(texts, embeddings=vectors)
-        peer_s = time.perf_counter() - start
-        peer_keywords = [[w for w, _ in peer.get_topic(t)] for t in sorted(set(peer_topics)) if t != -1]
-        theirs = score("BERTopic 0.17", np.asarray(peer_topics), peer_keywords, vectorizer.build_analyzer(), texts,
-                       rows_of, labels, peer_s)
-
-    print(f"dataset: {args.dataset}: {len(rows_of)} articles, {len(texts)} paragraphs, "
-          f"{len(set(labels.values()))} labels (same embeddings for both)")
-    print(f"{'model':<16}{'topics':>7}{'unassigned':>12}{'NMI':>7}{'ARI':>7}{'NPMI':>8}{'NPMI¶':>8}"
-          f"{'diversity':>11}{'seconds':>9}")
-    for r in (ours, theirs):
-        print(f"{r['model']:<16}{r['topics']:>7}{100 * r['unassigned']:>11.1f}%{r['NMI']:>7.3f}{r['ARI']:>7.3f}"
-              f"{r['NPMI']:>8.3f}{r['NPMI_para']:>8.3f}{r['diversity']:>11.2f}{r['seconds']:>9.1f}")
-    print("NPMI counts co-occurrence in articles (the corpus's documents), NPMI¶ in paragraphs.")
-    print(f"ours: clustering {cluster_s:.1f}s + keywords and labels {describe_s:.1f}s; "
-          f"BERTopic: UMAP + HDBSCAN + c-TF-IDF in fit_transform")
+        for name in args.dataset or ["bbc", "bbc300", "ag-news", "isaf"]:
+            corpus = load(name, args.store_root, Path(tmp))
+            embedder.encode(["warm up"])
+            gold = len(set(corpus.labels.values()))
+            print(f"{name}: {len(corpus.rows_of)} articles, {len(corpus.texts)} paragraphs, {gold} labels", flush=True)
+            for count, k in (("auto", None), (f"k={gold}", gold)):
+                results = [run_ours(corpus, k, embedder.encode, args.seed)]
+                if not args.no_peer:
+                    results.append(run_bertopic(corpus, k, embedder, args.seed))
+                for result in results:
+                    rows.append(row(name, count, measure(result, corpus, embedder.encode)))
+                    print(rows[-1], flush=True)
+                    if args.labels:
+                        for topic, (label, keywords) in enumerate(zip(result.names, result.keywords)):
+                            size = int((result.topics == topic).sum())
+                            print(f"    {topic:>3} {size:>6}  {label:<40} {', '.join(keywords[:8])}")
+    print()
+    print(HEADER)
+    print("\n".join(rows))
+    print("NPMI over paragraphs; fidelity only where the gold classes have names (BBC, AG News).")
 
 
 if __name__ == "__main__":

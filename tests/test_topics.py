@@ -42,7 +42,7 @@ def test_seed_gives_the_two_mission_topics(new_store):
     isis = {_topic_at(store, model, p) for p in ("increasing presence of ISIS", "ISIS’s growing influence")}
     assert len(duma) == 1 and len(isis) == 1 and duma != isis
     assert UNASSIGNED not in duma | isis
-    assert all(len(t.keywords) == 10 and 1 <= len(t.label.split()) <= 4 for t in model.topics)
+    assert all(len(t.keywords) == 10 and 1 <= len(t.label.split()) <= 5 for t in model.topics)
 
 
 def test_same_store_and_parameters_give_identical_files(new_store):
@@ -119,8 +119,9 @@ class _Collector(HTMLParser):
 
 def test_html_report_is_self_contained_and_escapes_text(new_store):
     store = _seed_store(new_store)
-    store.add([Article(id="bad", title=HOSTILE_TITLE, text=HOSTILE_TEXT, url="javascript:alert(2)",
-                       published="2024-11-20")])
+    # Three hostile articles make a topic of their own, so their text is among its representatives.
+    store.add([Article(id=f"bad{i}", title=HOSTILE_TITLE, text=f"{HOSTILE_TEXT} Statement {i} of the ministry.",
+                       url="javascript:alert(2)", published="2024-11-20") for i in range(3)])
     model = fit_topics(store)
     html = render_html(build_report(store, model))
     assert HOSTILE_TITLE not in html and "<img src=x" not in html and "javascript:alert(2)" not in html
@@ -234,9 +235,9 @@ def test_describer_caps_large_cores_and_leaves_small_corpora_alone(embedder):
     confidence = np.random.default_rng(0).uniform(0.3, 0.9, len(texts)).astype(np.float32)
     centroids = embedder.encode([THEMES[t] for t in themes])
     default = TopicDescriber(embedder.encode).describe(texts, labels, confidence, centroids)
-    unlimited = TopicDescriber(embedder.encode, max_core=10**6, vocabulary_limit=10**6)
+    unlimited = TopicDescriber(embedder.encode, max_core=10**6)
     assert unlimited.describe(texts, labels, confidence, centroids) == default
-    capped = TopicDescriber(embedder.encode, max_core=5, vocabulary_limit=0)
+    capped = TopicDescriber(embedder.encode, max_core=5)
     cored = capped._core(labels, confidence)
     assert np.bincount(cored[cored >= 0]).tolist() == [5, 5, 5]
     described = capped.describe(texts, labels, confidence, centroids)

@@ -8,8 +8,11 @@ The method, and why:
    (nor n×m) matrix is ever built. Corpora of up to ``exact_below`` paragraphs skip this step: each
    paragraph is its own micro-cluster.
 2. **Merge tree.** Ward linkage over the micro-centroids gives a full hierarchy of merges.
-3. **Cut.** ``n_topics`` cuts the tree at that many topics. Left automatic, the cut with the best
-   silhouette (cosine) on a seeded sample of paragraphs wins, from 2 up to ``max_topics`` topics.
+3. **Cut.** ``n_topics`` cuts the tree at that many topics. Left automatic, the count comes from the
+   tree itself: the coarsest cut, from 2 up to ``max_topics`` topics, where no topic holds more than
+   ``max_share`` of the paragraphs and the merge heights show a real gap (see :meth:`_choose`). Where the
+   corpus has clear subjects (BBC's five sections) the gap finds them; where it has none (one agency's
+   press releases) the share rule still splits it into topics a reader can tell apart.
 4. **Topics.** Topics smaller than ``min_topic_size`` are dissolved; each topic's centroid is the
    normalised mean of its members; every paragraph then belongs to its nearest centroid, with that cosine
    as its confidence, and is *unassigned* below ``min_confidence``.
@@ -28,9 +31,9 @@ import faiss
 import numpy as np
 from scipy import sparse
 from scipy.cluster.hierarchy import fcluster, linkage
-from sklearn.metrics import silhouette_score
 
 UNASSIGNED = -1
+CLEAR_GAP = 2.0  # a ratio of merge heights that marks subjects far apart (see TopicClusterer._choose)
 CHUNK = 65_536  # rows handled at a time where every paragraph is visited: ~100 MB of 384-dim float32
 
 
@@ -55,7 +58,7 @@ class TopicClusterer:
     Parameters
     ----------
     n_topics:
-        Number of topics; ``None`` chooses it by silhouette.
+        Number of topics; ``None`` chooses it from the merge tree (see step 3 above).
     min_topic_size:
         Topics with fewer paragraphs are dissolved into their neighbours (automatic choice only);
         ``None`` means 0.2% of the corpus, at least 2.
@@ -63,8 +66,10 @@ class TopicClusterer:
         Paragraphs whose cosine to their nearest topic centroid is below this are unassigned.
     max_topics:
         Upper bound of the automatic choice.
-    sample_size:
-        Paragraphs used to score candidate cuts.
+    max_share:
+        The automatic choice is a cut where no topic holds more than this share of the paragraphs: a
+        topic holding a third of a corpus is a section, not a topic, and a report of it tells a reader
+        little.
     exact_below:
         Corpora smaller than this skip k-means and build the tree over the paragraphs themselves.
     points_per_micro:
@@ -82,18 +87,18 @@ class TopicClusterer:
         ``(n_topics_, dim)`` unit centroids, topics ordered by size (largest first).
     tree_:
         SciPy linkage matrix over the topic centroids (Ward), the topic hierarchy.
-    silhouettes_:
-        Candidate topic counts and their silhouette scores (empty when ``n_topics`` was given).
+    cuts_:
+        Candidate topic counts and the gap in merge heights at each (empty when ``n_topics`` was given).
     """
 
     def __init__(self, n_topics: int | None = None, *, min_topic_size: int | None = None,
-                 min_confidence: float = 0.2, max_topics: int = 60, sample_size: int = 4000,
+                 min_confidence: float = 0.2, max_topics: int = 60, max_share: float = 0.3,
                  exact_below: int = 1000, points_per_micro: int = 64, seed: int = 0) -> None:
         self.n_topics = n_topics
         self.min_topic_size = min_topic_size
         self.min_confidence = min_confidence
         self.max_topics = max_topics
-        self.sample_size = sample_size
+        self.max_share = max_share
         self.exact_below = exact_below
         self.points_per_micro = points_per_micro
         self.seed = seed
@@ -121,28 +126,49 @@ class TopicClusterer:
         used, micro = np.unique(assigned.ravel(), return_inverse=True)
         return micro, _group_means(X, micro, len(used))
 
-    def _choose(self, X: np.ndarray, micro: np.ndarray, tree: np.ndarray, m: int) -> int:
-        rng = np.random.default_rng(self.seed)
-        sample = np.sort(rng.choice(len(X), size=min(len(X), self.sample_size), replace=False))
-        distances = np.clip(1 - X[sample] @ X[sample].T, 0, 2)
-        np.fill_diagonal(distances, 0)
-        best, best_k = -2.0, 1
+    def _floor(self, n: int) -> int:
+        """Fewest paragraphs an automatically found topic may have in an n-paragraph corpus."""
+        return self.min_topic_size or max(2, round(0.002 * n))
+
+    def _choose(self, micro: np.ndarray, tree: np.ndarray, m: int, n: int) -> int:
+        """The automatic topic count: the coarsest readable cut at a real gap in the merge heights.
+
+        The gap of the cut into k topics is the ratio of the last merge it undoes to the next one it
+        keeps. Where some gap is at least ``CLEAR_GAP`` (the subjects lie twice as far apart as anything
+        inside them), the coarsest such cut wins, however large its topics: clear subjects are kept whole.
+        Otherwise a cut must be readable, no topic holding more than ``max_share`` of the paragraphs, and
+        the smallest readable k at a real gap wins, a gap being real when it stands out from the corpus's
+        own run of ratios (at least three times the median excess over 1); without one, the smallest
+        readable k.
+        """
+        heights = np.sort(tree[:, 2])[::-1]
+        shares = {}
         for k in range(2, min(self.max_topics, m - 1) + 1):
-            labels = fcluster(tree, k, "maxclust")[micro[sample]]
-            if len(np.unique(labels)) < 2:
-                continue
-            score = float(silhouette_score(distances, labels, metric="precomputed"))
-            self.silhouettes_[k] = score
-            if score > best + 1e-9:
-                best, best_k = score, k
-        return best_k
+            sizes = np.bincount(fcluster(tree, k, "maxclust")[micro])[1:] / len(micro)
+            if sizes.min() * n < self._floor(n):
+                break  # a cut into topics too small to keep; deeper cuts only make them smaller
+            shares[k] = float(sizes.max())
+        ks = list(shares)
+        if not ks:
+            return 1
+        gaps = {k: float(heights[k - 2] / max(heights[k - 1], 1e-12)) for k in ks}
+        largest = shares
+        self.cuts_ = {k: round(gaps[k], 6) for k in ks}
+        clear = [k for k in ks if gaps[k] >= CLEAR_GAP]
+        if clear:
+            return clear[0]
+        readable = [k for k in ks if largest[k] <= self.max_share]
+        if not readable:
+            return min(ks, key=lambda k: (largest[k], k))
+        typical = float(np.median([gaps[k] - 1 for k in ks]))
+        return next((k for k in readable if gaps[k] - 1 >= 3 * typical), readable[0])
 
     def fit(self, X: np.ndarray) -> TopicClusterer:
         """Learn topics from ``X`` (n × dim; not copied beyond the k-means sample and one chunk)."""
         X = np.asarray(X)
         if len(X) == 0:
             raise ValueError("no vectors to cluster")
-        self.silhouettes_: dict[int, float] = {}
+        self.cuts_: dict[int, float] = {}
         n_micro = self._n_micro(len(X))
         sample = self._sample(X, n_micro)
         micro, micro_centroids = self._micro(sample, n_micro)
@@ -151,7 +177,7 @@ class TopicClusterer:
             groups = np.zeros(len(sample), dtype=int) if self.n_topics in (None, 1) or m == 1 else micro
         else:
             tree = linkage(micro_centroids, method="ward")
-            k = min(self.n_topics, m) if self.n_topics else self._choose(sample, micro, tree, m)
+            k = min(self.n_topics, m) if self.n_topics else self._choose(micro, tree, m, len(X))
             groups = fcluster(tree, k, "maxclust")[micro] if k > 1 else np.zeros(len(sample), dtype=int)
         self.centroids_ = self._centroids(sample, groups, len(X))
         self.labels_, self.confidence_ = self.predict(X)
@@ -163,19 +189,31 @@ class TopicClusterer:
         """Centroids of the groups of the n-paragraph corpus sampled in ``X``, small groups dissolved,
         ordered by size then first member."""
         ids, first, sizes = np.unique(groups, return_index=True, return_counts=True)
-        floor = 0 if self.n_topics else (self.min_topic_size or max(2, round(0.002 * n)))
+        floor = 0 if self.n_topics else self._floor(n)
         keep = [i for i in range(len(ids)) if sizes[i] * n / len(X) >= floor] or [int(np.argmax(sizes))]
         keep.sort(key=lambda i: (-sizes[i], first[i]))
         return _group_means(X, np.searchsorted(ids, groups), len(ids))[keep]
 
     def predict(self, X: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         """Nearest topic of each vector (``UNASSIGNED`` below ``min_confidence``) and its cosine."""
-        X = np.asarray(X)
-        labels = np.empty(len(X), dtype=np.intp)
-        confidence = np.empty(len(X), dtype=np.float32)
-        for start in range(0, len(X), CHUNK):
-            sims = _normalise(np.asarray(X[start:start + CHUNK], dtype=np.float32)) @ self.centroids_.T
-            best = sims.argmax(axis=1)
-            labels[start:start + len(best)] = best
-            confidence[start:start + len(best)] = sims[np.arange(len(best)), best]
-        return np.where(confidence >= self.min_confidence, labels, UNASSIGNED), confidence
+        return nearest_centroid(X, self.centroids_, self.min_confidence)
+
+
+def nearest_centroid(X: np.ndarray, centroids: np.ndarray, min_confidence: float) -> tuple[np.ndarray, np.ndarray]:
+    """Index of each vector's nearest centroid (``UNASSIGNED`` when its cosine is below
+    ``min_confidence``, or when there are no centroids) and that cosine; vectors are normalised first.
+
+    The one definition of membership: the fit, :meth:`TopicClusterer.predict` and the saved model's
+    ``assign`` all call it, so a fitted paragraph is always assigned what the fit gave it.
+    """
+    X = np.asarray(X)
+    labels = np.full(len(X), UNASSIGNED, dtype=np.intp)
+    confidence = np.zeros(len(X), dtype=np.float32)
+    if not len(centroids):
+        return labels, confidence
+    for start in range(0, len(X), CHUNK):
+        sims = _normalise(np.asarray(X[start:start + CHUNK], dtype=np.float32)) @ np.asarray(centroids, np.float32).T
+        best = sims.argmax(axis=1)
+        labels[start:start + len(best)] = best
+        confidence[start:start + len(best)] = sims[np.arange(len(best)), best]
+    return np.where(confidence >= min_confidence, labels, UNASSIGNED), confidence

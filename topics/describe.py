@@ -1,36 +1,51 @@
-"""Topics → words people can read: keywords, a short label, representative paragraphs.
+"""Topics → words people can read: keywords and a heading-like label.
 
-Keywords are class-based TF-IDF (c-TF-IDF) over 1–3-grams. All paragraphs of a topic form one class
-document; for term t and topic c
+Both are drawn from each topic's core: its most central paragraphs (the top ``core`` share by cosine to
+the centroid, at least ``min_core`` of them, a seeded sample of ``max_core`` at most). Paragraphs on a
+topic's border mix their neighbours' vocabularies; leaving them out makes keywords more coherent.
+
+**Terms** are the noun phrases of :mod:`topics.phrases` (one to five words as written: no function word
+inside, no reporting verb, honorific, number or time word at an edge), counted once per paragraph, less
+the corpus's boilerplate (:mod:`topics.boilerplate`). Each is weighted by class-based TF-IDF: all core
+paragraphs of a topic form one class document, and for term t and topic c
 
     W(t, c) = tf(t, c) / Σ_t' tf(t', c)  ·  log(1 + A / f(t))
 
-where tf(t, c) counts t in the topic, f(t) counts it in all topics and A is the average number of terms
-per topic: frequent in this topic, rare in the others. The best ``candidates`` terms are then re-ranked
-with maximal marginal relevance against the topic centroid, using the same embedding model, so the ten
-keywords are both central to the topic and different from each other.
+where tf(t, c) counts t in the topic, f(t) in all topics and A is the average number of terms per
+topic: frequent in this topic, rare in the others.
 
-Words are drawn from each topic's core: its most central paragraphs (the top ``core`` share by cosine to
-the centroid, at least ``min_core`` of them). Paragraphs on a topic's border mix vocabularies of their
-neighbours; leaving them out makes keywords markedly more coherent (NPMI over BBC News articles:
-0.33 → 0.39). A topic's core is capped at ``max_core`` paragraphs, a seeded sample of it, and terms are
-counted over every paragraph only in corpora of up to ``vocabulary_limit`` paragraphs (beyond, over the
-drawn paragraphs alone), so time and memory stay bounded however large the corpus. Below both limits
-the result is what it was without them.
+**Keywords**: from the best ``candidates`` terms of one or two words, chosen one at a time by c-TF-IDF
+weight (times the share of the term's weight over all topics that falls on this one, so template words
+of a corpus, weighty everywhere, give way to the topic's own) plus coherence with the keywords already chosen (mean NPMI over the drawn paragraphs), so a
+list reads as words that go together rather than ten central but unrelated names; a term sharing a
+word stem with a chosen one is skipped ("kuwait history" and "history of kuwait" are one keyword).
 
-The label is the 2–4-word candidate that best combines c-TF-IDF weight and closeness to the centroid.
+**Label**: among the topic's best terms found in at least two of its paragraphs, the one that best
+combines specificity (its c-TF-IDF weight relative to the topic's best) and centrality (cosine of its
+embedding to the centroid), among those whose embedding lies nearer this topic's centroid than any
+other's. When a name (a word the corpus writes with a capital) appears in most of the topic's core
+paragraphs, and far more often than in the other topics, it may lead the label ("Taliban: list of
+terrorist groups").
+Labels are unique across topics and written in sentence case.
 """
 
 from __future__ import annotations
 
+from collections import Counter
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
 import numpy as np
+import snowballstemmer
 from scipy import sparse
-from sklearn.feature_extraction.text import CountVectorizer
+
+from .boilerplate import Boilerplate
+from .phrases import MAX_WORDS, Lexicon, headline_like, phrases, usual_form
 
 Encode = Callable[[Sequence[str]], np.ndarray]
+KEYWORD_WORDS = 2  # longest keyword, in words
+NAME_SHARE = 0.5  # a name in at least this share of a topic's core paragraphs may lead its label
+HEADS, LEADS = 40, 2  # label candidates per topic: best phrases, and names that may lead them
 
 
 @dataclass(frozen=True)
@@ -41,41 +56,42 @@ class Description:
     keywords: list[tuple[str, float]]
 
 
-def make_vectorizer(n_documents: int) -> CountVectorizer:
-    """1–3-grams without English stop words; in larger corpora a term must occur in two paragraphs."""
-    return CountVectorizer(ngram_range=(1, 3), stop_words="english", min_df=1 if n_documents < 200 else 2,
-                           max_features=250_000, dtype=np.float32)
+@dataclass
+class _Terms:
+    """Terms of the drawn paragraphs: their keys, document counts per topic, and c-TF-IDF weights."""
+
+    keys: list[str]
+    index: dict[str, int]
+    counts: sparse.csr_matrix  # (n_topics, n_terms) paragraphs of each topic's core holding the term
+    weights: sparse.csr_matrix  # (n_topics, n_terms) c-TF-IDF
+    incidence: sparse.csc_matrix  # (n_paragraphs, n_terms): which drawn paragraphs hold each term
+
+    @property
+    def totals(self) -> np.ndarray:
+        """Each term's c-TF-IDF weight summed over the topics."""
+        return np.asarray(self.weights.sum(axis=0)).ravel()
+
+    @property
+    def drawn(self) -> int:
+        return self.incidence.shape[0]
+    written: dict[str, str]  # each term's usual form inside sentences, where it is seen there
+
+    def surface(self, key: str, lexicon: Lexicon) -> str:
+        """How the corpus writes a term: as a whole inside sentences, else word by word."""
+        return self.written.get(key) or lexicon.surface(key)
 
 
-def class_tfidf(texts: Sequence[str], labels: np.ndarray, n_topics: int) -> tuple[np.ndarray, sparse.csr_matrix]:
-    """Vocabulary and the ``(n_topics, n_terms)`` c-TF-IDF matrix; labels < 0 are left out."""
-    vectorizer = make_vectorizer(len(texts))
-    try:
-        counts = vectorizer.fit_transform(texts)
-    except ValueError:  # nothing but stop words: no terms to describe topics with
-        return np.array([], dtype=object), sparse.csr_matrix((n_topics, 0), dtype=np.float32)
-    keep = labels >= 0
-    onehot = sparse.csr_matrix((np.ones(keep.sum(), np.float32), (labels[keep], np.flatnonzero(keep))),
-                               shape=(n_topics, len(texts)))
-    tf = (onehot @ counts).tocsr()
-    totals = np.asarray(tf.sum(axis=1)).ravel()
-    frequency = np.asarray(tf.sum(axis=0)).ravel()
+def class_tfidf(counts: sparse.csr_matrix) -> sparse.csr_matrix:
+    """c-TF-IDF of a (topics × terms) count matrix (see the module docstring)."""
+    totals = np.asarray(counts.sum(axis=1)).ravel()
+    frequency = np.asarray(counts.sum(axis=0)).ravel()
     average = totals.mean() if len(totals) else 0.0
     idf = np.log(1 + average / np.maximum(frequency, 1))
-    weights = sparse.diags(1 / np.maximum(totals, 1)) @ tf @ sparse.diags(idf)
-    return vectorizer.get_feature_names_out(), weights.tocsr()
+    return (sparse.diags(1 / np.maximum(totals, 1)) @ counts @ sparse.diags(idf)).tocsr()
 
 
-def mmr(candidates: np.ndarray, centroid: np.ndarray, top: int, diversity: float) -> list[int]:
-    """Indices of ``top`` candidates chosen by maximal marginal relevance."""
-    relevance = candidates @ centroid
-    chosen = [int(np.argmax(relevance))]
-    while len(chosen) < min(top, len(candidates)):
-        redundancy = (candidates @ candidates[chosen].T).max(axis=1)
-        score = (1 - diversity) * relevance - diversity * redundancy
-        score[chosen] = -np.inf
-        chosen.append(int(np.argmax(score)))
-    return chosen
+def sentence_case(text: str) -> str:
+    return text[:1].upper() + text[1:]
 
 
 class TopicDescriber:
@@ -88,32 +104,29 @@ class TopicDescriber:
     n_keywords:
         Keywords kept per topic.
     candidates:
-        Best c-TF-IDF terms considered per topic.
-    diversity:
-        MMR trade-off: 0 ranks by relevance alone, 1 by novelty alone.
+        Best c-TF-IDF terms considered per topic, for keywords and for the label.
+    coherence:
+        How much a keyword's coherence with those already chosen (its mean NPMI with them over the
+        drawn paragraphs) counts beside its c-TF-IDF weight (scaled to the topic's best).
     core, min_core:
         Share of each topic's paragraphs, most central first, that its words are drawn from, and the
         fewest paragraphs drawn (all of them for smaller topics).
     max_core:
         Most paragraphs drawn per topic: larger cores give way to a seeded sample of this many.
-    vocabulary_limit:
-        Corpora up to this many paragraphs count terms (``min_df``, ``max_features``) in all of them;
-        larger ones only in the drawn paragraphs.
     seed:
         Seeds the sample of large cores.
     """
 
     def __init__(self, encode: Encode, *, n_keywords: int = 10, candidates: int = 30,
-                 diversity: float = 0.1, core: float = 0.25, min_core: int = 20, max_core: int = 1000,
-                 vocabulary_limit: int = 50_000, seed: int = 0) -> None:
+                 coherence: float = 1.0, core: float = 0.25, min_core: int = 20, max_core: int = 1000,
+                 seed: int = 0) -> None:
         self.encode = encode
         self.n_keywords = n_keywords
         self.candidates = candidates
-        self.diversity = diversity
+        self.coherence = coherence
         self.core = core
         self.min_core = min_core
         self.max_core = max_core
-        self.vocabulary_limit = vocabulary_limit
         self.seed = seed
 
     def _core(self, labels: np.ndarray, confidence: np.ndarray) -> np.ndarray:
@@ -130,41 +143,183 @@ class TopicDescriber:
         return cored
 
     def describe(self, texts: Sequence[str], labels: np.ndarray, confidence: np.ndarray,
-                 centroids: np.ndarray) -> list[Description]:
-        """Keywords and a label for each topic, from paragraph texts, topics and confidences."""
-        cored = self._core(np.asarray(labels), np.asarray(confidence))
-        if len(texts) > self.vocabulary_limit:
-            drawn = np.flatnonzero(cored >= 0)
-            texts, cored = [texts[i] for i in drawn], cored[drawn]
-        terms, weights = class_tfidf(texts, cored, len(centroids))
-        shortlists = []
-        for topic in range(len(centroids)):
-            row = weights.getrow(topic)
-            order = np.argsort(-row.data, kind="stable")[:self.candidates]
-            shortlists.append([(str(terms[row.indices[i]]), float(row.data[i])) for i in order])
-        unique = sorted({term for shortlist in shortlists for term, _ in shortlist})
-        vectors = dict(zip(unique, self.encode(unique))) if unique else {}
+                 centroids: np.ndarray, *, titles: Sequence[bool] | None = None, lexicon: Lexicon | None = None,
+                 boilerplate: Boilerplate = Boilerplate()) -> list[Description]:
+        """Keywords and a label for each topic, from paragraph texts, topics and confidences.
+
+        ``titles`` flags paragraphs that are headlines; ``lexicon`` is learnt from the topics' cores
+        when not given; no term holds a phrase of ``boilerplate``.
+        """
+        labels, confidence = np.asarray(labels), np.asarray(confidence)
+        cored = self._core(labels, confidence)
+        drawn = np.flatnonzero(cored >= 0)
+        if lexicon is None:
+            lexicon = Lexicon.learn((texts[i] for i in drawn), (bool(titles[i]) for i in drawn) if titles else None)
+        terms = self._terms([texts[i] for i in drawn], cored[drawn], len(centroids), lexicon, boilerplate,
+                            [bool(titles[i]) for i in drawn] if titles else [False] * len(drawn))
+        sizes = np.bincount(cored[drawn], minlength=len(centroids))
         used: set[str] = set()
         out = []
-        for topic, shortlist in enumerate(shortlists):
-            if not shortlist:
-                out.append(Description("", []))
-                continue
-            matrix = np.stack([vectors[term] for term, _ in shortlist])
-            picked = mmr(matrix, centroids[topic], self.n_keywords, self.diversity)
-            keywords = [shortlist[i] for i in picked]
-            label = self._label(shortlist, matrix @ centroids[topic], used)
-            used.add(label)
+        for topic in range(len(centroids)):
+            keywords = self._keywords(terms, topic, lexicon)
+            label = self._label(terms, topic, centroids, sizes[topic], lexicon, used) if keywords else ""
+            used.add(label.lower())
             out.append(Description(label, keywords))
         return out
 
     @staticmethod
-    def _label(shortlist: list[tuple[str, float]], closeness: np.ndarray, used: set[str]) -> str:
-        top_weight = shortlist[0][1] or 1.0
-        scored = sorted(((0.5 * weight / top_weight + 0.5 * float(close), -i, term)
-                         for i, ((term, weight), close) in enumerate(zip(shortlist, closeness))
-                         if 2 <= len(term.split()) <= 4 and term not in used), reverse=True)
-        if scored:
-            return scored[0][2]
-        words = [term for term, _ in shortlist if term not in used][:2]
-        return " / ".join(words) if words else shortlist[0][0]
+    def _terms(texts: Sequence[str], topics: np.ndarray, n_topics: int, lexicon: Lexicon,
+               boilerplate: Boilerplate, titles: Sequence[bool]) -> _Terms:
+        """Count each paragraph's distinct phrases per topic, boilerplate left out, and note how each is
+        written inside sentences (headlines' capitals are no evidence)."""
+        index: dict[str, int] = {}
+        forms: dict[str, Counter[str]] = {}
+        rows, cols, paragraphs = [], [], []
+        for number, (text, topic, is_title) in enumerate(zip(texts, topics, titles)):
+            is_title = is_title or headline_like(text)
+            found = set()
+            for key, written in phrases(text, lexicon):
+                if written is not None and not is_title:
+                    forms.setdefault(key, Counter())[written] += 1
+                found.add(key)
+            for key in found:
+                if key in boilerplate:
+                    continue
+                rows.append(int(topic))
+                cols.append(index.setdefault(key, len(index)))
+                paragraphs.append(number)
+        ones = np.ones(len(rows), np.float32)
+        counts = sparse.csr_matrix((ones, (rows, cols)), shape=(n_topics, len(index)))
+        counts.sum_duplicates()
+        incidence = sparse.csc_matrix((ones, (paragraphs, cols)), shape=(len(texts), len(index)))
+        written = {key: usual_form(c) for key, c in forms.items()}
+        return _Terms(list(index), index, counts, class_tfidf(counts), incidence, written)
+
+    @staticmethod
+    def _shortlist(terms: _Terms, topic: int, size: int) -> list[int]:
+        """The topic's best ``size`` terms by c-TF-IDF (ties: shorter phrases first, then by key)."""
+        row = terms.weights.getrow(topic)
+        keys = [terms.keys[j] for j in row.indices]
+        order = sorted(range(len(row.data)), key=lambda i: (-row.data[i], keys[i].count(" "), keys[i]))
+        return [int(row.indices[i]) for i in order[:size]]
+
+    def _keywords(self, terms: _Terms, topic: int, lexicon: Lexicon) -> list[tuple[str, float]]:
+        """The topic's keywords: from its best keyword-shaped terms, chosen one at a time for weight and
+        for coherence with those already chosen, one per word stem."""
+        pool = [j for j in self._shortlist(terms, topic, 4 * self.candidates) if _is_keyword(terms.keys[j])]
+        pool = pool[:self.candidates]
+        if not pool:
+            return []
+        weight = np.array([terms.weights[topic, j] for j in pool])
+        weight *= weight / np.maximum(terms.totals[pool], 1e-12)  # a word weighty in every topic names none
+        weight /= weight.max() or 1.0
+        npmi = _npmi(terms.incidence[:, pool])
+        chosen: list[int] = []
+        stems: set[str] = set()
+        while len(chosen) < self.n_keywords:
+            score = weight + self.coherence * (npmi[:, chosen].mean(axis=1) if chosen else 0.0)
+            ranked = sorted(range(len(pool)), key=lambda i: (-score[i], i))
+            pick = next((i for i in ranked if i not in chosen and not set(_stems(terms.keys[pool[i]])) & stems), None)
+            if pick is None:
+                break
+            chosen.append(pick)
+            stems |= set(_stems(terms.keys[pool[pick]]))
+        return [(terms.surface(terms.keys[pool[i]], lexicon), float(terms.weights[topic, pool[i]])) for i in chosen]
+
+    def _label(self, terms: _Terms, topic: int, centroids: np.ndarray, core_size: int, lexicon: Lexicon,
+               used: set[str]) -> str:
+        """The best heading among the topic's phrases, led by its dominant name where it has one."""
+        heads = _heads(terms, topic, core_size)
+        top = max(heads.values(), default=0.0) or 1.0
+        surface = {k: terms.surface(k, lexicon) for k in heads}
+        leads = [k for k in heads if _is_name(surface[k]) and _leads(terms, topic, k, core_size)][:LEADS]
+        options: dict[str, float] = {}  # label → specificity
+        for key, spec in heads.items():
+            options[sentence_case(surface[key])] = spec / top
+            for lead in leads:
+                if not _is_name(surface[key]) and not set(key.split()) & set(lead.split()) \
+                        and len(key.split()) + len(lead.split()) <= MAX_WORDS:
+                    options[sentence_case(f"{surface[lead]}: {surface[key]}")] = (spec + heads[lead]) / 2 / top
+        labels = sorted(label for label in options if label.lower() not in used)
+        if not labels:
+            return ""
+        sims = self.encode(labels) @ centroids.T
+        own = sims[:, topic].copy()
+        sims[:, topic] = -np.inf
+        margin = own - sims.max(axis=1) if len(centroids) > 1 else np.zeros(len(own))
+        # Nearest its own centroid first; then central and distinct from the other topics, and specific.
+        return min(labels, key=lambda label: (margin[labels.index(label)] <= 0,
+                                              -(0.5 * options[label] + own[labels.index(label)]
+                                                + margin[labels.index(label)]), label))
+
+
+def _heads(terms: _Terms, topic: int, core_size: int) -> dict[str, float]:
+    """The topic's best ``HEADS`` candidate headings with their specificity: the mean c-TF-IDF weight of
+    their words in this topic, so a phrase is as specific as the words it is made of however rarely
+    it recurs whole. In a topic of ten or more core paragraphs a heading must occur at least twice."""
+    row = terms.counts.getrow(topic)
+    weights = terms.weights.getrow(topic)
+    word_weight = {terms.keys[j]: float(w) for j, w in zip(weights.indices, weights.data) if " " not in terms.keys[j]}
+    floor = 2 if core_size >= 10 else 1
+    specs = {}
+    for j, n in zip(row.indices, row.data):
+        if n < floor:
+            continue
+        key = terms.keys[j]
+        words = [w.removesuffix("'s") for w in key.split() if w != "of"]
+        specs[key] = float(np.mean([word_weight.get(w, 0.0) for w in words]))
+    best = sorted(specs, key=lambda k: (-specs[k], k))[:HEADS]
+    keep = set(terms.keys[j] for j in _maximal(terms, topic, [terms.index[k] for k in best]))
+    return {k: specs[k] for k in best if k in keep}
+
+
+def _leads(terms: _Terms, topic: int, key: str, core_size: int) -> bool:
+    """Whether a name may lead the topic's label: it is in at least ``NAME_SHARE`` of the topic's core
+    paragraphs, and at least twice as common there as in the other topics' ("Haqqani" among press
+    releases that all say "Taliban")."""
+    column = terms.counts.getcol(terms.index[key]).toarray().ravel()
+    here = column[topic] / max(core_size, 1)
+    others = (column.sum() - column[topic]) / max(terms.drawn - core_size, 1)
+    return here >= NAME_SHARE and here >= 2 * others
+
+
+def _npmi(incidence: sparse.csc_matrix) -> np.ndarray:
+    """NPMI of every pair of terms over the drawn paragraphs (as the evaluation measures coherence)."""
+    n = max(incidence.shape[0], 1)
+    joint = (incidence.T @ incidence).toarray() / n + 1e-12
+    alone = np.diag(joint)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        score = np.log(joint / np.outer(alone, alone)) / -np.log(joint)
+    return np.nan_to_num(score, nan=-1.0)
+
+
+def _maximal(terms: _Terms, topic: int, shortlist: list[int]) -> list[int]:
+    """``shortlist`` without phrases that only ever occur inside one longer phrase of the topic ("list of
+    terrorist" when it is always "list of terrorist groups")."""
+    row = terms.counts.getrow(topic)
+    counted = {terms.keys[j]: n for j, n in zip(row.indices, row.data)}
+    out = []
+    for j in shortlist:
+        key, n = terms.keys[j], counted.get(terms.keys[j], 0)
+        padded = f" {key} "
+        if not any(len(other) > len(key) and m == n and padded in f" {other} " for other, m in counted.items()):
+            out.append(j)
+    return out
+
+
+def _is_name(text: str) -> bool:
+    """Whether a phrase as written is a name: every word but ``of`` capitalised ("Central Asia")."""
+    return all(word[:1].isupper() for word in text.split() if word != "of")
+
+
+def _is_keyword(key: str) -> bool:
+    """Keywords are terms of one or two words, without ``of`` or a possessive."""
+    words = key.split()
+    return len(words) <= KEYWORD_WORDS and "of" not in words and not any(w.endswith("'s") for w in words)
+
+
+_STEMMER = snowballstemmer.stemmer("english")
+
+
+def _stems(key: str) -> list[str]:
+    return [_STEMMER.stemWord(word.removesuffix("'s")) for word in key.split() if word != "of"]

@@ -3,13 +3,16 @@
 from __future__ import annotations
 
 import logging
+from dataclasses import dataclass
 
 import numpy as np
 
 from index import Article, QueryError, Store, StoreError
 
 from .cluster import TopicClusterer
-from .describe import TopicDescriber
+from .boilerplate import Boilerplate
+from .describe import Description, Encode, TopicDescriber
+from .phrases import Lexicon
 from .model import UNASSIGNED, Topic, TopicModel, topic_mix
 from .stable import carry_ids
 
@@ -29,6 +32,68 @@ def _hierarchy(tree: np.ndarray, ids: list[int], sizes: list[int]) -> list[dict[
         names.append(node)
         counts.append(size)
     return merges
+
+
+@dataclass(frozen=True)
+class CorpusLayout:
+    """Where the fitted paragraphs stand in their articles: rows (into the fit's paragraph ids) of each
+    article's paragraphs in order, and which rows are headlines."""
+
+    articles: dict[str, list[int]]
+    titles: list[bool]
+
+
+
+def corpus_layout(store: Store, ids: np.ndarray) -> CorpusLayout:
+    """The :class:`CorpusLayout` of the paragraphs ``ids`` (sorted) in ``store``."""
+    titles = [False] * len(ids)
+    articles: dict[str, list[tuple[int, int]]] = {}
+    for paragraph_id, article_id, position, is_title in store.positions():
+        row = int(np.searchsorted(ids, paragraph_id))
+        if row < len(ids) and ids[row] == paragraph_id:
+            titles[row] = titles[row] or is_title
+            articles.setdefault(article_id, []).append((position, row))
+    return CorpusLayout({a: [row for _, row in sorted(placed)] for a, placed in sorted(articles.items())}, titles)
+
+
+@dataclass
+class FoundTopics:
+    """A clustering with its descriptions: each paragraph's topic (index into the clusterer's centroids,
+    ``UNASSIGNED`` below the confidence floor or for boilerplate) and confidence."""
+
+    clusterer: TopicClusterer
+    descriptions: list[Description]
+    labels: np.ndarray
+    confidence: np.ndarray
+    boilerplate: Boilerplate
+
+
+LEXICON_SAMPLE = 5000  # paragraphs the corpus's word usage is learnt from
+
+
+def find_topics(vectors: np.ndarray, texts: list[str], layout: CorpusLayout, encode: Encode,
+                clusterer: TopicClusterer) -> FoundTopics:
+    """Cluster, find the corpus's boilerplate, and describe the topics.
+
+    Paragraphs made mostly of boilerplate (release headers, dateline lines) would otherwise form a topic
+    of their own; when there are any, the clustering is fitted again without them and they stay
+    unassigned.
+    """
+    clusterer.fit(vectors)
+    rng = np.random.default_rng(clusterer.seed)
+    sample = np.sort(rng.choice(len(texts), size=min(len(texts), LEXICON_SAMPLE), replace=False))
+    lexicon = Lexicon.learn((texts[i] for i in sample), (layout.titles[i] for i in sample))
+    boilerplate = Boilerplate.learn(texts, list(layout.articles.values()), layout.titles, clusterer.labels_, lexicon)
+    covered = np.array([boilerplate.covers(text, lexicon) for text in texts], dtype=bool)
+    labels, confidence = clusterer.labels_, clusterer.confidence_
+    if covered.any() and not covered.all():
+        clusterer.fit(vectors[~covered])
+        labels, confidence = clusterer.predict(vectors)
+        labels[covered] = UNASSIGNED
+    describer = TopicDescriber(encode, seed=clusterer.seed)
+    descriptions = describer.describe(texts, labels, confidence, clusterer.centroids_, titles=layout.titles,
+                                      lexicon=lexicon, boilerplate=boilerplate)
+    return FoundTopics(clusterer, descriptions, labels, confidence, boilerplate)
 
 
 def check_params(n_topics: int | None, min_topic_size: int | None, min_confidence: float, seed: int) -> None:
@@ -71,16 +136,17 @@ def fit_topics(store: Store, *, n_topics: int | None = None, min_topic_size: int
             ids = snapshot.ids.copy()
             vectors = np.asarray(snapshot.vectors, dtype=np.float32)
             texts = store.paragraph_texts(ids)
+            layout = corpus_layout(store, ids)
             corpus_hash = store.content_hash()
-        clusterer = TopicClusterer(n_topics, min_topic_size=min_topic_size, min_confidence=min_confidence,
-                                   seed=seed).fit(vectors)
-        describer = TopicDescriber(store.embedder.encode, seed=seed)
-        descriptions = describer.describe(texts, clusterer.labels_, clusterer.confidence_, clusterer.centroids_)
-        carried = carry_ids(previous, ids, clusterer.labels_, clusterer.n_topics_)
+        found = find_topics(vectors, texts, layout, store.embedder.encode,
+                            TopicClusterer(n_topics, min_topic_size=min_topic_size, min_confidence=min_confidence,
+                                           seed=seed))
+        clusterer, descriptions = found.clusterer, found.descriptions
+        carried = carry_ids(previous, ids, found.labels, clusterer.n_topics_)
         topics = []
         for index, description in enumerate(descriptions):
-            members = np.flatnonzero(clusterer.labels_ == index)
-            best = members[np.argsort(-clusterer.confidence_[members], kind="stable")[:n_representatives]]
+            members = np.flatnonzero(found.labels == index)
+            best = members[np.argsort(-found.confidence[members], kind="stable")[:n_representatives]]
             topics.append(Topic(id=carried.ids[index], label=description.label or f"topic {carried.ids[index]}",
                                 keywords=[(k, round(w, 6)) for k, w in description.keywords], size=len(members),
                                 representatives=[int(ids[i]) for i in best],
@@ -89,13 +155,13 @@ def fit_topics(store: Store, *, n_topics: int | None = None, min_topic_size: int
         id_of = np.array(carried.ids + [UNASSIGNED], dtype=np.int64)  # label -1 picks the last entry
         model = TopicModel(
             topics=topics, centroids=clusterer.centroids_, paragraph_ids=ids,
-            assignments=id_of[clusterer.labels_], confidence=clusterer.confidence_,
+            assignments=id_of[found.labels], confidence=found.confidence,
             params={"n_topics": n_topics, "min_topic_size": min_topic_size, "min_confidence": min_confidence,
                     "seed": seed},
             corpus_hash=corpus_hash, embedding_model=store.embedder.model_id,
             hierarchy=_hierarchy(clusterer.tree_, carried.ids, [t.size for t in topics]),
             history=(previous.history if previous else []) + [{**e, "fit": fit_number} for e in carried.events],
-            silhouettes={k: round(v, 6) for k, v in clusterer.silhouettes_.items()},
+            cuts=clusterer.cuts_,
             fit_number=fit_number)
         for event in carried.events:
             if event.get("custom_label"):

@@ -18,10 +18,11 @@ import numpy as np
 from index import Store, StoreError
 from index.files import save_json, save_npy, sync_folder
 
+from .cluster import UNASSIGNED, nearest_centroid
+
 MODEL_VERSION = 1
 FOLDER = "topics"
 ARRAYS = ("centroids", "paragraphs", "assignments", "confidence")
-UNASSIGNED = -1
 
 
 @dataclass
@@ -54,7 +55,7 @@ class TopicModel:
     embedding_model: str
     hierarchy: list[dict[str, Any]] = field(default_factory=list)
     history: list[dict[str, Any]] = field(default_factory=list)
-    silhouettes: dict[int, float] = field(default_factory=dict)
+    cuts: dict[int, float] = field(default_factory=dict)
     fit_number: int = 1
 
     def topic(self, topic_id: int) -> Topic:
@@ -73,12 +74,9 @@ class TopicModel:
 
     def assign(self, vectors: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         """Topic id (or -1) and confidence for each vector: the nearest centroid, as in the fit."""
-        if not len(self.topics) or not len(vectors):
-            return np.full(len(vectors), UNASSIGNED), np.zeros(len(vectors), np.float32)
-        sims = np.asarray(vectors, np.float32) @ self.centroids.T
-        best = sims.argmax(axis=1)
-        confidence = sims[np.arange(len(sims)), best].astype(np.float32)
-        ids = np.where(confidence >= self.params["min_confidence"], self.ids[best], UNASSIGNED)
+        rows, confidence = nearest_centroid(vectors, self.centroids if len(self.topics) else np.zeros((0, 1)),
+                                            self.params["min_confidence"])
+        ids = np.append(self.ids, UNASSIGNED)[rows]  # row -1 picks the last entry
         return ids, confidence
 
     def lookup(self, paragraph_ids: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
@@ -112,7 +110,7 @@ class TopicModel:
             "format_version": MODEL_VERSION, "fit_number": n, "params": self.params,
             "corpus_hash": self.corpus_hash, "embedding_model": self.embedding_model,
             "topics": [asdict(t) for t in self.topics], "hierarchy": self.hierarchy,
-            "history": self.history, "silhouettes": {str(k): v for k, v in self.silhouettes.items()},
+            "history": self.history, "cuts": {str(k): v for k, v in self.cuts.items()},
         }
         save_json(folder / f"model.{n}.json", document)
         sync_folder(folder)
@@ -153,7 +151,7 @@ class TopicModel:
                    params=document["params"], corpus_hash=document["corpus_hash"],
                    embedding_model=document["embedding_model"], hierarchy=document["hierarchy"],
                    history=document["history"],
-                   silhouettes={int(k): v for k, v in document["silhouettes"].items()}, fit_number=n)
+                   cuts={int(k): v for k, v in document.get("cuts", {}).items()}, fit_number=n)
 
 
 def topic_mix(topic_ids: np.ndarray) -> list[tuple[int, float]]:

@@ -1,0 +1,109 @@
+"""Boilerplate: phrases a corpus puts at the edges of its articles whatever they are about.
+
+Datelines ("KABUL, Afghanistan"), wire credits ("(Reuters) -"), release headers ("For Immediate
+Release") and sign-offs say nothing about a topic, yet they are frequent, so c-TF-IDF alone would
+happily make them keywords or labels. They are found from the corpus itself: a phrase is boilerplate
+when
+
+- it stands in the opening or closing words of an article's body (a quarter of its words at each end,
+  at least three, at most 30) in at least ``min_share`` of the articles, and in at least
+  ``min_articles``,
+- its share of occurrences there is at least halfway from the share a phrase spread evenly through the
+  text would have to all of them (a topic word such as "Taliban" appears throughout, a dateline at the
+  top),
+- the articles it opens or closes are spread over the topics much as all articles are: not mostly in one
+  topic that is at most half as common in the corpus at large.
+
+Keywords and labels never contain a boilerplate phrase, and a paragraph made mostly of boilerplate (a
+release header that the splitter kept whole) belongs to no topic.
+"""
+
+from __future__ import annotations
+
+import math
+from collections import Counter
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+import numpy as np
+
+from .phrases import Lexicon, phrases
+
+
+def _edges(text: str, share: float, most: int) -> tuple[str, str]:
+    """The opening and closing words of an article's body: ``share`` of its words at each end, at least
+    three and at most ``most``."""
+    words = text.split()
+    size = min(most, max(3, math.ceil(share * len(words))))
+    return " ".join(words[:size]), " ".join(words[-size:]) if len(words) > size else ""
+
+
+@dataclass(frozen=True)
+class Boilerplate:
+    """The boilerplate phrases of one corpus (lower-case keys, as :func:`topics.phrases.phrases` gives)."""
+
+    phrases: frozenset[str] = frozenset()
+
+    def __contains__(self, key: str) -> bool:
+        """Whether a phrase is, or holds, boilerplate."""
+        words = key.split()
+        return any(" ".join(words[i:j]) in self.phrases for i in range(len(words)) for j in range(i + 1, len(words) + 1))
+
+    def covers(self, text: str, lexicon: Lexicon) -> bool:
+        """Whether most of a paragraph's words belong to boilerplate: a release header, a dateline line."""
+        if not self.phrases:
+            return False
+        keys = {key for key, _ in phrases(text, lexicon, max_words=3)}
+        words = {key for key in keys if " " not in key}
+        inside = {word for key in keys & self.phrases for word in key.split()}
+        return bool(words) and len(words & inside) > 0.5 * len(words)
+
+    @classmethod
+    def learn(cls, texts: Sequence[str], articles: Sequence[Sequence[int]], titles: Sequence[bool],
+              topics: np.ndarray, lexicon: Lexicon, *, edge_share: float = 0.25, edge_words: int = 30,
+              min_share: float = 0.02, min_articles: int = 3) -> Boilerplate:
+        """Find the boilerplate of a corpus (see the module docstring).
+
+        ``articles`` holds each article's paragraphs (rows of ``texts``) in order, ``titles`` flags
+        headlines, and ``topics`` is a first topic of every row (negative: none); an article's topic is
+        the most common among its paragraphs other than its first and last, where it has such.
+        """
+        if len(articles) < min_articles:
+            return cls()
+        counted: Counter[str] = Counter()  # articles holding the phrase at an edge
+        at_edges: Counter[str] = Counter()  # its occurrences there
+        article_topics: dict[str, Counter[int]] = {}
+        bodies = []
+        edge_total = word_total = 0
+        for rows in articles:
+            body = [r for r in rows if not titles[r]] or list(rows)
+            inner = Counter(int(topics[r]) for r in (body[1:-1] or body) if topics[r] >= 0)
+            topic = min(inner, key=lambda t: (-inner[t], t)) if inner else -1
+            text = " ".join(texts[r] for r in body)
+            bodies.append(text.lower().replace("’", "'"))
+            found: Counter[str] = Counter()
+            for edge in _edges(text, edge_share, edge_words):
+                found.update(key for key, _ in phrases(edge, lexicon, 3))
+                edge_total += len(edge.split())
+            word_total += len(text.split())
+            for key, n in found.items():
+                counted[key] += 1
+                at_edges[key] += n
+                article_topics.setdefault(key, Counter())[topic] += 1
+        floor = max(min_articles, min_share * len(articles))
+        corpus = Counter(topic for spread in article_topics.values() for topic in spread.elements())
+        candidates = [key for key, n in counted.items() if n >= floor and not _concentrated(article_topics[key], corpus)]
+        text = "\n".join(bodies)
+        anywhere = {key: text.count(key) for key in candidates}  # as a substring: cheap, and it only errs high
+        # An evenly spread phrase has ``baseline`` of its occurrences at the edges; boilerplate, at least
+        # halfway from there to all of them.
+        baseline = edge_total / max(word_total, 1)
+        return cls(frozenset(key for key in candidates if at_edges[key] >= (1 + baseline) / 2 * anywhere[key]))
+
+
+def _concentrated(spread: Counter[int], corpus: Counter[int]) -> bool:
+    """Whether most articles holding a phrase share one topic that is at most half as common in the
+    corpus at large ("(Sports Network) -" opening only sports items)."""
+    total, everywhere = sum(spread.values()), sum(corpus.values())
+    topic, n = max(spread.items(), key=lambda item: (item[1], -item[0]))
+    return n > 0.5 * total and n / total >= 2 * corpus[topic] / everywhere

@@ -1,0 +1,236 @@
+"""Paragraph text → words and noun phrases as written, for keywords and labels; no part-of-speech tagger.
+
+A phrase is a run of one to five words inside one clause chunk (punctuation ends a chunk) with no
+function word in it, except ``of`` between two words ("list of terrorist groups", "Bank of England").
+A phrase never starts or ends with a reporting verb ("said"), an honorific ("Mr"), a number or code
+("000", "sq80"), and never holds an age phrase ("year old"). Hyphenated compounds ("cross-border") are
+one word.
+
+Verbs and adverbs are what separates noun phrases from clauses without a tagger. They are found from
+the corpus itself: a word is verb-like when it follows a subject pronoun or a modal ("they *remove*",
+"would *give*") or comes straight before an article or object pronoun ("*remove* the", "*follows*
+the") more often than it follows an article or possessive ("the *meeting*"); a word ending in -ly,
+-ed or -ing is taken as an adverb or verb form unless the corpus shows it after an article ("the
+*proposed* law", "the *meeting*"). Capitalised words inside a sentence are names and never verbs.
+
+Each phrase keeps its surface form: the casing it most often has inside sentences (so "ISIS", "Central
+Asia" and "government"), read from positions that are not the start of a sentence or of a title.
+"""
+
+from __future__ import annotations
+
+import re
+from collections import Counter
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass, field
+
+# Function words: a phrase never holds one (but ``of`` between words). Closed classes only, so topic
+# words such as "fire", "bill" or "interest" (stop words in some lists) stay available.
+FUNCTION_WORDS = frozenset("""
+a about above across after afterwards again against all almost alone along already also although always am
+among amongst an and another any anyhow anyone anything anyway anywhere are around as at be became because
+become becomes becoming been before beforehand behind being below beside besides between beyond both but
+by can cannot could did do does doing done down during each either else elsewhere enough etc even ever
+every everyone everything everywhere except few for former formerly from further had has have having he
+hence her here hereafter hereby herein hers herself him himself his how however i if in indeed into is it
+its itself just last latter latterly least less many may me meanwhile might mine more moreover most mostly
+much must my myself namely neither never nevertheless next no nobody none noone nor not nothing now nowhere
+of off often on once one only onto or other others otherwise our ours ourselves out over own per perhaps
+please quite rather re same seem seemed seeming seems several she should since so some somehow someone
+something sometime sometimes somewhere still such than that the their theirs them themselves then thence
+there thereafter thereby therefore therein thereupon these they this those though through throughout thru
+thus to together too toward towards under unless until up upon us very via was we well were what whatever
+when whence whenever where whereafter whereas whereby wherein whereupon wherever whether which while
+whither who whoever whole whom whose why will with within without would yet you your yours yourself
+yourselves like unlike amid including despite versus vs s t ll ve d m o y n't not
+""".split())
+# Reporting verbs, honorifics, time and number words: never at a phrase's edge; no keyword either.
+REPORTING = frozenset("""
+said says say saying told tell tells telling added adds according asked asks stated states explained
+explains noted notes claimed claims insisted insists announced announces confirmed confirms reported
+warned warns urged urges commented comments described describes suggested suggests believes believed
+""".split())
+HONORIFICS = frozenset("mr mrs ms miss mx dr prof sir dame lord lady rev st gen lt col sgt capt maj cpl".split())
+NUMBER_WORDS = frozenset("""
+hundred hundreds thousand thousands million millions billion billions dozen dozens several numerous
+additional various
+""".split())
+_SPELLED = re.compile(r"(?:(?:twen|thir|for|fif|six|seven|eigh|nine)ty(?:-(?:one|two|three|four|five|six|seven|eight|nine))?"
+                      r"|one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve"
+                      r"|(?:thir|four|fif|six|seven|eigh|nine)teen)")
+TIME_WORDS = frozenset("""
+monday tuesday wednesday thursday friday saturday sunday today yesterday tomorrow tonight week weeks
+weekend month months year years day days time times ago earlier later recently
+""".split())
+EDGE_WORDS = REPORTING | HONORIFICS | TIME_WORDS | NUMBER_WORDS
+MAX_WORDS = 5
+
+_TOKEN = re.compile(r"\w+(?:[-’'.&]\w+)*", re.UNICODE)
+_POSSESSIVE = re.compile(r"[’']s$", re.IGNORECASE)
+_ALPHA = re.compile(r"[^\W\d_]+(?:[-’'][^\W\d_]+)*", re.UNICODE)
+_MARKUP = re.compile(r"\S*(?:://|www\.|[<>=\\/@])\S*")
+_AGE = re.compile(r"\byears? old\b|\byear-old\b|\baged\b")
+_SENTENCE_END = frozenset(".!?:;\"“”")
+SUBJECTS = frozenset("i you he she it we they who which was were been be being is are has have had".split())
+MODALS = frozenset("will would can could should may might must shall cannot n't not".split())
+ARTICLES = frozenset("the a an his her its their our my your this these those".split())
+OBJECTS = frozenset("the a an his her its their our him them us me".split())
+
+
+def words(text: str) -> list[str]:
+    """Lower-case words of ``text``: hyphenated compounds whole and in parts ("cross-border", "cross",
+    "border"), possessives dropped, numbers left out. The analyser of keywords and of their coherence."""
+    out = []
+    for match in _TOKEN.finditer(_MARKUP.sub(" ", text)):
+        word = _POSSESSIVE.sub("", match.group().lower())
+        if not _ALPHA.fullmatch(word):
+            continue
+        out.append(word)
+        if "-" in word:
+            out.extend(part for part in word.split("-") if part)
+    return out
+
+
+@dataclass(frozen=True)
+class _Token:
+    text: str  # as written, a possessive ending dropped
+    lower: str
+    chunk: int  # clause chunk number within the paragraph
+    inner: bool  # inside a sentence (not its first word), so its case is evidence
+    possessive: bool
+
+
+def tokens(text: str) -> list[_Token]:
+    """Words of a paragraph with their clause chunk: any character between two words other than a space
+    ends a chunk (hyphens and apostrophes inside a word belong to it). Web addresses and markup are not
+    words ("<a href=...>", "www.example.com/x?y=1")."""
+    out: list[_Token] = []
+    chunk, end, sentence_start = 0, 0, True
+    text = _MARKUP.sub(" | ", text)
+    for match in _TOKEN.finditer(text):
+        gap = text[end:match.start()]
+        if gap.strip():
+            chunk += 1
+            sentence_start = sentence_start or any(c in _SENTENCE_END for c in gap)
+        raw = match.group()
+        word = _POSSESSIVE.sub("", raw)
+        out.append(_Token(word, word.lower(), chunk, not sentence_start, word != raw))
+        sentence_start = False
+        end = match.end()
+    return out
+
+
+@dataclass
+class Lexicon:
+    """What the corpus says about its words: which act as verbs or adverbs, and how each is written
+    (read from paragraphs that are not headlines)."""
+
+    verbal: frozenset[str] = frozenset()
+    forms: dict[str, str] = field(default_factory=dict)
+
+    @classmethod
+    def learn(cls, texts: Iterable[str], titles: Iterable[bool] | None = None) -> Lexicon:
+        """Read verb evidence and surface forms from paragraph texts (``titles`` flags those that are
+        headlines, whose capitals are no evidence)."""
+        nominal: Counter[str] = Counter()
+        verbal: Counter[str] = Counter()
+        cases: dict[str, Counter[str]] = {}
+        flags = iter(titles) if titles is not None else None
+        for text in texts:
+            is_title = (next(flags) if flags is not None else False) or headline_like(text)
+            toks = tokens(text)
+            for i, tok in enumerate(toks):
+                before = toks[i - 1].lower if i and toks[i - 1].chunk == tok.chunk else ""
+                after = toks[i + 1].lower if i + 1 < len(toks) and toks[i + 1].chunk == tok.chunk else ""
+                if before in ARTICLES:
+                    nominal[tok.lower] += 1
+                if before in SUBJECTS or before in MODALS or after in OBJECTS:
+                    verbal[tok.lower] += 1
+                if tok.inner and not is_title:
+                    cases.setdefault(tok.lower, Counter())[tok.text] += 1
+        forms = {lower: usual_form(counts) for lower, counts in cases.items()}
+        verbs = {w for w, n in verbal.items() if n > nominal[w]}
+        suffixed = {w for w in set(nominal) | set(verbal) | set(forms) if _inflected(w) and not nominal[w]}
+        names = {w for w, form in forms.items() if form[:1].isupper()}
+        return cls(frozenset((verbs | suffixed) - names), forms)
+
+    def breaks(self, tok: _Token) -> bool:
+        """Whether ``tok`` cannot stand inside a noun phrase."""
+        if tok.lower in FUNCTION_WORDS and tok.lower != "of":
+            return True
+        if tok.lower in self.verbal:
+            return True
+        return _inflected(tok.lower) and tok.lower not in self.forms and not tok.text[:1].isupper()
+
+    def surface(self, phrase: str) -> str:
+        """A phrase in its usual casing: each word as the corpus writes it inside sentences (lower case
+        when it is never seen there)."""
+        out = []
+        for word in phrase.split():
+            base, possessive = (word[:-2], "’s") if word.endswith("'s") else (word, "")
+            out.append(self.forms.get(base, base) + possessive)
+        return " ".join(out)
+
+
+def usual_form(counts: Counter[str]) -> str:
+    """The form a word or phrase is usually written in: the most frequent (lower case on a tie), except
+    that capitals used for emphasis (datelines: "KABUL") give way to the ordinary capitalised form
+    when that is seen at least a quarter as often."""
+    best = min(counts, key=lambda form: (-counts[form], not form.islower(), form))
+    if best.isupper() and len(best) > 1:
+        titled = [form for form in counts if not form.isupper() and not form.islower()]
+        ordinary = max(titled, key=lambda form: (counts[form], form), default=None)
+        if ordinary is not None and counts[ordinary] * 4 >= counts[best]:
+            return ordinary
+    return best
+
+
+def _inflected(word: str) -> bool:
+    """An -ly, -ed or -ing word: an adverb or verb form unless the corpus shows it as a noun (compounds
+    such as "intelligence-sharing" are nouns)."""
+    return len(word) > 4 and "-" not in word and word.endswith(("ly", "ed", "ing"))
+
+
+def _edge_ok(tok: _Token) -> bool:
+    """Whether a phrase may start or end with ``tok``: a word of letters, not a function, reporting, time
+    or title word, and not a two-letter scrap unless written in capitals ("EU")."""
+    return (tok.lower not in FUNCTION_WORDS and tok.lower not in EDGE_WORDS and bool(_ALPHA.fullmatch(tok.lower))
+            and not _SPELLED.fullmatch(tok.lower)
+            and (len(tok.lower) > 2 or (len(tok.lower) == 2 and tok.text.isupper())))
+
+
+def headline_like(text: str) -> bool:
+    """Whether a paragraph is written in title case ("Coalition Forces Target Taliban Leader"), so its
+    capitals say nothing about how its words are usually written."""
+    toks = [t for t in tokens(text) if t.lower not in FUNCTION_WORDS and t.text[:1].isalpha()]
+    return len(toks) >= 2 and sum(t.text[:1].isupper() for t in toks) >= 0.8 * len(toks)
+
+
+def phrases(text: str, lexicon: Lexicon, max_words: int = MAX_WORDS) -> Iterator[tuple[str, str | None]]:
+    """Every noun phrase of one paragraph as (lower-case key, the words as written when they stand inside
+    a sentence, else ``None``), in text order."""
+    run: list[_Token] = []
+    for tok in [*tokens(text), None]:
+        if tok is not None and run and tok.chunk == run[-1].chunk and not lexicon.breaks(tok) \
+                and tok.lower not in HONORIFICS:
+            run.append(tok)
+            continue
+        yield from _spans(run, max_words)
+        run = [] if tok is None or lexicon.breaks(tok) or tok.lower in HONORIFICS else [tok]
+
+
+def _spans(run: list[_Token], max_words: int) -> Iterator[tuple[str, str | None]]:
+    """The phrases inside one run of words that may belong to a noun phrase."""
+    for start in range(len(run)):
+        if not _edge_ok(run[start]):
+            continue
+        for stop in range(start + 1, min(start + max_words, len(run)) + 1):
+            part = run[start:stop]
+            if not _edge_ok(part[-1]) or any(t.possessive for t in part[:-2]):
+                continue  # at most one possessive, right before the head ("Russia's approach")
+            if any(not any(c.isalpha() for c in t.lower) for t in part):
+                continue
+            key = " ".join(t.lower + ("'s" if t.possessive and t is not part[-1] else "") for t in part)
+            if not _AGE.search(key):
+                written = " ".join(t.text + ("’s" if t.possessive and t is not part[-1] else "") for t in part)
+                yield key, written if part[0].inner else None
