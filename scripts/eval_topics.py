@@ -40,7 +40,7 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
 from index import Article, Embedder, Store, read_paths  # noqa: E402
-from topics.cluster import UNASSIGNED, TopicClusterer, nearest_centroid  # noqa: E402
+from topics.cluster import UNASSIGNED, TopicClusterer, article_topic  # noqa: E402
 from topics.fit import CorpusLayout, find_topics  # noqa: E402
 from topics.phrases import words  # noqa: E402
 from topics.quality import npmi_coherence, topic_diversity  # noqa: E402
@@ -162,9 +162,9 @@ def run_ours(corpus: Corpus, n_topics: int | None, encode, seed: int) -> Result:
     found = find_topics(corpus.vectors, corpus.texts, corpus.layout, encode, TopicClusterer(n_topics, seed=seed))
     seconds = time.perf_counter() - start
     clusterer, described = found.clusterer, found.descriptions
-    means = np.stack([corpus.vectors[rows].mean(axis=0) for rows in corpus.rows_of.values()])
-    main_ids, _ = nearest_centroid(means, clusterer.centroids_, clusterer.min_confidence)
-    return Result("topics (ours)", found.labels, dict(zip(corpus.rows_of, (int(t) for t in main_ids))),
+    main = {aid: article_topic(corpus.vectors[rows], found.labels[rows] != UNASSIGNED, clusterer.centroids_,
+                               clusterer.min_confidence) for aid, rows in corpus.rows_of.items()}
+    return Result("topics (ours)", found.labels, main,
                   [[k for k, _ in d.keywords] for d in described], [d.label for d in described],
                   clusterer.centroids_, seconds)
 

@@ -131,7 +131,8 @@ def build_parser() -> argparse.ArgumentParser:
 
     label = commands.add_parser("label", help="give a topic a label of your own (kept across re-clustering)")
     label.add_argument("topic", type=int, metavar="ID")
-    label.add_argument("text", help="the label; an empty string restores the automatic one")
+    label.add_argument("text", nargs="?", help="the label")
+    label.add_argument("--reset", action="store_true", help="restore the automatic label")
     _store_options(label)
 
     report = commands.add_parser("report", help="write the topic report (HTML, Markdown or JSON)",
@@ -267,11 +268,18 @@ def cmd_delete(args: argparse.Namespace) -> None:
 
 
 def _print_topics(model: TopicModel) -> None:
-    print(f"{len(model.topics)} topics over {len(model.paragraph_ids)} paragraphs; "
-          f"{100 * model.unassigned_rate:.1f}% unassigned")
-    for topic in model.topics:
+    """The fit as a table, largest topic first."""
+    total = len(model.paragraph_ids)
+    print(f"{len(model.topics)} topics over {total:,} paragraphs; {100 * model.unassigned_rate:.1f}% unassigned")
+    if not model.topics:
+        return
+    width = min(40, max(len("label"), *(len(t.name) for t in model.topics)))
+    print(f"{'topic':>5}  {'paragraphs':>10}  {'share':>6}  {'label':<{width}}  keywords")
+    for topic in sorted(model.topics, key=lambda t: (-t.size, t.id)):
         keywords = ", ".join(k for k, _ in topic.keywords[:6])
-        print(f"{topic.id:>5}  {topic.size:>6}  {topic.name:<32}  {keywords}")
+        share = f"{100 * topic.size / max(total, 1):.1f}%"
+        name = topic.name if len(topic.name) <= width else topic.name[:width - 1] + "…"
+        print(f"{topic.id:>5}  {topic.size:>10,}  {share:>6}  {name:<{width}}  {keywords}")
 
 
 def cmd_cluster(args: argparse.Namespace) -> None:
@@ -296,8 +304,12 @@ def cmd_assign(args: argparse.Namespace) -> None:
 
 
 def cmd_label(args: argparse.Namespace) -> None:
+    if args.reset == (args.text is not None):
+        raise QueryError("give a label for the topic, or --reset to restore its automatic label")
+    if args.text is not None and not args.text.strip():
+        raise QueryError('a label cannot be empty; to restore the automatic label use: topics label ID --reset')
     with Store.open(args.store) as store:
-        topic = relabel(store, args.topic, args.text)
+        topic = relabel(store, args.topic, None if args.reset else args.text)
     print(f"topic {topic.id}: {topic.name}")
 
 

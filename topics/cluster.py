@@ -119,8 +119,9 @@ class TopicClusterer:
         """Micro-cluster of each vector and the micro-centroids."""
         if not m:
             return np.arange(len(X)), X
+        # min_points_per_centroid=1: a small sample per micro-cluster is the design, not a mistake to warn of.
         kmeans = faiss.Kmeans(X.shape[1], m, niter=20, seed=self.seed, spherical=True,
-                              max_points_per_centroid=self.points_per_micro)
+                              max_points_per_centroid=self.points_per_micro, min_points_per_centroid=1)
         kmeans.train(X)
         _, assigned = kmeans.index.search(X, 1)
         used, micro = np.unique(assigned.ravel(), return_inverse=True)
@@ -217,3 +218,15 @@ def nearest_centroid(X: np.ndarray, centroids: np.ndarray, min_confidence: float
         labels[start:start + len(best)] = best
         confidence[start:start + len(best)] = sims[np.arange(len(best)), best]
     return np.where(confidence >= min_confidence, labels, UNASSIGNED), confidence
+
+
+def article_topic(vectors: np.ndarray, assigned: np.ndarray, centroids: np.ndarray, min_confidence: float) -> int:
+    """Main topic (centroid index, or ``UNASSIGNED``) of an article whose paragraphs have ``vectors``:
+    the centroid nearest the mean of the paragraphs that have a topic (``assigned``), or of all of them
+    when none has."""
+    if not len(vectors):
+        return UNASSIGNED
+    assigned = np.asarray(assigned, dtype=bool)
+    chosen = np.asarray(vectors, np.float32)[assigned if assigned.any() else slice(None)]
+    rows, _ = nearest_centroid(chosen.mean(axis=0, keepdims=True), centroids, min_confidence)
+    return int(rows[0])

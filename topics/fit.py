@@ -171,15 +171,18 @@ def fit_topics(store: Store, *, n_topics: int | None = None, min_topic_size: int
     return model
 
 
-def relabel(store: Store, topic_id: int, text: str) -> Topic:
-    """Give a topic a person's label (empty text restores the automatic one), under the write lock."""
+def relabel(store: Store, topic_id: int, text: str | None) -> Topic:
+    """Give a topic a person's label (``None`` restores the automatic one), under the write lock."""
+    if text is not None and not text.split():
+        raise QueryError("a topic label cannot be empty")
     with store.writing():
         model = TopicModel.load(store.path)
         try:
             topic = model.topic(topic_id)
         except KeyError:
-            raise QueryError(f"no topic {topic_id}; topics are " + ", ".join(str(t.id) for t in model.topics)) from None
-        topic.custom_label = " ".join(text.split()) or None
+            ids = ", ".join(str(i) for i in sorted(t.id for t in model.topics))
+            raise QueryError(f"no topic {topic_id}; topics are {ids}") from None
+        topic.custom_label = " ".join(text.split()) if text is not None else None
         model.save(store.path)
     return topic
 

@@ -18,7 +18,7 @@ import numpy as np
 from index import Store, StoreError
 from index.files import save_json, save_npy, sync_folder
 
-from .cluster import UNASSIGNED, nearest_centroid
+from .cluster import UNASSIGNED, article_topic, nearest_centroid
 
 MODEL_VERSION = 1
 FOLDER = "topics"
@@ -78,6 +78,17 @@ class TopicModel:
                                             self.params["min_confidence"])
         ids = np.append(self.ids, UNASSIGNED)[rows]  # row -1 picks the last entry
         return ids, confidence
+
+    def main_topic(self, vectors: np.ndarray, topics: np.ndarray) -> int:
+        """An article's main topic from the article as a whole: the topic whose centroid is nearest the
+        mean of its assigned paragraphs (of all of them when none is), ``UNASSIGNED`` below the fit's
+        confidence floor. Boilerplate and stray paragraphs do not pull the article away, and a long
+        article is not split by a count of its paragraphs (measured against the majority paragraph topic
+        in ``scripts/eval_topics.py``)."""
+        if not len(self.topics):
+            return UNASSIGNED
+        row = article_topic(vectors, np.asarray(topics) != UNASSIGNED, self.centroids, self.params["min_confidence"])
+        return int(self.ids[row]) if row != UNASSIGNED else UNASSIGNED
 
     def lookup(self, paragraph_ids: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
         """Fitted topic and confidence of stored paragraphs, and a mask of those the fit has seen."""

@@ -127,6 +127,7 @@ class Lexicon:
 
     verbal: frozenset[str] = frozenset()
     forms: dict[str, str] = field(default_factory=dict)
+    modifiers: frozenset[str] = frozenset()  # names used as adjectives ("Russian government")
 
     @classmethod
     def learn(cls, texts: Iterable[str], titles: Iterable[bool] | None = None) -> Lexicon:
@@ -134,6 +135,8 @@ class Lexicon:
         headlines, whose capitals are no evidence)."""
         nominal: Counter[str] = Counter()
         verbal: Counter[str] = Counter()
+        before_noun: Counter[str] = Counter()
+        alone: Counter[str] = Counter()
         cases: dict[str, Counter[str]] = {}
         flags = iter(titles) if titles is not None else None
         for text in texts:
@@ -148,11 +151,14 @@ class Lexicon:
                     verbal[tok.lower] += 1
                 if tok.inner and not is_title:
                     cases.setdefault(tok.lower, Counter())[tok.text] += 1
+                    if tok.text[:1].isupper():
+                        (before_noun if after and after not in FUNCTION_WORDS else alone)[tok.lower] += 1
         forms = {lower: usual_form(counts) for lower, counts in cases.items()}
         verbs = {w for w, n in verbal.items() if n > nominal[w]}
         suffixed = {w for w in set(nominal) | set(verbal) | set(forms) if _inflected(w) and not nominal[w]}
         names = {w for w, form in forms.items() if form[:1].isupper()}
-        return cls(frozenset((verbs | suffixed) - names), forms)
+        modifiers = {w for w, n in before_noun.items() if n >= 4 * alone[w]}
+        return cls(frozenset((verbs | suffixed) - names), forms, frozenset(modifiers))
 
     def breaks(self, tok: _Token) -> bool:
         """Whether ``tok`` cannot stand inside a noun phrase."""

@@ -62,7 +62,8 @@ def build_report(store: Store, model: TopicModel) -> dict[str, Any]:
         paragraphs_of[link.article.id].append(row_of[link.paragraph_id])
 
     mixes = {aid: topic_mix(topic_of[rows]) for aid, rows in paragraphs_of.items()}
-    main = {aid: mix[0][0] for aid, mix in mixes.items() if mix}
+    main = {aid: topic for aid, rows in paragraphs_of.items()
+            if (topic := model.main_topic(snapshot.at(np.array(rows)), topic_of[rows])) != UNASSIGNED}
     dates = [a.published for a in articles.values() if a.published]
     cut = _period_length(dates)
     periods = _periods(min(dates), max(dates), cut) if dates else []
