@@ -254,7 +254,8 @@ class _Plan:
     article: Article
     paragraphs: list[Paragraph]
     fingerprint: str
-    counted: bool  # False for a repeated id, already counted once in the report
+    counted: str | None  # the AddReport field that counts it; None for a repeated id, counted before
+    restores: bool = False  # a repeat back to the stored version: drop the pending one, write nothing
 
 
 def _columns(rows: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
@@ -694,22 +695,29 @@ class Store:
                                       disable=None if progress is None else not progress) as bar:
             seen: set[str] = set()
             written: set[str] = set()
-            batch: list[_Plan] = []
+            batch: dict[str, _Plan] = {}  # by id: a later version replaces an earlier one not yet committed
             pending: set[str] = set()
             for group in _groups(articles, 256):
-                for plan in self._plan(group, report, seen, bar):
-                    batch.append(plan)
+                for plan in self._plan(group, report, seen, bar, batch):
+                    earlier = batch.pop(plan.article.key, None)
+                    plan.counted = earlier.counted if earlier is not None else plan.counted
+                    if plan.restores:
+                        self._recount(report, plan, bar)
+                        continue
+                    batch[plan.article.key] = plan
                     pending.update(p.hash for p in plan.paragraphs)
                     if len(pending) >= batch_paragraphs:
-                        self._commit(batch, report, written, bar)
-                        batch, pending = [], set()
+                        self._commit(list(batch.values()), report, written, bar)
+                        batch, pending = {}, set()
             if batch:
-                self._commit(batch, report, written, bar)
+                self._commit(list(batch.values()), report, written, bar)
             self._save_build_if_stale()
         return report
 
-    def _plan(self, group: list[Article], report: AddReport, seen: set[str], bar: tqdm) -> list[_Plan]:
-        """What to write for ``group``: the last version of each id, if it differs from the stored one."""
+    def _plan(self, group: list[Article], report: AddReport, seen: set[str], bar: tqdm,
+              pending: dict[str, _Plan]) -> list[_Plan]:
+        """What to write for ``group``: the last version of each id, if it differs from the stored one
+        (or from a version in the ``pending`` batch, which it must then replace)."""
         latest: dict[str, Article] = {}
         for article in group:
             if article.key in latest or article.key in seen:
@@ -727,15 +735,26 @@ class Store:
             counted = article.key not in seen
             seen.add(article.key)
             if stored.get(article.key) == fingerprint:
+                if article.key in pending:
+                    plans.append(_Plan(article, [], fingerprint, None, restores=True))
+                    continue
                 report.unchanged += counted
                 bar.update(counted)
                 continue
-            if counted and (article.key in stored or self._replaced(article, set())):
-                report.updated += 1
-            elif counted:
-                report.added += 1
-            plans.append(_Plan(article, self.splitter.split(article), fingerprint, counted))
+            field = None
+            if counted:
+                field = "updated" if article.key in stored or self._replaced(article, set()) else "added"
+                setattr(report, field, getattr(report, field) + 1)
+            plans.append(_Plan(article, self.splitter.split(article), fingerprint, field))
         return plans
+
+    @staticmethod
+    def _recount(report: AddReport, plan: _Plan, bar: tqdm) -> None:
+        """An article that came back to its stored version is unchanged after all."""
+        if plan.counted is not None:
+            setattr(report, plan.counted, getattr(report, plan.counted) - 1)
+            report.unchanged += 1
+            bar.update(1)
 
     def _replaced(self, article: Article, written: set[str]) -> list[str]:
         """Earlier versions of a one-article file (same path, other id) not written by this run."""
@@ -790,7 +809,7 @@ class Store:
             raise
         report.paragraphs_embedded += len(missing)
         report.paragraphs_reused += len(ordered) - len(missing)
-        bar.update(sum(plan.counted for plan in batch))
+        bar.update(sum(plan.counted is not None for plan in batch))
         bar.set_postfix(embedded=report.paragraphs_embedded, refresh=False)
         self._remove_stale_files()
 
