@@ -9,6 +9,7 @@ import argparse
 import json
 import logging
 import os
+import sqlite3
 import sys
 import time
 from collections.abc import Sequence
@@ -19,10 +20,12 @@ from typing import Any
 from index import (Article, Filters, ReadResult, Store, TopicsError, duplicates, iter_articles, read_paths,
                    search, similar)
 from index.embed import BACKENDS, DEFAULT_BACKEND, Embedder
+from index.check import CheckReport, check, repair
+from index.damage import database_error
 from index.errors import QueryError
 from index.files import atomic_write
 from index.search import MODES, Hit
-from index.store import ArticleInfo, default_store_path
+from index.store import DB_NAME, ArticleInfo, default_store_path
 
 from . import __version__
 from .display import excerpt, use_colour
@@ -157,6 +160,20 @@ def build_parser() -> argparse.ArgumentParser:
     reindex.add_argument("--kind", choices=("auto", "flat", "ivf"), default="auto",
                          help="auto: by size (default); flat or ivf: keep that kind whatever the size")
     _store_options(reindex)
+
+    verify = commands.add_parser("check", help="verify every file of the store",
+                                 description="Verify the store without changing it: the database's integrity "
+                                             "and phrase index, each vector file's size and checksum, and the "
+                                             "index files against the stored paragraphs. Exits 1 when "
+                                             "something is damaged.")
+    _store_options(verify)
+
+    mend = commands.add_parser("repair", help="rebuild what is damaged in the store, and say what was done",
+                               description="Rebuild the derived files (vector index, BM25 postings, phrase "
+                                           "index) from store.db and the vector files, embed again the "
+                                           "paragraphs whose vectors are lost, and copy a damaged database's "
+                                           "rows into a new one. Stop other processes using the store first.")
+    _store_options(mend)
 
     stats = commands.add_parser("stats", help="counts, model, index and size of the store")
     _store_options(stats)
@@ -335,6 +352,36 @@ def cmd_reindex(args: argparse.Namespace) -> None:
     print(f"rebuilt the index of {len(snapshot.ids)} vectors in {seconds:.1f} s: {snapshot.index.kind}{recall}")
 
 
+def _print_check(report: CheckReport, path: Path) -> bool:
+    for line in report.checked:
+        print(f"checked {line}")
+    for finding in report.findings:
+        print(f"damaged: {finding}")
+    if report.ok:
+        print(f"store {path} is sound")
+    else:
+        count = len(report.findings)
+        print(f"{count} problem{'s' * (count != 1)} in {path}; repair with: topics repair --store {path}")
+    return report.ok
+
+
+def cmd_check(args: argparse.Namespace) -> int:
+    with Store.open(args.store) as store:
+        return 0 if _print_check(check(store), store.path) else EXIT_ERROR
+
+
+def cmd_repair(args: argparse.Namespace) -> int:
+    path = args.store or default_store_path()
+    Store.open(path).close()  # refuses a folder that is no store, or an unreadable one, in one line
+    done = repair(path)
+    for line in done or ["nothing to repair"]:
+        print(line if done else f"{line}: every file is sound")
+    if done:
+        with Store.open(path) as store:
+            return 0 if _print_check(check(store), store.path) else EXIT_ERROR
+    return 0
+
+
 def cmd_stats(args: argparse.Namespace) -> None:
     with Store.open(args.store) as store:
         stats = store.stats()
@@ -349,14 +396,14 @@ def cmd_stats(args: argparse.Namespace) -> None:
 COMMANDS = {"ingest": cmd_ingest, "search": cmd_search, "similar": cmd_similar,
             "duplicates": cmd_duplicates, "delete": cmd_delete, "cluster": cmd_cluster, "assign": cmd_assign,
             "label": cmd_label, "report": cmd_report, "serve": cmd_serve, "reindex": cmd_reindex,
-            "stats": cmd_stats}
+            "check": cmd_check, "repair": cmd_repair, "stats": cmd_stats}
 
 
 def main(argv: Sequence[str] | None = None) -> int:
     logging.basicConfig(level=logging.WARNING, format="topics: warning: %(message)s", stream=sys.stderr)
     args = build_parser().parse_args(argv)
     try:
-        COMMANDS[args.command](args)
+        status = COMMANDS[args.command](args)
     except TopicsError as exc:
         print(f"topics: error: {exc}", file=sys.stderr)
         return EXIT_ERROR
@@ -367,4 +414,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         print("topics: interrupted; the store keeps everything committed before the interruption",
               file=sys.stderr)
         return EXIT_INTERRUPTED
-    return 0
+    except sqlite3.DatabaseError as exc:  # a read that met a damaged database
+        store = getattr(args, "store", None) or default_store_path()
+        print(f"topics: error: {database_error(exc, store / DB_NAME)}", file=sys.stderr)
+        return EXIT_ERROR
+    return status or 0
