@@ -64,6 +64,8 @@ def _database_problems(db: sqlite3.Connection) -> list[str]:
         with _rolled_back(db):
             db.execute(f"INSERT INTO {lexical.TABLE} ({lexical.TABLE}) VALUES ('integrity-check')")
     except sqlite3.DatabaseError as exc:
+        if getattr(exc, "sqlite_errorcode", None) == sqlite3.SQLITE_READONLY:
+            return []  # opened read-only (a full disk): the check of the phrase index needs to write
         return [f"the phrase index ({lexical.TABLE}) disagrees with the paragraphs: {exc}"]
     return []
 

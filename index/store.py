@@ -827,7 +827,7 @@ class Store:
 
     def _commit(self, batch: list[_Plan], report: AddReport, written: set[str], bar: tqdm) -> None:
         """Embed the batch's new paragraphs into a new segment file, then record everything in one
-        transaction."""
+        transaction (the segment is removed again when that fails)."""
         ordered = list(dict.fromkeys(p.hash for plan in batch for p in plan.paragraphs))
         known = self._hash_ids(ordered)
         texts = {p.hash: p for plan in batch for p in plan.paragraphs}
@@ -835,19 +835,35 @@ class Store:
         vectors = self.embedder.encode([texts[h].text for h in missing])
         segment = int(self.meta("next_segment"))
         digest = self.segments.write(segment, vectors) if missing else None
+        try:
+            self._record(batch, written, [texts[h] for h in missing], known, segment, digest)
+        except BaseException:
+            if digest is not None and segment not in segment_table.recorded(self._db):
+                self.segments.remove(segment)  # never committed, so no paragraph points into it
+            raise
+        report.paragraphs_embedded += len(missing)
+        report.paragraphs_reused += len(ordered) - len(missing)
+        bar.update(sum(plan.counted is not None for plan in batch))
+        bar.set_postfix(embedded=report.paragraphs_embedded, refresh=False)
+        self._remove_stale_files()
+
+    def _record(self, batch: list[_Plan], written: set[str], new: list[Paragraph], known: dict[str, int],
+                segment: int, digest: str | None) -> None:
+        """Record the batch's articles, the ``new`` paragraphs (row i of ``segment`` holds the vector of
+        ``new[i]``) and the segment, in one transaction."""
         db = self._db
         with _immediate(db):
             if digest is not None:
-                segment_table.record(db, segment, len(vectors), digest)
+                segment_table.record(db, segment, len(new), digest)
             old: list[int] = []
             for plan in batch:
                 old += self._unlink([plan.article.key, *self._replaced(plan.article, written)])
                 written.add(plan.article.key)
-            for row, h in enumerate(missing):
+            for row, p in enumerate(new):
                 cursor = db.execute("INSERT INTO paragraphs (hash, text, tokens, segment, row, terms) "
                                     "VALUES (?, ?, ?, ?, ?, ?)",
-                                    (h, texts[h].text, texts[h].tokens, segment, row, terms.pack(texts[h].text)))
-                known[h] = cursor.lastrowid
+                                    (p.hash, p.text, p.tokens, segment, row, terms.pack(p.text)))
+                known[p.hash] = cursor.lastrowid
             now = datetime.now(timezone.utc).isoformat(timespec="seconds")
             for plan in batch:
                 a = plan.article
@@ -857,12 +873,7 @@ class Store:
                 db.executemany("INSERT INTO links VALUES (?, ?, ?, ?)",
                                [(a.key, p.position, known[p.hash], int(p.is_title)) for p in plan.paragraphs])
             self._drop_orphans(old)
-            self._advance(next_segment=segment + 1 if missing else segment)
-        report.paragraphs_embedded += len(missing)
-        report.paragraphs_reused += len(ordered) - len(missing)
-        bar.update(sum(plan.counted is not None for plan in batch))
-        bar.set_postfix(embedded=report.paragraphs_embedded, refresh=False)
-        self._remove_stale_files()
+            self._advance(next_segment=segment + 1 if new else segment)
 
     def _advance(self, **values: int) -> None:
         """Record ``values`` in meta and bump the generation, inside the caller's transaction."""
