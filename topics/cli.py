@@ -213,16 +213,19 @@ def cmd_ingest(args: argparse.Namespace) -> None:
     checked = ReadResult()
     total = sum(1 for _ in iter_articles(args.paths, **options, result=checked))  # every file, before any write
     if not total:
-        raise QueryError("no articles found in " + ", ".join(map(str, args.paths)) +
-                         (f" ({len(checked.skipped)} skipped as unreadable)" if checked.skipped else ""))
+        raise QueryError("no articles found in " + ", ".join(map(str, args.paths))
+                         + (f" ({len(checked.skipped)} skipped as unreadable)" if checked.skipped else "")
+                         + (f"; passed over {checked.ignored_summary()}" if checked.ignored else ""))
     model = Embedder(args.model, backend=args.backend) if args.backend else args.model
     with Store.open(args.store, model=model, create=True) as store:
         stream = iter_articles(args.paths, **options, result=ReadResult(), warn=False)
         report = store.add(stream, progress=False if args.quiet else None, total=total)
         stats = store.stats()
+    bad_files = len({error.path for error in checked.skipped})
     print(f"read {total} articles from {checked.files} files"
-          + (f"; skipped {len(checked.skipped)} bad files or records" if checked.skipped else "")
-          + (f"; ignored {checked.ignored_files} files of other types" if checked.ignored_files else ""))
+          + (f"; skipped {len(checked.skipped)} bad records or files (from {bad_files} file{'s' * (bad_files != 1)})"
+             if checked.skipped else "")
+          + (f"; passed over {checked.ignored_files} entries that are not articles" if checked.ignored else ""))
     print(f"added {report.added}, updated {report.updated}, unchanged {report.unchanged}"
           + (f", {report.duplicate_ids} repeated ids (last kept)" if report.duplicate_ids else ""))
     print(f"embedded {report.paragraphs_embedded} paragraphs, reused {report.paragraphs_reused}; store "
