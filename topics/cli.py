@@ -150,6 +150,9 @@ def build_parser() -> argparse.ArgumentParser:
                                             "'Authorization: Bearer <token>'.")
     serve.add_argument("--host", default="127.0.0.1", help="address to bind (default 127.0.0.1, this machine only)")
     serve.add_argument("--port", type=int, default=8000, help="port (default 8000)")
+    serve.add_argument("--allowed-hosts", metavar="HOST[,HOST]",
+                       help="Host header names to answer, against DNS rebinding; '*' for any (default: "
+                            "localhost, 127.0.0.1 and ::1 when bound to a loopback address, else any)")
     _store_options(serve)
 
     reindex = commands.add_parser("reindex", help="rebuild the vector index and compact the vector files",
@@ -343,7 +346,7 @@ def cmd_serve(args: argparse.Namespace) -> None:
     print(f"serving {args.store or default_store_path()} on http://{args.host}:{args.port}/v1 (docs at /docs)",
           file=sys.stderr)
     serve(args.store or default_store_path(), host=args.host, port=args.port,
-          token=os.environ.get("TOPICS_API_TOKEN") or None)
+          token=os.environ.get("TOPICS_API_TOKEN") or None, hosts=args.allowed_hosts)
 
 
 def cmd_reindex(args: argparse.Namespace) -> None:
