@@ -12,6 +12,7 @@ from __future__ import annotations
 import os
 import sqlite3
 from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -70,18 +71,15 @@ def _database_problems(db: sqlite3.Connection) -> list[str]:
     return []
 
 
-class _rolled_back:
+@contextmanager
+def _rolled_back(db: sqlite3.Connection) -> Iterator[None]:
     """A transaction that is always rolled back: for commands that only verify."""
-
-    def __init__(self, db: sqlite3.Connection) -> None:
-        self.db = db
-
-    def __enter__(self) -> None:
-        self.db.execute("BEGIN")
-
-    def __exit__(self, *exc: object) -> None:
-        if self.db.in_transaction:
-            self.db.execute("ROLLBACK")
+    db.execute("BEGIN")
+    try:
+        yield
+    finally:
+        if db.in_transaction:
+            db.execute("ROLLBACK")
 
 
 def _segment_problems(store: Store, db: sqlite3.Connection) -> Iterator[tuple[int, str | None]]:

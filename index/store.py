@@ -399,14 +399,15 @@ class Store:
     def _connect(path: Path) -> sqlite3.Connection:
         """A connection in WAL mode; on a full disk, where SQLite cannot create the WAL's shared-memory
         file, a read-only one to the database file as it stands (no writer can change it then)."""
+        db = sqlite3.connect(path / DB_NAME, isolation_level=None, check_same_thread=False)
         try:
-            db = sqlite3.connect(path / DB_NAME, isolation_level=None, check_same_thread=False)
             db.execute("PRAGMA journal_mode=WAL")
             db.execute("PRAGMA synchronous=FULL")  # a commit is on disk before older files are removed
             db.execute("PRAGMA busy_timeout=30000")
             db.execute("SELECT COUNT(*) FROM sqlite_master").fetchone()
             return db
         except sqlite3.OperationalError:
+            db.close()
             if not is_out_of_space(path):
                 raise
         uri = (path / DB_NAME).resolve().as_uri() + "?mode=ro&immutable=1"
