@@ -23,7 +23,7 @@ from .bm25 import Postings
 from .damage import DamagedFile
 from .errors import StoreError
 from .snapshot import Snapshot
-from .store import DB_NAME, LOCK_NAME, SCHEMA, Store, _immediate, _locked
+from .store import DB_NAME, LOCK_NAME, SCHEMA, SEGMENT_ROWS, Store, _immediate, _locked
 from .vectors import VectorIndex
 
 TABLES = ("meta", "articles", "paragraphs", "links")  # what store.db holds that nothing else can restore
@@ -201,23 +201,30 @@ def _copy_table(old: sqlite3.Connection, new: sqlite3.Connection, table: str) ->
 
 
 def _reembed(store: Store, lost: list[int]) -> int:
-    """Embed again the paragraphs whose vectors lie in the ``lost`` segments, into a new segment, and
-    point them at it in one transaction; return how many."""
+    """Embed again the paragraphs whose vectors lie in the ``lost`` segments, into new segments of at
+    most ``SEGMENT_ROWS`` each (so memory stays bounded), and point them there in one transaction;
+    return how many."""
     db = store._db
-    rows = db.execute(f"SELECT id, text FROM paragraphs WHERE segment IN ({', '.join('?' * len(lost))}) "
-                      "ORDER BY id", lost).fetchall()
-    number = int(store.meta("next_segment"))
-    vectors = store.embedder.encode([text for _, text in rows])
-    digest = store.segments.write(number, vectors)
+    marks = ", ".join("?" * len(lost))
+    ids = [r[0] for r in db.execute(f"SELECT id FROM paragraphs WHERE segment IN ({marks}) ORDER BY id", lost)]
+    first = number = int(store.meta("next_segment"))
+    moves: list[tuple[int, int, int]] = []
+    written: list[tuple[int, int, str]] = []
+    for start in range(0, len(ids), SEGMENT_ROWS):
+        chunk = ids[start:start + SEGMENT_ROWS]
+        vectors = store.embedder.encode(store.paragraph_texts(chunk))
+        written.append((number, len(vectors), store.segments.write(number, vectors)))
+        moves += [(number, row, pid) for row, pid in enumerate(chunk)]
+        number += 1
     with _immediate(db):
-        db.executemany("UPDATE paragraphs SET segment = ?, row = ? WHERE id = ?",
-                       [(number, row, pid) for row, (pid, _) in enumerate(rows)])
-        db.execute(f"DELETE FROM segments WHERE number IN ({', '.join('?' * len(lost))})", lost)
-        segment_table.record(db, number, len(vectors), digest)
-        store._advance(next_segment=number + 1)
+        db.executemany("UPDATE paragraphs SET segment = ?, row = ? WHERE id = ?", moves)
+        db.execute(f"DELETE FROM segments WHERE number IN ({marks})", lost)
+        for entry in written:
+            segment_table.record(db, *entry)
+        store._advance(next_segment=max(number, first))
     for old in lost:
         store.segments.remove(old)
-    return len(rows)
+    return len(ids)
 
 
 def _record_checksums(store: Store, numbers: list[int]) -> None:
@@ -270,7 +277,11 @@ def repair(store_path: Path, *, model: object = None) -> list[str]:
             done.append(f"recorded the checksums of {len(unrecorded)} segments written before checksums were kept")
         damaged = _build_problems(store)
         if lost or damaged:
+            old_build = int(store.meta("index_build"))
             snapshot = _rebuild_index(store)
+            if damaged:  # never to be read again
+                for file in store.path.glob(f"index.{old_build}.*"):
+                    file.unlink()
             done.append(f"rebuilt the index of {len(snapshot.ids)} paragraphs (build {snapshot.build}) "
                         "and its BM25 postings" + (f": {damaged[0]}" if damaged else ""))
     return done
