@@ -6,6 +6,7 @@ import hashlib
 import re
 import unicodedata
 from dataclasses import dataclass, field
+from functools import cached_property
 from datetime import datetime, timezone
 from email.utils import parsedate_to_datetime
 from typing import Any
@@ -93,9 +94,10 @@ class Article:
         if self.published is not None:
             object.__setattr__(self, "published", parse_date(self.published))
 
-    @property
+    @cached_property
     def key(self) -> str:
-        """The stable id: given id, else url, else a hash of title and text."""
+        """The stable id: given id, else url, else a hash of title and text (computed once: hashing a
+        long article is the costly part of reading it)."""
         if self.id:
             return self.id
         if self.url:

@@ -19,6 +19,7 @@ from pathlib import Path
 
 import numpy as np
 
+from .damage import reading
 from .files import atomic_write
 from .terms import unpack
 
@@ -78,7 +79,7 @@ class Postings:
 
     @classmethod
     def load(cls, path: Path) -> Postings:
-        with np.load(path, allow_pickle=False) as arrays:
+        with reading(path), np.load(path, allow_pickle=False) as arrays:
             return cls(**{name: arrays[name] for name in ("ids", "lengths", "terms", "starts", "rows", "counts")})
 
 

@@ -10,14 +10,21 @@ from typing import Any
 
 import numpy as np
 
+from .damage import writing
+
 
 def atomic_write(path: Path, write: Callable[[Path], None]) -> None:
-    """Let ``write`` fill a temporary file, sync it, then rename it into place."""
+    """Let ``write`` fill a temporary file, sync it, then rename it into place; on any failure the
+    temporary file is removed (a full disk is reported as :class:`~index.damage.DiskFull`)."""
     tmp = path.with_name(path.name + ".tmp")
-    write(tmp)
-    with open(tmp, "rb+") as handle:
-        os.fsync(handle.fileno())
-    os.replace(tmp, path)
+    try:
+        with writing(path):
+            write(tmp)
+            with open(tmp, "rb+") as handle:
+                os.fsync(handle.fileno())
+            os.replace(tmp, path)
+    finally:
+        tmp.unlink(missing_ok=True)
 
 
 def sync_folder(path: Path) -> None:

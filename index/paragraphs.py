@@ -77,10 +77,35 @@ class ParagraphSplitter:
                 merged.append(carry)
         return merged
 
+    @property
+    def window(self) -> int:
+        """Characters tokenized at once: a text longer than this is certainly cut, so it is never
+        tokenized whole (a megabyte line would hold a million tokens' offsets in memory at once)."""
+        return 64 * self.max_tokens
+
     def _cut_tokens(self, text: str) -> list[str]:
-        """Cut between tokens, backing off to a word start so no word is split in two."""
+        """Cut between tokens, backing off to a word start so no word is split in two; long texts are
+        read a window at a time, the unfinished last piece of each window starting the next."""
+        pieces: list[str] = []
+        start = 0
+        while start < len(text):
+            stop = start + self.window
+            limit = min(len(text), stop + self.window // 4)  # no space that far: cut inside the "word"
+            while stop < limit and not text[stop].isspace():  # end the window between words
+                stop += 1
+            cut = self._cut_window(text[start:stop])
+            if stop >= len(text) or len(cut) == 1:
+                pieces += [text[start + a:start + b] for a, b in cut]
+                start = stop
+            else:
+                pieces += [text[start + a:start + b] for a, b in cut[:-1]]
+                start += cut[-1][0]
+        return [p.strip() for p in pieces if p.strip()]
+
+    def _cut_window(self, text: str) -> list[tuple[int, int]]:
+        """(start, stop) of consecutive pieces of ``text`` of at most ``max_tokens`` tokens each."""
         spans = self.token_spans(text)
-        pieces = []
+        bounds = []
         start = 0
         while start < len(spans):
             end = min(start + self.max_tokens, len(spans))
@@ -89,17 +114,22 @@ class ParagraphSplitter:
                 while back > start + 1 and not text[spans[back][0] - 1].isspace():
                     back -= 1
                 end = back if back > start + 1 else end
-            stop = spans[end][0] if end < len(spans) else len(text)
-            pieces.append(text[spans[start][0]:stop].strip())
+            bounds.append((spans[start][0], spans[end][0] if end < len(spans) else len(text)))
             start = end
-        return [p for p in pieces if p]
+        return bounds
+
+    def _counts(self, texts: Sequence[str]) -> list[int]:
+        """Token counts, with texts over :attr:`window` characters counted as over the limit unread."""
+        short = [t for t in texts if len(t) <= self.window]
+        counted = iter(self.count_tokens(short))
+        return [next(counted) if len(t) <= self.window else self.max_tokens + 1 for t in texts]
 
     def _fit(self, text: str, tokens: int) -> list[tuple[str, int]]:
         """Pack whole sentences greedily into pieces under the limit."""
         if tokens <= self.max_tokens:
             return [(text, tokens)]
         sentences = [s for s in _SENTENCE_END.split(text) if s.strip()]
-        counts = self.count_tokens(sentences)
+        counts = self._counts(sentences)
         pieces: list[tuple[str, int]] = []
         current: list[str] = []
         for sentence, count in zip(sentences, counts):
@@ -128,7 +158,7 @@ class ParagraphSplitter:
         title = normalize_text(article.title)
         texts = ([title] if title else []) + blocks
         paragraphs: list[Paragraph] = []
-        for index, (text, tokens) in enumerate(zip(texts, self.count_tokens(texts))):
+        for index, (text, tokens) in enumerate(zip(texts, self._counts(texts))):
             for piece, count in self._fit(text, tokens):
                 paragraphs.append(Paragraph(piece, len(paragraphs), count, is_title=bool(title) and index == 0))
         return paragraphs

@@ -4,18 +4,44 @@ Each commit that embeds new paragraphs writes one new file ``segments/<n>.npy`` 
 and never touches older ones, so a write costs what it adds, not what the store holds. SQLite records
 each paragraph's segment and row. Rows of deleted paragraphs stay in their file until ``reindex``
 compacts the segments. Files are memory-mapped: reading a store does not load its vectors into memory.
+
+The ``segments`` table records each file's shape and the SHA-256 of its vectors, written in the
+transaction that commits the segment, so ``topics check`` can tell a silently corrupted file.
 """
 
 from __future__ import annotations
 
+import hashlib
+import sqlite3
 import threading
 from pathlib import Path
 
 import numpy as np
 
+from .damage import SEGMENT_FOLDER, DamagedFile, reading
 from .files import save_npy
 
-FOLDER = "segments"
+FOLDER = SEGMENT_FOLDER
+SCHEMA = "CREATE TABLE segments (number INTEGER PRIMARY KEY, rows INTEGER NOT NULL, sha256 TEXT NOT NULL)"
+_HASH_ROWS = 16384  # rows hashed per step, so checking a segment holds little of it in memory
+
+
+def checksum(vectors: np.ndarray) -> str:
+    """SHA-256 of the vectors' float32 bytes, row by row."""
+    digest = hashlib.sha256()
+    for start in range(0, len(vectors), _HASH_ROWS):
+        digest.update(np.ascontiguousarray(vectors[start:start + _HASH_ROWS], dtype=np.float32).tobytes())
+    return digest.hexdigest()
+
+
+def record(db: sqlite3.Connection, number: int, rows: int, digest: str) -> None:
+    """Record segment ``number`` of ``rows`` vectors (inside the caller's transaction)."""
+    db.execute("INSERT OR REPLACE INTO segments VALUES (?, ?, ?)", (number, rows, digest))
+
+
+def recorded(db: sqlite3.Connection) -> dict[int, tuple[int, str]]:
+    """Segment number → (rows, SHA-256) as recorded when each was written."""
+    return {n: (rows, digest) for n, rows, digest in db.execute("SELECT number, rows, sha256 FROM segments")}
 
 
 class Segments:
@@ -29,10 +55,13 @@ class Segments:
     def path(self, number: int) -> Path:
         return self.folder / f"{number:06d}.npy"
 
-    def write(self, number: int, vectors: np.ndarray) -> None:
-        """Write segment ``number`` durably under its final name (atomic: whole or absent)."""
+    def write(self, number: int, vectors: np.ndarray) -> str:
+        """Write segment ``number`` durably under its final name (atomic: whole or absent); return the
+        checksum to :func:`record`."""
         self.folder.mkdir(exist_ok=True)
-        save_npy(self.path(number), np.ascontiguousarray(vectors, dtype=np.float32))
+        vectors = np.ascontiguousarray(vectors, dtype=np.float32)
+        save_npy(self.path(number), vectors)
+        return checksum(vectors)
 
     def numbers(self) -> list[int]:
         if not self.folder.is_dir():
@@ -47,8 +76,18 @@ class Segments:
     def array(self, number: int) -> np.ndarray:
         with self._lock:
             if number not in self._open:
-                self._open[number] = np.load(self.path(number), mmap_mode="r")
+                self._open[number] = self.load(number)
             return self._open[number]
+
+    def load(self, number: int) -> np.ndarray:
+        """Map segment ``number`` afresh; a missing or damaged file raises
+        :class:`~index.damage.DamagedFile`."""
+        path = self.path(number)
+        with reading(path):
+            vectors = np.load(path, mmap_mode="r", allow_pickle=False)
+            if vectors.ndim != 2 or vectors.dtype != np.float32:
+                raise ValueError(f"holds {vectors.dtype} of shape {vectors.shape}")
+            return vectors
 
     def gather(self, segment: np.ndarray, row: np.ndarray, keep: bool = True) -> np.ndarray:
         """Vectors at (``segment[i]``, ``row[i]``), in that order, as one float32 array.
@@ -59,7 +98,10 @@ class Segments:
         out = np.empty((len(segment), self._dim(segment)), np.float32)
         for number in np.unique(segment):
             where = np.flatnonzero(segment == number)
-            source = self.array(int(number)) if keep else np.load(self.path(int(number)), mmap_mode="r")
+            source = self.array(int(number)) if keep else self.load(int(number))
+            if row[where].max() >= len(source) or source.shape[1] != out.shape[1]:
+                raise DamagedFile(self.path(int(number)), f"holds {source.shape[0]} vectors of {source.shape[1]} "
+                                  f"values; the store needs {row[where].max() + 1} of {out.shape[1]}")
             out[where] = source[row[where]]
         return out
 

@@ -5,7 +5,8 @@ Layout::
     store.db              SQLite (WAL): meta, articles, paragraphs (unique texts, each with the segment and
                           row of its vector and its term counts), links (article → paragraph),
                           paragraphs_fts (FTS5, for phrases)
-    segments/<n>.npy      float32 unit vectors, append-only: one file per commit that embedded something
+    segments/<n>.npy      float32 unit vectors, append-only: one file per commit that embedded something;
+                          the ``segments`` table holds each one's row count and checksum
     index.<b>.faiss       FAISS index build b (Flat, or IVF past a size), with index.<b>.ids.npy (the ids
                           it holds), index.<b>.json (kind, nprobe, measured recall) and index.<b>.terms.npz
                           (BM25 postings of those paragraphs)
@@ -40,9 +41,10 @@ from typing import Any
 import numpy as np
 from tqdm import tqdm
 
-from . import lexical, terms
+from . import lexical, segments as segment_table, terms
 from .articles import Article, content_hash, parse_date
 from .bm25 import BM25, Postings
+from .damage import DamagedFile, database, is_out_of_space, reading, writing
 from .embed import Embedder
 from .errors import QueryError, StoreError
 from .files import atomic_write, save_npy, sync_folder
@@ -54,7 +56,7 @@ from .vectors import FLAT_LIMIT, VectorIndex
 
 log = logging.getLogger(__name__)
 
-FORMAT_VERSION = 3
+FORMAT_VERSION = 4
 DEFAULT_PATH = ".topics"
 DB_NAME = "store.db"
 LOCK_NAME = "write.lock"
@@ -106,14 +108,38 @@ def default_store_path() -> Path:
 
 @contextmanager
 def _locked(path: Path) -> Iterator[None]:
-    """Hold the store's write lock, waiting (with a note on stderr) while another process has it."""
-    with open(path / LOCK_NAME, "a+") as handle:
+    """Hold the store's write lock, waiting (with a note on stderr) while another process has it;
+    failures of the database or a full disk within are reported as store errors."""
+    lock = path / LOCK_NAME
+    try:
+        handle = open(lock, "a+")
+    except IsADirectoryError:
+        raise StoreError(f"{lock} is a folder, not the store's lock file; remove it (rmdir {lock}) and "
+                         "rerun") from None
+    except OSError as exc:
+        raise StoreError(f"cannot write to the store at {path} ({exc.strerror}); writes need a writable "
+                         "folder") from None
+    with handle, database(path / DB_NAME), writing(path / DB_NAME):
         try:
             fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
         except BlockingIOError:
             log.warning("waiting for another process writing to %s", path)
             fcntl.flock(handle, fcntl.LOCK_EX)
         yield
+
+
+@contextmanager
+def _immediate(db: sqlite3.Connection) -> Iterator[None]:
+    """One write transaction around the block: committed at its end, rolled back on any failure
+    (unless SQLite rolled it back already, as it does when the disk is full)."""
+    db.execute("BEGIN IMMEDIATE")
+    try:
+        yield
+        db.execute("COMMIT")
+    except BaseException:
+        if db.in_transaction:
+            db.execute("ROLLBACK")
+        raise
 
 
 def _groups(items: Iterable[Any], size: int) -> Iterator[list[Any]]:
@@ -254,7 +280,8 @@ class _Plan:
     article: Article
     paragraphs: list[Paragraph]
     fingerprint: str
-    counted: bool  # False for a repeated id, already counted once in the report
+    counted: str | None  # the AddReport field that counts it; None for a repeated id, counted before
+    restores: bool = False  # a repeat back to the stored version: drop the pending one, write nothing
 
 
 def _columns(rows: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
@@ -299,8 +326,15 @@ def _upgrade_from_2(db: sqlite3.Connection, path: Path) -> None:
     db.executemany("UPDATE paragraphs SET terms = ? WHERE id = ?", ((terms.pack(text), pid) for pid, text in texts))
 
 
+def _upgrade_from_3(db: sqlite3.Connection, path: Path) -> None:
+    """Format 4 records each segment's rows and checksum; older segments have none until ``topics
+    repair`` records them."""
+    db.execute(segment_table.SCHEMA)
+
+
 # format version → the step that brings a store of that version to the next
-MIGRATIONS: dict[int, Callable[[sqlite3.Connection, Path], None]] = {1: _upgrade_from_1, 2: _upgrade_from_2}
+MIGRATIONS: dict[int, Callable[[sqlite3.Connection, Path], None]] = {
+    1: _upgrade_from_1, 2: _upgrade_from_2, 3: _upgrade_from_3}
 
 
 class Store:
@@ -363,11 +397,21 @@ class Store:
 
     @staticmethod
     def _connect(path: Path) -> sqlite3.Connection:
+        """A connection in WAL mode; on a full disk, where SQLite cannot create the WAL's shared-memory
+        file, a read-only one to the database file as it stands (no writer can change it then)."""
         db = sqlite3.connect(path / DB_NAME, isolation_level=None, check_same_thread=False)
-        db.execute("PRAGMA journal_mode=WAL")
-        db.execute("PRAGMA synchronous=FULL")  # a commit is on disk before older files are removed
-        db.execute("PRAGMA busy_timeout=30000")
-        return db
+        try:
+            db.execute("PRAGMA journal_mode=WAL")
+            db.execute("PRAGMA synchronous=FULL")  # a commit is on disk before older files are removed
+            db.execute("PRAGMA busy_timeout=30000")
+            db.execute("SELECT COUNT(*) FROM sqlite_master").fetchone()
+            return db
+        except sqlite3.OperationalError:
+            db.close()
+            if not is_out_of_space(path):
+                raise
+        uri = (path / DB_NAME).resolve().as_uri() + "?mode=ro&immutable=1"
+        return sqlite3.connect(uri, uri=True, isolation_level=None, check_same_thread=False)
 
     @staticmethod
     def _create(path: Path, embedder: Embedder) -> None:
@@ -399,6 +443,7 @@ class Store:
                 tmp.unlink(missing_ok=True)
                 db = sqlite3.connect(tmp)
                 db.executescript(SCHEMA)
+                db.execute(segment_table.SCHEMA)
                 lexical.create(db)
                 db.executemany("INSERT INTO meta VALUES (?, ?)", [(k, str(v)) for k, v in meta.items()])
                 db.commit()
@@ -497,8 +542,21 @@ class Store:
                 self._db.execute("SELECT id, segment, row FROM paragraphs ORDER BY id"),
                 dtype=[("id", np.int64), ("segment", np.int64), ("row", np.int64)])
 
+    def _build_ids(self, build: int) -> np.ndarray:
+        """The paragraph ids saved with index build ``build``."""
+        path = self._build_file(build, "ids.npy")
+        with reading(path):
+            ids = np.load(path, allow_pickle=False)
+            if ids.ndim != 1 or ids.dtype != np.int64:
+                raise ValueError(f"holds {ids.dtype} of shape {ids.shape}")
+            return ids
+
     def snapshot(self) -> Snapshot:
-        """The last committed generation, reloaded only when a writer has committed a newer one."""
+        """The last committed generation, reloaded only when a writer has committed a newer one.
+
+        A file that fails to load is damaged unless a writer committed meanwhile (and replaced the
+        build or compacted the segments): then the newer state is read instead.
+        """
         for _attempt in range(5):
             own = not self._db.in_transaction
             cached = self._shared.snapshot
@@ -507,10 +565,9 @@ class Store:
                 return cached
             try:
                 return self._keep(self._catch_up(generation, build, rows, cached))
-            except (FileNotFoundError, RuntimeError):
-                if not own:
-                    break
-                continue  # a writer replaced the build or compacted the segments meanwhile; read again
+            except DamagedFile:
+                if not own or self._committed(self._shared.snapshot)[:2] == (generation, build):
+                    raise
         raise StoreError(f"{self.path} changed while it was being read (generation {generation} is gone); "
                          "run the command again")
 
@@ -524,7 +581,7 @@ class Store:
             index, indexed = cached.index.copy(), cached.ids
         elif build:
             index = VectorIndex.load(self._build_file(build, "faiss"))
-            indexed = np.load(self._build_file(build, "ids.npy"))
+            indexed = self._build_ids(build)
         else:
             index, indexed = VectorIndex(int(self.meta("dim"))), np.zeros(0, np.int64)
         index.remove(np.setdiff1d(indexed, ids, assume_unique=True))
@@ -534,7 +591,7 @@ class Store:
             index.add(ids[chunk], self.segments.gather(segment[chunk], row[chunk]))
         if len(index) != len(ids):
             raise StoreError(f"{self.path}: generation {generation} is inconsistent ({len(ids)} paragraphs, "
-                             f"{len(index)} indexed); rebuild the index with: topics reindex --store {self.path}")
+                             f"{len(index)} indexed); rebuild the index with: topics repair --store {self.path}")
         return Snapshot(generation, build, ids, segment, row, index, self.segments)
 
     def bm25(self, snapshot: Snapshot) -> BM25:
@@ -700,22 +757,29 @@ class Store:
                                       disable=None if progress is None else not progress) as bar:
             seen: set[str] = set()
             written: set[str] = set()
-            batch: list[_Plan] = []
+            batch: dict[str, _Plan] = {}  # by id: a later version replaces an earlier one not yet committed
             pending: set[str] = set()
             for group in _groups(articles, 256):
-                for plan in self._plan(group, report, seen, bar):
-                    batch.append(plan)
+                for plan in self._plan(group, report, seen, bar, batch):
+                    earlier = batch.pop(plan.article.key, None)
+                    plan.counted = earlier.counted if earlier is not None else plan.counted
+                    if plan.restores:
+                        self._recount(report, plan, bar)
+                        continue
+                    batch[plan.article.key] = plan
                     pending.update(p.hash for p in plan.paragraphs)
                     if len(pending) >= batch_paragraphs:
-                        self._commit(batch, report, written, bar)
-                        batch, pending = [], set()
+                        self._commit(list(batch.values()), report, written, bar)
+                        batch, pending = {}, set()
             if batch:
-                self._commit(batch, report, written, bar)
+                self._commit(list(batch.values()), report, written, bar)
             self._save_build_if_stale()
         return report
 
-    def _plan(self, group: list[Article], report: AddReport, seen: set[str], bar: tqdm) -> list[_Plan]:
-        """What to write for ``group``: the last version of each id, if it differs from the stored one."""
+    def _plan(self, group: list[Article], report: AddReport, seen: set[str], bar: tqdm,
+              pending: dict[str, _Plan]) -> list[_Plan]:
+        """What to write for ``group``: the last version of each id, if it differs from the stored one
+        (or from a version in the ``pending`` batch, which it must then replace)."""
         latest: dict[str, Article] = {}
         for article in group:
             if article.key in latest or article.key in seen:
@@ -733,15 +797,26 @@ class Store:
             counted = article.key not in seen
             seen.add(article.key)
             if stored.get(article.key) == fingerprint:
+                if article.key in pending:
+                    plans.append(_Plan(article, [], fingerprint, None, restores=True))
+                    continue
                 report.unchanged += counted
                 bar.update(counted)
                 continue
-            if counted and (article.key in stored or self._replaced(article, set())):
-                report.updated += 1
-            elif counted:
-                report.added += 1
-            plans.append(_Plan(article, self.splitter.split(article), fingerprint, counted))
+            field = None
+            if counted:
+                field = "updated" if article.key in stored or self._replaced(article, set()) else "added"
+                setattr(report, field, getattr(report, field) + 1)
+            plans.append(_Plan(article, self.splitter.split(article), fingerprint, field))
         return plans
+
+    @staticmethod
+    def _recount(report: AddReport, plan: _Plan, bar: tqdm) -> None:
+        """An article that came back to its stored version is unchanged after all."""
+        if plan.counted is not None:
+            setattr(report, plan.counted, getattr(report, plan.counted) - 1)
+            report.unchanged += 1
+            bar.update(1)
 
     def _replaced(self, article: Article, written: set[str]) -> list[str]:
         """Earlier versions of a one-article file (same path, other id) not written by this run."""
@@ -759,27 +834,43 @@ class Store:
 
     def _commit(self, batch: list[_Plan], report: AddReport, written: set[str], bar: tqdm) -> None:
         """Embed the batch's new paragraphs into a new segment file, then record everything in one
-        transaction."""
+        transaction (the segment is removed again when that fails)."""
         ordered = list(dict.fromkeys(p.hash for plan in batch for p in plan.paragraphs))
         known = self._hash_ids(ordered)
         texts = {p.hash: p for plan in batch for p in plan.paragraphs}
         missing = [h for h in ordered if h not in known]
         vectors = self.embedder.encode([texts[h].text for h in missing])
         segment = int(self.meta("next_segment"))
-        if missing:
-            self.segments.write(segment, vectors)
-        db = self._db
-        db.execute("BEGIN IMMEDIATE")
+        digest = self.segments.write(segment, vectors) if missing else None
         try:
+            self._record(batch, written, [texts[h] for h in missing], known, segment, digest)
+        except BaseException:
+            if digest is not None and segment not in segment_table.recorded(self._db):
+                self.segments.remove(segment)  # never committed, so no paragraph points into it
+            raise
+        report.paragraphs_embedded += len(missing)
+        report.paragraphs_reused += len(ordered) - len(missing)
+        bar.update(sum(plan.counted is not None for plan in batch))
+        bar.set_postfix(embedded=report.paragraphs_embedded, refresh=False)
+        self._remove_stale_files()
+
+    def _record(self, batch: list[_Plan], written: set[str], new: list[Paragraph], known: dict[str, int],
+                segment: int, digest: str | None) -> None:
+        """Record the batch's articles, the ``new`` paragraphs (row i of ``segment`` holds the vector of
+        ``new[i]``) and the segment, in one transaction."""
+        db = self._db
+        with _immediate(db):
+            if digest is not None:
+                segment_table.record(db, segment, len(new), digest)
             old: list[int] = []
             for plan in batch:
                 old += self._unlink([plan.article.key, *self._replaced(plan.article, written)])
                 written.add(plan.article.key)
-            for row, h in enumerate(missing):
+            for row, p in enumerate(new):
                 cursor = db.execute("INSERT INTO paragraphs (hash, text, tokens, segment, row, terms) "
                                     "VALUES (?, ?, ?, ?, ?, ?)",
-                                    (h, texts[h].text, texts[h].tokens, segment, row, terms.pack(texts[h].text)))
-                known[h] = cursor.lastrowid
+                                    (p.hash, p.text, p.tokens, segment, row, terms.pack(p.text)))
+                known[p.hash] = cursor.lastrowid
             now = datetime.now(timezone.utc).isoformat(timespec="seconds")
             for plan in batch:
                 a = plan.article
@@ -789,16 +880,7 @@ class Store:
                 db.executemany("INSERT INTO links VALUES (?, ?, ?, ?)",
                                [(a.key, p.position, known[p.hash], int(p.is_title)) for p in plan.paragraphs])
             self._drop_orphans(old)
-            self._advance(next_segment=segment + 1 if missing else segment)
-            db.execute("COMMIT")
-        except BaseException:
-            db.execute("ROLLBACK")
-            raise
-        report.paragraphs_embedded += len(missing)
-        report.paragraphs_reused += len(ordered) - len(missing)
-        bar.update(sum(plan.counted for plan in batch))
-        bar.set_postfix(embedded=report.paragraphs_embedded, refresh=False)
-        self._remove_stale_files()
+            self._advance(next_segment=segment + 1 if new else segment)
 
     def _advance(self, **values: int) -> None:
         """Record ``values`` in meta and bump the generation, inside the caller's transaction."""
@@ -809,16 +891,11 @@ class Store:
     def delete(self, article_ids: Sequence[str]) -> int:
         """Remove articles with their paragraphs and vectors (paragraphs other articles share stay)."""
         with _locked(self.path):
-            self._db.execute("BEGIN IMMEDIATE")
-            try:
+            with _immediate(self._db):
                 present = [i for i in dict.fromkeys(article_ids) if self.article(i) is not None]
                 if present:
                     self._drop_orphans(self._unlink(present))
                     self._advance()
-                self._db.execute("COMMIT")
-            except BaseException:
-                self._db.execute("ROLLBACK")
-                raise
             self._save_build_if_stale()
         return len(present)
 
@@ -848,7 +925,7 @@ class Store:
         a new kind of index when the store has grown past, or shrunk well below, the Flat limit."""
         generation, build, rows = self._committed()
         ids, segment, row = _columns(rows)
-        indexed = np.load(self._build_file(build, "ids.npy")) if build else np.zeros(0, np.int64)
+        indexed = self._build_ids(build) if build else np.zeros(0, np.int64)
         changed = len(np.setdiff1d(indexed, ids)) + len(np.setdiff1d(ids, indexed))
         if changed <= REBUILD_SHARE * len(ids) and build:
             return
@@ -889,18 +966,17 @@ class Store:
         snapshot = self.snapshot()
         first = number = int(self.meta("next_segment"))
         moves: list[tuple[int, int, int]] = []
+        written: list[tuple[int, int, str]] = []
         for ids, vectors in snapshot.chunks(SEGMENT_ROWS):
-            self.segments.write(number, vectors)
+            written.append((number, len(vectors), self.segments.write(number, vectors)))
             moves += [(number, row, int(pid)) for row, pid in enumerate(ids)]
             number += 1
-        self._db.execute("BEGIN IMMEDIATE")
-        try:
+        with _immediate(self._db):
+            self._db.execute("DELETE FROM segments WHERE number < ?", (first,))
+            for entry in written:
+                segment_table.record(self._db, *entry)
             self._db.executemany("UPDATE paragraphs SET segment = ?, row = ? WHERE id = ?", moves)
             self._advance(next_segment=number)
-            self._db.execute("COMMIT")
-        except BaseException:
-            self._db.execute("ROLLBACK")
-            raise
         for old in self.segments.numbers():
             if old < first:
                 self.segments.remove(old)
@@ -919,14 +995,9 @@ class Store:
         atomic_write(self._build_file(build, "json"),
                      lambda path: path.write_text(json.dumps(index.info(), indent=1)))
         sync_folder(self.path)
-        self._db.execute("BEGIN IMMEDIATE")
-        try:
+        with _immediate(self._db):
             self._db.executemany("INSERT OR REPLACE INTO meta VALUES (?, ?)",
                                  [("index_build", str(build)), ("index_kind", index.kind)])
-            self._db.execute("COMMIT")
-        except BaseException:
-            self._db.execute("ROLLBACK")
-            raise
         fresh = self._keep(dataclasses.replace(snapshot, build=build, index=index))
         self._remove_stale_files()
         return fresh

@@ -18,6 +18,8 @@ from pathlib import Path
 import faiss
 import numpy as np
 
+from .damage import reading
+
 FLAT_LIMIT = 50_000  # exact search p99 passes ~10 ms near 60k vectors on 2 cores (bench_scale.py)
 _CHUNK = 16384  # vectors read per step while building: bounds the memory a build adds
 RESCORE = 4  # candidates fetched per result wanted, re-scored exactly by the caller
@@ -130,8 +132,15 @@ class VectorIndex:
 
     @classmethod
     def load(cls, path: Path) -> VectorIndex:
-        index = faiss.read_index(str(path))
-        info = json.loads(path.with_suffix(".json").read_text()) if path.with_suffix(".json").is_file() else {}
+        """The index saved at ``path`` with its settings from the ``.json`` beside it (a missing or
+        damaged file raises :class:`~index.damage.DamagedFile`)."""
+        with reading(path):
+            index = faiss.read_index(str(path))
+        settings = path.with_suffix(".json")
+        with reading(settings):
+            info = json.loads(settings.read_text()) if settings.is_file() else {}
+            if not isinstance(info, dict):
+                raise ValueError("not an object")
         return cls(index.d, index, nprobe=info.get("nprobe", 1), recall=info.get("recall"))
 
     def save(self, path: Path) -> None:

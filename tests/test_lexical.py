@@ -130,6 +130,7 @@ def _as_format_1(path: Path) -> None:
     for name in ("paragraphs_fts_insert", "paragraphs_fts_delete", "paragraphs_fts_update"):
         db.execute(f"DROP TRIGGER {name}")
     db.execute("DROP TABLE paragraphs_fts")
+    db.execute("DROP TABLE segments")
     db.execute("ALTER TABLE paragraphs DROP COLUMN terms")
     db.execute("ALTER TABLE paragraphs DROP COLUMN segment")
     db.execute("ALTER TABLE paragraphs DROP COLUMN row")
@@ -148,6 +149,7 @@ def _as_format_1(path: Path) -> None:
 def _as_format_2(path: Path) -> None:
     """Rewrite a store in the second format's layout: BM25 from FTS5, a second FTS5 table of whole
     articles, no stored term counts."""
+    _as_format_3(path)
     db = sqlite3.connect(path / "store.db")
     db.execute("ALTER TABLE paragraphs DROP COLUMN terms")
     db.execute("ALTER TABLE articles ADD COLUMN lexical_id INTEGER")
@@ -164,7 +166,16 @@ def _as_format_2(path: Path) -> None:
         postings.unlink()
 
 
-@pytest.mark.parametrize("downgrade", [_as_format_1, _as_format_2])
+def _as_format_3(path: Path) -> None:
+    """Rewrite a store as the third format had it: no checksums of the vector segments."""
+    db = sqlite3.connect(path / "store.db")
+    db.execute("DROP TABLE segments")
+    db.execute("UPDATE meta SET value = '3' WHERE key = 'format_version'")
+    db.commit()
+    db.close()
+
+
+@pytest.mark.parametrize("downgrade", [_as_format_1, _as_format_2, _as_format_3])
 def test_a_store_of_an_older_format_is_upgraded_in_place(new_store, downgrade):
     store = new_store()
     store.add([Article(id="a", title="Harbour", text="The zanzibarite ore ship docked at the harbour."),
@@ -175,7 +186,7 @@ def test_a_store_of_an_older_format_is_upgraded_in_place(new_store, downgrade):
     store.close()
     downgrade(path)
     with Store.open(path, model=embedder) as reopened:
-        assert reopened.meta("format_version") == "3"
+        assert reopened.meta("format_version") == "4"
         assert _lexical_ids(reopened, "zanzibarite") == {"a"}
         after = search(reopened, "ship in port", k=4, mode="dense")
         assert [(h.paragraph_id, round(h.score, 5)) for h in after] == \

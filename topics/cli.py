@@ -9,6 +9,7 @@ import argparse
 import json
 import logging
 import os
+import sqlite3
 import sys
 import time
 from collections.abc import Sequence
@@ -19,10 +20,12 @@ from typing import Any
 from index import (Article, Filters, ReadResult, Store, TopicsError, duplicates, iter_articles, read_paths,
                    search, similar)
 from index.embed import BACKENDS, DEFAULT_BACKEND, Embedder
+from index.check import CheckReport, check, repair
+from index.damage import database_error
 from index.errors import QueryError
 from index.files import atomic_write
 from index.search import MODES, Hit
-from index.store import ArticleInfo, default_store_path
+from index.store import DB_NAME, ArticleInfo, default_store_path
 
 from . import __version__
 from .display import excerpt, use_colour
@@ -148,6 +151,9 @@ def build_parser() -> argparse.ArgumentParser:
                                             "'Authorization: Bearer <token>'.")
     serve.add_argument("--host", default="127.0.0.1", help="address to bind (default 127.0.0.1, this machine only)")
     serve.add_argument("--port", type=int, default=8000, help="port (default 8000)")
+    serve.add_argument("--allowed-hosts", metavar="HOST[,HOST]",
+                       help="Host header names to answer, against DNS rebinding; '*' for any (default: "
+                            "localhost, 127.0.0.1 and ::1 when bound to a loopback address, else any)")
     _store_options(serve)
 
     reindex = commands.add_parser("reindex", help="rebuild the vector index and compact the vector files",
@@ -158,6 +164,20 @@ def build_parser() -> argparse.ArgumentParser:
     reindex.add_argument("--kind", choices=("auto", "flat", "ivf"), default="auto",
                          help="auto: by size (default); flat or ivf: keep that kind whatever the size")
     _store_options(reindex)
+
+    verify = commands.add_parser("check", help="verify every file of the store",
+                                 description="Verify the store without changing it: the database's integrity "
+                                             "and phrase index, each vector file's size and checksum, and the "
+                                             "index files against the stored paragraphs. Exits 1 when "
+                                             "something is damaged.")
+    _store_options(verify)
+
+    mend = commands.add_parser("repair", help="rebuild what is damaged in the store, and say what was done",
+                               description="Rebuild the derived files (vector index, BM25 postings, phrase "
+                                           "index) from store.db and the vector files, embed again the "
+                                           "paragraphs whose vectors are lost, and copy a damaged database's "
+                                           "rows into a new one. Stop other processes using the store first.")
+    _store_options(mend)
 
     stats = commands.add_parser("stats", help="counts, model, index and size of the store")
     _store_options(stats)
@@ -197,16 +217,19 @@ def cmd_ingest(args: argparse.Namespace) -> None:
     checked = ReadResult()
     total = sum(1 for _ in iter_articles(args.paths, **options, result=checked))  # every file, before any write
     if not total:
-        raise QueryError("no articles found in " + ", ".join(map(str, args.paths)) +
-                         (f" ({len(checked.skipped)} skipped as unreadable)" if checked.skipped else ""))
+        raise QueryError("no articles found in " + ", ".join(map(str, args.paths))
+                         + (f" ({len(checked.skipped)} skipped as unreadable)" if checked.skipped else "")
+                         + (f"; passed over {checked.ignored_summary()}" if checked.ignored else ""))
     model = Embedder(args.model, backend=args.backend) if args.backend else args.model
     with Store.open(args.store, model=model, create=True) as store:
         stream = iter_articles(args.paths, **options, result=ReadResult(), warn=False)
         report = store.add(stream, progress=False if args.quiet else None, total=total)
         stats = store.stats()
+    bad_files = len({error.path for error in checked.skipped})
     print(f"read {total} articles from {checked.files} files"
-          + (f"; skipped {len(checked.skipped)} bad files or records" if checked.skipped else "")
-          + (f"; ignored {checked.ignored_files} files of other types" if checked.ignored_files else ""))
+          + (f"; skipped {len(checked.skipped)} bad records or files (from {bad_files} file{'s' * (bad_files != 1)})"
+             if checked.skipped else "")
+          + (f"; passed over {checked.ignored_files} entries that are not articles" if checked.ignored else ""))
     print(f"added {report.added}, updated {report.updated}, unchanged {report.unchanged}"
           + (f", {report.duplicate_ids} repeated ids (last kept)" if report.duplicate_ids else ""))
     print(f"embedded {report.paragraphs_embedded} paragraphs, reused {report.paragraphs_reused}; store "
@@ -335,7 +358,7 @@ def cmd_serve(args: argparse.Namespace) -> None:
     print(f"serving {args.store or default_store_path()} on http://{args.host}:{args.port}/v1 (docs at /docs)",
           file=sys.stderr)
     serve(args.store or default_store_path(), host=args.host, port=args.port,
-          token=os.environ.get("TOPICS_API_TOKEN") or None)
+          token=os.environ.get("TOPICS_API_TOKEN") or None, hosts=args.allowed_hosts)
 
 
 def cmd_reindex(args: argparse.Namespace) -> None:
@@ -345,6 +368,36 @@ def cmd_reindex(args: argparse.Namespace) -> None:
         seconds = time.perf_counter() - start
     recall = f", recall@10 {snapshot.index.recall:.3f} against exact search" if snapshot.index.recall else ""
     print(f"rebuilt the index of {len(snapshot.ids)} vectors in {seconds:.1f} s: {snapshot.index.kind}{recall}")
+
+
+def _print_check(report: CheckReport, path: Path) -> bool:
+    for line in report.checked:
+        print(f"checked {line}")
+    for finding in report.findings:
+        print(f"damaged: {finding}")
+    if report.ok:
+        print(f"store {path} is sound")
+    else:
+        count = len(report.findings)
+        print(f"{count} problem{'s' * (count != 1)} in {path}; repair with: topics repair --store {path}")
+    return report.ok
+
+
+def cmd_check(args: argparse.Namespace) -> int:
+    with Store.open(args.store) as store:
+        return 0 if _print_check(check(store), store.path) else EXIT_ERROR
+
+
+def cmd_repair(args: argparse.Namespace) -> int:
+    path = args.store or default_store_path()
+    Store.open(path).close()  # refuses a folder that is no store, or an unreadable one, in one line
+    done = repair(path)
+    for line in done or ["nothing to repair"]:
+        print(line if done else f"{line}: every file is sound")
+    if done:
+        with Store.open(path) as store:
+            return 0 if _print_check(check(store), store.path) else EXIT_ERROR
+    return 0
 
 
 def cmd_stats(args: argparse.Namespace) -> None:
@@ -361,14 +414,14 @@ def cmd_stats(args: argparse.Namespace) -> None:
 COMMANDS = {"ingest": cmd_ingest, "search": cmd_search, "similar": cmd_similar,
             "duplicates": cmd_duplicates, "delete": cmd_delete, "cluster": cmd_cluster, "assign": cmd_assign,
             "label": cmd_label, "report": cmd_report, "serve": cmd_serve, "reindex": cmd_reindex,
-            "stats": cmd_stats}
+            "check": cmd_check, "repair": cmd_repair, "stats": cmd_stats}
 
 
 def main(argv: Sequence[str] | None = None) -> int:
     logging.basicConfig(level=logging.WARNING, format="topics: warning: %(message)s", stream=sys.stderr)
     args = build_parser().parse_args(argv)
     try:
-        COMMANDS[args.command](args)
+        status = COMMANDS[args.command](args)
     except TopicsError as exc:
         print(f"topics: error: {exc}", file=sys.stderr)
         return EXIT_ERROR
@@ -379,4 +432,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         print("topics: interrupted; the store keeps everything committed before the interruption",
               file=sys.stderr)
         return EXIT_INTERRUPTED
-    return 0
+    except sqlite3.DatabaseError as exc:  # a read that met a damaged database
+        store = getattr(args, "store", None) or default_store_path()
+        print(f"topics: error: {database_error(exc, store / DB_NAME)}", file=sys.stderr)
+        return EXIT_ERROR
+    return status or 0

@@ -4,8 +4,10 @@
 - Each worker thread reads through its own database connection; all share one loaded index, and every
   read sees one committed generation, so searches keep answering during an ingest or a re-cluster.
 - Writes (ingest, delete, re-cluster) take turns behind one lock and the store's file lock.
-- With ``TOPICS_API_TOKEN`` set, every write needs ``Authorization: Bearer <token>``.
-- Request bodies, batch sizes and ``k`` are bounded; no endpoint takes a file path.
+- With ``TOPICS_API_TOKEN`` set, every write needs ``Authorization: Bearer <token>``, checked before
+  the body is read.
+- Request bodies, batch sizes and ``k`` are bounded; no endpoint takes a file path; ``HEAD`` answers on
+  every ``GET`` route; ``allowed_hosts`` limits the Host names served (see :mod:`topics.guards`).
 """
 
 from __future__ import annotations
@@ -21,7 +23,10 @@ import numpy as np
 from fastapi import Depends, FastAPI, HTTPException, Query, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import HTMLResponse, JSONResponse, PlainTextResponse
+from fastapi.routing import APIRoute
 from pydantic import BaseModel, ConfigDict, Field
+from starlette.middleware.trustedhost import TrustedHostMiddleware
+from starlette.routing import Match
 
 from index import (Article, Filters, InputError, QueryError, Store, StoreError, StoreStats, TopicsError, search,
                    similar)
@@ -30,6 +35,7 @@ from index.search import Mode
 
 from . import __version__
 from .fit import fit_topics
+from .guards import BodyLimit, HeadAsGet, WriteGate, allowed_hosts as default_hosts
 from .model import TopicModel, topic_mix
 from .report import build_report, render_html, render_markdown
 
@@ -160,38 +166,6 @@ class TopicOut(TopicSummary):
 
 
 # -- the application ---------------------------------------------------------------------------
-class BodyLimit:
-    """Refuse request bodies over ``limit`` bytes with 413, counting the bytes as they arrive, so neither
-    a chunked body nor a wrong Content-Length gets more through, and nothing larger is buffered."""
-
-    def __init__(self, app: Any, limit: int) -> None:
-        self.app = app
-        self.limit = limit
-
-    def _refusal(self) -> HTTPException:
-        return HTTPException(413, f"request body over {self.limit} bytes; send smaller batches")
-
-    async def __call__(self, scope: dict[str, Any], receive: Any, send: Any) -> None:
-        if scope["type"] != "http":
-            await self.app(scope, receive, send)
-            return
-        length = dict(scope["headers"]).get(b"content-length", b"")
-        if length.isdigit() and int(length) > self.limit:
-            await JSONResponse({"detail": self._refusal().detail}, status_code=413)(scope, receive, send)
-            return
-        seen = 0
-
-        async def counted() -> dict[str, Any]:
-            nonlocal seen
-            message = await receive()
-            seen += len(message.get("body", b""))
-            if seen > self.limit:
-                raise self._refusal()
-            return message
-
-        await self.app(scope, counted, send)
-
-
 class Service:
     """The store behind the app: one writer handle, one reader handle per worker thread."""
 
@@ -234,10 +208,12 @@ def _meta(info: Any) -> ArticleMeta:
 
 
 def create_app(store_path: str | Path, *, token: str | None = None, model: Any = None,
-               max_body_bytes: int = MAX_BODY_BYTES, max_batch: int = MAX_BATCH) -> FastAPI:
+               max_body_bytes: int = MAX_BODY_BYTES, max_batch: int = MAX_BATCH,
+               allowed_hosts: list[str] | None = None) -> FastAPI:
     """Build the app over the store at ``store_path`` (created on first ingest if missing).
 
-    ``token`` protects the write endpoints; ``model`` may be a loaded :class:`index.Embedder`.
+    ``token`` protects the write endpoints; ``model`` may be a loaded :class:`index.Embedder`;
+    ``allowed_hosts`` (``None``: any) are the Host header names answered.
     """
     store = Store.open(store_path, model=model, create=True)
     # Requests run side by side; a single search gains nothing from FAISS's OpenMP threads, whose
@@ -249,7 +225,16 @@ def create_app(store_path: str | Path, *, token: str | None = None, model: Any =
                   description="Paragraph-level semantic search, similarity and topics for news articles.")
     app.state.service = service
 
+    write_routes: list[APIRoute] = []  # filled once the routes exist
+
+    def protected(scope: dict[str, Any]) -> bool:
+        return any(route.matches(scope)[0] == Match.FULL for route in write_routes)
+
+    app.add_middleware(HeadAsGet)
+    app.add_middleware(WriteGate, token=token, protected=protected)
     app.add_middleware(BodyLimit, limit=max_body_bytes)
+    if allowed_hosts is not None:
+        app.add_middleware(TrustedHostMiddleware, allowed_hosts=allowed_hosts)
 
     @app.exception_handler(TopicsError)
     async def topics_error(_: Request, exc: TopicsError) -> JSONResponse:
@@ -391,12 +376,16 @@ def create_app(store_path: str | Path, *, token: str | None = None, model: Any =
     def report_json() -> JSONResponse:
         return JSONResponse(report())
 
+    write_routes += [r for r in app.routes if isinstance(r, APIRoute) and
+                     any(d.dependency is write_access for d in r.dependencies)]
     return app
 
 
-def serve(store_path: str | Path, host: str = "127.0.0.1", port: int = 8000, token: str | None = None) -> None:
-    """Run the service with uvicorn until interrupted."""
+def serve(store_path: str | Path, host: str = "127.0.0.1", port: int = 8000, token: str | None = None,
+          hosts: str | None = None) -> None:
+    """Run the service with uvicorn until interrupted; ``hosts`` as for :func:`topics.guards.allowed_hosts`."""
     import uvicorn
 
-    uvicorn.run(create_app(store_path, token=token), host=host, port=port, log_level="warning")
+    uvicorn.run(create_app(store_path, token=token, allowed_hosts=default_hosts(host, hosts)), host=host,
+                port=port, log_level="warning")
 

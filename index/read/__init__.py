@@ -8,6 +8,7 @@ is counted and skipped.
 from __future__ import annotations
 
 import logging
+import stat
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -36,35 +37,65 @@ SUPPORTED = tuple(sorted({*TEXT_READERS, *BYTES_READERS}))
 
 @dataclass
 class ReadResult:
-    """What a read produced: the articles, the records skipped (with ``skip_bad``) and counts."""
+    """What a read produced: the articles, the records skipped (with ``skip_bad``), and the entries of
+    folders passed over with the reason (other file types, folders named like files, devices, links)."""
 
     articles: list[Article] = field(default_factory=list)
     skipped: list[InputError] = field(default_factory=list)
     files: int = 0
-    ignored_files: int = 0
+    ignored: list[tuple[Path, str]] = field(default_factory=list)
+
+    @property
+    def ignored_files(self) -> int:
+        return len(self.ignored)
+
+    def ignored_summary(self, limit: int = 5) -> str:
+        """The first ``limit`` entries passed over, with their reasons, for a message."""
+        shown = "; ".join(f"{path} ({reason})" for path, reason in self.ignored[:limit])
+        return shown + (f"; and {len(self.ignored) - limit} more" if len(self.ignored) > limit else "")
+
+
+def _not_a_file(path: Path) -> str | None:
+    """Why ``path`` is not a regular file to read, or ``None`` when it is one."""
+    try:
+        mode = path.stat().st_mode
+    except OSError as exc:
+        return "a broken or looping link" if path.is_symlink() else f"cannot read: {exc.strerror}"
+    if stat.S_ISREG(mode):
+        return None
+    if stat.S_ISDIR(mode):
+        return "a folder"
+    return "a pipe or socket, not a file" if stat.S_ISFIFO(mode) or stat.S_ISSOCK(mode) else "a device, not a file"
 
 
 def _files(path: Path, result: ReadResult) -> Iterator[Path]:
     """The file itself, or a folder's supported files in sorted order (hidden ones left out)."""
-    if not path.exists():
+    if not path.exists() and not path.is_symlink():
         raise InputError(path, "no such file or folder")
-    if path.is_file():
+    if not path.is_dir():
+        reason = _not_a_file(path)
+        if reason is not None:
+            raise InputError(path, f"{reason}; pass text files or folders of them")
         if path.suffix.lower() not in SUPPORTED:
             raise InputError(path, f"unsupported format '{path.suffix or path.name}'; "
                                    f"supported: {', '.join(SUPPORTED)}")
         yield path
         return
     for child in sorted(path.rglob("*")):
-        if any(part.startswith(".") for part in child.relative_to(path).parts) or not child.is_file():
+        if any(part.startswith(".") for part in child.relative_to(path).parts):
             continue
-        if child.suffix.lower() in SUPPORTED:
+        reason = _not_a_file(child)
+        if reason == "a folder" and child.suffix.lower() not in SUPPORTED:
+            continue  # an ordinary sub-folder, read through rglob
+        if reason is None and child.suffix.lower() in SUPPORTED:
             yield child
         else:
-            result.ignored_files += 1
+            result.ignored.append((child, reason or f"unsupported type '{child.suffix or child.name}'"))
 
 
-def read_file(path: Path, encoding: str | None = None) -> Iterator[Article | InputError]:
-    """Articles (or bad records) of one file; errors that spoil the whole file are raised."""
+def read_file(path: Path, encoding: str | None = None, *, warn: bool = True) -> Iterator[Article | InputError]:
+    """Articles (or bad records) of one file; errors that spoil the whole file are raised. ``warn``
+    logs what was read in a way that may not be meant (an encoding guessed)."""
     try:
         data = path.read_bytes()
     except OSError as exc:
@@ -77,7 +108,7 @@ def read_file(path: Path, encoding: str | None = None) -> Iterator[Article | Inp
             check_not_binary(path, data)
         yield from BYTES_READERS[suffix](path, data, encoding)
     else:
-        yield from TEXT_READERS[suffix](path, decode(path, data, encoding))
+        yield from TEXT_READERS[suffix](path, decode(path, data, encoding, warn=warn))
 
 
 def iter_articles(paths: Iterable[str | Path], *, skip_bad: bool = False, encoding: str | None = None,
@@ -85,28 +116,39 @@ def iter_articles(paths: Iterable[str | Path], *, skip_bad: bool = False, encodi
     """Yield every article under ``paths``, one file at a time, so a corpus of any size streams.
 
     With ``skip_bad=False`` the first bad file or record raises :class:`InputError`. With ``skip_bad=True``
-    bad files and records are passed over, counted in ``result.skipped`` and (``warn``) logged.
+    bad files and records are passed over and counted in ``result.skipped``. ``warn`` logs one line per
+    file with bad records (their count and the first), and articles with a title but no body.
     """
     result = result if result is not None else ReadResult()
     for root in paths:
         for path in _files(Path(root), result):
             result.files += 1
+            bad: list[InputError] = []
             try:
-                for item in read_file(path, encoding):
+                for item in read_file(path, encoding, warn=warn):
                     if isinstance(item, Article):
+                        if warn and item.title and not item.text:
+                            log.warning("%s: '%s' has a title but no body text; only the title is stored",
+                                        path, item.title[:60])
                         yield item
                         continue
-                    _skip(item, skip_bad, warn, result)
+                    if not skip_bad:
+                        raise item
+                    bad.append(item)
             except InputError as exc:  # the file as a whole is unreadable
-                _skip(exc, skip_bad, warn, result)
+                if not skip_bad:
+                    raise
+                bad.append(exc)
+            result.skipped += bad
+            if bad and warn:
+                _warn_skipped(path, bad)
 
 
-def _skip(error: InputError, skip_bad: bool, warn: bool, result: ReadResult) -> None:
-    if not skip_bad:
-        raise error
-    if warn:
-        log.warning("skipped %s", error)
-    result.skipped.append(error)
+def _warn_skipped(path: Path, bad: list[InputError]) -> None:
+    if len(bad) == 1:
+        log.warning("skipped %s", bad[0])
+    else:
+        log.warning("skipped %d bad records of %s (the first: %s)", len(bad), path, bad[0])
 
 
 def read_paths(paths: Iterable[str | Path], *, skip_bad: bool = False,

@@ -21,10 +21,26 @@ _BOMS = ((codecs.BOM_UTF8, "utf-8-sig"), (codecs.BOM_UTF32_LE, "utf-32"), (codec
          (codecs.BOM_UTF16_LE, "utf-16"), (codecs.BOM_UTF16_BE, "utf-16"))
 
 
+def _utf16_order(head: bytes) -> str | None:
+    """``"le"`` or ``"be"`` when ``head`` looks like UTF-16 text without a byte-order mark: NUL bytes in
+    most odd (little-endian) or even (big-endian) positions, as Latin-script text has."""
+    pairs = len(head) // 2
+    if pairs < 4:
+        return None
+    for order, zeros in (("le", head[1::2]), ("be", head[0::2])):
+        if zeros.count(0) > 0.8 * pairs:
+            return order
+    return None
+
+
 def check_not_binary(path: Path, data: bytes) -> None:
     """Refuse files that are plainly not text (NUL bytes or mostly control characters)."""
     head = data[:8192]
     if b"\x00" in head or sum(b in _CONTROL for b in head) > len(head) // 10:
+        order = _utf16_order(head)
+        if order:
+            raise InputError(path, f"looks like UTF-16 text without a byte-order mark; read it with "
+                                   f"--encoding utf-16-{order}")
         raise InputError(path, "binary file, not text; ingest .txt, .md, .html, .jsonl, .json, .csv "
                                "or feed files")
 
@@ -33,11 +49,11 @@ def _line_of(data: bytes, offset: int) -> int:
     return data.count(b"\n", 0, offset) + 1
 
 
-def decode(path: Path, data: bytes, encoding: str | None = None) -> str:
+def decode(path: Path, data: bytes, encoding: str | None = None, *, warn: bool = True) -> str:
     """Decode ``data`` read from ``path``.
 
     ``encoding=None`` honours a byte-order mark (UTF-8/16/32), else reads UTF-8 with a Windows-1252
-    fallback; binary files are refused. A named encoding is used as given.
+    fallback (logged when ``warn``); binary files are refused. A named encoding is used as given.
     """
     if encoding is not None:
         try:
@@ -50,7 +66,13 @@ def decode(path: Path, data: bytes, encoding: str | None = None) -> str:
                                    "real encoding with --encoding", line=_line_of(data, exc.start)) from None
     for bom, codec in _BOMS:
         if data.startswith(bom):
-            return data.decode(codec, errors="strict")
+            try:
+                return data.decode(codec, errors="strict")
+            except UnicodeDecodeError as exc:
+                line = data[:exc.start].decode(codec, errors="replace").count("\n") + 1
+                raise InputError(path, f"byte {exc.start} is not valid {codec} although the file starts with "
+                                       f"its byte-order mark (a truncated or damaged file?); fix or re-export "
+                                       "it", line=line) from None
     check_not_binary(path, data)
     try:
         return data.decode("utf-8")
@@ -62,6 +84,7 @@ def decode(path: Path, data: bytes, encoding: str | None = None) -> str:
         raise InputError(path, f"byte {first_bad} is not UTF-8 (nor Windows-1252); convert the file to "
                                "UTF-8 or pass its encoding with --encoding",
                          line=_line_of(data, first_bad)) from None
-    log.warning("%s:%d: not UTF-8; read as Windows-1252 (pass --encoding to choose another)",
-                path, _line_of(data, first_bad))
+    if warn:
+        log.warning("%s:%d: not UTF-8; read as Windows-1252 (pass --encoding to choose another)",
+                    path, _line_of(data, first_bad))
     return text

@@ -9,6 +9,7 @@ from __future__ import annotations
 import csv
 import io
 import json
+import re
 import sys
 from collections.abc import Iterator, Mapping
 from pathlib import Path
@@ -20,6 +21,8 @@ from ..errors import InputError
 TEXT_FIELDS = ("text", "body", "content")
 DATE_FIELDS = ("published", "date")
 _KNOWN = {"id", "title", "url", "source", "path", *TEXT_FIELDS, *DATE_FIELDS}
+_CONTROL = re.compile(r"[\x00-\x08\x0e-\x1f\x7f]")  # control characters but tab and line breaks
+_BREAKS = re.compile(r"[\t\n\r\x0b\x0c\x85\u2028\u2029]+")  # a title or id is one line
 
 
 def _first(record: Mapping[str, Any], names: tuple[str, ...]) -> tuple[str | None, Any]:
@@ -39,7 +42,8 @@ def article_from_record(record: Mapping[str, Any], path: Path | None, *, line: i
         if value is None or value == "":
             return None
         if isinstance(value, (str, int, float)) and not isinstance(value, bool):
-            return valid(str(value), field).strip() or None
+            text = _CONTROL.sub("", valid(str(value), field))  # NUL and the like are never text
+            return (text if field in TEXT_FIELDS else _BREAKS.sub(" ", text)).strip() or None
         raise fail(f"expected text, got {type(value).__name__}", field)
 
     def valid(text: str, field: str) -> str:
@@ -112,7 +116,12 @@ def read_json(path: Path, text: str) -> Iterator[Article | InputError]:
         yield InputError(path, f"unreadable JSON: {exc}")
         return
     if isinstance(value, Mapping):
-        value = next((value[k] for k in ("articles", "items") if isinstance(value.get(k), list)), [value])
+        wrapper = next((k for k in ("articles", "items") if k in value), None)
+        if wrapper is not None and not isinstance(value[wrapper], list):
+            yield InputError(path, f"expected a list of article objects, got {type(value[wrapper]).__name__}",
+                             field=wrapper)
+            return
+        value = value[wrapper] if wrapper is not None else [value]
     if not isinstance(value, list):
         yield InputError(path, "expected a list of article objects")
         return
@@ -123,15 +132,34 @@ def read_json(path: Path, text: str) -> Iterator[Article | InputError]:
             yield exc
 
 
+def _csv_problem(exc: csv.Error) -> str:
+    if "unexpected end of data" in str(exc):
+        return ("a quoted field that starts on this line is never closed, so it would swallow the rest of "
+                'the file; close the quote (write a quote inside a field as "")')
+    return f"malformed CSV ({exc}); quote fields that hold commas, quotes or line breaks"
+
+
 def read_csv(path: Path, text: str) -> Iterator[Article | InputError]:
     csv.field_size_limit(sys.maxsize)
-    reader = csv.DictReader(io.StringIO(text, newline=""))
-    header = [h.strip().lower() for h in reader.fieldnames or []]
+    reader = csv.DictReader(io.StringIO(text, newline=""), strict=True)
+    try:
+        fieldnames = reader.fieldnames
+    except csv.Error as exc:
+        raise InputError(path, _csv_problem(exc), line=1) from None
+    header = [h.strip().lower() for h in fieldnames or []]
     if not any(name in header for name in TEXT_FIELDS):
         shown = ", ".join(reader.fieldnames or []) or "nothing"
         raise InputError(path, f"no text column: the header has {shown}; name the article text column "
                                "'text', 'body' or 'content'", line=1)
-    for row in reader:
+    while True:
+        start = reader.line_num + 1
+        try:
+            row = next(reader)
+        except StopIteration:
+            return
+        except csv.Error as exc:  # the rest of the file cannot be told apart into rows
+            yield InputError(path, _csv_problem(exc), line=start)
+            return
         if None in row:
             yield InputError(path, f"{len(reader.fieldnames or []) + len(row[None])} values for "
                                    f"{len(reader.fieldnames or [])} columns; quote fields that contain commas",

@@ -1,0 +1,287 @@
+"""Check a store file by file, and repair what can be rebuilt from what is left.
+
+``store.db`` holds the articles and paragraph texts; everything else can be made again from it:
+the FTS5 table and the index builds (FAISS index, its ids, settings and BM25 postings) are derived, and
+a paragraph whose vector is lost (a missing, short or corrupt segment) is embedded again from its
+text. :func:`check` only reads; :func:`repair` takes the write lock and says what it did. Other
+processes should not use the store while it is repaired.
+"""
+
+from __future__ import annotations
+
+import os
+import sqlite3
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import numpy as np
+
+from . import lexical, segments as segment_table
+from .bm25 import Postings
+from .damage import DamagedFile
+from .errors import StoreError
+from .snapshot import Snapshot
+from .store import DB_NAME, LOCK_NAME, SCHEMA, SEGMENT_ROWS, Store, _immediate, _locked
+from .vectors import VectorIndex
+
+TABLES = ("meta", "articles", "paragraphs", "links")  # what store.db holds that nothing else can restore
+_UNRECORDED = "no checksum recorded (written by an older version); repair records one"
+
+
+@dataclass(frozen=True)
+class Finding:
+    """One problem: the file (or table) and what is wrong with it."""
+
+    path: str
+    problem: str
+
+    def __str__(self) -> str:
+        return f"{self.path}: {self.problem}"
+
+
+@dataclass
+class CheckReport:
+    """What :func:`check` found; ``checked`` lists what was verified and found sound."""
+
+    findings: list[Finding] = field(default_factory=list)
+    checked: list[str] = field(default_factory=list)
+
+    @property
+    def ok(self) -> bool:
+        return not self.findings
+
+
+def _database_problems(db: sqlite3.Connection) -> list[str]:
+    """SQLite's own integrity check, then the FTS5 table's against the paragraphs."""
+    try:
+        rows = [r[0] for r in db.execute("PRAGMA integrity_check(20)")]
+    except sqlite3.DatabaseError as exc:
+        return [str(exc)]
+    if rows != ["ok"]:
+        return rows
+    try:
+        with _rolled_back(db):
+            db.execute(f"INSERT INTO {lexical.TABLE} ({lexical.TABLE}) VALUES ('integrity-check')")
+    except sqlite3.DatabaseError as exc:
+        if getattr(exc, "sqlite_errorcode", None) == sqlite3.SQLITE_READONLY:
+            return []  # opened read-only (a full disk): the check of the phrase index needs to write
+        return [f"the phrase index ({lexical.TABLE}) disagrees with the paragraphs: {exc}"]
+    return []
+
+
+@contextmanager
+def _rolled_back(db: sqlite3.Connection) -> Iterator[None]:
+    """A transaction that is always rolled back: for commands that only verify."""
+    db.execute("BEGIN")
+    try:
+        yield
+    finally:
+        if db.in_transaction:
+            db.execute("ROLLBACK")
+
+
+def _segment_problems(store: Store, db: sqlite3.Connection) -> Iterator[tuple[int, str | None]]:
+    """(segment number, problem or None) for every segment the paragraphs use; ``None`` means sound,
+    and ``"no checksum"`` a sound-looking segment written before checksums were kept."""
+    needed = dict(db.execute("SELECT segment, MAX(row) + 1 FROM paragraphs GROUP BY segment"))
+    recorded = segment_table.recorded(db)
+    dim = int(store.meta("dim"))
+    for number, rows in sorted(needed.items()):
+        try:
+            vectors = store.segments.load(number)
+        except DamagedFile as exc:
+            yield number, exc.reason
+            continue
+        if vectors.shape[1] != dim or len(vectors) < rows:
+            yield number, f"holds {len(vectors)} vectors of {vectors.shape[1]} values; the store needs {rows} of {dim}"
+        elif number not in recorded:
+            yield number, "no checksum"
+        elif recorded[number] != (len(vectors), segment_table.checksum(vectors)):
+            yield number, "its vectors do not match the checksum recorded when it was written"
+        else:
+            yield number, None
+
+
+def _build_problems(store: Store) -> list[Finding]:
+    """Problems of the current index build's files, and of their agreement with each other."""
+    build = int(store.meta("index_build"))
+    if not build:
+        return []
+    try:
+        index = VectorIndex.load(store._build_file(build, "faiss"))
+        ids = store._build_ids(build)
+        postings = Postings.load(store._build_file(build, "terms.npz"))
+    except DamagedFile as exc:
+        return [Finding(str(exc.path), exc.reason)]
+    name = str(store._build_file(build, "*"))
+    if len(index) != len(ids) or not np.all(np.diff(ids) > 0):
+        return [Finding(name, f"the index holds {len(index)} vectors for {len(ids)} ids")]
+    if not np.array_equal(postings.ids, ids):
+        return [Finding(name, "the BM25 postings are of other paragraphs than the index")]
+    return []
+
+
+def check(store: Store) -> CheckReport:
+    """Verify every file of ``store``: the database and its phrase index, each segment's shape and
+    checksum, the index build against its ids and postings, and that a snapshot loads whole."""
+    report = CheckReport()
+    db_path = store.path / DB_NAME
+    if (store.path / LOCK_NAME).is_dir():
+        report.findings.append(Finding(str(store.path / LOCK_NAME), "a folder, not the lock file"))
+    db = Store._connect(store.path)
+    try:
+        problems = _database_problems(db)
+        if problems:
+            report.findings += [Finding(str(db_path), p) for p in problems]
+            return report  # the rest is read through the database
+        report.checked.append(f"{db_path}: integrity and phrase index")
+        found = list(_segment_problems(store, db))
+    finally:
+        db.close()
+    report.findings += [Finding(str(store.segments.path(n)), _UNRECORDED if p == "no checksum" else p)
+                        for n, p in found if p]
+    sound = sum(p is None for _, p in found)
+    report.checked.append(f"{len(found)} vector segments: {sound} match their checksums")
+    report.findings += _build_problems(store)
+    if report.ok:
+        try:
+            snapshot = store.snapshot()
+            store.bm25(snapshot)
+        except StoreError as exc:
+            report.findings.append(Finding(str(store.path), str(exc)))
+            return report
+        report.checked.append(f"index build {snapshot.build}: {len(snapshot.ids)} paragraphs load and search")
+    return report
+
+
+def _copy_database(path: Path) -> int:
+    """Copy the rows of a damaged ``store.db`` into a new one with fresh indexes and phrase index, and
+    put it in place; return the rows copied. Raises :class:`StoreError` when the rows cannot be read."""
+    source, target = path / DB_NAME, path / (DB_NAME + ".repair")
+    target.unlink(missing_ok=True)
+    old, new = sqlite3.connect(source), sqlite3.connect(target)
+    copied = 0
+    try:
+        new.executescript(SCHEMA)
+        new.execute(segment_table.SCHEMA)
+        for table in TABLES:
+            copied += _copy_table(old, new, table)
+        try:  # checksums are recorded again from the segments when they are lost
+            _copy_table(old, new, "segments")
+        except sqlite3.DatabaseError:
+            new.execute("DELETE FROM segments")
+        sequence = old.execute("SELECT seq FROM sqlite_sequence WHERE name = 'paragraphs'").fetchone()
+        if sequence:  # ids of deleted paragraphs are never given out again
+            new.execute("UPDATE sqlite_sequence SET seq = MAX(seq, ?) WHERE name = 'paragraphs'", sequence)
+        lexical.create(new)
+        new.commit()
+    except sqlite3.DatabaseError as exc:
+        target.unlink(missing_ok=True)
+        raise StoreError(f"{source} is damaged beyond repair: its rows cannot be read ({exc}); restore it "
+                         "from a backup, or ingest the articles again into a new store") from None
+    finally:
+        old.close()
+        new.close()
+    for suffix in ("-wal", "-shm"):  # the old database's log must not be replayed onto the new one
+        (path / (DB_NAME + suffix)).unlink(missing_ok=True)
+    os.replace(target, source)
+    return copied
+
+
+def _copy_table(old: sqlite3.Connection, new: sqlite3.Connection, table: str) -> int:
+    columns = [r[1] for r in new.execute(f"PRAGMA table_info({table})")]
+    rows = old.execute(f"SELECT {', '.join(columns)} FROM {table}")
+    copied = 0
+    while batch := rows.fetchmany(4096):
+        new.executemany(f"INSERT INTO {table} VALUES ({', '.join('?' * len(columns))})", batch)
+        copied += len(batch)
+    return copied
+
+
+def _reembed(store: Store, lost: list[int]) -> int:
+    """Embed again the paragraphs whose vectors lie in the ``lost`` segments, into new segments of at
+    most ``SEGMENT_ROWS`` each (so memory stays bounded), and point them there in one transaction;
+    return how many."""
+    db = store._db
+    marks = ", ".join("?" * len(lost))
+    ids = [r[0] for r in db.execute(f"SELECT id FROM paragraphs WHERE segment IN ({marks}) ORDER BY id", lost)]
+    first = number = int(store.meta("next_segment"))
+    moves: list[tuple[int, int, int]] = []
+    written: list[tuple[int, int, str]] = []
+    for start in range(0, len(ids), SEGMENT_ROWS):
+        chunk = ids[start:start + SEGMENT_ROWS]
+        vectors = store.embedder.encode(store.paragraph_texts(chunk))
+        written.append((number, len(vectors), store.segments.write(number, vectors)))
+        moves += [(number, row, pid) for row, pid in enumerate(chunk)]
+        number += 1
+    with _immediate(db):
+        db.executemany("UPDATE paragraphs SET segment = ?, row = ? WHERE id = ?", moves)
+        db.execute(f"DELETE FROM segments WHERE number IN ({marks})", lost)
+        for entry in written:
+            segment_table.record(db, *entry)
+        store._advance(next_segment=max(number, first))
+    for old in lost:
+        store.segments.remove(old)
+    return len(ids)
+
+
+def _record_checksums(store: Store, numbers: list[int]) -> None:
+    with _immediate(store._db):
+        for number in numbers:
+            vectors = store.segments.load(number)
+            segment_table.record(store._db, number, len(vectors), segment_table.checksum(vectors))
+
+
+def _rebuild_index(store: Store) -> Snapshot:
+    """A new index build made from the segments and the database alone, never from the old build."""
+    generation, _, rows = store._committed()
+    ids, segment, row = (np.ascontiguousarray(rows[name]) for name in ("id", "segment", "row"))
+    empty = VectorIndex(int(store.meta("dim")))
+    return store._save_build(Snapshot(generation, 0, ids, segment, row, empty, store.segments), rebuild=True)
+
+
+def repair(store_path: Path, *, model: object = None) -> list[str]:
+    """Rebuild what is damaged in the store at ``store_path`` and return what was done, one line each.
+
+    The database is copied into a new one when its integrity check fails (its rows must be readable);
+    paragraphs of lost or corrupt segments are embedded again; the index build is made afresh when a
+    file of it is damaged or vectors changed; older segments get their checksums recorded.
+    """
+    done: list[str] = []
+    lock = store_path / LOCK_NAME
+    if lock.is_dir() and not any(lock.iterdir()):
+        lock.rmdir()
+        done.append(f"replaced the folder {lock} with a lock file")
+    with _locked(store_path):
+        db = sqlite3.connect(store_path / DB_NAME)
+        try:
+            problems = _database_problems(db)
+        finally:
+            db.close()
+        if problems:
+            copied = _copy_database(store_path)
+            done.append(f"copied the {copied} rows of {store_path / DB_NAME} into a new database ({problems[0]}) "
+                        "and rebuilt its phrase index")
+    with Store.open(store_path, model=model) as store, store.writing():
+        found = list(_segment_problems(store, store._db))
+        lost = [n for n, p in found if p not in (None, "no checksum")]
+        if lost:
+            count = _reembed(store, lost)
+            done.append(f"embedded {count} paragraphs again whose vectors were lost in "
+                        + ", ".join(f"{store.segments.path(n).name} ({p})" for n, p in found if n in lost))
+        unrecorded = [n for n, p in found if p == "no checksum"]
+        if unrecorded:
+            _record_checksums(store, unrecorded)
+            done.append(f"recorded the checksums of {len(unrecorded)} segments written before checksums were kept")
+        damaged = _build_problems(store)
+        if lost or damaged:
+            old_build = int(store.meta("index_build"))
+            snapshot = _rebuild_index(store)
+            if damaged:  # never to be read again
+                for file in store.path.glob(f"index.{old_build}.*"):
+                    file.unlink()
+            done.append(f"rebuilt the index of {len(snapshot.ids)} paragraphs (build {snapshot.build}) "
+                        "and its BM25 postings" + (f": {damaged[0]}" if damaged else ""))
+    return done
