@@ -244,3 +244,70 @@ def test_describer_caps_large_cores_and_leaves_small_corpora_alone(embedder):
     assert described == capped.describe(texts, labels, confidence, centroids)
     for theme, word in zip(described, ("inflation", "football", "volcano")):
         assert word in {w for k, _ in theme.keywords for w in k.split()}
+
+
+def _label_of(store: Store, model: TopicModel, phrase: str) -> str:
+    return model.topic(_topic_at(store, model, phrase)).label
+
+
+def test_seed_labels_name_its_two_themes(new_store):
+    store = _seed_store(new_store)
+    model = fit_topics(store)
+    duma = _label_of(store, model, "legal authority to remove the Taliban")
+    isis = _label_of(store, model, "increasing presence of ISIS")
+    assert "Taliban" in duma and any(word in duma.lower() for word in ("list", "designation"))
+    assert "ISIS" in isis and any(word in isis.lower() for word in ("central asia", "border", "milit", "terror"))
+    labels = [t.label for t in model.topics]
+    assert len({label.lower() for label in labels}) == len(labels)
+    assert labels == [t.label for t in fit_topics(store).topics]
+
+
+WIRE = [("LONDON (Reuters) - ", " Reporting by Jane Doe; editing by the desk."),
+        ("KABUL, Afghanistan (AP) - ", " Copyright The Associated Press."),
+        ("WASHINGTON (AFP) - ", " Follow AFP on the web for more.")]
+SUBJECTS = {
+    "rates": ["The central bank raised interest rates to curb inflation as bond yields climbed.",
+              "Mortgage lenders passed the higher interest rates on to borrowers within days.",
+              "Economists expect inflation to ease once interest rates stay high for a year."],
+    "football": ["The striker scored a late winner as the home side took the cup final.",
+                 "The club's manager praised the goalkeeper after the cup final penalty shootout.",
+                 "Fans filled the stadium for the cup final between the two rival clubs."],
+    "volcano": ["Lava from the erupting volcano forced villagers to flee their homes overnight.",
+                "Ash clouds from the volcano grounded flights across the region for two days.",
+                "Scientists warned that the volcano could erupt again within weeks."],
+}
+
+
+def test_labels_and_keywords_keep_out_boilerplate_reporting_verbs_honorifics_and_numbers(new_store):
+    """A wire corpus: every article opens with a dateline and credit and closes with a sign-off, and the
+    text is full of "Mr Smith said", ages and figures; none of it may name a topic."""
+    articles = []
+    for i in range(36):
+        subject = list(SUBJECTS)[i % 3]
+        opener, closer = WIRE[(i // 3) % 3]  # each wire across all subjects
+        body = " ".join(SUBJECTS[subject][j % 3] for j in range(i, i + 2))
+        extra = f"Mr Smith said the {20 + i}-year-old official told reporters that 000 jobs and {i}5 75 figures mattered."
+        articles.append(Article(id=f"wire-{i}", title="", text=f"{opener}{body} {extra}{closer}"))
+    store = new_store()
+    store.add(articles)
+    model = fit_topics(store)
+    assert len(model.topics) >= 3
+    banned = ("reuters", "associated press", "afp", "london", "kabul", "washington", "said", "told", "mr ",
+              "mr smith", "year old", "year-old", "000", "75", "reporting", "copyright")
+    for topic in model.topics:
+        words = [topic.label.lower()] + [k.lower() for k, _ in topic.keywords]
+        assert not any(b in w for w in words for b in banned), (topic.label, topic.keywords)
+        assert all(any(c.isalpha() for c in k) for k, _ in topic.keywords)
+    labels = [t.label.lower() for t in model.topics]
+    assert len(set(labels)) == len(labels)
+
+
+@pytest.mark.parametrize("k", [3, 8, 20])
+def test_automatic_count_finds_well_separated_subjects_of_uneven_sizes(k: int):
+    rng = np.random.default_rng(k)
+    sizes = np.maximum(20, (600 * 0.8 ** np.arange(k)).astype(int))  # the largest several times the smallest
+    truth = np.repeat(np.arange(k), sizes)
+    centres = rng.standard_normal((k, 384))
+    X = (centres[truth] + 0.5 * rng.standard_normal((len(truth), 384))).astype(np.float32)
+    found = cluster.TopicClusterer(seed=0).fit(X)
+    assert k <= found.n_topics_ <= 3 * k

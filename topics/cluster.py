@@ -135,12 +135,17 @@ class TopicClusterer:
         """The automatic topic count: the coarsest readable cut at a real gap in the merge heights.
 
         The gap of the cut into k topics is the ratio of the last merge it undoes to the next one it
-        keeps. Where some gap is at least ``CLEAR_GAP`` (the subjects lie twice as far apart as anything
-        inside them), the coarsest such cut wins, however large its topics: clear subjects are kept whole.
-        Otherwise a cut must be readable, no topic holding more than ``max_share`` of the paragraphs, and
-        the smallest readable k at a real gap wins, a gap being real when it stands out from the corpus's
-        own run of ratios (at least three times the median excess over 1); without one, the smallest
-        readable k.
+        keeps. A gap is *dominant* when its excess over 1 is at least twice every other's, *clear* when
+        it is at least ``CLEAR_GAP`` (the subjects lie twice as far apart as anything inside them), and
+        *real* when its excess is at least three times the median excess (it stands out from the
+        corpus's own run of ratios). A cut is *readable* when no topic holds more than ``max_share`` of
+        the paragraphs. In order:
+
+        1. the widest gap, when it is clear (clear subjects are kept whole, however large) or dominant
+           and readable (the corpus has that many subjects);
+        2. the smallest readable cut at a real gap, else the smallest readable cut (a corpus without
+           clear subjects, such as one agency's press releases, is cut where a reader can tell the
+           topics apart).
         """
         heights = np.sort(tree[:, 2])[::-1]
         shares = {}
@@ -155,10 +160,12 @@ class TopicClusterer:
         gaps = {k: float(heights[k - 2] / max(heights[k - 1], 1e-12)) for k in ks}
         largest = shares
         self.cuts_ = {k: round(gaps[k], 6) for k in ks}
-        clear = [k for k in ks if gaps[k] >= CLEAR_GAP]
-        if clear:
-            return clear[0]
         readable = [k for k in ks if largest[k] <= self.max_share]
+        ranked = sorted(ks, key=lambda k: (-gaps[k], k))
+        widest = ranked[0]
+        dominant = len(ranked) == 1 or gaps[widest] - 1 >= 2 * (gaps[ranked[1]] - 1)
+        if gaps[widest] >= CLEAR_GAP or (dominant and widest in readable):
+            return widest
         if not readable:
             return min(ks, key=lambda k: (largest[k], k))
         typical = float(np.median([gaps[k] - 1 for k in ks]))
