@@ -243,7 +243,8 @@ class TopicDescriber:
         """The best heading among the topic's phrases, led by its dominant name where it has one.
 
         With a lead name the heading is "Name: phrase", the phrase a common-noun phrase judged on its
-        own, since the name already says who or where; without one, any phrase.
+        own, since the name already says who or where; without one, any phrase but a bare name (a name
+        says who, not what about: "Microsoft" heads a technology topic badly).
         """
         heads = _heads(terms, topic, core_size)
         top = max(heads.values(), default=0.0) or 1.0
@@ -252,13 +253,15 @@ class TopicDescriber:
                      and _leads(terms, topic, k, core_size)), None)
         options: dict[str, tuple[float, str]] = {}  # label → (specificity, the text whose centrality counts)
         for key, spec in heads.items():
-            if lead is None:
+            if lead is None and not _is_name(surface[key]):  # a bare name is an actor, not a subject
                 options[sentence_case(surface[key])] = (spec / top, surface[key])
             elif not any(word[:1].isupper() for word in surface[key].split()) \
                     and len(key.split()) + len(lead.split()) <= MAX_WORDS:
                 options[f"{surface[lead]}: {surface[key]}"] = ((spec + heads[lead]) / 2 / top, surface[key])
-        if lead is not None and not options:
-            options[surface[lead]] = (1.0, surface[lead])
+        if not options:  # nothing but names: the most specific one
+            name = lead or next(iter(heads), None)
+            if name is not None:
+                options[sentence_case(surface[name])] = (1.0, surface[name])
         labels = sorted(label for label in options if label.lower() not in used)
         if not labels:
             return ""
