@@ -13,7 +13,9 @@ body) unless an article has nothing else.
 from __future__ import annotations
 
 from collections import defaultdict
-from dataclasses import dataclass
+from dataclasses import asdict, dataclass
+
+from typing import Any
 
 import numpy as np
 
@@ -30,6 +32,10 @@ SCORE_TOLERANCE = 1e-5  # float32 cosines of identical texts can fall a hair bel
 class SimilarArticle:
     score: float
     article: ArticleInfo
+
+    def to_dict(self) -> dict[str, Any]:
+        """JSON-ready form, the article nested as the HTTP API gives it."""
+        return {"score": round(self.score, 6), "article": asdict(self.article)}
 
 
 @dataclass(frozen=True)
