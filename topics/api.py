@@ -154,3 +154,22 @@ def info_dict(info: ArticleInfo) -> dict[str, Any]:
     data = asdict(info)
     data.pop("path", None)
     return data
+
+
+def fit_events(model: TopicModel) -> list[dict[str, Any]]:
+    """What the latest fit changed, as recorded in the model's history: new, split, merged and vanished
+    topics, and where person-given labels went."""
+    return [event for event in model.history if event.get("fit") == model.fit_number]
+
+
+def event_line(event: dict[str, Any]) -> str:
+    """One event as a sentence for people."""
+    kind, topic = event["event"], event["topic"]
+    text = {"new": f"topic {topic} is new", "split": f"topic {topic} split off topic {event.get('from')}",
+            "merged": f"topic {topic} merged into topic {event.get('into')}",
+            "vanished": f"topic {topic} vanished"}.get(kind, f"topic {topic}: {kind}")
+    if event.get("custom_label"):
+        label = event["custom_label"]
+        text += (f"; its label '{label}' now names topic {event['label_to']}" if "label_to" in event
+                 else f"; its label '{label}' is kept in the history")
+    return text

@@ -29,7 +29,7 @@ from index.store import DB_NAME, ArticleInfo, default_store_path
 
 from . import __version__
 from .display import excerpt, use_colour
-from .api import article_topics
+from .api import article_topics, event_line, fit_events
 from .fit import fit_topics, relabel
 from .model import NoParagraphs, NoTopics, TopicModel
 from .report import FORMATS, build_report
@@ -117,8 +117,9 @@ def build_parser() -> argparse.ArgumentParser:
 
     cluster = commands.add_parser("cluster", help="cluster paragraphs into labelled topics",
                                   description="Cluster every stored paragraph into topics and save the topic "
-                                              "model in the store. Topic ids and labels set with 'topics label' "
-                                              "carry over to the topics that still exist.")
+                                              "model in the store. A refit starts from the last fit, so topics "
+                                              "change as much as the corpus did (--fresh: from scratch); topic "
+                                              "ids and labels set with 'topics label' carry over.")
     cluster.add_argument("--topics", default="auto", metavar="N|auto", type=_topic_count,
                          help="number of topics (default: chosen automatically)")
     cluster.add_argument("--min-topic-size", type=_positive, metavar="N",
@@ -126,6 +127,8 @@ def build_parser() -> argparse.ArgumentParser:
     cluster.add_argument("--min-confidence", type=float, default=0.2, metavar="C",
                          help="paragraphs less similar than C to every topic are unassigned (default 0.2)")
     cluster.add_argument("--seed", type=int, default=0, help="random seed (default 0)")
+    cluster.add_argument("--fresh", action="store_true",
+                         help="find the topics from scratch instead of starting from the last fit's")
     _store_options(cluster)
 
     assign = commands.add_parser("assign", help="topic mix of a stored article or a file, without refitting")
@@ -308,8 +311,11 @@ def _print_topics(model: TopicModel) -> None:
 def cmd_cluster(args: argparse.Namespace) -> None:
     with Store.open(args.store) as store:
         model = fit_topics(store, n_topics=args.topics, min_topic_size=args.min_topic_size,
-                           min_confidence=args.min_confidence, seed=args.seed)
+                           min_confidence=args.min_confidence, seed=args.seed, fresh=args.fresh)
     _print_topics(model)
+    events = [e for e in fit_events(model) if e["event"] != "new" or model.fit_number > 1]
+    for event in events:
+        print(event_line(event))
 
 
 def cmd_assign(args: argparse.Namespace) -> None:

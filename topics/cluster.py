@@ -76,6 +76,12 @@ class TopicClusterer:
         K-means trains on a seeded sample of at most this many paragraphs per micro-cluster; topic
         centroids (and the sizes ``min_topic_size`` is checked against, scaled to the corpus) come from
         the same sample.
+    refine_steps:
+        Most spherical k-means steps over all vectors that settle the centroids (see :meth:`_refine`).
+    init:
+        Centroids to start from: a warm start from the previous fit, so a refit after a few more
+        articles keeps its topics and moves them only as far as the new articles pull them; the merge
+        tree still runs, and adds the topics it finds that are new (see :func:`_warm`).
     seed:
         Seeds k-means and the samples, so the same input gives the same topics.
 
@@ -93,7 +99,8 @@ class TopicClusterer:
 
     def __init__(self, n_topics: int | None = None, *, min_topic_size: int | None = None,
                  min_confidence: float = 0.2, max_topics: int = 60, max_share: float = 0.3,
-                 exact_below: int = 1000, points_per_micro: int = 64, seed: int = 0) -> None:
+                 exact_below: int = 1000, points_per_micro: int = 64, refine_steps: int = 10,
+                 init: np.ndarray | None = None, seed: int = 0) -> None:
         self.n_topics = n_topics
         self.min_topic_size = min_topic_size
         self.min_confidence = min_confidence
@@ -101,6 +108,8 @@ class TopicClusterer:
         self.max_share = max_share
         self.exact_below = exact_below
         self.points_per_micro = points_per_micro
+        self.refine_steps = refine_steps
+        self.init = init
         self.seed = seed
 
     def _n_micro(self, n: int) -> int:
@@ -171,12 +180,28 @@ class TopicClusterer:
         typical = float(np.median([gaps[k] - 1 for k in ks]))
         return next((k for k in readable if gaps[k] - 1 >= 3 * typical), readable[0])
 
-    def fit(self, X: np.ndarray) -> TopicClusterer:
-        """Learn topics from ``X`` (n × dim; not copied beyond the k-means sample and one chunk)."""
+    def fit(self, X: np.ndarray, novel: np.ndarray | None = None) -> TopicClusterer:
+        """Learn topics from ``X`` (n × dim; not copied beyond the k-means sample and one chunk).
+
+        With ``init``, ``novel`` flags the rows the previous fit did not have (all of them when not
+        given): only a topic made mostly of those can be new (see :func:`_warm`).
+        """
         X = np.asarray(X)
         if len(X) == 0:
             raise ValueError("no vectors to cluster")
         self.cuts_: dict[int, float] = {}
+        centroids = self._from_tree(X)
+        if self.init is not None and len(self.init):
+            novel = np.ones(len(X), dtype=bool) if novel is None else np.asarray(novel, dtype=bool)
+            centroids = _warm(X, novel, _normalise(np.asarray(self.init, dtype=np.float32)), centroids)
+        self.centroids_ = self._refine(X, centroids)
+        self.labels_, self.confidence_ = self.predict(X)
+        self.tree_ = linkage(self.centroids_, method="ward") if len(self.centroids_) > 1 else np.zeros((0, 4))
+        self.n_topics_ = len(self.centroids_)
+        return self
+
+    def _from_tree(self, X: np.ndarray) -> np.ndarray:
+        """Topic centroids from the merge tree of the micro-clusters, cut as asked or chosen."""
         n_micro = self._n_micro(len(X))
         sample = self._sample(X, n_micro)
         micro, micro_centroids = self._micro(sample, n_micro)
@@ -187,11 +212,29 @@ class TopicClusterer:
             tree = linkage(micro_centroids, method="ward")
             k = min(self.n_topics, m) if self.n_topics else self._choose(micro, tree, m, len(X))
             groups = fcluster(tree, k, "maxclust")[micro] if k > 1 else np.zeros(len(sample), dtype=int)
-        self.centroids_ = self._centroids(sample, groups, len(X))
-        self.labels_, self.confidence_ = self.predict(X)
-        self.tree_ = linkage(self.centroids_, method="ward") if len(self.centroids_) > 1 else np.zeros((0, 4))
-        self.n_topics_ = len(self.centroids_)
-        return self
+        return self._centroids(sample, groups, len(X))
+
+    def _refine(self, X: np.ndarray, centroids: np.ndarray) -> np.ndarray:
+        """Spherical k-means (Lloyd) steps over every vector from ``centroids`` until no vector changes
+        topic (at most ``refine_steps``): the fit settles in the optimum nearest its start, so another
+        seed's start, or the last fit's centroids with a few more articles, end in nearly the same
+        topics. Topics left under the size floor are dissolved; the rest are ordered by size."""
+        floor = 0 if self.n_topics else self._floor(len(X))
+        previous = None
+        for _ in range(self.refine_steps):
+            labels, _ = nearest_centroid(X, centroids, -1.0)
+            sizes = np.bincount(labels, minlength=len(centroids))
+            keep = np.flatnonzero(sizes >= max(floor, 1))
+            if not len(keep):
+                keep = np.array([int(np.argmax(sizes))])
+            if previous is not None and np.array_equal(labels, previous) and len(keep) == len(centroids):
+                break
+            means = _group_means(X, labels, len(centroids))[keep]
+            centroids, previous = means, (labels if len(keep) == len(centroids) else None)
+        labels, _ = nearest_centroid(X, centroids, -1.0)
+        sizes = np.bincount(labels, minlength=len(centroids))
+        order = sorted(range(len(centroids)), key=lambda i: (-sizes[i], i))
+        return centroids[order]
 
     def _centroids(self, X: np.ndarray, groups: np.ndarray, n: int) -> np.ndarray:
         """Centroids of the groups of the n-paragraph corpus sampled in ``X``, small groups dissolved,
@@ -205,6 +248,22 @@ class TopicClusterer:
     def predict(self, X: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         """Nearest topic of each vector (``UNASSIGNED`` below ``min_confidence``) and its cosine."""
         return nearest_centroid(X, self.centroids_, self.min_confidence)
+
+
+def _warm(X: np.ndarray, novel: np.ndarray, previous: np.ndarray, fresh: np.ndarray) -> np.ndarray:
+    """Start centroids of a warm refit: the previous fit's, plus each freshly found topic made mostly
+    of paragraphs the previous fit did not have (``novel``) that the previous topics fit worse than
+    they fit any of their own (the mean cosine to the nearest previous centroid is below every previous
+    topic's mean): a subject the corpus did not have before, such as a new story. A fresh topic that
+    re-cuts old paragraphs adds nothing, so ids, labels and the number of topics stay put."""
+    old, confidence = nearest_centroid(X, previous, -1.0)
+    counts = np.bincount(old, minlength=len(previous))
+    fit = np.bincount(old, weights=confidence, minlength=len(previous)) / np.maximum(counts, 1)
+    worst = float(fit[counts > 0].min())
+    groups, _ = nearest_centroid(X, fresh, -1.0)
+    new = [fresh[g] for g in range(len(fresh)) if (groups == g).any() and novel[groups == g].mean() > 0.5
+           and float(confidence[groups == g].mean()) < worst]
+    return np.vstack([previous, *new]) if new else previous
 
 
 def nearest_centroid(X: np.ndarray, centroids: np.ndarray, min_confidence: float) -> tuple[np.ndarray, np.ndarray]:

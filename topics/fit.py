@@ -74,14 +74,14 @@ LEXICON_SAMPLE = 5000  # paragraphs the corpus's word usage is learnt from
 
 
 def find_topics(vectors: np.ndarray, texts: list[str], layout: CorpusLayout, encode: Encode,
-                clusterer: TopicClusterer) -> FoundTopics:
+                clusterer: TopicClusterer, novel: np.ndarray | None = None) -> FoundTopics:
     """Cluster, find the corpus's boilerplate, and describe the topics.
 
     Paragraphs made mostly of boilerplate (release headers, dateline lines) would otherwise form a topic
     of their own; when there are any, the clustering is fitted again without them and they stay
-    unassigned.
+    unassigned. ``novel`` flags the paragraphs a warm-started clusterer's previous fit did not have.
     """
-    clusterer.fit(vectors)
+    clusterer.fit(vectors, novel)
     rng = np.random.default_rng(clusterer.seed)
     sample = np.sort(rng.choice(len(texts), size=min(len(texts), LEXICON_SAMPLE), replace=False))
     lexicon = Lexicon.learn((texts[i] for i in sample), (layout.titles[i] for i in sample))
@@ -89,7 +89,7 @@ def find_topics(vectors: np.ndarray, texts: list[str], layout: CorpusLayout, enc
     covered = np.array([boilerplate.covers(text, lexicon) for text in texts], dtype=bool)
     labels, confidence = clusterer.labels_, clusterer.confidence_
     if covered.any() and not covered.all():
-        clusterer.fit(vectors[~covered])
+        clusterer.fit(vectors[~covered], None if novel is None else novel[~covered])
         labels, confidence = clusterer.predict(vectors)
         labels[covered] = UNASSIGNED
     describer = TopicDescriber(encode, seed=clusterer.seed)
@@ -126,27 +126,37 @@ def previous_model(store: Store) -> TopicModel | None:
 
 
 def fit_topics(store: Store, *, n_topics: int | None = None, min_topic_size: int | None = None,
-               min_confidence: float = 0.2, seed: int = 0) -> TopicModel:
+               min_confidence: float = 0.2, seed: int = 0, fresh: bool = False) -> TopicModel:
     """Fit topics over every stored paragraph and save them in the store (see :mod:`topics.cluster`).
 
-    Topic ids and person-given labels of the previous fit carry over to the topics that still exist.
-    The store's write lock is held throughout, so fits, labels and ingests never interleave.
+    With a previous fit of the same ``n_topics`` setting, the fit starts from its centroids (a warm
+    start: the topics change as much as the corpus did); ``fresh`` finds them from scratch. Topic ids
+    and person-given labels of the previous fit carry over to the topics that still exist. The store's
+    write lock is held throughout, so fits, labels and ingests never interleave.
     """
     params = {"n_topics": n_topics, "min_topic_size": min_topic_size, "min_confidence": min_confidence, "seed": seed}
     check_params(**params)
     with store.writing():
-        return _fit(store, previous_model(store), params)
+        return _fit(store, previous_model(store), params, fresh)
 
 
-def refit(store: Store) -> TopicModel:
+def refit(store: Store, *, fresh: bool = False) -> TopicModel:
     """Fit again with the parameters of the fit in force (the defaults before the first), read under
-    the same write lock as the fit, so a refit changes only what the corpus changed."""
+    the same write lock as the fit, warm-started unless ``fresh``."""
     with store.writing():
         previous = previous_model(store)
-        return _fit(store, previous, {**FIT_DEFAULTS, **(previous.params if previous else {})})
+        return _fit(store, previous, {**FIT_DEFAULTS, **(previous.params if previous else {})}, fresh)
 
 
-def _fit(store: Store, previous: TopicModel | None, params: dict[str, Any]) -> TopicModel:
+def warm_start(previous: TopicModel | None, params: dict[str, Any], fresh: bool) -> np.ndarray | None:
+    """The centroids a fit starts from: the previous fit's when it asked for the same number of topics
+    (``None``: a fresh fit)."""
+    if fresh or previous is None or not previous.topics or previous.params.get("n_topics") != params["n_topics"]:
+        return None
+    return previous.centroids
+
+
+def _fit(store: Store, previous: TopicModel | None, params: dict[str, Any], fresh: bool) -> TopicModel:
     """Fit, carry ids and labels over from ``previous``, and save; the caller holds the write lock."""
     with store.reading() as snapshot:
         if not len(snapshot.ids):
@@ -156,9 +166,11 @@ def _fit(store: Store, previous: TopicModel | None, params: dict[str, Any]) -> T
         texts = store.paragraph_texts(ids)
         layout = corpus_layout(store, ids)
         corpus_hash = store.content_hash()
+    init = warm_start(previous, params, fresh)
+    novel = ~previous.lookup(ids)[2] if init is not None and previous is not None else None
     found = find_topics(vectors, texts, layout, store.embedder.encode, TopicClusterer(
         params["n_topics"], min_topic_size=params["min_topic_size"], min_confidence=params["min_confidence"],
-        seed=params["seed"]))
+        init=init, seed=params["seed"]), novel)
     clusterer = found.clusterer
     carried = carry_ids(previous, ids, found.labels, clusterer.n_topics_)
     id_of = np.array(carried.ids + [UNASSIGNED], dtype=np.int64)  # label -1 picks the last entry
@@ -176,10 +188,6 @@ def _fit(store: Store, previous: TopicModel | None, params: dict[str, Any]) -> T
         cuts=clusterer.cuts_, fit_number=fit_number)
     for topic in topics:
         topic.representatives = [int(pid) for pid in model.members(topic.id)[:REPRESENTATIVES]]
-    for event in carried.events:
-        if event.get("custom_label"):
-            log.warning("topic %s %s; its label %r is kept in the model's history", event["topic"],
-                        event["event"], event["custom_label"])
     model.save(store.path)
     return model
 

@@ -10,7 +10,9 @@ topic), and the Hungarian algorithm picks the pairing with the highest total. A 
 - ``merged``: an old topic now mostly inside a new topic that kept another id;
 - ``vanished``: any other unmatched old topic.
 
-A label a person gave a topic that merged or vanished is kept in its event.
+A label a person gave a topic follows its paragraphs: when the topic merged into another or split,
+the label goes to the new topic holding most of its paragraphs (unless that one keeps a label of its
+own), and the event says so (``label_to``); a label with nowhere to go stays in its event.
 """
 
 from __future__ import annotations
@@ -67,7 +69,10 @@ def carry_ids(previous: TopicModel | None, paragraph_ids: np.ndarray, groups: np
         if row in matched.values():
             continue
         target = int(np.argmax(table[row])) if old_sizes[row] else -1
-        label = {"custom_label": old.custom_label} if old.custom_label else {}
+        label: dict[str, object] = {"custom_label": old.custom_label} if old.custom_label else {}
+        if old.custom_label and target >= 0 and table[row, target] and custom[target] is None:
+            custom[target] = old.custom_label
+            label["label_to"] = ids[target]
         if target >= 0 and table[row, target] >= old_sizes[row] / 2 and target in matched:
             events.append({"event": "merged", "topic": old.id, "into": ids[target], **label})
         else:

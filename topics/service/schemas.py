@@ -115,6 +115,9 @@ class TopicsOut(BaseModel):
     unassigned_rate: float
     up_to_date: bool
     topics: list[TopicSummary]
+    events: list[dict[str, Any]] = Field(default_factory=list, description="what the latest fit changed: new, "
+                                         "split, merged and vanished topics, and where labels went")
+    messages: list[str] = Field(default_factory=list, description="the events, as sentences")
 
 
 class TopicParagraph(BaseModel):

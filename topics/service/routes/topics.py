@@ -6,7 +6,7 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, HTTPException, Query
 
-from ...api import TopicSummary, topic_page
+from ...api import TopicSummary, event_line, fit_events, topic_page
 from ...fit import refit
 from ...model import TopicModel, TopicNotFound
 from ..schemas import MAX_K, TopicOut, TopicsOut
@@ -17,9 +17,11 @@ State = Annotated[Service, Depends(service)]
 
 
 def _listing(state: Service, model: TopicModel) -> dict[str, Any]:
+    events = fit_events(model)
     return {"fit_number": model.fit_number, "unassigned_rate": round(model.unassigned_rate, 6),
             "up_to_date": model.corpus_hash == state.reader().content_hash(),
-            "topics": [TopicSummary.of(t).to_dict() for t in model.topics]}
+            "topics": [TopicSummary.of(t).to_dict() for t in model.topics],
+            "events": events, "messages": [event_line(e) for e in events]}
 
 
 @router.get("", response_model=TopicsOut)
@@ -37,7 +39,8 @@ def get_topic(topic_id: int, state: State, offset: Annotated[int, Query(ge=0)] =
 
 
 @router.post("/refresh", response_model=TopicsOut, dependencies=[Depends(write_access)])
-def refresh(state: State) -> dict[str, Any]:
+def refresh(state: State, fresh: Annotated[bool, Query(description="from scratch, not from the last fit")] = False
+            ) -> dict[str, Any]:
     with state.write_lock:
-        model = refit(state.store)
+        model = refit(state.store, fresh=fresh)
     return _listing(state, model)
