@@ -20,7 +20,9 @@ import numpy as np
 from .articles import Article
 from .errors import QueryError
 from .search import check_k
-from .store import ArticleInfo, Link, Snapshot, Store
+from .catalog import ArticleInfo, Link
+from .snapshot import Snapshot
+from .store import Store
 
 CANDIDATES_PER_PARAGRAPH = 50
 SCORE_TOLERANCE = 1e-5  # float32 cosines of identical texts can fall a hair below 1.0

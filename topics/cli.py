@@ -19,7 +19,7 @@ from typing import Any
 
 from index import (Article, Filters, ReadResult, Store, TopicsError, duplicates, iter_articles, read_paths,
                    search, similar)
-from index.embed import BACKENDS, DEFAULT_BACKEND, Embedder
+from index.embed import BACKENDS, DEFAULT_BACKEND, Embedder, offline_environment
 from index.check import CheckReport, check, repair
 from index.damage import database_error
 from index.errors import QueryError
@@ -418,6 +418,7 @@ COMMANDS = {"ingest": cmd_ingest, "search": cmd_search, "similar": cmd_similar,
 
 
 def main(argv: Sequence[str] | None = None) -> int:
+    offline_environment()
     logging.basicConfig(level=logging.WARNING, format="topics: warning: %(message)s", stream=sys.stderr)
     args = build_parser().parse_args(argv)
     try:

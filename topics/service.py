@@ -31,6 +31,7 @@ from starlette.routing import Match
 from index import (Article, Filters, InputError, QueryError, Store, StoreError, StoreStats, TopicsError, search,
                    similar)
 from index.read.records import article_from_record
+from index.embed import offline_environment
 from index.search import Mode
 
 from . import __version__
@@ -216,9 +217,6 @@ def create_app(store_path: str | Path, *, token: str | None = None, model: Any =
     ``allowed_hosts`` (``None``: any) are the Host header names answered.
     """
     store = Store.open(store_path, model=model, create=True)
-    # Requests run side by side; a single search gains nothing from FAISS's OpenMP threads, whose
-    # spinning only steals the cores other requests need.
-    faiss.omp_set_num_threads(1)
     store.embedder.encode(["warm up"])
     service = Service(store)
     app = FastAPI(title="topics", version=__version__,
@@ -386,6 +384,10 @@ def serve(store_path: str | Path, host: str = "127.0.0.1", port: int = 8000, tok
     """Run the service with uvicorn until interrupted; ``hosts`` as for :func:`topics.guards.allowed_hosts`."""
     import uvicorn
 
+    offline_environment()
+    # Requests run side by side; a single search gains nothing from FAISS's OpenMP threads, whose
+    # spinning only steals the cores other requests need.
+    faiss.omp_set_num_threads(1)
     uvicorn.run(create_app(store_path, token=token, allowed_hosts=default_hosts(host, hosts)), host=host,
                 port=port, log_level="warning")
 
