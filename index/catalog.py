@@ -313,6 +313,14 @@ class Catalog:
         self.db.executemany("UPDATE meta SET value = ? WHERE key = ?",
                             [(str(v), k) for k, v in {"generation": generation, **values}.items()])
 
+    def _pairs(self, select: str, keys: Sequence[Any]) -> dict[Any, Any]:
+        """The two columns of ``select`` (ending in ``IN``) for ``keys`` as a dict, asked a chunk of keys
+        at a time to stay under SQLite's parameter limit."""
+        found: dict[Any, Any] = {}
+        for chunk in chunks(keys):
+            found.update(self.db.execute(f"{select} ({marks(chunk)})", chunk).fetchall())
+        return found
+
     # -- articles and placements ---------------------------------------------------------------
     def article_ids(self) -> list[str]:
         return [row[0] for row in self.db.execute("SELECT id FROM articles ORDER BY id")]
@@ -366,10 +374,8 @@ class Catalog:
     # -- paragraphs ----------------------------------------------------------------------------
     def paragraph_texts(self, paragraph_ids: Sequence[int]) -> list[str]:
         """Texts of the given paragraphs, in the order given."""
-        texts: dict[int, str] = {}
         ids = [int(i) for i in paragraph_ids]
-        for chunk in chunks(ids):
-            texts.update(self.db.execute(f"SELECT id, text FROM paragraphs WHERE id IN ({marks(chunk)})", chunk))
+        texts = self._pairs("SELECT id, text FROM paragraphs WHERE id IN", ids)
         return [texts[i] for i in ids]
 
     def paragraph_ids(self, filters: Filters) -> np.ndarray:
@@ -409,11 +415,7 @@ class Catalog:
     # -- what ingest reads and writes ----------------------------------------------------------
     def fingerprints(self, article_ids: Sequence[str]) -> dict[str, str]:
         """Stored fingerprint of each of the given articles that exists."""
-        stored: dict[str, str] = {}
-        for chunk in chunks(article_ids):
-            stored.update(self.db.execute(
-                f"SELECT id, fingerprint FROM articles WHERE id IN ({marks(chunk)})", chunk).fetchall())
-        return stored
+        return self._pairs("SELECT id, fingerprint FROM articles WHERE id IN", article_ids)
 
     def others_at(self, path: str, article_id: str) -> list[str]:
         """Ids of the articles read from the file ``path`` other than ``article_id``."""
@@ -422,11 +424,7 @@ class Catalog:
 
     def hash_ids(self, hashes: Sequence[str]) -> dict[str, int]:
         """Paragraph id of each of the given text hashes already stored."""
-        found: dict[str, int] = {}
-        for chunk in chunks(hashes):
-            found.update(self.db.execute(
-                f"SELECT hash, id FROM paragraphs WHERE hash IN ({marks(chunk)})", chunk).fetchall())
-        return found
+        return self._pairs("SELECT hash, id FROM paragraphs WHERE hash IN", hashes)
 
     def insert_paragraphs(self, new: Sequence[Paragraph], segment: int) -> dict[str, int]:
         """Insert ``new`` paragraphs, row i of ``segment`` holding the vector of ``new[i]``; return their ids
