@@ -9,7 +9,7 @@ from .catalog import DB_NAME, ArticleInfo, Filters, Link
 from .check import CheckReport, check, repair
 from .damage import database_error
 from .embed import BACKENDS, DEFAULT_BACKEND, Embedder, offline_environment
-from .errors import InputError, QueryError, StoreError, TopicsError
+from .errors import InputError, ParameterError, QueryError, StoreError, TopicsError
 from .files import atomic_write, save_json, save_npy, sync_folder
 from .ingest import AddReport
 from .paragraphs import Paragraph, ParagraphSplitter
@@ -22,8 +22,8 @@ from .store import Store, StoreStats, default_store_path
 __all__ = [
     "AddReport", "Article", "ArticleInfo", "BACKENDS", "CheckReport", "DB_NAME", "DEFAULT_BACKEND",
     "DuplicatePair", "Embedder", "Filters", "Hit", "InputError", "Link", "MODES", "Mode", "Paragraph",
-    "ParagraphSplitter", "QueryError", "ReadResult", "SimilarArticle", "Store", "StoreError", "StoreStats",
-    "TopicsError", "article_from_record", "article_similarity", "atomic_write", "check", "database_error",
+    "ParagraphSplitter", "ParameterError", "QueryError", "ReadResult", "SimilarArticle", "Store", "StoreError",
+    "StoreStats", "TopicsError", "article_from_record", "article_similarity", "atomic_write", "check", "database_error",
     "default_store_path", "duplicates", "iter_articles", "offline_environment", "read_paths", "repair",
     "save_json", "save_npy", "search", "similar", "sync_folder",
 ]

@@ -43,3 +43,13 @@ class StoreError(TopicsError):
 
 class QueryError(TopicsError):
     """A search or similarity request that cannot be answered as asked."""
+
+
+class ParameterError(QueryError):
+    """A parameter outside what it can be; ``parameter`` is its name in the Python API, so the CLI and
+    the service can word the fix in their own terms (a flag, a field)."""
+
+    def __init__(self, parameter: str, reason: str) -> None:
+        self.parameter = parameter
+        self.reason = reason
+        super().__init__(f"{parameter} {reason}")

@@ -13,14 +13,16 @@ body) unless an article has nothing else.
 from __future__ import annotations
 
 from collections import defaultdict
-from dataclasses import dataclass
+from dataclasses import asdict, dataclass
+
+from typing import Any
 
 import numpy as np
 
 from .articles import Article
+from .catalog import ArticleInfo, Link
 from .errors import QueryError
 from .search import check_k
-from .catalog import ArticleInfo, Link
 from .snapshot import Snapshot
 from .store import Store
 
@@ -32,6 +34,10 @@ SCORE_TOLERANCE = 1e-5  # float32 cosines of identical texts can fall a hair bel
 class SimilarArticle:
     score: float
     article: ArticleInfo
+
+    def to_dict(self) -> dict[str, Any]:
+        """JSON-ready form, the article nested as the HTTP API gives it."""
+        return {"score": round(self.score, 6), "article": asdict(self.article)}
 
 
 @dataclass(frozen=True)

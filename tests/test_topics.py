@@ -14,7 +14,8 @@ from index import Article, QueryError, Store, read_paths
 from topics import cluster
 from topics.cli import main
 from topics.describe import TopicDescriber
-from topics.fit import assign_article, fit_topics
+from topics.api import assign_article
+from topics.fit import fit_topics
 from topics.model import UNASSIGNED, TopicModel, topic_mix
 from topics.report import SCHEMA, build_report, render_html, render_json, render_markdown
 
@@ -174,8 +175,8 @@ def test_labels_of_vanished_topics_stay_in_history_and_bad_parameters_are_clear(
     fit_topics(store, n_topics=2)
     events = [e for e in TopicModel.load(store.path).history if e["fit"] == 2]
     assert {"event": "vanished", "topic": volcano, "custom_label": "Eruptions", "fit": 2} in events
-    for kwargs, message in [({"seed": -1}, "--seed"), ({"min_confidence": 1.5}, "--min-confidence"),
-                            ({"n_topics": 0}, "--topics")]:
+    for kwargs, message in [({"seed": -1}, "seed must"), ({"min_confidence": 1.5}, "min_confidence must"),
+                            ({"n_topics": 0}, "n_topics must")]:
         with pytest.raises(QueryError, match=message):
             fit_topics(store, **kwargs)
 
@@ -194,6 +195,8 @@ def test_empty_store_and_missing_model_are_clear_messages(new_store, capsys: pyt
         fit_topics(store)
     assert main(["report", "--store", str(store.path)]) == 1
     assert "has no topics yet; run: topics cluster" in capsys.readouterr().err
+    assert main(["cluster", "--seed", "-1", "--store", str(store.path)]) == 1
+    assert "topics: error: --seed must be a whole number" in capsys.readouterr().err
     assert main(["label", "0", "x", "--store", str(store.path)]) == 1
 
 

@@ -22,15 +22,16 @@ from index import (Article, Filters, ReadResult, Store, TopicsError, duplicates,
 from index.embed import BACKENDS, DEFAULT_BACKEND, Embedder, offline_environment
 from index.check import CheckReport, check, repair
 from index.damage import database_error
-from index.errors import QueryError
+from index.errors import ParameterError, QueryError
 from index.files import atomic_write
 from index.search import MODES, Hit
 from index.store import DB_NAME, ArticleInfo, default_store_path
 
 from . import __version__
 from .display import excerpt, use_colour
-from .fit import assign_article, fit_topics, relabel
-from .model import TopicModel
+from .api import article_topics
+from .fit import fit_topics, relabel
+from .model import NoParagraphs, NoTopics, TopicModel
 from .report import FORMATS, build_report
 
 log = logging.getLogger("topics")
@@ -258,8 +259,7 @@ def cmd_similar(args: argparse.Namespace) -> None:
     with Store.open(args.store) as store:
         results = similar(store, ref, args.k)
     if args.json:
-        _emit([{"score": round(r.score, 6), "article_id": r.article.id,
-                **{k: v for k, v in asdict(r.article).items() if k != "id"}} for r in results])
+        _emit([result.to_dict() for result in results])
         return
     if not results:
         print("no similar articles")
@@ -316,14 +316,14 @@ def cmd_assign(args: argparse.Namespace) -> None:
     ref = _reference(args.article, "assign")
     with Store.open(args.store) as store:
         model = TopicModel.load(store.path)
-        mix = assign_article(store, model, ref)
+        mix = article_topics(store, model, ref).mix
     if args.json:
-        _emit([{"topic": tid, "label": model.topic(tid).name, "share": round(share, 6)} for tid, share in mix])
+        _emit([share.to_dict() for share in mix])
         return
     if not mix:
         print("no paragraph is close enough to any topic (all unassigned)")
-    for tid, share in mix:
-        print(f"{100 * share:5.1f}%  topic {tid}  {model.topic(tid).name}")
+    for share in mix:
+        print(f"{100 * share.share:5.1f}%  topic {share.topic}  {share.label}")
 
 
 def cmd_label(args: argparse.Namespace) -> None:
@@ -417,6 +417,23 @@ COMMANDS = {"ingest": cmd_ingest, "search": cmd_search, "similar": cmd_similar,
             "check": cmd_check, "repair": cmd_repair, "stats": cmd_stats}
 
 
+# Python API parameter → the flag that sets it
+FLAGS = {"n_topics": "--topics", "min_topic_size": "--min-topic-size", "min_confidence": "--min-confidence",
+         "seed": "--seed", "text": "the label"}
+
+
+def _worded(exc: TopicsError, args: argparse.Namespace) -> str:
+    """A library error with its fix in command-line terms."""
+    if isinstance(exc, ParameterError):
+        return f"{FLAGS.get(exc.parameter, exc.parameter)} {exc.reason}"
+    if isinstance(exc, NoTopics):
+        store = getattr(args, "store", None) or default_store_path()
+        return f"{exc}; run: topics cluster --store {store}"
+    if isinstance(exc, NoParagraphs):
+        return f"{exc}; run: topics ingest PATH"
+    return str(exc)
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     offline_environment()
     logging.basicConfig(level=logging.WARNING, format="topics: warning: %(message)s", stream=sys.stderr)
@@ -424,7 +441,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     try:
         status = COMMANDS[args.command](args)
     except TopicsError as exc:
-        print(f"topics: error: {exc}", file=sys.stderr)
+        print(f"topics: error: {_worded(exc, args)}", file=sys.stderr)
         return EXIT_ERROR
     except BrokenPipeError:  # output piped into a reader that stopped early, e.g. `| head`
         os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())

@@ -4,16 +4,17 @@ from __future__ import annotations
 
 import logging
 from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
 
-from index import Article, QueryError, Store, StoreError
+from index import ParameterError, Store, StoreError
 
-from .cluster import TopicClusterer
 from .boilerplate import Boilerplate
+from .cluster import TopicClusterer
 from .describe import Description, Encode, TopicDescriber
+from .model import UNASSIGNED, NoParagraphs, Topic, TopicModel
 from .phrases import Lexicon
-from .model import UNASSIGNED, Topic, TopicModel, topic_mix
 from .stable import carry_ids
 
 log = logging.getLogger(__name__)
@@ -68,6 +69,7 @@ class FoundTopics:
     boilerplate: Boilerplate
 
 
+REPRESENTATIVES = 3  # paragraphs shown for a topic
 LEXICON_SAMPLE = 5000  # paragraphs the corpus's word usage is learnt from
 
 
@@ -96,16 +98,19 @@ def find_topics(vectors: np.ndarray, texts: list[str], layout: CorpusLayout, enc
     return FoundTopics(clusterer, descriptions, labels, confidence, boilerplate)
 
 
+FIT_DEFAULTS: dict[str, Any] = {"n_topics": None, "min_topic_size": None, "min_confidence": 0.2, "seed": 0}
+
+
 def check_params(n_topics: int | None, min_topic_size: int | None, min_confidence: float, seed: int) -> None:
-    """Refuse parameters the clustering cannot use, naming the option."""
+    """Refuse parameters the clustering cannot use, naming the parameter."""
     if n_topics is not None and n_topics < 1:
-        raise QueryError(f"--topics must be at least 1, not {n_topics}")
+        raise ParameterError("n_topics", f"must be at least 1, not {n_topics}")
     if min_topic_size is not None and min_topic_size < 1:
-        raise QueryError(f"--min-topic-size must be at least 1, not {min_topic_size}")
+        raise ParameterError("min_topic_size", f"must be at least 1, not {min_topic_size}")
     if not 0 <= min_confidence <= 1:
-        raise QueryError(f"--min-confidence must be between 0 and 1, not {min_confidence}")
+        raise ParameterError("min_confidence", f"must be between 0 and 1, not {min_confidence}")
     if not 0 <= seed < 2**31:
-        raise QueryError(f"--seed must be a whole number from 0 to {2**31 - 1}, not {seed}")
+        raise ParameterError("seed", f"must be a whole number from 0 to {2**31 - 1}, not {seed}")
 
 
 def previous_model(store: Store) -> TopicModel | None:
@@ -121,80 +126,71 @@ def previous_model(store: Store) -> TopicModel | None:
 
 
 def fit_topics(store: Store, *, n_topics: int | None = None, min_topic_size: int | None = None,
-               min_confidence: float = 0.2, seed: int = 0, n_representatives: int = 3) -> TopicModel:
+               min_confidence: float = 0.2, seed: int = 0) -> TopicModel:
     """Fit topics over every stored paragraph and save them in the store (see :mod:`topics.cluster`).
 
     Topic ids and person-given labels of the previous fit carry over to the topics that still exist.
     The store's write lock is held throughout, so fits, labels and ingests never interleave.
     """
-    check_params(n_topics, min_topic_size, min_confidence, seed)
+    params = {"n_topics": n_topics, "min_topic_size": min_topic_size, "min_confidence": min_confidence, "seed": seed}
+    check_params(**params)
+    with store.writing():
+        return _fit(store, previous_model(store), params)
+
+
+def refit(store: Store) -> TopicModel:
+    """Fit again with the parameters of the fit in force (the defaults before the first), read under
+    the same write lock as the fit, so a refit changes only what the corpus changed."""
     with store.writing():
         previous = previous_model(store)
-        with store.reading() as snapshot:
-            if not len(snapshot.ids):
-                raise QueryError(f"{store.path} holds no articles yet; ingest some first: topics ingest PATH")
-            ids = snapshot.ids.copy()
-            vectors = np.asarray(snapshot.vectors, dtype=np.float32)
-            texts = store.paragraph_texts(ids)
-            layout = corpus_layout(store, ids)
-            corpus_hash = store.content_hash()
-        found = find_topics(vectors, texts, layout, store.embedder.encode,
-                            TopicClusterer(n_topics, min_topic_size=min_topic_size, min_confidence=min_confidence,
-                                           seed=seed))
-        clusterer, descriptions = found.clusterer, found.descriptions
-        carried = carry_ids(previous, ids, found.labels, clusterer.n_topics_)
-        topics = []
-        for index, description in enumerate(descriptions):
-            members = np.flatnonzero(found.labels == index)
-            best = members[np.argsort(-found.confidence[members], kind="stable")[:n_representatives]]
-            topics.append(Topic(id=carried.ids[index], label=description.label or f"topic {carried.ids[index]}",
-                                keywords=[(k, round(w, 6)) for k, w in description.keywords], size=len(members),
-                                representatives=[int(ids[i]) for i in best],
-                                custom_label=carried.custom_labels[index]))
-        fit_number = (previous.fit_number + 1) if previous else 1
-        id_of = np.array(carried.ids + [UNASSIGNED], dtype=np.int64)  # label -1 picks the last entry
-        model = TopicModel(
-            topics=topics, centroids=clusterer.centroids_, paragraph_ids=ids,
-            assignments=id_of[found.labels], confidence=found.confidence,
-            params={"n_topics": n_topics, "min_topic_size": min_topic_size, "min_confidence": min_confidence,
-                    "seed": seed},
-            corpus_hash=corpus_hash, embedding_model=store.embedder.model_id,
-            hierarchy=_hierarchy(clusterer.tree_, carried.ids, [t.size for t in topics]),
-            history=(previous.history if previous else []) + [{**e, "fit": fit_number} for e in carried.events],
-            cuts=clusterer.cuts_,
-            fit_number=fit_number)
-        for event in carried.events:
-            if event.get("custom_label"):
-                log.warning("topic %s %s; its label %r is kept in the model's history", event["topic"],
-                            event["event"], event["custom_label"])
-        model.save(store.path)
+        return _fit(store, previous, {**FIT_DEFAULTS, **(previous.params if previous else {})})
+
+
+def _fit(store: Store, previous: TopicModel | None, params: dict[str, Any]) -> TopicModel:
+    """Fit, carry ids and labels over from ``previous``, and save; the caller holds the write lock."""
+    with store.reading() as snapshot:
+        if not len(snapshot.ids):
+            raise NoParagraphs(f"{store.path} holds no articles yet; add some before fitting topics")
+        ids = snapshot.ids.copy()
+        vectors = np.asarray(snapshot.vectors, dtype=np.float32)
+        texts = store.paragraph_texts(ids)
+        layout = corpus_layout(store, ids)
+        corpus_hash = store.content_hash()
+    found = find_topics(vectors, texts, layout, store.embedder.encode, TopicClusterer(
+        params["n_topics"], min_topic_size=params["min_topic_size"], min_confidence=params["min_confidence"],
+        seed=params["seed"]))
+    clusterer = found.clusterer
+    carried = carry_ids(previous, ids, found.labels, clusterer.n_topics_)
+    id_of = np.array(carried.ids + [UNASSIGNED], dtype=np.int64)  # label -1 picks the last entry
+    fit_number = (previous.fit_number + 1) if previous else 1
+    topics = [Topic(id=carried.ids[index], label=description.label or f"topic {carried.ids[index]}",
+                    keywords=[(k, round(w, 6)) for k, w in description.keywords],
+                    size=int((found.labels == index).sum()), representatives=[],
+                    custom_label=carried.custom_labels[index]) for index, description in enumerate(found.descriptions)]
+    model = TopicModel(
+        topics=topics, centroids=clusterer.centroids_, paragraph_ids=ids, assignments=id_of[found.labels],
+        confidence=found.confidence, params=params, corpus_hash=corpus_hash,
+        embedding_model=store.embedder.model_id,
+        hierarchy=_hierarchy(clusterer.tree_, carried.ids, [t.size for t in topics]),
+        history=(previous.history if previous else []) + [{**e, "fit": fit_number} for e in carried.events],
+        cuts=clusterer.cuts_, fit_number=fit_number)
+    for topic in topics:
+        topic.representatives = [int(pid) for pid in model.members(topic.id)[:REPRESENTATIVES]]
+    for event in carried.events:
+        if event.get("custom_label"):
+            log.warning("topic %s %s; its label %r is kept in the model's history", event["topic"],
+                        event["event"], event["custom_label"])
+    model.save(store.path)
     return model
 
 
 def relabel(store: Store, topic_id: int, text: str | None) -> Topic:
     """Give a topic a person's label (``None`` restores the automatic one), under the write lock."""
     if text is not None and not text.split():
-        raise QueryError("a topic label cannot be empty")
+        raise ParameterError("text", "cannot be empty: a label needs words (None restores the automatic one)")
     with store.writing():
         model = TopicModel.load(store.path)
-        try:
-            topic = model.topic(topic_id)
-        except KeyError:
-            ids = ", ".join(str(i) for i in sorted(t.id for t in model.topics))
-            raise QueryError(f"no topic {topic_id}; topics are {ids}") from None
+        topic = model.topic(topic_id)
         topic.custom_label = " ".join(text.split()) if text is not None else None
         model.save(store.path)
     return topic
-
-
-def assign_article(store: Store, model: TopicModel, article: str | Article) -> list[tuple[int, float]]:
-    """Topic mix of a stored article (as fitted) or of an article not in the store (nearest centroids)."""
-    if isinstance(article, Article):
-        paragraphs = store.splitter.split(article)
-        topics, _ = model.assign(store.embedder.encode([p.text for p in paragraphs]))
-        return topic_mix(topics)
-    links = store.links(article_ids=[article])
-    if not links:
-        raise QueryError(f"no article with id '{article}' in {store.path} (nor a file of that name)")
-    topics, _ = model.topics_of(store, np.array([link.paragraph_id for link in links]))
-    return topic_mix(topics)

@@ -15,7 +15,7 @@ from typing import Any
 
 import numpy as np
 
-from index import Store, StoreError
+from index import QueryError, Store, StoreError
 from index.files import save_json, save_npy, sync_folder
 
 from .cluster import UNASSIGNED, article_topic, nearest_centroid
@@ -23,6 +23,24 @@ from .cluster import UNASSIGNED, article_topic, nearest_centroid
 MODEL_VERSION = 1
 FOLDER = "topics"
 ARRAYS = ("centroids", "paragraphs", "assignments", "confidence")
+
+
+class NoTopics(StoreError):
+    """The store has no fitted topic model (yet)."""
+
+
+class NoParagraphs(QueryError):
+    """There is nothing to fit topics to: the store holds no paragraphs."""
+
+
+class TopicNotFound(QueryError, KeyError):
+    """No topic of that id in the model; the message lists those there are."""
+
+    def __init__(self, topic_id: int, ids: list[int]) -> None:
+        super().__init__(f"no topic {topic_id}; topics are " + ", ".join(map(str, ids)))
+
+    def __str__(self) -> str:
+        return str(self.args[0])
 
 
 @dataclass
@@ -62,7 +80,7 @@ class TopicModel:
         for topic in self.topics:
             if topic.id == topic_id:
                 return topic
-        raise KeyError(topic_id)
+        raise TopicNotFound(topic_id, sorted(t.id for t in self.topics))
 
     @property
     def ids(self) -> np.ndarray:
@@ -78,6 +96,22 @@ class TopicModel:
                                             self.params["min_confidence"])
         ids = np.append(self.ids, UNASSIGNED)[rows]  # row -1 picks the last entry
         return ids, confidence
+
+    def members(self, topic_id: int, present: np.ndarray | None = None) -> np.ndarray:
+        """Paragraph ids of a topic's fitted paragraphs, most confident first (ties by id); with
+        ``present``, only those among these ids (the paragraphs still stored)."""
+        rows = np.flatnonzero(self.assignments == topic_id)
+        if present is not None:
+            rows = rows[np.isin(self.paragraph_ids[rows], present)]
+        return self.paragraph_ids[rows[np.argsort(-self.confidence[rows], kind="stable")]]
+
+    @staticmethod
+    def stamp(store_path: Path) -> int:
+        """Changes whenever the model in force is replaced, a label change included (0: no model)."""
+        try:
+            return (store_path / FOLDER / "current.json").stat().st_mtime_ns
+        except OSError:
+            return 0
 
     def main_topic(self, vectors: np.ndarray, topics: np.ndarray) -> int:
         """An article's main topic from the article as a whole: the topic whose centroid is nearest the
@@ -149,12 +183,12 @@ class TopicModel:
     def load(cls, store_path: Path) -> TopicModel:
         folder = store_path / FOLDER
         if not cls.exists(store_path):
-            raise StoreError(f"{store_path} has no topics yet; run: topics cluster --store {store_path}")
+            raise NoTopics(f"{store_path} has no topics yet")
         n = json.loads((folder / "current.json").read_text())["fit_number"]
         document = json.loads((folder / f"model.{n}.json").read_text())
         if document.get("format_version") != MODEL_VERSION:
             raise StoreError(f"{folder} holds topic model version {document.get('format_version')}; "
-                             f"this version reads {MODEL_VERSION}. Run: topics cluster")
+                             f"this version reads {MODEL_VERSION}; fit the topics again")
         arrays = {name: np.load(folder / f"{name}.{n}.npy") for name in ARRAYS}
         topics = [Topic(**{**t, "keywords": [tuple(k) for k in t["keywords"]]}) for t in document["topics"]]
         return cls(topics=topics, centroids=arrays["centroids"], paragraph_ids=arrays["paragraphs"],

@@ -1,0 +1,156 @@
+"""The topics layer the CLI, the service and the report call: what a topic holds, what an article is
+about, and refitting. Every result is a dataclass with ``to_dict``, so ``--json`` output and the HTTP
+API answer with the same shapes.
+"""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass
+from typing import Any
+
+import numpy as np
+
+from index import Article, ArticleInfo, QueryError, Store
+
+from .cluster import UNASSIGNED
+from .model import Topic, TopicModel, topic_mix
+
+
+@dataclass(frozen=True)
+class TopicShare:
+    """A topic's share of an article's paragraphs."""
+
+    topic: int
+    label: str
+    share: float
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"topic": self.topic, "label": self.label, "share": round(self.share, 6)}
+
+
+@dataclass(frozen=True)
+class ParagraphTopic:
+    """A paragraph of an article with its topic (``None`` before the first fit or when unassigned)."""
+
+    paragraph_id: int
+    position: int
+    is_title: bool
+    text: str
+    topic: int | None
+    confidence: float | None
+
+    def to_dict(self) -> dict[str, Any]:
+        return {**asdict(self), "confidence": None if self.confidence is None else round(self.confidence, 4)}
+
+
+@dataclass(frozen=True)
+class ArticleTopics:
+    """An article's topics: its main topic (from the article as a whole), its paragraph mix, and each
+    paragraph's topic; empty before the first fit."""
+
+    main: int | None
+    mix: list[TopicShare]
+    paragraphs: list[ParagraphTopic]
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"main": self.main, "mix": [s.to_dict() for s in self.mix],
+                "paragraphs": [p.to_dict() for p in self.paragraphs]}
+
+
+@dataclass(frozen=True)
+class TopicSummary:
+    id: int
+    label: str
+    automatic_label: str
+    keywords: list[str]
+    paragraphs: int
+
+    @classmethod
+    def of(cls, topic: Topic) -> TopicSummary:
+        return cls(topic.id, topic.name, topic.label, [k for k, _ in topic.keywords], topic.size)
+
+    def to_dict(self) -> dict[str, Any]:
+        return asdict(self)
+
+
+@dataclass(frozen=True)
+class TopicMember:
+    paragraph_id: int
+    confidence: float
+    text: str
+
+    def to_dict(self) -> dict[str, Any]:
+        return {**asdict(self), "confidence": round(self.confidence, 4)}
+
+
+@dataclass(frozen=True)
+class TopicPage:
+    """One page of a topic's paragraphs, most central first."""
+
+    topic: TopicSummary
+    total: int
+    offset: int
+    limit: int
+    items: list[TopicMember]
+
+    def to_dict(self) -> dict[str, Any]:
+        return {**self.topic.to_dict(), "total": self.total, "offset": self.offset, "limit": self.limit,
+                "items": [m.to_dict() for m in self.items]}
+
+
+def topic_page(store: Store, model: TopicModel, topic_id: int, offset: int = 0, limit: int = 20) -> TopicPage:
+    """The paragraphs of a topic still in the store, most central first, ``limit`` from ``offset``."""
+    topic = model.topic(topic_id)
+    with store.reading() as snapshot:
+        members = model.members(topic_id, present=snapshot.ids)
+        page = members[offset:offset + limit]
+        texts = store.paragraph_texts(page)
+    confidence = dict(zip(model.paragraph_ids.tolist(), model.confidence.tolist()))
+    return TopicPage(TopicSummary.of(topic), len(members), offset, limit,
+                     [TopicMember(int(pid), float(confidence[int(pid)]), text) for pid, text in zip(page, texts)])
+
+
+def article_topics(store: Store, model: TopicModel | None, article: str | Article) -> ArticleTopics:
+    """The topics of a stored article (as fitted) or of an article not in the store (nearest centroids)."""
+    if isinstance(article, Article):
+        paragraphs = store.splitter.split(article)
+        vectors = store.embedder.encode([p.text for p in paragraphs])
+        rows = [(None, p.position, p.is_title, p.text) for p in paragraphs]
+        if model is None:
+            return _article_topics(None, rows, None, None, vectors)
+        topics, confidence = model.assign(vectors)
+        return _article_topics(model, rows, topics, confidence, vectors)
+    links = store.links(article_ids=[article])
+    if not links:
+        raise QueryError(f"no article with id '{article}' in {store.path}")
+    rows = [(link.paragraph_id, link.position, link.is_title, link.text) for link in links]
+    if model is None:
+        return _article_topics(None, rows, None, None, None)
+    ids = np.array([link.paragraph_id for link in links])
+    topics, confidence = model.topics_of(store, ids)
+    return _article_topics(model, rows, topics, confidence, store.snapshot().vectors_of(ids))
+
+
+def _article_topics(model: TopicModel | None, rows: list[tuple[Any, ...]], topics: np.ndarray | None,
+                    confidence: np.ndarray | None, vectors: np.ndarray | None) -> ArticleTopics:
+    if model is None or topics is None or confidence is None or vectors is None:
+        return ArticleTopics(None, [], [ParagraphTopic(pid, pos, is_title, text, None, None)
+                                        for pid, pos, is_title, text in rows])
+    main = model.main_topic(vectors, topics)
+    mix = [TopicShare(t, model.topic(t).name, share) for t, share in topic_mix(topics)]
+    paragraphs = [ParagraphTopic(pid if pid is None else int(pid), pos, is_title, text,
+                                 None if t == UNASSIGNED else int(t), float(c))
+                  for (pid, pos, is_title, text), t, c in zip(rows, topics, confidence)]
+    return ArticleTopics(None if main == UNASSIGNED else main, mix, paragraphs)
+
+
+def assign_article(store: Store, model: TopicModel, article: str | Article) -> list[tuple[int, float]]:
+    """Topic mix of a stored article (as fitted) or of an article not in the store: (topic id, share)."""
+    return [(share.topic, share.share) for share in article_topics(store, model, article).mix]
+
+
+def info_dict(info: ArticleInfo) -> dict[str, Any]:
+    """An article's metadata as the API and ``--json`` show it (without the local file path)."""
+    data = asdict(info)
+    data.pop("path", None)
+    return data

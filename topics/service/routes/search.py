@@ -1,0 +1,38 @@
+"""Search and similar articles."""
+
+from __future__ import annotations
+
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Depends, Query
+from fastapi.exceptions import RequestValidationError
+
+from index import Article, Filters, search, similar
+from index.search import Mode
+
+from ..schemas import MAX_K, HitOut, SimilarIn, SimilarOut
+from ..state import Service, service
+
+router = APIRouter(prefix="/v1", tags=["search"])
+State = Annotated[Service, Depends(service)]
+
+
+@router.get("/search", response_model=list[HitOut])
+def find(state: State,
+         q: Annotated[str, Query(min_length=1, max_length=2000, description="the query, in plain words")],
+         k: Annotated[int, Query(ge=1, le=MAX_K)] = 10, source: str | None = None,
+         since: str | None = None, until: str | None = None,
+         group: Annotated[bool, Query(description="one hit per article")] = False,
+         mode: Annotated[Mode, Query(description="hybrid: meaning and words; dense: meaning only; "
+                                                 "lexical: words only (BM25)")] = "hybrid") -> list[dict[str, Any]]:
+    hits = search(state.reader(), q, k, Filters(source, since, until), by_article=group, mode=mode)
+    return [hit.to_dict() for hit in hits]
+
+
+@router.post("/similar", response_model=list[SimilarOut])
+def find_similar(request: SimilarIn, state: State) -> list[dict[str, Any]]:
+    if bool(request.article_id) == bool(request.text):
+        raise RequestValidationError([{"loc": ["body", "article_id"], "type": "value_error",
+                                       "msg": "give exactly one of article_id or text"}])
+    ref = request.article_id or Article(title=request.title or "", text=request.text or "")
+    return [result.to_dict() for result in similar(state.reader(), ref, request.k)]

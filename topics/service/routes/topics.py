@@ -1,0 +1,43 @@
+"""Topics: the list, one topic's paragraphs, and refitting."""
+
+from __future__ import annotations
+
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Depends, HTTPException, Query
+
+from ...api import TopicSummary, topic_page
+from ...fit import refit
+from ...model import TopicModel, TopicNotFound
+from ..schemas import MAX_K, TopicOut, TopicsOut
+from ..state import Service, service, write_access
+
+router = APIRouter(prefix="/v1/topics", tags=["topics"])
+State = Annotated[Service, Depends(service)]
+
+
+def _listing(state: Service, model: TopicModel) -> dict[str, Any]:
+    return {"fit_number": model.fit_number, "unassigned_rate": round(model.unassigned_rate, 6),
+            "up_to_date": model.corpus_hash == state.reader().content_hash(),
+            "topics": [TopicSummary.of(t).to_dict() for t in model.topics]}
+
+
+@router.get("", response_model=TopicsOut)
+def list_topics(state: State) -> dict[str, Any]:
+    return _listing(state, state.model())
+
+
+@router.get("/{topic_id}", response_model=TopicOut)
+def get_topic(topic_id: int, state: State, offset: Annotated[int, Query(ge=0)] = 0,
+              limit: Annotated[int, Query(ge=1, le=MAX_K)] = 20) -> dict[str, Any]:
+    try:
+        return topic_page(state.reader(), state.model(), topic_id, offset, limit).to_dict()
+    except TopicNotFound as exc:
+        raise HTTPException(404, str(exc)) from None
+
+
+@router.post("/refresh", response_model=TopicsOut, dependencies=[Depends(write_access)])
+def refresh(state: State) -> dict[str, Any]:
+    with state.write_lock:
+        model = refit(state.store)
+    return _listing(state, model)

@@ -1,0 +1,130 @@
+"""Request and response models of the HTTP API: the shapes of the topics layer's ``to_dict``."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from pydantic import BaseModel, ConfigDict, Field
+
+MAX_K = 100
+
+
+class Health(BaseModel):
+    status: str
+    version: str
+    articles: int
+    generation: int
+
+
+class ArticleIn(BaseModel):
+    """One article, with the fields of a JSONL record; unknown fields are kept as metadata."""
+
+    model_config = ConfigDict(extra="allow")
+    id: str | None = None
+    title: str | None = None
+    text: str | None = Field(None, description="body; 'body' or 'content' are accepted too")
+    url: str | None = None
+    source: str | None = None
+    published: str | None = Field(None, description="ISO-8601 or RFC 2822")
+
+
+class ArticlesIn(BaseModel):
+    articles: list[ArticleIn] = Field(..., min_length=1)
+
+
+class IngestResult(BaseModel):
+    ids: list[str]
+    added: int
+    updated: int
+    unchanged: int
+    paragraphs_embedded: int
+
+
+class ArticleMeta(BaseModel):
+    id: str
+    title: str
+    source: str | None
+    url: str | None
+    published: str | None
+    metadata: dict[str, Any]
+
+
+class ParagraphOut(BaseModel):
+    paragraph_id: int
+    position: int
+    is_title: bool
+    text: str
+    topic: int | None = None
+    confidence: float | None = None
+
+
+class TopicShare(BaseModel):
+    topic: int
+    label: str
+    share: float
+
+
+class ArticleOut(ArticleMeta):
+    paragraphs: list[ParagraphOut]
+    topics: list[TopicShare] = Field(description="the article's topic mix, by share of its paragraphs")
+    main_topic: int | None = Field(None, description="the topic of the article as a whole")
+
+
+class Deleted(BaseModel):
+    deleted: str
+
+
+class HitOut(BaseModel):
+    score: float
+    article_id: str
+    title: str
+    source: str | None
+    url: str | None
+    published: str | None
+    paragraph_id: int
+    position: int
+    is_title: bool
+    text: str
+    also_in: list[str]
+    matches: list[tuple[int, int]] = Field(
+        description="[start, end) character spans of the query's words found in text, for highlighting")
+
+
+class SimilarIn(BaseModel):
+    article_id: str | None = Field(None, description="a stored article")
+    text: str | None = Field(None, description="or the text of an article not in the store")
+    title: str | None = None
+    k: int = Field(10, ge=1, le=MAX_K)
+
+
+class SimilarOut(BaseModel):
+    score: float
+    article: ArticleMeta
+
+
+class TopicSummary(BaseModel):
+    id: int
+    label: str
+    automatic_label: str
+    keywords: list[str]
+    paragraphs: int
+
+
+class TopicsOut(BaseModel):
+    fit_number: int
+    unassigned_rate: float
+    up_to_date: bool
+    topics: list[TopicSummary]
+
+
+class TopicParagraph(BaseModel):
+    paragraph_id: int
+    confidence: float
+    text: str
+
+
+class TopicOut(TopicSummary):
+    total: int
+    offset: int
+    limit: int
+    items: list[TopicParagraph]
