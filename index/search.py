@@ -18,9 +18,11 @@ from typing import Any, Literal
 import numpy as np
 
 from .bm25 import BM25, Scores
+from .catalog import ArticleInfo, Filters, Link
 from .errors import QueryError
 from .lexical import LexicalQuery
-from .store import ArticleInfo, Filters, Link, Snapshot, Store
+from .snapshot import Snapshot
+from .store import Store
 
 Mode = Literal["hybrid", "dense", "lexical"]
 MODES: tuple[str, ...] = ("hybrid", "dense", "lexical")
@@ -139,7 +141,7 @@ class _Ranker:
         self.store, self.snapshot, self.query, self.vector, self.fusion = store, snapshot, query, vector, fusion
         self.allowed: np.ndarray | None = None
         if query.phrases:
-            self.allowed = np.array(store.lexical.matching(query, *filters.paragraphs_sql()), np.int64)
+            self.allowed = store.lexicon.phrase_matches(query, filters)
         elif filters:
             self.allowed = store.paragraph_ids(filters)
         self.filters = filters
@@ -149,7 +151,7 @@ class _Ranker:
 
     @functools.cached_property
     def bm25(self) -> BM25:
-        return self.store.bm25(self.snapshot)
+        return self.store.lexicon.bm25(self.snapshot)
 
     @functools.cached_property
     def paragraph_scores(self) -> Scores:
@@ -165,7 +167,7 @@ class _Ranker:
             return scores
         keep = np.isin(scores.keys, self.bm25.articles_of(self.positions)[0])
         if self.filters:
-            keep &= np.isin(self.bm25.articles[scores.keys], self.store.article_keys(self.filters))
+            keep &= np.isin(self.bm25.articles[scores.keys], self.store.lexicon.article_keys(self.filters))
         return scores.only(keep)
 
     def dense(self, depth: int) -> list[tuple[int, float]]:

@@ -14,6 +14,7 @@ from __future__ import annotations
 import hashlib
 import sqlite3
 import threading
+from collections.abc import Sequence
 from pathlib import Path
 
 import numpy as np
@@ -37,6 +38,11 @@ def checksum(vectors: np.ndarray) -> str:
 def record(db: sqlite3.Connection, number: int, rows: int, digest: str) -> None:
     """Record segment ``number`` of ``rows`` vectors (inside the caller's transaction)."""
     db.execute("INSERT OR REPLACE INTO segments VALUES (?, ?, ?)", (number, rows, digest))
+
+
+def forget(db: sqlite3.Connection, numbers: Sequence[int]) -> None:
+    """Drop the records of the given segments (inside the caller's transaction)."""
+    db.executemany("DELETE FROM segments WHERE number = ?", [(n,) for n in numbers])
 
 
 def recorded(db: sqlite3.Connection) -> dict[int, tuple[int, str]]:

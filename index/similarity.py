@@ -20,9 +20,11 @@ from typing import Any
 import numpy as np
 
 from .articles import Article
+from .catalog import ArticleInfo, Link
 from .errors import QueryError
 from .search import check_k
-from .store import ArticleInfo, Link, Snapshot, Store
+from .snapshot import Snapshot
+from .store import Store
 
 CANDIDATES_PER_PARAGRAPH = 50
 SCORE_TOLERANCE = 1e-5  # float32 cosines of identical texts can fall a hair below 1.0

@@ -40,7 +40,7 @@ from scipy.stats import spearmanr
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from index.embed import Embedder, _offline, bundled_model_path  # noqa: E402
+from index.embed import Embedder, bundled_model_path, offline_environment  # noqa: E402
 
 DATA = ROOT.parent / "shared" / "data"
 PLAIN = "torch (plain encode)"
@@ -123,10 +123,9 @@ def bbc_paragraphs(limit: int | None) -> list[str]:
 def encoder(backend: str, batch_size: int) -> Encode:
     """Unit vectors from ``backend``, all at the same batch size."""
     if backend == PLAIN:
-        with _offline():
-            from sentence_transformers import SentenceTransformer
+        from sentence_transformers import SentenceTransformer
 
-            model = SentenceTransformer(str(bundled_model_path()), device="cpu", local_files_only=True)
+        model = SentenceTransformer(str(bundled_model_path()), device="cpu", local_files_only=True)
         return lambda texts: model.encode(list(texts), batch_size=batch_size, normalize_embeddings=True,
                                           convert_to_numpy=True, show_progress_bar=False)
     embedder = Embedder(backend=backend, batch_size=batch_size)
@@ -183,6 +182,7 @@ def print_gate(plain: Row, int8: Row) -> None:
 
 
 def main() -> None:
+    offline_environment()
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--limit-docs", type=int, help="SciFact: only the first N abstracts (claims whose "
                         "relevant abstracts are all cut are dropped)")

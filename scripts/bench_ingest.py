@@ -23,7 +23,7 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
 from index import Store, read_paths, search  # noqa: E402
-from index.embed import _offline, bundled_model_path  # noqa: E402
+from index.embed import bundled_model_path, offline_environment  # noqa: E402
 
 BBC = ROOT.parent / "shared" / "data" / "bbc-news" / "bbc"
 LABELS = ("business", "entertainment", "politics", "sport", "tech")
@@ -34,6 +34,7 @@ def peak_rss_mb() -> float:
 
 
 def main() -> None:
+    offline_environment()
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--data", type=Path, default=BBC, help="BBC folder holding the five label folders")
     parser.add_argument("--limit", type=int, help="use only the first N articles")
@@ -51,12 +52,11 @@ def main() -> None:
         ingest_s = time.perf_counter() - start
         ingest_rss = peak_rss_mb()
         stats = store.stats()
-        texts = [row[0] for row in store._db.execute("SELECT text FROM paragraphs ORDER BY id")]
+        texts = [row[0] for row in store.catalog.db.execute("SELECT text FROM paragraphs ORDER BY id")]
 
-        with _offline():
-            from sentence_transformers import SentenceTransformer
+        from sentence_transformers import SentenceTransformer
 
-            plain = SentenceTransformer(str(bundled_model_path()), device="cpu")
+        plain = SentenceTransformer(str(bundled_model_path()), device="cpu")
         plain.encode(texts[:64])
         start = time.perf_counter()
         plain.encode(texts, batch_size=32, normalize_embeddings=True)

@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 import json
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 
 from index import Embedder, Store
+from index.embed import OFFLINE_ENVIRONMENT
 
 ROOT = Path(__file__).resolve().parents[1]
 SEEDS = ROOT / "seeds"
@@ -17,8 +19,19 @@ needs_shared = pytest.mark.skipif(not SHARED_DATA.is_dir(),
                                   reason=f"evaluation data not found at {SHARED_DATA} (../shared is absent)")
 
 
+@pytest.fixture(scope="session", autouse=True)
+def environment(tmp_path_factory: pytest.TempPathFactory) -> Iterator[None]:
+    """What an entry point sets for the process (offline model loading), and ONNX exports in a folder of
+    the session's own, never the user's ``~/.cache``; before the first model loads."""
+    with pytest.MonkeyPatch.context() as patch:
+        for key, value in OFFLINE_ENVIRONMENT.items():
+            patch.setenv(key, value)
+        patch.setenv("TOPICS_CACHE", str(tmp_path_factory.mktemp("cache")))
+        yield
+
+
 @pytest.fixture(scope="session")
-def embedder() -> Embedder:
+def embedder(environment: None) -> Embedder:
     return Embedder()
 
 

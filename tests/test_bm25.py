@@ -50,12 +50,12 @@ def test_scores_follow_the_formula_for_paragraphs_and_articles(new_store):
     store.add(ARTICLES)
     query = LexicalQuery.parse("harbour grain ferry")
     with store.reading() as snapshot:
-        bm25 = store.bm25(snapshot)
+        bm25 = store.lexicon.bm25(snapshot)
         texts = store.paragraph_texts(snapshot.ids.tolist())
         matched = bm25.paragraph_scores(query.ranking_terms)
         paragraphs = matched.of(np.arange(len(texts)))
         articles = bm25.article_scores(query.ranking_terms).of(np.arange(len(bm25.articles)))
-        keys = dict(store._db.execute("SELECT id, rowid FROM articles"))
+        keys = dict(store.catalog.db.execute("SELECT id, rowid FROM articles"))
     assert paragraphs == pytest.approx(_expected([content_words(t) for t in texts], list(query.terms)), rel=1e-5)
     whole = {a.id: content_words(a.title + "\n" + a.text) for a in ARTICLES}
     order = sorted(whole, key=lambda a: keys[a])
@@ -76,7 +76,7 @@ def test_a_caught_up_scorer_agrees_with_a_fresh_one(new_store):
     query = LexicalQuery.parse("ferry grain harbour quotas")
     reopened = Store.open(store.path, model=store.embedder)
     with reopened.reading() as snapshot:
-        caught_up = reopened.bm25(snapshot)
+        caught_up = reopened.lexicon.bm25(snapshot)
         assert snapshot.build and len(caught_up.parts) == 2
     db = sqlite3.connect(store.path / "store.db")
     stored = db.execute("SELECT id, terms FROM paragraphs ORDER BY id").fetchall()

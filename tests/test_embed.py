@@ -11,6 +11,7 @@ import pytest
 
 from index import Embedder
 from index.embed import bundled_model_path
+from index.onnx import cache_root
 
 TEXTS = ["short", "A much longer paragraph about the harbour, the storm and the boats that stayed in port.",
          "Mid-length text about an election."]
@@ -77,3 +78,9 @@ def test_int8_falls_back_to_torch_where_onnx_cannot_reproduce_the_model(tmp_path
 def test_unknown_backend_is_refused():
     with pytest.raises(ValueError, match="onnx-int8"):
         Embedder(backend="int4")
+
+
+def test_onnx_exports_go_to_the_session_cache_not_the_users(embedder: Embedder, tmp_path_factory: pytest.TempPathFactory):
+    embedder.encode(["warm"])
+    exports = list(cache_root().glob("onnx/*/model.onnx"))
+    assert exports and cache_root().is_relative_to(tmp_path_factory.getbasetemp())

@@ -32,6 +32,7 @@ def _clustered(n: int, dim: int = 32, seed: int = 0) -> np.ndarray:
     return (vectors / np.linalg.norm(vectors, axis=1, keepdims=True)).astype(np.float32)
 
 
+@pytest.mark.slow
 def test_ivf_index_is_tuned_to_the_recall_target_and_rescored_exactly():
     vectors = _clustered(6000)
     ids = np.arange(100, 6100, dtype=np.int64)
@@ -64,6 +65,7 @@ def test_a_write_adds_a_segment_and_leaves_older_files_alone(new_store):
         assert search(fresh, "Report 60", k=1, mode="dense")[0].article.id == "a60"
 
 
+@pytest.mark.slow
 def test_ivf_store_keeps_search_updates_and_deletes_right(new_store):
     store = new_store()
     store.add(_articles(240))
@@ -96,6 +98,7 @@ def test_reindex_compacts_segments_without_changing_results(new_store):
     assert [(h.paragraph_id, round(h.score, 5)) for h in search(store, "interest rates", k=10, mode="dense")] == before
 
 
+@pytest.mark.slow
 def test_add_streams_its_input_and_commits_as_it_goes(new_store):
     store = new_store()
     committed_when_read: list[int] = []

@@ -184,6 +184,7 @@ def server(store_path: Path):
     process.wait(timeout=30)
 
 
+@pytest.mark.slow
 def test_real_server_endpoints_and_concurrent_reads_during_writes(server: str):
     auth = {"Authorization": f"Bearer {TOKEN}"}
     with httpx.Client(base_url=server, timeout=60) as http:
@@ -221,6 +222,7 @@ CHROMIUM_FLAGS = ["--no-sandbox", "--disable-gpu", "--no-first-run", "--disable-
                   "--disable-component-update", "--disable-sync"]
 
 
+@pytest.mark.slow
 @pytest.mark.skipif(not CHROMIUM.exists() and not os.environ.get("CI"),
                     reason="Debian's chromium is not installed (.ci/run installs it; apt-get install chromium)")
 def test_report_renders_in_headless_chromium(server: str, tmp_path: Path):

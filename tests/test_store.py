@@ -115,7 +115,7 @@ def test_not_a_store_and_missing_store(tmp_path: Path):
 
 def test_unknown_format_version_is_refused(new_store):
     store = new_store()
-    store._db.execute("UPDATE meta SET value = '99' WHERE key = 'format_version'")
+    store.catalog.db.execute("UPDATE meta SET value = '99' WHERE key = 'format_version'")
     with pytest.raises(StoreError, match="format version 99"):
         Store.open(store.path)
 

@@ -19,7 +19,7 @@ from typing import Any
 
 from index import (Article, Filters, ReadResult, Store, TopicsError, duplicates, iter_articles, read_paths,
                    search, similar)
-from index.embed import BACKENDS, DEFAULT_BACKEND, Embedder
+from index.embed import BACKENDS, DEFAULT_BACKEND, Embedder, offline_environment
 from index.check import CheckReport, check, repair
 from index.damage import database_error
 from index.errors import ParameterError, QueryError
@@ -441,6 +441,7 @@ def _worded(exc: TopicsError, args: argparse.Namespace) -> str:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
+    offline_environment()
     logging.basicConfig(level=logging.WARNING, format="topics: warning: %(message)s", stream=sys.stderr)
     args = build_parser().parse_args(argv)
     try:

@@ -22,7 +22,7 @@ from fastapi.routing import APIRoute
 from starlette.middleware.trustedhost import TrustedHostMiddleware
 from starlette.routing import Match
 
-from index import InputError, ParameterError, QueryError, Store, StoreError, TopicsError
+from index import InputError, ParameterError, QueryError, Store, StoreError, TopicsError, offline_environment
 
 from .. import __version__
 from ..guards import BodyLimit, HeadAsGet, WriteGate, allowed_hosts as default_hosts
@@ -86,6 +86,7 @@ def serve(store_path: str | Path, host: str = "127.0.0.1", port: int = 8000, tok
     """Run the service with uvicorn until interrupted; ``hosts`` as for :func:`topics.guards.allowed_hosts`."""
     import uvicorn
 
+    offline_environment()
     # Requests run side by side; a single search gains nothing from FAISS's OpenMP threads, whose
     # spinning only steals the cores other requests need. A process-wide setting, so set here.
     faiss.omp_set_num_threads(1)
