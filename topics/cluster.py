@@ -99,7 +99,7 @@ class TopicClusterer:
 
     def __init__(self, n_topics: int | None = None, *, min_topic_size: int | None = None,
                  min_confidence: float = 0.2, max_topics: int = 60, max_share: float = 0.3,
-                 exact_below: int = 1000, points_per_micro: int = 64, refine_steps: int = 10,
+                 exact_below: int = 1000, points_per_micro: int = 64, refine_steps: int = 30,
                  init: np.ndarray | None = None, seed: int = 0) -> None:
         self.n_topics = n_topics
         self.min_topic_size = min_topic_size
@@ -205,6 +205,15 @@ class TopicClusterer:
         n_micro = self._n_micro(len(X))
         sample = self._sample(X, n_micro)
         micro, micro_centroids = self._micro(sample, n_micro)
+        if n_micro:
+            # Micro-clusters too small to be a topic are stray paragraphs: left out of the tree, they
+            # cannot split off as a "topic" at the top of it and cut the automatic choice short.
+            sizes = np.bincount(micro, minlength=len(micro_centroids)) * len(X) / len(sample)
+            kept = np.flatnonzero(sizes >= self._floor(len(X)))
+            if 3 <= len(kept) < len(micro_centroids):
+                rows = np.isin(micro, kept)
+                sample, micro = sample[rows], np.searchsorted(kept, micro[rows])
+                micro_centroids = micro_centroids[kept]
         m = len(micro_centroids)
         if m < 3:
             groups = np.zeros(len(sample), dtype=int) if self.n_topics in (None, 1) or m == 1 else micro
