@@ -37,7 +37,7 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(ROOT / "scripts"))
 
-from eval_topics import DATA, DATASETS, Corpus, load  # noqa: E402
+from eval_topics import Corpus, corpus_arguments, load  # noqa: E402
 from index import Embedder  # noqa: E402
 from topics.cluster import UNASSIGNED, TopicClusterer  # noqa: E402
 from topics.fit import CorpusLayout, find_topics  # noqa: E402
@@ -138,13 +138,8 @@ def seeds_ari(fits: list[np.ndarray]) -> float:
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--dataset", choices=sorted(DATASETS), action="append", help="default: bbc and isaf")
-    parser.add_argument("--store-root", type=Path, help="folder of stores to build or reuse, one per corpus")
-    parser.add_argument("--no-peer", action="store_true", help="leave BERTopic out")
-    args = parser.parse_args()
-    if not DATA.is_dir():
-        sys.exit(f"no evaluation data at {DATA}")
+    args = corpus_arguments(argparse.ArgumentParser(description=__doc__,
+                                                    formatter_class=argparse.RawDescriptionHelpFormatter))
     embedder = Embedder()
     lines = []
     with tempfile.TemporaryDirectory() as tmp:

@@ -253,17 +253,23 @@ def row(corpus: str, count: str, r: dict[str, object]) -> str:
             f"{fidelity:>10}{r['specificity']:>12.2f}{r['seconds']:>9.1f}")
 
 
-def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+def corpus_arguments(parser: argparse.ArgumentParser) -> argparse.Namespace:
+    """The options every evaluation takes (corpora, stores, the peer), parsed; exits without the data."""
     parser.add_argument("--dataset", choices=sorted(DATASETS), action="append",
-                        help="corpus to evaluate (repeatable; default: all)")
+                        help="corpus to evaluate (repeatable; default: the script's own list)")
     parser.add_argument("--store-root", type=Path, help="folder of stores to build or reuse, one per corpus")
-    parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--no-peer", action="store_true", help="leave BERTopic out")
-    parser.add_argument("--labels", action="store_true", help="print each topic's label and keywords")
     args = parser.parse_args()
     if not DATA.is_dir():
         sys.exit(f"no evaluation data at {DATA}")
+    return args
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--seed", type=int, default=0)
+    parser.add_argument("--labels", action="store_true", help="print each topic's label and keywords")
+    args = corpus_arguments(parser)
     embedder = Embedder()
     rows = []
     with tempfile.TemporaryDirectory() as tmp:

@@ -52,6 +52,16 @@ def seed_store(tmp_path_factory: pytest.TempPathFactory, embedder: Embedder) -> 
     return store
 
 
+def seeded(path: Path, embedder: Embedder) -> Path:
+    """A store at ``path`` holding the seed article, closed again: for module fixtures that open it
+    their own way."""
+    from index import read_paths
+
+    with Store.open(path, model=embedder, create=True) as store:
+        store.add(read_paths([SEEDS]).articles)
+    return path
+
+
 def write_jsonl(path: Path, records: list[dict]) -> Path:
     path.write_text("".join(json.dumps(r) + "\n" for r in records), encoding="utf-8")
     return path

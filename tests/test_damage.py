@@ -11,20 +11,19 @@ from pathlib import Path
 
 import pytest
 
-from index import Article, Embedder, Store, StoreError, read_paths, search
+from index import Article, Embedder, Store, StoreError, search
 from index.check import check, repair
 from topics.cli import main
 
-from .conftest import SEEDS
+from .conftest import seeded
 
 QUERY = "Russia may remove the Taliban from its list of terrorist organisations"
 
 
 @pytest.fixture(scope="module")
 def sound_store(tmp_path_factory: pytest.TempPathFactory, embedder: Embedder) -> Path:
-    path = tmp_path_factory.mktemp("sound") / "store"
-    with Store.open(path, model=embedder, create=True) as store:
-        store.add(read_paths([SEEDS]).articles)
+    path = seeded(tmp_path_factory.mktemp("sound") / "store", embedder)
+    with Store.open(path, model=embedder) as store:
         assert check(store).ok
     return path
 

@@ -8,21 +8,18 @@ from pathlib import Path
 import pytest
 from fastapi.testclient import TestClient
 
-from index import Embedder, Store, read_paths
+from index import Embedder
 from topics.guards import allowed_hosts
 from topics.service import create_app
 
-from .conftest import SEEDS
+from .conftest import seeded
 
 TOKEN = "s3cret-token"
 
 
 @pytest.fixture(scope="module")
 def store_path(tmp_path_factory: pytest.TempPathFactory, embedder: Embedder) -> Path:
-    path = tmp_path_factory.mktemp("guards") / "store"
-    with Store.open(path, model=embedder, create=True) as store:
-        store.add(read_paths([SEEDS]).articles)
-    return path
+    return seeded(tmp_path_factory.mktemp("guards") / "store", embedder)
 
 
 @pytest.fixture(scope="module")

@@ -17,15 +17,10 @@ from dataclasses import asdict
 from pathlib import Path
 from typing import Any
 
-from index import (Article, Filters, ReadResult, Store, TopicsError, duplicates, iter_articles, read_paths,
-                   search, similar)
-from index.embed import BACKENDS, DEFAULT_BACKEND, Embedder, offline_environment
-from index.check import CheckReport, check, repair
-from index.damage import database_error
-from index.errors import ParameterError, QueryError
-from index.files import atomic_write
-from index.search import MODES, Hit
-from index.store import DB_NAME, ArticleInfo, default_store_path
+from index import (Article, ArticleInfo, atomic_write, BACKENDS, check, CheckReport, database_error,
+                   DB_NAME, DEFAULT_BACKEND, default_store_path, duplicates, Embedder, Filters, Hit,
+                   iter_articles, MODES, offline_environment, ParameterError, QueryError, read_paths,
+                   ReadResult, repair, search, similar, Store, TopicsError)
 
 from . import __version__
 from .display import excerpt, use_colour
@@ -63,7 +58,12 @@ def build_parser() -> argparse.ArgumentParser:
         prog="topics", description="Paragraph-level semantic search, similarity and topics for news articles.")
     parser.add_argument("--version", action="version", version=f"topics {__version__}")
     commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+    for add in (_ingest_commands, _search_commands, _topic_commands, _upkeep_commands):
+        add(commands)
+    return parser
 
+
+def _ingest_commands(commands: Any) -> None:
     ingest = commands.add_parser("ingest", help="read articles into the store",
                                  description="Read articles from files or folders (recursively) into the store: "
                                              ".txt .md .html .jsonl .json .csv and RSS/Atom feeds.")
@@ -78,6 +78,13 @@ def build_parser() -> argparse.ArgumentParser:
     ingest.add_argument("--encoding", help="text encoding of the files (default: UTF-8, else Windows-1252)")
     ingest.add_argument("--quiet", action="store_true", help="no progress bar")
 
+    delete = commands.add_parser("delete", help="remove articles, their paragraphs and vectors")
+    delete.add_argument("ids", nargs="+", metavar="ID")
+    _store_options(delete)
+
+
+
+def _search_commands(commands: Any) -> None:
     find = commands.add_parser("search", help="find the paragraphs that best match a query",
                                description="Search the stored paragraphs by meaning and by words. "
                                            'A "quoted phrase" must appear as written.')
@@ -111,10 +118,9 @@ def build_parser() -> argparse.ArgumentParser:
     _store_options(dupes)
     _json_option(dupes, "pair")
 
-    delete = commands.add_parser("delete", help="remove articles, their paragraphs and vectors")
-    delete.add_argument("ids", nargs="+", metavar="ID")
-    _store_options(delete)
 
+
+def _topic_commands(commands: Any) -> None:
     cluster = commands.add_parser("cluster", help="cluster paragraphs into labelled topics",
                                   description="Cluster every stored paragraph into topics and save the topic "
                                               "model in the store. A refit starts from the last fit, so topics "
@@ -160,6 +166,9 @@ def build_parser() -> argparse.ArgumentParser:
                             "localhost, 127.0.0.1 and ::1 when bound to a loopback address, else any)")
     _store_options(serve)
 
+
+
+def _upkeep_commands(commands: Any) -> None:
     reindex = commands.add_parser("reindex", help="rebuild the vector index and compact the vector files",
                                   description="Rebuild the FAISS index from the stored vectors, choosing its kind "
                                               "by size (exact up to 50,000 paragraphs, IVF tuned for recall@10 "
@@ -186,7 +195,6 @@ def build_parser() -> argparse.ArgumentParser:
     stats = commands.add_parser("stats", help="counts, model, index and size of the store")
     _store_options(stats)
     _json_option(stats, "store")
-    return parser
 
 
 def _date(published: str | None) -> str:

@@ -15,8 +15,7 @@ from typing import Any
 
 import numpy as np
 
-from index import QueryError, Store, StoreError
-from index.files import save_json, save_npy, sync_folder
+from index import QueryError, Store, StoreError, save_json, save_npy, sync_folder
 
 from .cluster import UNASSIGNED, article_topic, nearest_centroid
 

@@ -7,8 +7,7 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Depends, HTTPException
 from fastapi.exceptions import RequestValidationError
 
-from index import Article, InputError, QueryError
-from index.read.records import article_from_record
+from index import Article, InputError, QueryError, article_from_record
 
 from ...api import article_topics, info_dict
 from ..schemas import ArticleOut, ArticlesIn, Deleted, IngestResult

@@ -7,8 +7,7 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Depends, Query
 from fastapi.exceptions import RequestValidationError
 
-from index import Article, Filters, search, similar
-from index.search import Mode
+from index import Article, Filters, Mode, search, similar
 
 from ..schemas import MAX_K, HitOut, SimilarIn, SimilarOut
 from ..state import Service, service
