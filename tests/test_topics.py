@@ -15,6 +15,7 @@ from topics import cluster
 from topics.cli import main
 from topics.describe import TopicDescriber
 from topics.api import assign_article
+from topics.changes import changes, emerging
 from topics.fit import fit_topics
 from topics.model import UNASSIGNED, TopicModel, topic_mix
 from topics.report import SCHEMA, build_report, render_html, render_json, render_markdown
@@ -314,3 +315,38 @@ def test_automatic_count_finds_well_separated_subjects_of_uneven_sizes(k: int):
     X = (centres[truth] + 0.5 * rng.standard_normal((len(truth), 384))).astype(np.float32)
     found = cluster.TopicClusterer(seed=0).fit(X)
     assert k <= found.n_topics_ <= 3 * k
+
+
+def test_emerging_topics_list_a_subject_new_in_the_last_week_and_not_the_steady_ones(new_store):
+    store = new_store()
+    steady = [Article(id=f"{theme}-{week}-{i}", title="", published=f"2024-0{1 + (7 * week + i) // 31}-"
+                      f"{1 + (7 * week + i) % 28:02d}",
+                      text=f"{THEMES[theme]} Report {week}.{i} gives further details from the scene.")
+              for week in range(8) for i in range(3) for theme in ("rates", "football", "volcano")]
+    fresh = [Article(id=f"elections-{i}", title="", published=f"2024-02-{26 + i % 3:02d}",
+                     text=f"{THEMES['elections']} Report {i} gives further details from the scene.") for i in range(6)]
+    store.add(steady + fresh)
+    model = fit_topics(store)
+    elections = _topic_at(store, model, "polling stations")
+    found = emerging(store, model)
+    assert [e.topic for e in found] == [elections]
+    assert found[0].articles >= 5 and found[0].z >= 3 and found[0].period.startswith("2024-W")
+
+
+def test_changes_between_fits_name_new_topics_and_keep_examples(new_store, capsys: pytest.CaptureFixture):
+    store = new_store()
+    store.add(_themed(0, 10))
+    fit_topics(store)
+    store.add(_themed(0, 10, ("elections",)))
+    second = fit_topics(store)
+    found = changes(store, second)
+    kinds = {c.kind for c in found.changes}
+    new = [c for c in found.changes if c.kind == "new"]
+    assert found.since == 1 and found.fit == 2 and "new" in kinds and "shrunk" in kinds
+    assert len(new) == 1 and new[0].topic == _topic_at(store, second, "polling stations")
+    assert new[0].before is None and new[0].after[0] == 10 and len(new[0].examples) == 2
+    assert main(["changes", "--store", str(store.path)]) == 0
+    out = capsys.readouterr().out
+    assert "fit 2 against fit 1" in out and "new      topic" in out
+    assert main(["changes", "--since", "7", "--store", str(store.path)]) == 1
+    assert "no fit 7 to compare with; earlier fits kept: 1" in capsys.readouterr().err

@@ -25,6 +25,7 @@ from index import (Article, ArticleInfo, atomic_write, BACKENDS, check, CheckRep
 from . import __version__
 from .display import excerpt, use_colour
 from .api import article_topics, event_line, fit_events
+from .changes import changes
 from .fit import fit_topics, relabel
 from .model import NoParagraphs, NoTopics, TopicModel
 from .report import FORMATS, build_report
@@ -58,7 +59,7 @@ def build_parser() -> argparse.ArgumentParser:
         prog="topics", description="Paragraph-level semantic search, similarity and topics for news articles.")
     parser.add_argument("--version", action="version", version=f"topics {__version__}")
     commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
-    for add in (_ingest_commands, _search_commands, _topic_commands, _upkeep_commands):
+    for add in (_ingest_commands, _search_commands, _topic_commands, _changes_command, _upkeep_commands):
         add(commands)
     return parser
 
@@ -166,6 +167,16 @@ def _topic_commands(commands: Any) -> None:
                             "localhost, 127.0.0.1 and ::1 when bound to a loopback address, else any)")
     _store_options(serve)
 
+
+
+def _changes_command(commands: Any) -> None:
+    what = commands.add_parser("changes", help="what changed since the last fit, and emerging topics",
+                               description="New, grown, shrunk, merged, split and vanished topics between the "
+                                           "last two fits (or since fit N), each with two example paragraphs; "
+                                           "for dated articles, the topics emerging in the latest period.")
+    what.add_argument("--since", type=int, metavar="FIT", help="compare with this fit (default: the one before)")
+    _store_options(what)
+    _json_option(what, "report")
 
 
 def _upkeep_commands(commands: Any) -> None:
@@ -326,6 +337,23 @@ def cmd_cluster(args: argparse.Namespace) -> None:
         print(event_line(event))
 
 
+def cmd_changes(args: argparse.Namespace) -> None:
+    with Store.open(args.store) as store:
+        found = changes(store, TopicModel.load(store.path), args.since)
+    if args.json:
+        print(json.dumps(found.to_dict(), ensure_ascii=False))
+        return
+    print(f"fit {found.fit}" + (f" against fit {found.since}" if found.since else " (the first: nothing to compare)"))
+    if found.since and not found.changes:
+        print("no topic changed by a tenth of its share or more")
+    for change in found.changes:
+        print(change.line())
+        for text in change.examples:
+            print(excerpt(text, limit=200))
+    for topic in found.emerging:
+        print(topic.line())
+
+
 def cmd_assign(args: argparse.Namespace) -> None:
     ref = _reference(args.article, "assign")
     with Store.open(args.store) as store:
@@ -427,7 +455,7 @@ def cmd_stats(args: argparse.Namespace) -> None:
 
 COMMANDS = {"ingest": cmd_ingest, "search": cmd_search, "similar": cmd_similar,
             "duplicates": cmd_duplicates, "delete": cmd_delete, "cluster": cmd_cluster, "assign": cmd_assign,
-            "label": cmd_label, "report": cmd_report, "serve": cmd_serve, "reindex": cmd_reindex,
+            "label": cmd_label, "changes": cmd_changes, "report": cmd_report, "serve": cmd_serve, "reindex": cmd_reindex,
             "check": cmd_check, "repair": cmd_repair, "stats": cmd_stats}
 
 

@@ -70,6 +70,7 @@ class FoundTopics:
 
 
 REPRESENTATIVES = 3  # paragraphs shown for a topic
+KEPT_FITS = 100  # fits whose summary a model keeps, to tell what changed since any of them
 LEXICON_SAMPLE = 5000  # paragraphs the corpus's word usage is learnt from
 
 
@@ -188,6 +189,7 @@ def _fit(store: Store, previous: TopicModel | None, params: dict[str, Any], fres
         cuts=clusterer.cuts_, fit_number=fit_number)
     for topic in topics:
         topic.representatives = [int(pid) for pid in model.members(topic.id)[:REPRESENTATIVES]]
+    model.fits = ((previous.fits if previous else []) + [model.summary()])[-KEPT_FITS:]
     model.save(store.path)
     return model
 

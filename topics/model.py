@@ -72,6 +72,7 @@ class TopicModel:
     embedding_model: str
     hierarchy: list[dict[str, Any]] = field(default_factory=list)
     history: list[dict[str, Any]] = field(default_factory=list)
+    fits: list[dict[str, Any]] = field(default_factory=list)  # a summary of each fit, for what changed
     cuts: dict[int, float] = field(default_factory=dict)
     fit_number: int = 1
 
@@ -95,6 +96,13 @@ class TopicModel:
                                             self.params["min_confidence"])
         ids = np.append(self.ids, UNASSIGNED)[rows]  # row -1 picks the last entry
         return ids, confidence
+
+    def summary(self) -> dict[str, Any]:
+        """This fit in brief, kept in later fits' ``fits`` so changes can be told since any of them:
+        its size and, per topic, label, size and most central paragraphs."""
+        return {"fit": self.fit_number, "paragraphs": int(len(self.paragraph_ids)),
+                "topics": [{"id": t.id, "label": t.name, "size": t.size, "representatives": t.representatives}
+                           for t in self.topics]}
 
     def members(self, topic_id: int, present: np.ndarray | None = None) -> np.ndarray:
         """Paragraph ids of a topic's fitted paragraphs, most confident first (ties by id); with
@@ -154,7 +162,7 @@ class TopicModel:
             "format_version": MODEL_VERSION, "fit_number": n, "params": self.params,
             "corpus_hash": self.corpus_hash, "embedding_model": self.embedding_model,
             "topics": [asdict(t) for t in self.topics], "hierarchy": self.hierarchy,
-            "history": self.history, "cuts": {str(k): v for k, v in self.cuts.items()},
+            "history": self.history, "fits": self.fits, "cuts": {str(k): v for k, v in self.cuts.items()},
         }
         save_json(folder / f"model.{n}.json", document)
         sync_folder(folder)
@@ -194,7 +202,7 @@ class TopicModel:
                    assignments=arrays["assignments"], confidence=arrays["confidence"],
                    params=document["params"], corpus_hash=document["corpus_hash"],
                    embedding_model=document["embedding_model"], hierarchy=document["hierarchy"],
-                   history=document["history"],
+                   history=document["history"], fits=document.get("fits", []),
                    cuts={int(k): v for k, v in document.get("cuts", {}).items()}, fit_number=n)
 
 

@@ -7,6 +7,7 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Depends, HTTPException, Query
 
 from ...api import TopicSummary, event_line, fit_events, topic_page
+from ...changes import changes
 from ...fit import refit
 from ...model import TopicModel, TopicNotFound
 from ..schemas import MAX_K, TopicOut, TopicsOut
@@ -27,6 +28,14 @@ def _listing(state: Service, model: TopicModel) -> dict[str, Any]:
 @router.get("", response_model=TopicsOut)
 def list_topics(state: State) -> dict[str, Any]:
     return _listing(state, state.model())
+
+
+@router.get("/changes")
+def topic_changes(state: State, since: Annotated[int | None, Query(description="compare with this fit "
+                                                                   "(default: the one before the latest)")] = None
+                  ) -> dict[str, Any]:
+    """New, grown, shrunk, merged, split and vanished topics, with examples; emerging topics."""
+    return changes(state.reader(), state.model(), since).to_dict()
 
 
 @router.get("/{topic_id}", response_model=TopicOut)

@@ -1,0 +1,225 @@
+"""What changed between two fits, and which topics are emerging in the latest period.
+
+**Changes.** Every fit keeps a summary of the fits before it (their topics' ids, labels, sizes and most
+central paragraphs), so the latest fit can be compared with any earlier one. A topic is *new*, *split*
+(from an old topic), *merged* (into another) or *vanished* as the refits recorded it; a topic in both
+fits *grew* or *shrank* when its share of the paragraphs moved by at least a tenth of what it was; the rest are
+steady and not listed.
+
+**Emerging topics** (dated corpora): articles are binned by their publication date in periods chosen
+from the span (days up to two weeks, weeks up to four months, months up to three years, quarters up to
+ten years, else years). For the latest period, a topic is emerging when its count of articles (by main
+topic) stands at least ``Z`` binomial standard deviations above what its share of the preceding
+periods predicts, with at least ``MIN_ARTICLES`` articles:
+
+    z = (x − n·p) / √(n·p·(1 − p)),   p = (earlier articles of the topic + ½) / (earlier articles + 1)
+
+where x is the topic's articles in the latest period and n all articles in it.
+"""
+
+from __future__ import annotations
+
+import math
+from collections import Counter
+from dataclasses import dataclass, field
+from datetime import date, timedelta
+from typing import Any
+
+import numpy as np
+
+from index import QueryError, Store
+
+from .model import UNASSIGNED, TopicModel
+
+Z = 3.0
+MIN_ARTICLES = 5
+EXAMPLES = 2
+GROWTH = 0.1  # a share moving by this fraction of itself is a change
+
+
+@dataclass(frozen=True)
+class TopicChange:
+    """One topic's change: ``kind`` is new, split, merged, vanished, grown or shrunk."""
+
+    kind: str
+    topic: int
+    label: str
+    before: tuple[int, float] | None  # (paragraphs, share) in the earlier fit
+    after: tuple[int, float] | None
+    other: int | None = None  # the topic split from or merged into
+    examples: list[str] = field(default_factory=list)
+
+    def to_dict(self) -> dict[str, Any]:
+        def size(value: tuple[int, float] | None) -> dict[str, Any] | None:
+            return None if value is None else {"paragraphs": value[0], "share": round(value[1], 6)}
+        return {"kind": self.kind, "topic": self.topic, "label": self.label, "before": size(self.before),
+                "after": size(self.after), "other": self.other, "examples": self.examples}
+
+    def line(self) -> str:
+        """The change as a sentence for people."""
+        def size(value: tuple[int, float] | None) -> str:
+            return "—" if value is None else f"{value[0]:,} ({100 * value[1]:.1f}%)"
+        where = {"split": f" from topic {self.other}", "merged": f" into topic {self.other}"}.get(self.kind, "")
+        return f"{self.kind:<8} topic {self.topic} “{self.label}”{where}: {size(self.before)} → {size(self.after)}"
+
+
+@dataclass(frozen=True)
+class Emerging:
+    """A topic whose share of the latest period's articles rose significantly."""
+
+    topic: int
+    label: str
+    period: str
+    articles: int
+    expected: float
+    z: float
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"topic": self.topic, "label": self.label, "period": self.period, "articles": self.articles,
+                "expected": round(self.expected, 3), "z": round(self.z, 3)}
+
+    def line(self) -> str:
+        return (f"emerging topic {self.topic} “{self.label}”: {self.articles} articles in {self.period}, "
+                f"{self.expected:.1f} expected (z = {self.z:.1f})")
+
+
+@dataclass(frozen=True)
+class Changes:
+    """What changed from fit ``since`` to fit ``fit``, and the topics emerging in the latest period."""
+
+    since: int | None
+    fit: int
+    changes: list[TopicChange]
+    emerging: list[Emerging]
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"since": self.since, "fit": self.fit, "changes": [c.to_dict() for c in self.changes],
+                "emerging": [e.to_dict() for e in self.emerging]}
+
+
+def changes(store: Store, model: TopicModel, since: int | None = None) -> Changes:
+    """The changes from fit ``since`` (default: the one before the latest, none after a first fit) to the
+    latest fit."""
+    earlier = {summary["fit"]: summary for summary in model.fits}
+    if since is None and model.fit_number - 1 not in earlier:  # the first fit: nothing to compare with
+        return Changes(None, model.fit_number, [], emerging(store, model))
+    since = model.fit_number - 1 if since is None else since
+    if since not in earlier or since >= model.fit_number:
+        fits = ", ".join(str(f) for f in sorted(earlier) if f < model.fit_number) or "none"
+        raise QueryError(f"no fit {since} to compare with; earlier fits kept: {fits}")
+    found = _compared(store, model, earlier[since],
+                      [e for e in model.history if since < int(e.get("fit", 0)) <= model.fit_number])
+    return Changes(since, model.fit_number, found, emerging(store, model))
+
+
+def _compared(store: Store, model: TopicModel, before: dict[str, Any], events: list[dict[str, Any]]) -> list[TopicChange]:
+    old = {t["id"]: t for t in before["topics"]}
+    total_before, total_after = max(before["paragraphs"], 1), max(len(model.paragraph_ids), 1)
+    current = {t.id: t for t in model.topics}
+    kinds = {int(e["topic"]): e for e in events}  # the latest event of each topic wins
+    out = []
+    for topic_id in sorted(set(old) | set(current)):
+        was, now = old.get(topic_id), current.get(topic_id)
+        before_size = (was["size"], was["size"] / total_before) if was else None
+        after_size = (now.size, now.size / total_after) if now else None
+        event = kinds.get(topic_id)
+        if now is None:
+            kind = event["event"] if event and event["event"] in ("merged", "vanished") else "vanished"
+        elif was is None:
+            kind = event["event"] if event and event["event"] in ("new", "split") else "new"
+        else:
+            moved = after_size[1] - before_size[1]
+            if abs(moved) < GROWTH * before_size[1]:
+                continue
+            kind = "grown" if moved > 0 else "shrunk"
+        other = event.get("from", event.get("into")) if event else None
+        label = now.name if now else was["label"]
+        pids = list(model.members(topic_id)[:EXAMPLES]) if now else was["representatives"][:EXAMPLES]
+        out.append(TopicChange(kind, topic_id, label, before_size, after_size,
+                               None if other is None else int(other), _texts(store, pids)))
+    order = {"new": 0, "split": 1, "grown": 2, "shrunk": 3, "merged": 4, "vanished": 5}
+    return sorted(out, key=lambda c: (order[c.kind], c.topic))
+
+
+def _texts(store: Store, paragraph_ids: list[int]) -> list[str]:
+    """Texts of the paragraphs still stored, in the order given."""
+    with store.reading() as snapshot:
+        present = [int(p) for p in paragraph_ids if np.isin(int(p), snapshot.ids)]
+        return store.paragraph_texts(present)
+
+
+def period_unit(first: date, last: date) -> str:
+    """The period dated articles are binned in, from their span (see the module docstring)."""
+    days = (last - first).days
+    return "day" if days <= 14 else "week" if days <= 120 else "month" if days <= 3 * 366 else \
+        "quarter" if days <= 10 * 366 else "year"
+
+
+def period_of(day: date, unit: str) -> str:
+    """The name of the period holding ``day``: 2024-05-31, 2024-W22, 2024-05, 2024-Q2 or 2024."""
+    if unit == "day":
+        return day.isoformat()
+    if unit == "week":
+        year, week, _ = day.isocalendar()
+        return f"{year}-W{week:02d}"
+    if unit == "month":
+        return f"{day.year}-{day.month:02d}"
+    if unit == "quarter":
+        return f"{day.year}-Q{(day.month - 1) // 3 + 1}"
+    return str(day.year)
+
+
+def periods(first: date, last: date, unit: str) -> list[str]:
+    """Every period from ``first`` to ``last``, empty ones included, so time is drawn to scale."""
+    out: list[str] = []
+    day = first
+    while day <= last:
+        name = period_of(day, unit)
+        if not out or out[-1] != name:
+            out.append(name)
+        day += timedelta(days=1)
+    return out
+
+
+def emerging(store: Store, model: TopicModel) -> list[Emerging]:
+    """Topics whose share of the latest period's articles rose significantly (see the module docstring)."""
+    dated = _dated_main_topics(store, model)
+    if len(dated) < 2:
+        return []
+    days = [d for d, _ in dated]
+    unit = period_unit(min(days), max(days))
+    latest = period_of(max(days), unit)
+    now = Counter(t for d, t in dated if period_of(d, unit) == latest)
+    before = Counter(t for d, t in dated if period_of(d, unit) != latest)
+    n, m = sum(now.values()), sum(before.values())
+    if not m:
+        return []
+    out = []
+    for topic in model.topics:
+        x = now.get(topic.id, 0)
+        p = (before.get(topic.id, 0) + 0.5) / (m + 1)
+        expected = n * p
+        z = (x - expected) / math.sqrt(max(n * p * (1 - p), 1e-12))
+        if x >= MIN_ARTICLES and z >= Z:
+            out.append(Emerging(topic.id, topic.name, latest, x, expected, z))
+    return sorted(out, key=lambda e: (-e.z, e.topic))
+
+
+def _dated_main_topics(store: Store, model: TopicModel) -> list[tuple[date, int]]:
+    """(publication day, main topic) of every dated article with a main topic."""
+    out = []
+    with store.reading() as snapshot:
+        topics, _ = model.topics_of(store, snapshot.ids)
+        row = {int(pid): i for i, pid in enumerate(snapshot.ids)}
+        rows_of: dict[str, list[int]] = {}
+        for pid, aid, _, _ in store.positions():
+            if int(pid) in row:
+                rows_of.setdefault(aid, []).append(row[int(pid)])
+        for aid, rows in sorted(rows_of.items()):
+            info = store.article(aid)
+            if info is None or not info.published:
+                continue
+            topic = model.main_topic(snapshot.at(np.array(rows)), topics[rows])
+            if topic != UNASSIGNED:
+                out.append((date.fromisoformat(info.published[:10]), topic))
+    return out
