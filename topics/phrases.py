@@ -67,6 +67,7 @@ EDGE_WORDS = REPORTING | HONORIFICS | TIME_WORDS | NUMBER_WORDS
 STRONG_PAST = frozenset("""
 came went took made gave won began brought became chose drew drove flew grew knew threw wrote spoke broke
 fought sought caught taught thought bought sold held kept met ran saw got stood sent spent paid lost felt
+fell rose
 """.split())
 MAX_WORDS = 5
 
