@@ -86,6 +86,12 @@ def test_write_endpoints(client: TestClient):
     assert client.delete("/v1/articles/n2").status_code == 404
     refreshed = client.post("/v1/topics/refresh").json()
     assert refreshed["fit_number"] == 2 and refreshed["up_to_date"]
+    assert all(e["fit"] == 2 for e in refreshed["events"]) and len(refreshed["messages"]) == len(refreshed["events"])
+    changed = client.get("/v1/topics/changes").json()
+    assert changed["since"] == 1 and changed["fit"] == 2 and isinstance(changed["emerging"], list)
+    assert all({"kind", "topic", "label", "before", "after", "examples"} <= set(c) for c in changed["changes"])
+    assert client.get("/v1/topics/changes", params={"since": 9}).status_code == 422
+    assert client.post("/v1/topics/refresh", params={"fresh": True}).json()["fit_number"] == 3
 
 
 @pytest.mark.parametrize("request_args, status, needle", [
