@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from index import InputError, read_paths
+from index import FieldMap, InputError, read_paths
 from index.articles import parse_date
 
 from .conftest import SEEDS, write_jsonl
@@ -205,3 +205,36 @@ def test_utf16_with_byte_order_mark(tmp_path: Path):
 def test_front_matter_cannot_replace_the_body(tmp_path: Path):
     (tmp_path / "a.md").write_text("---\ntitle: Hello\ntext: oops\n---\nThe real body of the article.\n")
     assert one(tmp_path / "a.md").text == "The real body of the article."
+
+
+def test_field_mapping_reads_nested_paths_list_items_and_renamed_columns(tmp_path: Path):
+    records = [{"meta": {"date": "2024-05-01", "desk": "World"}, "headline": f"Story {i}",
+                "conversations": [{"value": "prompt"}, {"value": f"Body of story {i}, which has enough words."}]}
+               for i in range(2)]
+    mapping = FieldMap.parse(["title=headline", "text=conversations.1.value", "published=meta.date"])
+    articles = read_paths([write_jsonl(tmp_path / "nested.jsonl", records)], fields=mapping).articles
+    assert [a.title for a in articles] == ["Story 0", "Story 1"]
+    assert articles[1].text == "Body of story 1, which has enough words."
+    assert articles[0].published == "2024-05-01T00:00:00"
+    assert "conversations" not in articles[0].metadata and "meta" not in articles[0].metadata
+    export = tmp_path / "export.csv"
+    export.write_text("headline,body,date,desk\nDam opens,The new dam opened on the river today.,2024-06-01,Local\n",
+                      encoding="utf-8")
+    toml = tmp_path / "fields.toml"
+    toml.write_text('[fields]\ntitle = "headline"\ntext = "body"\npublished = "date"\n', encoding="utf-8")
+    article = one(export, fields=FieldMap.parse(file=toml))
+    assert (article.title, article.published, article.metadata) == ("Dam opens", "2024-06-01T00:00:00",
+                                                                    {"desk": "Local"})
+
+
+def test_field_mapping_errors_name_the_path(tmp_path: Path):
+    path = write_jsonl(tmp_path / "a.jsonl", [{"body": "x"}])
+    with pytest.raises(InputError, match=r"a.jsonl:1: field 'text': no value at 'conversations.1.value'"):
+        read_paths([path], fields=FieldMap.parse(["text=conversations.1.value"]))
+    export = tmp_path / "b.csv"
+    export.write_text("headline,story\nA,B\n", encoding="utf-8")
+    with pytest.raises(InputError, match="no column 'body' for the text field; the header has headline, story"):
+        read_paths([export], fields=FieldMap.parse(["text=body"]))
+    for bad in (["text"], ["text="], ["text=a..b"]):
+        with pytest.raises(InputError, match="field mapping"):
+            FieldMap.parse(bad)

@@ -253,3 +253,13 @@ def test_report_renders_in_headless_chromium(server: str, tmp_path: Path):
             assert messages == []
         finally:
             browser.close()
+
+
+def test_batches_take_a_field_mapping(client: TestClient):
+    batch = {"fields": {"title": "headline", "text": "story.body"},
+             "articles": [{"id": "m1", "headline": "Mapped", "story": {"body": "A storm hit the bay and closed the harbour."}}]}
+    assert client.post("/v1/articles", json=batch).status_code == 200
+    article = client.get("/v1/articles/m1").json()
+    assert article["title"] == "Mapped" and "storm hit the bay" in article["paragraphs"][1]["text"]
+    bad = client.post("/v1/articles", json={**batch, "fields": {"text": "story..body"}})
+    assert bad.status_code == 422 and bad.json()["detail"][0]["loc"] == ["body", "fields"]

@@ -17,7 +17,7 @@ from dataclasses import asdict
 from pathlib import Path
 from typing import Any
 
-from index import (Article, ArticleInfo, atomic_write, BACKENDS, check, CheckReport, database_error,
+from index import (Article, ArticleInfo, atomic_write, BACKENDS, check, CheckReport, database_error, FieldMap,
                    DB_NAME, DEFAULT_BACKEND, default_store_path, duplicates, Embedder, Filters, Hit,
                    iter_articles, MODES, offline_environment, ParameterError, QueryError, read_paths,
                    ReadResult, repair, search, similar, Store, TopicsError)
@@ -76,6 +76,10 @@ def _ingest_commands(commands: Any) -> None:
                         help="how a new store embeds: onnx (float32), onnx-int8 (quantised, faster) or torch; "
                              f"default {DEFAULT_BACKEND}. A store keeps the one it was made with")
     ingest.add_argument("--skip-bad", action="store_true", help="skip unreadable files and records, and count them")
+    ingest.add_argument("--field", action="append", metavar="NAME=PATH",
+                        help="where JSON/JSONL/CSV records keep a field: a key or dotted path, e.g. "
+                             "title=headline, published=meta.date, text=conversations.1.value (repeatable)")
+    ingest.add_argument("--fields", metavar="FILE", help="the same mapping as a TOML [fields] table")
     ingest.add_argument("--encoding", help="text encoding of the files (default: UTF-8, else Windows-1252)")
     ingest.add_argument("--quiet", action="store_true", help="no progress bar")
 
@@ -236,7 +240,8 @@ def _print_hits(hits: list[Hit], as_json: bool, colour: bool) -> None:
 
 
 def cmd_ingest(args: argparse.Namespace) -> None:
-    options = {"skip_bad": args.skip_bad, "encoding": args.encoding}
+    options = {"skip_bad": args.skip_bad, "encoding": args.encoding,
+               "fields": FieldMap.parse(args.field or (), args.fields)}
     checked = ReadResult()
     total = sum(1 for _ in iter_articles(args.paths, **options, result=checked))  # every file, before any write
     if not total:

@@ -18,6 +18,7 @@ from ..errors import InputError
 from .decode import check_not_binary, decode
 from .feeds import read_feed
 from .html import read_html
+from .fields import FieldMap
 from .records import read_csv, read_json, read_jsonl
 from .text import read_markdown, read_text
 
@@ -27,12 +28,14 @@ Reader = Callable[..., Iterable["Article | InputError"]]
 # Readers of decoded text, and readers that take the raw bytes (their parsers honour declared charsets).
 TEXT_READERS: dict[str, Reader] = {
     ".txt": read_text, ".text": read_text, ".md": read_markdown, ".markdown": read_markdown,
+}
+RECORD_READERS: dict[str, Reader] = {  # text readers of structured records, which take a field mapping
     ".jsonl": read_jsonl, ".ndjson": read_jsonl, ".json": read_json, ".csv": read_csv,
 }
 BYTES_READERS: dict[str, Reader] = {
     ".html": read_html, ".htm": read_html, ".xml": read_feed, ".rss": read_feed, ".atom": read_feed,
 }
-SUPPORTED = tuple(sorted({*TEXT_READERS, *BYTES_READERS}))
+SUPPORTED = tuple(sorted({*TEXT_READERS, *RECORD_READERS, *BYTES_READERS}))
 
 
 @dataclass
@@ -93,9 +96,11 @@ def _files(path: Path, result: ReadResult) -> Iterator[Path]:
             result.ignored.append((child, reason or f"unsupported type '{child.suffix or child.name}'"))
 
 
-def read_file(path: Path, encoding: str | None = None, *, warn: bool = True) -> Iterator[Article | InputError]:
+def read_file(path: Path, encoding: str | None = None, *, warn: bool = True,
+              fields: FieldMap | None = None) -> Iterator[Article | InputError]:
     """Articles (or bad records) of one file; errors that spoil the whole file are raised. ``warn``
-    logs what was read in a way that may not be meant (an encoding guessed)."""
+    logs what was read in a way that may not be meant (an encoding guessed); ``fields`` maps the fields
+    of structured records."""
     try:
         data = path.read_bytes()
     except OSError as exc:
@@ -107,12 +112,15 @@ def read_file(path: Path, encoding: str | None = None, *, warn: bool = True) -> 
         if encoding is None:
             check_not_binary(path, data)
         yield from BYTES_READERS[suffix](path, data, encoding)
+    elif suffix in RECORD_READERS:
+        yield from RECORD_READERS[suffix](path, decode(path, data, encoding, warn=warn), fields)
     else:
         yield from TEXT_READERS[suffix](path, decode(path, data, encoding, warn=warn))
 
 
 def iter_articles(paths: Iterable[str | Path], *, skip_bad: bool = False, encoding: str | None = None,
-                  result: ReadResult | None = None, warn: bool = True) -> Iterator[Article]:
+                  result: ReadResult | None = None, warn: bool = True,
+                  fields: FieldMap | None = None) -> Iterator[Article]:
     """Yield every article under ``paths``, one file at a time, so a corpus of any size streams.
 
     With ``skip_bad=False`` the first bad file or record raises :class:`InputError`. With ``skip_bad=True``
@@ -125,7 +133,7 @@ def iter_articles(paths: Iterable[str | Path], *, skip_bad: bool = False, encodi
             result.files += 1
             bad: list[InputError] = []
             try:
-                for item in read_file(path, encoding, warn=warn):
+                for item in read_file(path, encoding, warn=warn, fields=fields):
                     if isinstance(item, Article):
                         if warn and item.title and not item.text:
                             log.warning("%s: '%s' has a title but no body text; only the title is stored",
@@ -151,9 +159,10 @@ def _warn_skipped(path: Path, bad: list[InputError]) -> None:
         log.warning("skipped %d bad records of %s (the first: %s)", len(bad), path, bad[0])
 
 
-def read_paths(paths: Iterable[str | Path], *, skip_bad: bool = False,
-               encoding: str | None = None) -> ReadResult:
+def read_paths(paths: Iterable[str | Path], *, skip_bad: bool = False, encoding: str | None = None,
+               fields: FieldMap | None = None) -> ReadResult:
     """Read every article under ``paths`` into memory (see :func:`iter_articles`)."""
     result = ReadResult()
-    result.articles = list(iter_articles(paths, skip_bad=skip_bad, encoding=encoding, result=result))
+    result.articles = list(iter_articles(paths, skip_bad=skip_bad, encoding=encoding, result=result,
+                                         fields=fields))
     return result

@@ -1,7 +1,8 @@
 """Structured records: JSON Lines, JSON and CSV, with fields id, title, text, url, source, published.
 
 ``text`` may also be called ``body`` or ``content``, and ``published`` may be called ``date``; any other
-field is kept as metadata. Errors name the line (JSONL, CSV) or item (JSON) and the field.
+field is kept as metadata. A field mapping (:mod:`index.read.fields`) reads them from other keys or nested
+paths. Errors name the line (JSONL, CSV) or item (JSON) and the field.
 """
 
 from __future__ import annotations
@@ -17,6 +18,7 @@ from typing import Any
 
 from ..articles import Article, parse_date
 from ..errors import InputError
+from .fields import FieldMap
 
 TEXT_FIELDS = ("text", "body", "content")
 DATE_FIELDS = ("published", "date")
@@ -33,10 +35,17 @@ def _first(record: Mapping[str, Any], names: tuple[str, ...]) -> tuple[str | Non
 
 
 def article_from_record(record: Mapping[str, Any], path: Path | None, *, line: int | None = None,
-                        item: int | None = None, whole_file: bool = False) -> Article:
-    """Build an Article from one record, validating every field it uses (``path=None``: not from a file)."""
+                        item: int | None = None, whole_file: bool = False, fields: FieldMap | None = None) -> Article:
+    """Build an Article from one record, validating every field it uses (``path=None``: not from a file);
+    ``fields`` says where the record keeps them (see :mod:`index.read.fields`)."""
     def fail(message: str, field: str) -> InputError:
         return InputError(path, message, line=line, item=item, field=field)
+
+    if fields:
+        record, missing = fields.apply(record)
+        if "text" in missing and "title" not in record:
+            raise fail(f"no value at '{fields.paths['text']}' in this record; check where the field "
+                       "mapping looks for the text", "text")
 
     def string(field: str, value: Any) -> str | None:
         if value is None or value == "":
@@ -81,13 +90,14 @@ def article_from_record(record: Mapping[str, Any], path: Path | None, *, line: i
     )
 
 
-def _from_mapping(value: Any, path: Path, line: int | None = None, item: int | None = None) -> Article:
+def _from_mapping(value: Any, path: Path, line: int | None = None, item: int | None = None,
+                  fields: FieldMap | None = None) -> Article:
     if not isinstance(value, Mapping):
         raise InputError(path, f"expected a JSON object, got {type(value).__name__}", line=line, item=item)
-    return article_from_record(value, path, line=line, item=item)
+    return article_from_record(value, path, line=line, item=item, fields=fields)
 
 
-def read_jsonl(path: Path, text: str) -> Iterator[Article | InputError]:
+def read_jsonl(path: Path, text: str, fields: FieldMap | None = None) -> Iterator[Article | InputError]:
     for number, raw in enumerate(text.split("\n"), start=1):
         if not raw.strip():
             continue
@@ -100,12 +110,12 @@ def read_jsonl(path: Path, text: str) -> Iterator[Article | InputError]:
             yield InputError(path, f"unreadable JSON: {exc}", line=number)
             continue
         try:
-            yield _from_mapping(value, path, number)
+            yield _from_mapping(value, path, number, fields=fields)
         except InputError as exc:
             yield exc
 
 
-def read_json(path: Path, text: str) -> Iterator[Article | InputError]:
+def read_json(path: Path, text: str, fields: FieldMap | None = None) -> Iterator[Article | InputError]:
     """A list of articles, an object holding one under ``articles`` or ``items``, or one article."""
     try:
         value = json.loads(text)
@@ -127,7 +137,7 @@ def read_json(path: Path, text: str) -> Iterator[Article | InputError]:
         return
     for number, entry in enumerate(value, start=1):
         try:
-            yield _from_mapping(entry, path, item=number)
+            yield _from_mapping(entry, path, item=number, fields=fields)
         except InputError as exc:
             yield exc
 
@@ -139,7 +149,7 @@ def _csv_problem(exc: csv.Error) -> str:
     return f"malformed CSV ({exc}); quote fields that hold commas, quotes or line breaks"
 
 
-def read_csv(path: Path, text: str) -> Iterator[Article | InputError]:
+def read_csv(path: Path, text: str, fields: FieldMap | None = None) -> Iterator[Article | InputError]:
     csv.field_size_limit(sys.maxsize)
     reader = csv.DictReader(io.StringIO(text, newline=""), strict=True)
     try:
@@ -147,7 +157,11 @@ def read_csv(path: Path, text: str) -> Iterator[Article | InputError]:
     except csv.Error as exc:
         raise InputError(path, _csv_problem(exc), line=1) from None
     header = [h.strip().lower() for h in fieldnames or []]
-    if not any(name in header for name in TEXT_FIELDS):
+    mapped = fields.paths.get("text") if fields else None
+    if mapped is not None and mapped not in (fieldnames or []):
+        shown = ", ".join(reader.fieldnames or []) or "nothing"
+        raise InputError(path, f"no column '{mapped}' for the text field; the header has {shown}", line=1)
+    if mapped is None and not any(name in header for name in TEXT_FIELDS):
         shown = ", ".join(reader.fieldnames or []) or "nothing"
         raise InputError(path, f"no text column: the header has {shown}; name the article text column "
                                "'text', 'body' or 'content'", line=1)
@@ -166,6 +180,6 @@ def read_csv(path: Path, text: str) -> Iterator[Article | InputError]:
                              line=reader.line_num)
             continue
         try:
-            yield article_from_record(row, path, line=reader.line_num)
+            yield article_from_record(row, path, line=reader.line_num, fields=fields)
         except InputError as exc:
             yield exc

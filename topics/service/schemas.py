@@ -30,6 +30,8 @@ class ArticleIn(BaseModel):
 
 class ArticlesIn(BaseModel):
     articles: list[ArticleIn] = Field(..., min_length=1)
+    fields: dict[str, str] | None = Field(None, description="where the records keep a field: name → key or "
+                                          "dotted path, e.g. {\"text\": \"conversations.1.value\"}")
 
 
 class IngestResult(BaseModel):

@@ -7,7 +7,7 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Depends, HTTPException
 from fastapi.exceptions import RequestValidationError
 
-from index import Article, InputError, QueryError, article_from_record
+from index import Article, FieldMap, InputError, QueryError, article_from_record
 
 from ...api import article_topics, info_dict
 from ..schemas import ArticleOut, ArticlesIn, Deleted, IngestResult
@@ -20,9 +20,13 @@ State = Annotated[Service, Depends(service)]
 def _articles(batch: ArticlesIn) -> list[Article]:
     """The batch as articles, or one 422 naming every bad item and field."""
     articles, errors = [], []
+    try:
+        fields = FieldMap(batch.fields or {})
+    except InputError as exc:
+        raise RequestValidationError([{"loc": ["body", "fields"], "msg": exc.reason, "type": "value_error"}]) from None
     for number, item in enumerate(batch.articles):
         try:
-            articles.append(article_from_record(item.model_dump(exclude_none=True), None))
+            articles.append(article_from_record(item.model_dump(exclude_none=True), None, fields=fields))
         except InputError as exc:
             errors.append({"loc": ["body", "articles", number, exc.field or "text"], "msg": exc.reason,
                            "type": "value_error"})
