@@ -189,17 +189,32 @@ def _is_date_only(value: str) -> bool:
         return False
 
 
+def _condition(condition: str) -> tuple[str, bool, str]:
+    """A ``KEY=VALUE`` or ``KEY!=VALUE`` condition as (JSON path, negated, value)."""
+    negate = "!=" in condition
+    key, _, value = condition.partition("!=" if negate else "=")
+    key = key.strip()
+    if "=" not in condition or not key or any(not part or '"' in part for part in key.split(".")):
+        raise QueryError(f"where: '{condition}' is not KEY=VALUE or KEY!=VALUE (KEY a metadata field, "
+                         "or a dotted path such as meta.desk)")
+    return "$." + ".".join(f'"{part}"' for part in key.split(".")), negate, value.strip()
+
+
 @dataclass(frozen=True)
 class Filters:
-    """Restrict results to articles by source (case-insensitive) and publication time (inclusive).
+    """Restrict results to articles by source (case-insensitive), publication time (inclusive) and
+    metadata.
 
     ``since`` and ``until`` are ISO-8601 dates or times; a date-only ``until`` includes that whole day.
-    Articles without a date never match a date filter.
+    Articles without a date never match a date filter. ``where`` holds ``KEY=VALUE`` or ``KEY!=VALUE``
+    conditions on stored metadata fields, all of which must hold: KEY a field or a dotted path into a
+    nested one, VALUE compared as text, and a field holding a list matches when one of its items does.
     """
 
     source: str | None = None
     since: str | None = None
     until: str | None = None
+    where: tuple[str, ...] = ()
 
     def __post_init__(self) -> None:
         for name in ("since", "until"):
@@ -209,9 +224,12 @@ class Filters:
                     parse_date(value)
                 except ValueError as exc:
                     raise QueryError(f"{name}: {exc}") from None
+        object.__setattr__(self, "where", tuple(self.where))
+        for condition in self.where:
+            _condition(condition)
 
     def __bool__(self) -> bool:
-        return any((self.source, self.since, self.until))
+        return any((self.source, self.since, self.until, self.where))
 
     def sql(self) -> tuple[str, list[str]]:
         """A WHERE clause over ``articles a`` and its parameters."""
@@ -229,6 +247,11 @@ class Filters:
             else:
                 clauses.append("a.published <= ?")
             params.append(bound)
+        for condition in self.where:
+            path, negate, value = _condition(condition)
+            clauses.append(f"{'NOT ' if negate else ''}EXISTS (SELECT 1 FROM json_each(a.metadata, ?) "
+                           "WHERE CAST(value AS TEXT) = ?)")
+            params += [path, value]
         return " AND ".join(clauses), params
 
     def paragraphs_sql(self, column: str = "rowid") -> tuple[str, list[str]]:

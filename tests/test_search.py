@@ -98,3 +98,18 @@ def test_duplicates_finds_near_copies(new_store):
     assert pairs[0].score > 0.95
     with pytest.raises(QueryError, match="threshold"):
         duplicates(store, threshold=1.5)
+
+
+def test_metadata_filters_in_every_mode_and_by_article(new_store):
+    store = new_store()
+    store.add([Article(id=f"r{i}", title="", text=f"Insurgents were detained in a raid on compound {i} at dawn.",
+                       metadata={"province": ["helmand"] if i % 3 == 0 else "kandahar", "desk": {"name": f"d{i % 2}"}})
+               for i in range(12)])
+    for mode in ("hybrid", "dense", "lexical"):
+        hits = search(store, "raid on a compound", 10, Filters(where=("province=helmand",)), mode=mode)
+        assert sorted(h.article.id for h in hits) == ["r0", "r3", "r6", "r9"], mode
+        hits = search(store, "raid on a compound", 10, Filters(where=("province!=helmand", "desk.name=d1")),
+                      mode=mode, by_article=True)
+        assert sorted(h.article.id for h in hits) == ["r1", "r11", "r5", "r7"], mode
+    with pytest.raises(QueryError, match="is not KEY=VALUE"):
+        Filters(where=("province",))

@@ -101,6 +101,9 @@ def _search_commands(commands: Any) -> None:
     find.add_argument("--source", help="only articles from this source (case-insensitive)")
     find.add_argument("--since", metavar="DATE", help="only articles published on or after DATE (ISO-8601)")
     find.add_argument("--until", metavar="DATE", help="only articles published on or before DATE (ISO-8601)")
+    find.add_argument("--where", action="append", metavar="KEY=VALUE",
+                      help="only articles whose metadata field KEY is VALUE (KEY!=VALUE: is not); repeatable, "
+                           "all must hold; KEY may be a dotted path")
     find.add_argument("--articles", action="store_true", help="one result per article (its best paragraph)")
     find.add_argument("--color", choices=("auto", "always", "never"), default="auto",
                       help="highlight the query's words in the results (default: on a terminal, unless "
@@ -266,7 +269,7 @@ def cmd_ingest(args: argparse.Namespace) -> None:
 
 def cmd_search(args: argparse.Namespace) -> None:
     with Store.open(args.store) as store:
-        hits = search(store, args.query, args.k, Filters(args.source, args.since, args.until),
+        hits = search(store, args.query, args.k, Filters(args.source, args.since, args.until, tuple(args.where or ())),
                       by_article=args.articles, mode=args.mode)
     _print_hits(hits, args.json, use_colour(args.color, sys.stdout))
 

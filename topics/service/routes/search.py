@@ -22,9 +22,11 @@ def find(state: State,
          k: Annotated[int, Query(ge=1, le=MAX_K)] = 10, source: str | None = None,
          since: str | None = None, until: str | None = None,
          group: Annotated[bool, Query(description="one hit per article")] = False,
+         where: Annotated[list[str] | None, Query(description="KEY=VALUE or KEY!=VALUE on article metadata; "
+                                                              "repeat for more, all must hold")] = None,
          mode: Annotated[Mode, Query(description="hybrid: meaning and words; dense: meaning only; "
                                                  "lexical: words only (BM25)")] = "hybrid") -> list[dict[str, Any]]:
-    hits = search(state.reader(), q, k, Filters(source, since, until), by_article=group, mode=mode)
+    hits = search(state.reader(), q, k, Filters(source, since, until, tuple(where or ())), by_article=group, mode=mode)
     return [hit.to_dict() for hit in hits]
 
 
