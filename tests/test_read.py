@@ -10,7 +10,7 @@ import pytest
 from index import FieldMap, InputError, read_paths
 from index.articles import parse_date
 
-from .conftest import SEEDS, write_jsonl
+from .conftest import SEEDS, SHARED_DATA, needs_shared, write_jsonl
 
 
 def one(path: Path, **kwargs):
@@ -238,3 +238,35 @@ def test_field_mapping_errors_name_the_path(tmp_path: Path):
     for bad in (["text"], ["text="], ["text=a..b"]):
         with pytest.raises(InputError, match="field mapping"):
             FieldMap.parse(bad)
+
+
+WRAPPED = ["During a security operation in Andar district, Ghazni province, yesterday, an Afghan and coalition "
+           "force killed the Taliban leader, Alaudin, who oversaw a group of insurgents.",
+           "Alaudin oversaw a group of insurgents responsible for conducting remote-controlled improvised explosive "
+           "device and small-arms fire attacks against Afghan and coalition forces in the district.",
+           "Short one.",
+           "Prior to his death, Alaudin was planning attacks against Afghan National Police in Ghazni province, "
+           "officials said on Friday after the operation ended without civilian harm."]
+
+
+@pytest.mark.parametrize("width", [64, 72, 80])
+def test_hard_wrapped_text_gives_the_paragraphs_of_the_unwrapped_text(tmp_path: Path, width: int):
+    import textwrap
+
+    plain = tmp_path / "plain.txt"
+    plain.write_text("A raid in Ghazni\n\n" + "\n\n".join(WRAPPED), encoding="utf-8")
+    wrapped = tmp_path / "wrapped.txt"
+    wrapped.write_text("A raid in Ghazni\n\n" + "\n\n".join(textwrap.fill(p, width) for p in WRAPPED), encoding="utf-8")
+    assert one(wrapped).text == one(plain).text == "\n".join(WRAPPED)
+    record = write_jsonl(tmp_path / "r.jsonl", [{"title": "t", "text": "\n\n".join(textwrap.fill(p, width) for p in WRAPPED)}])
+    assert one(record).text == "\n\n".join(WRAPPED)
+
+
+@needs_shared
+def test_unwrapped_text_is_left_as_it_is():
+    from index.read.wrap import unwrap
+
+    files = sorted((SHARED_DATA / "bbc-news" / "bbc").glob("*/*.txt"))
+    for path in [*files[::10], *SEEDS.glob("*.txt")]:
+        text = path.read_text(encoding="latin-1")
+        assert unwrap(text) == text, path

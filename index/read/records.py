@@ -19,6 +19,7 @@ from typing import Any
 from ..articles import Article, parse_date
 from ..errors import InputError
 from .fields import FieldMap
+from .wrap import unwrap
 
 TEXT_FIELDS = ("text", "body", "content")
 DATE_FIELDS = ("published", "date")
@@ -65,7 +66,7 @@ def article_from_record(record: Mapping[str, Any], path: Path | None, *, line: i
 
     lowered = {str(k).strip().lower(): v for k, v in record.items()}
     text_field, text = _first(lowered, TEXT_FIELDS)
-    text = string(text_field or "text", text) or ""
+    text = unwrap(string(text_field or "text", text) or "")
     title = string("title", lowered.get("title")) or ""
     if not text and not title:
         raise fail("empty article: give a 'text' (or 'body'/'content') or a 'title'", "text")

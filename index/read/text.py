@@ -11,6 +11,7 @@ from ..articles import Article
 from ..errors import InputError
 from .clean import strip_trailing_boilerplate
 from .records import article_from_record
+from .wrap import unwrap
 
 _MARKDOWN = MarkdownIt("commonmark")
 _INLINE_TEXT = {"text", "code_inline"}
@@ -27,7 +28,7 @@ def _titled_article(path: Path, blocks: list[str], fields: dict[str, str] | None
 
 
 def read_text(path: Path, text: str) -> Iterator[Article]:
-    yield _titled_article(path, text.splitlines())
+    yield _titled_article(path, unwrap(text).splitlines())
 
 
 def _front_matter(text: str) -> tuple[dict[str, str], str]:
