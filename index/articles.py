@@ -14,10 +14,17 @@ from typing import Any
 _SPACE = re.compile(r"\s+")
 
 
-def normalize_text(text: str) -> str:
-    """Canonical form used for hashing: NFKC, one space between words, no outer space.
+def tidy_text(text: str) -> str:
+    """Text as written, with its white space tidied: one space between words, no outer space. What is
+    stored, shown and embedded."""
+    return _SPACE.sub(" ", text).strip()
 
-    Two paragraphs that differ only in Unicode form or spacing are the same paragraph.
+
+def normalize_text(text: str) -> str:
+    """Canonical form used for identity and hashing only: NFKC, one space between words, no outer space.
+
+    Two paragraphs that differ only in Unicode form or spacing are the same paragraph; what is stored
+    and shown is the text as written (:func:`tidy_text`), so "…" stays "…" and "2 ½" stays "2 ½".
     """
     return _SPACE.sub(" ", unicodedata.normalize("NFKC", text)).strip()
 

@@ -29,7 +29,7 @@ from .paragraphs import Paragraph
 from .segments import Segments
 from .sql import chunks, marks
 
-FORMAT_VERSION = 4
+FORMAT_VERSION = 5
 DB_NAME = "store.db"
 
 SCHEMA = """
@@ -165,9 +165,14 @@ def _upgrade_from_3(db: sqlite3.Connection, path: Path) -> None:
     db.execute(segment_table.SCHEMA)
 
 
+def _upgrade_from_4(db: sqlite3.Connection, path: Path) -> None:
+    """Format 5 stores paragraph text as written (NFKC only in the hash that identifies it); the text of
+    paragraphs already stored stays as it was, and their hashes are unchanged, so nothing is rewritten."""
+
+
 # format version → the step that brings a store of that version to the next
 MIGRATIONS: dict[int, Callable[[sqlite3.Connection, Path], None]] = {
-    1: _upgrade_from_1, 2: _upgrade_from_2, 3: _upgrade_from_3}
+    1: _upgrade_from_1, 2: _upgrade_from_2, 3: _upgrade_from_3, 4: _upgrade_from_4}
 
 
 def upgrade(db: sqlite3.Connection, path: Path) -> None:

@@ -15,7 +15,7 @@ import re
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
-from .articles import Article, content_hash, normalize_text
+from .articles import Article, content_hash, tidy_text
 
 # A sentence ends at . ! ? or …, perhaps followed by a closing quote or bracket, where white space comes
 # before a capital, digit or opening quote. Only the white space is cut.
@@ -153,9 +153,9 @@ class ParagraphSplitter:
         return text, self.count_tokens([text])[0]
 
     def split(self, article: Article) -> list[Paragraph]:
-        lines = [normalize_text(line) for line in article.text.splitlines()]
+        lines = [tidy_text(line) for line in article.text.splitlines()]
         blocks = self._merge_fragments([line for line in lines if line])
-        title = normalize_text(article.title)
+        title = tidy_text(article.title)
         texts = ([title] if title else []) + blocks
         paragraphs: list[Paragraph] = []
         for index, (text, tokens) in enumerate(zip(texts, self._counts(texts))):

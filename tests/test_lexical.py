@@ -186,7 +186,7 @@ def test_a_store_of_an_older_format_is_upgraded_in_place(new_store, downgrade):
     store.close()
     downgrade(path)
     with Store.open(path, model=embedder) as reopened:
-        assert reopened.meta("format_version") == "4"
+        assert reopened.meta("format_version") == "5"
         assert _lexical_ids(reopened, "zanzibarite") == {"a"}
         after = search(reopened, "ship in port", k=4, mode="dense")
         assert [(h.paragraph_id, round(h.score, 5)) for h in after] == \

@@ -50,3 +50,13 @@ def test_sentence_cuts_keep_closing_quotes_and_brackets(embedder: Embedder):
     assert len(paragraphs) > 1
     assert " ".join(p.text for p in paragraphs) == text
 
+
+
+def test_text_is_stored_as_written_and_identified_by_its_normal_form(new_store):
+    store = new_store()
+    written = "The ceasefire held for 2 ½ days… then the shelling began again across the northern front line."
+    store.add([Article(id="a", title="", text=written)])
+    store.add([Article(id="b", title="", text=written.replace("½", "1⁄2").replace("…", "..."))])
+    texts = {link.article.id: link.text for link in store.links(article_ids=["a", "b"])}
+    assert texts["a"] == written and texts["b"] == written  # one paragraph, as first written
+    assert store.stats().vectors == 1
