@@ -1,4 +1,4 @@
-"""Article-to-article similarity from paragraph vectors, and near-duplicate detection.
+"""Article-to-article similarity from paragraph vectors, and same-story duplicates (:mod:`index.stories`).
 
 Two articles are compared by the symmetric mean of best matches: every paragraph of A finds its most
 similar paragraph in B and vice versa, and the score is the mean of the two average best-match cosines,
@@ -25,6 +25,7 @@ from .errors import QueryError
 from .search import check_k
 from .snapshot import Snapshot
 from .store import Store
+from .stories import StoryIndex, story_text
 
 CANDIDATES_PER_PARAGRAPH = 50
 SCORE_TOLERANCE = 1e-5  # float32 cosines of identical texts can fall a hair below 1.0
@@ -42,9 +43,18 @@ class SimilarArticle:
 
 @dataclass(frozen=True)
 class DuplicatePair:
+    """Two articles that are the same story: ``kind`` is copy, edited or rewrite (see
+    :mod:`index.stories`), ``score`` their article similarity, ``overlap`` their word-shingle Jaccard."""
+
     score: float
     first: ArticleInfo
     second: ArticleInfo
+    kind: str = "rewrite"
+    overlap: float = 0.0
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"score": round(self.score, 6), "kind": self.kind, "overlap": round(self.overlap, 4),
+                "first": asdict(self.first), "second": asdict(self.second)}
 
 
 def article_similarity(a: np.ndarray, b: np.ndarray) -> float:
@@ -99,11 +109,12 @@ def similar(store: Store, ref: str | Article, k: int = 10) -> list[SimilarArticl
 
 
 def duplicates(store: Store, threshold: float = 0.9, neighbours: int = 10) -> list[DuplicatePair]:
-    """Pairs of stored articles whose similarity is at least ``threshold``, most similar first.
+    """Pairs of stored articles that are the same story (copies, edited re-publications, rewrites whose
+    similarity is at least ``threshold``), most similar first; see :mod:`index.stories`.
 
     A pair is considered when some paragraph of one is among the ``neighbours`` nearest of a paragraph of
-    the other with a cosine of at least ``threshold`` (a pair scoring above the threshold must have such a
-    paragraph match), then scored exactly.
+    the other with a cosine of at least ``threshold``, or when MinHash finds their word shingles alike,
+    then scored exactly.
     """
     if not 0 < threshold <= 1:
         raise QueryError(f"threshold must be in (0, 1], not {threshold}")
@@ -117,7 +128,9 @@ def _duplicates(store: Store, snapshot: Snapshot, threshold: float, neighbours: 
     for aid, links in grouped.items():
         for pid in _body(links):
             owners[pid].add(aid)
-    pairs: set[tuple[str, str]] = set()
+    stories = StoryIndex({aid: story_text(info[aid].title, [l.text for l in links if not l.is_title]
+                                          or [l.text for l in links]) for aid, links in grouped.items()})
+    pairs = stories.lexical_candidates()
     for ids, vectors in snapshot.chunks(4096):
         scores, found = snapshot.search(vectors, neighbours + 1)
         for pid, row_scores, row_ids in zip(ids, scores, found):
@@ -128,6 +141,7 @@ def _duplicates(store: Store, snapshot: Snapshot, threshold: float, neighbours: 
     result = []
     for a, b in sorted(pairs):
         score = article_similarity(snapshot.vectors_of(_body(grouped[a])), snapshot.vectors_of(_body(grouped[b])))
-        if score >= threshold - SCORE_TOLERANCE:
-            result.append(DuplicatePair(score, info[a], info[b]))
+        kind, overlap = stories.kind(a, b, score + SCORE_TOLERANCE, threshold)
+        if kind is not None:
+            result.append(DuplicatePair(score, info[a], info[b], kind, overlap))
     return sorted(result, key=lambda p: (-p.score, p.first.id, p.second.id))

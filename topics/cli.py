@@ -6,6 +6,7 @@ Every failure the user can fix is one line on stderr and a non-zero exit status,
 from __future__ import annotations
 
 import argparse
+from collections import Counter
 import json
 import logging
 import os
@@ -302,12 +303,14 @@ def cmd_duplicates(args: argparse.Namespace) -> None:
     with Store.open(args.store) as store:
         pairs = duplicates(store, args.threshold)
     if args.json:
-        _emit([{"score": round(p.score, 6), "first": p.first.id, "second": p.second.id} for p in pairs])
+        _emit([{"score": round(p.score, 6), "kind": p.kind, "overlap": round(p.overlap, 4), "first": p.first.id,
+                "second": p.second.id} for p in pairs])
         return
-    print(f"{len(pairs)} near-duplicate pairs at similarity ≥ {args.threshold}")
+    kinds = Counter(pair.kind for pair in pairs)
+    print(f"{len(pairs)} pairs of the same story: " + ", ".join(f"{kinds[k]} {k}" for k in ("copy", "edited", "rewrite")))
     for pair in pairs:
-        print(f"  {pair.score:.3f}  {pair.first.id}  {pair.first.title}")
-        print(f"         {pair.second.id}  {pair.second.title}")
+        print(f"  {pair.score:.3f}  {pair.kind:<7}  {pair.first.id}  {pair.first.title}")
+        print(f"                  {pair.second.id}  {pair.second.title}")
 
 
 def cmd_delete(args: argparse.Namespace) -> None:
