@@ -70,7 +70,7 @@ class StoryIndex:
 
     def __init__(self, stories: dict[str, StoryText]) -> None:
         self.stories = stories
-        floor = max(1, NAME_SHARE * len(stories))
+        floor = max(2, NAME_SHARE * len(stories))  # a pair shares its own words: more than two is common
         counts = Counter(name for story in stories.values() for name in story.names)
         common = {name for name, n in counts.items() if n > floor}
         self.names = {key: story.names - common for key, story in stories.items()}
