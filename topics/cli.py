@@ -15,19 +15,19 @@ import time
 from collections.abc import Sequence
 from dataclasses import asdict
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from index import (Article, ArticleInfo, atomic_write, BACKENDS, check, CheckReport, database_error,
                    DB_NAME, DEFAULT_BACKEND, default_store_path, duplicates, Embedder, Filters, Hit,
-                   iter_articles, MODES, offline_environment, ParameterError, QueryError, read_paths,
-                   ReadResult, repair, search, similar, Store, TopicsError)
+                   MODES, offline_environment, ParameterError, QueryError, repair, search, similar, Store,
+                   TopicsError)
 
 from . import __version__
 from .display import excerpt, use_colour
-from .api import article_topics, event_line, fit_events
-from .fit import fit_topics, relabel
-from .model import NoParagraphs, NoTopics, TopicModel
-from .report import FORMATS, build_report
+from .report import FORMATS
+
+if TYPE_CHECKING:
+    from .model import TopicModel
 
 log = logging.getLogger("topics")
 EXIT_ERROR, EXIT_INTERRUPTED = 1, 130
@@ -225,6 +225,8 @@ def _print_hits(hits: list[Hit], as_json: bool, colour: bool) -> None:
 
 
 def cmd_ingest(args: argparse.Namespace) -> None:
+    from index import iter_articles, ReadResult
+
     options = {"skip_bad": args.skip_bad, "encoding": args.encoding}
     checked = ReadResult()
     total = sum(1 for _ in iter_articles(args.paths, **options, result=checked))  # every file, before any write
@@ -259,6 +261,8 @@ def _reference(text: str, command: str) -> str | Article:
     """A stored article id, or the one article of a file."""
     if not Path(text).is_file():
         return text
+    from index import read_paths
+
     articles = read_paths([text]).articles
     if len(articles) != 1:
         raise QueryError(f"{text} holds {len(articles)} articles; {command} takes one")
@@ -317,6 +321,9 @@ def _print_topics(model: TopicModel) -> None:
 
 
 def cmd_cluster(args: argparse.Namespace) -> None:
+    from .api import event_line, fit_events
+    from .fit import fit_topics
+
     with Store.open(args.store) as store:
         model = fit_topics(store, n_topics=args.topics, min_topic_size=args.min_topic_size,
                            min_confidence=args.min_confidence, seed=args.seed, fresh=args.fresh)
@@ -327,6 +334,9 @@ def cmd_cluster(args: argparse.Namespace) -> None:
 
 
 def cmd_assign(args: argparse.Namespace) -> None:
+    from .api import article_topics
+    from .model import TopicModel
+
     ref = _reference(args.article, "assign")
     with Store.open(args.store) as store:
         model = TopicModel.load(store.path)
@@ -345,12 +355,17 @@ def cmd_label(args: argparse.Namespace) -> None:
         raise QueryError("give a label for the topic, or --reset to restore its automatic label")
     if args.text is not None and not args.text.strip():
         raise QueryError('a label cannot be empty; to restore the automatic label use: topics label ID --reset')
+    from .fit import relabel
+
     with Store.open(args.store) as store:
         topic = relabel(store, args.topic, None if args.reset else args.text)
     print(f"topic {topic.id}: {topic.name}")
 
 
 def cmd_report(args: argparse.Namespace) -> None:
+    from .model import TopicModel
+    from .report import build_report
+
     suffix = args.output.suffix.lower().lstrip(".") if args.output else ""
     fmt = args.format or {"htm": "html", "markdown": "md"}.get(suffix, suffix if suffix in FORMATS else "html")
     with Store.open(args.store) as store:
@@ -438,6 +453,8 @@ FLAGS = {"n_topics": "--topics", "min_topic_size": "--min-topic-size", "min_conf
 
 def _worded(exc: TopicsError, args: argparse.Namespace) -> str:
     """A library error with its fix in command-line terms."""
+    from .model import NoParagraphs, NoTopics
+
     if isinstance(exc, ParameterError):
         return f"{FLAGS.get(exc.parameter, exc.parameter)} {exc.reason}"
     if isinstance(exc, NoTopics):
