@@ -16,13 +16,13 @@ from .errors import InputError, ParameterError, QueryError, StoreError, TopicsEr
 from .files import atomic_write, save_json, save_npy, sync_folder
 from .ingest import AddReport
 from .paragraphs import Paragraph, ParagraphSplitter
-from .search import MODES, Hit, Mode, search
+from .search import MODES, Hit, Hits, Mode, search
 from .similarity import DuplicatePair, SimilarArticle, article_similarity, duplicates, similar
 from .store import Store, StoreStats, default_store_path
 
 __all__ = [
     "AddReport", "Article", "ArticleInfo", "BACKENDS", "CheckReport", "DB_NAME", "DEFAULT_BACKEND",
-    "DuplicatePair", "Embedder", "Filters", "Hit", "InputError", "Link", "MODES", "Mode", "Paragraph",
+    "DuplicatePair", "Embedder", "Filters", "Hit", "Hits", "InputError", "Link", "MODES", "Mode", "Paragraph",
     "ParagraphSplitter", "ParameterError", "QueryError", "ReadResult", "SimilarArticle", "Store", "StoreError",
     "StoreStats", "TopicsError", "article_from_record", "article_similarity", "atomic_write", "check", "database_error",
     "default_store_path", "duplicates", "iter_articles", "offline_environment", "read_paths", "repair",

@@ -18,7 +18,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from index import (Article, ArticleInfo, atomic_write, BACKENDS, check, CheckReport, database_error,
-                   DB_NAME, DEFAULT_BACKEND, default_store_path, duplicates, Embedder, Filters, Hit,
+                   DB_NAME, DEFAULT_BACKEND, default_store_path, duplicates, Embedder, Filters, Hits,
                    MODES, offline_environment, ParameterError, QueryError, repair, search, similar, Store,
                    TopicsError)
 
@@ -210,7 +210,11 @@ def _emit(rows: Sequence[dict[str, Any]]) -> None:
         print(json.dumps(row, ensure_ascii=False))
 
 
-def _print_hits(hits: list[Hit], as_json: bool, colour: bool) -> None:
+def _print_hits(hits: Hits, as_json: bool, colour: bool) -> None:
+    """The hits, each with its similarity to the query (comparable across queries, unlike the ranking
+    score, which --json carries too); a phrase's shortfall as a note on stderr, so --json stays JSON."""
+    if hits.note:
+        print(f"topics: note: {hits.note}", file=sys.stderr)
     if as_json:
         _emit([hit.to_dict() for hit in hits])
         return
@@ -218,7 +222,7 @@ def _print_hits(hits: list[Hit], as_json: bool, colour: bool) -> None:
         print("no matches")
     for rank, hit in enumerate(hits, start=1):
         where = "title" if hit.is_title else f"¶{hit.position}"
-        print(f"{rank:>3}. {hit.score:.3f}  {hit.article.title or '(untitled)'}")
+        print(f"{rank:>3}. {hit.similarity:.3f}  {hit.article.title or '(untitled)'}")
         also = f" · also in {len(hit.also_in)} more" if hit.also_in else ""
         print(f"      {_describe(hit.article)} · {where}{also}")
         print(excerpt(hit.text, hit.matches, colour=colour))
