@@ -8,12 +8,16 @@ special tokens added, truncated to the model's longest input, padded to the long
 
 from __future__ import annotations
 
+import functools
 import json
 from collections.abc import Sequence
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
+
+if TYPE_CHECKING:
+    from tokenizers import Tokenizer
 
 _FALLBACK_LENGTH = 512  # BERT's positions, for a model folder that states no length at all
 
@@ -36,27 +40,37 @@ def max_input_tokens(model_path: Path) -> int:
 class ModelTokenizer:
     """The model's fast tokenizer: padded model inputs, token counts and token spans.
 
-    Two tokenizer objects are kept, one set up for model input and one plain, because a ``tokenizers``
-    object carries its truncation and padding settings and changing them per call is not thread-safe.
+    Two tokenizer objects are used, one set up for model input and one plain (made on first use: a
+    query needs only the first), because a ``tokenizers`` object carries its truncation and padding
+    settings and changing them per call is not thread-safe.
     """
 
     def __init__(self, model_path: Path) -> None:
-        from tokenizers import Tokenizer, normalizers
-
-        file = model_path / "tokenizer.json"
+        self.path = model_path
         self.max_length = max_input_tokens(model_path)
-        lower = bool(_read(model_path / "sentence_bert_config.json").get("do_lower_case"))
-        self._plain, self._batch = Tokenizer.from_file(str(file)), Tokenizer.from_file(str(file))
-        for tokenizer in (self._plain, self._batch):
-            if lower:  # as sentence-transformers applies do_lower_case: lower-case before the model's own rules
-                rules = [normalizers.Lowercase()] + ([tokenizer.normalizer] if tokenizer.normalizer else [])
-                tokenizer.normalizer = normalizers.Sequence(rules)
-        self._plain.no_truncation()
-        self._plain.no_padding()
+        self._batch = self._load()
         self._batch.enable_truncation(self.max_length, strategy="longest_first")
         pad = self._batch.padding or {}
         self._batch.enable_padding(pad_id=pad.get("pad_id", 0), pad_type_id=pad.get("pad_type_id", 0),
                                    pad_token=pad.get("pad_token", "[PAD]"))
+
+    def _load(self) -> Tokenizer:
+        """The tokenizer of ``tokenizer.json``, lower-casing first where the model says ``do_lower_case``
+        (as sentence-transformers applies it: before the model's own normalisation)."""
+        from tokenizers import Tokenizer, normalizers
+
+        tokenizer = Tokenizer.from_file(str(self.path / "tokenizer.json"))
+        if _read(self.path / "sentence_bert_config.json").get("do_lower_case"):
+            rules = [normalizers.Lowercase()] + ([tokenizer.normalizer] if tokenizer.normalizer else [])
+            tokenizer.normalizer = normalizers.Sequence(rules)
+        return tokenizer
+
+    @functools.cached_property
+    def _plain(self) -> Tokenizer:
+        tokenizer = self._load()
+        tokenizer.no_truncation()
+        tokenizer.no_padding()
+        return tokenizer
 
     @staticmethod
     def available(model_path: Path) -> bool:
