@@ -1,8 +1,11 @@
 """index: read news articles, split them into paragraphs, embed, store and search them.
 
 What the CLI, the service and the topics package use is exported here, so they import ``index`` and
-not its submodules.
+not its submodules. Readers (:mod:`index.read`: HTML, feeds, Markdown parsers) are imported on first use,
+so that searching a store does not load them.
 """
+
+from typing import Any
 
 from .articles import Article
 from .catalog import DB_NAME, ArticleInfo, Filters, Link
@@ -13,17 +16,26 @@ from .errors import InputError, ParameterError, QueryError, StoreError, TopicsEr
 from .files import atomic_write, save_json, save_npy, sync_folder
 from .ingest import AddReport
 from .paragraphs import Paragraph, ParagraphSplitter
-from .read import FieldMap, ReadResult, iter_articles, read_paths
-from .read.records import article_from_record
-from .search import MODES, Hit, Mode, search
+from .search import MODES, Hit, Hits, Mode, search
 from .similarity import DuplicatePair, SimilarArticle, article_similarity, duplicates, similar
 from .store import Store, StoreStats, default_store_path
 
 __all__ = [
     "AddReport", "Article", "ArticleInfo", "BACKENDS", "CheckReport", "DB_NAME", "DEFAULT_BACKEND",
-    "DuplicatePair", "Embedder", "FieldMap", "Filters", "Hit", "InputError", "Link", "MODES", "Mode", "Paragraph",
+    "DuplicatePair", "Embedder", "FieldMap", "Filters", "Hit", "Hits", "InputError", "Link", "MODES", "Mode", "Paragraph",
     "ParagraphSplitter", "ParameterError", "QueryError", "ReadResult", "SimilarArticle", "Store", "StoreError",
     "StoreStats", "TopicsError", "article_from_record", "article_similarity", "atomic_write", "check", "database_error",
     "default_store_path", "duplicates", "iter_articles", "offline_environment", "read_paths", "repair",
     "save_json", "save_npy", "search", "similar", "sync_folder",
 ]
+
+_READERS = {"ReadResult": "index.read", "iter_articles": "index.read", "read_paths": "index.read",
+            "article_from_record": "index.read.records", "FieldMap": "index.read.fields"}
+
+
+def __getattr__(name: str) -> Any:
+    if name in _READERS:
+        import importlib
+
+        return getattr(importlib.import_module(_READERS[name]), name)
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

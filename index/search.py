@@ -7,6 +7,10 @@ carries the evidence spread over an article (a name in the title, a term in anot
 paragraph's own scores pick the right paragraph within it. Scores are scaled to [0, 1] within the pool
 before blending, so no scale dominates; the weights were tuned on SciFact's training claims
 (``scripts/eval_search.py --tune``).
+
+A hit's ``score`` is therefore only its ranking within one query (the top hybrid hit reads about 1,
+lexical scores are raw BM25); its ``similarity`` is the cosine between the query's and the paragraph's
+embeddings in every mode, comparable across queries and modes.
 """
 
 from __future__ import annotations
@@ -32,8 +36,12 @@ MODES: tuple[str, ...] = ("hybrid", "dense", "lexical")
 class Hit:
     """A paragraph that matched, in the article it is shown from.
 
-    ``also_in`` lists other articles that contain the same paragraph (their text is identical);
-    ``matches`` are the character spans of query terms found in ``text`` (stemmed forms included).
+    ``score`` ranks the hit within this query only: the blend in hybrid mode (scaled within the query,
+    so the best reads about 1), the cosine in dense mode, BM25 in lexical mode. ``similarity`` is the
+    cosine between the query and the paragraph in every mode, comparable across queries; ``bm25`` is the
+    paragraph's BM25 in lexical mode (``None`` otherwise). ``also_in`` lists other articles that contain
+    the same paragraph (their text is identical); ``matches`` are the character spans of query terms
+    found in ``text`` (stemmed forms included).
     """
 
     score: float
@@ -44,13 +52,35 @@ class Hit:
     text: str
     also_in: tuple[str, ...] = ()
     matches: tuple[tuple[int, int], ...] = ()
+    similarity: float = 0.0
+    bm25: float | None = None
 
     def to_dict(self) -> dict[str, Any]:
         """Flat JSON-ready form: the article's fields beside the paragraph's."""
         article = asdict(self.article)
-        return {"score": round(self.score, 6), "article_id": article.pop("id"), **article,
+        bm25 = None if self.bm25 is None else round(self.bm25, 6)
+        return {"score": round(self.score, 6), "similarity": round(self.similarity, 6), "bm25": bm25,
+                "article_id": article.pop("id"), **article,
                 "paragraph_id": self.paragraph_id, "position": self.position, "is_title": self.is_title,
                 "text": self.text, "also_in": list(self.also_in), "matches": [list(m) for m in self.matches]}
+
+
+class Hits(list[Hit]):
+    """The hits of one search, best first, and a ``note`` when fewer than asked for came back because
+    few paragraphs hold the query's quoted phrases (``None`` otherwise); a list, so callers that only
+    rank need nothing else."""
+
+    note: str | None = None
+
+
+def shortfall(query: LexicalQuery, found: int, by_article: bool, filtered: bool) -> str:
+    """Says how many paragraphs (articles) contain the query's phrases, when fewer than asked for."""
+    unit = "article" if by_article else "paragraph"
+    phrases = " and ".join(f'"{" ".join(p)}"' for p in query.phrases)
+    scope = " among the articles the filters allow" if filtered else ""
+    if not found:
+        return f"no {unit} contains {phrases}{scope}"
+    return f"only {found} {unit}{'s' * (found != 1)} contain{'s' * (found == 1)} {phrases}{scope}"
 
 
 @dataclass(frozen=True)
@@ -136,7 +166,7 @@ class Candidates:
 class _Ranker:
     """Ranks the paragraphs of one snapshot for one query, to any depth."""
 
-    def __init__(self, store: Store, snapshot: Snapshot, query: LexicalQuery, vector: np.ndarray | None,
+    def __init__(self, store: Store, snapshot: Snapshot, query: LexicalQuery, vector: np.ndarray,
                  filters: Filters, fusion: Fusion) -> None:
         self.store, self.snapshot, self.query, self.vector, self.fusion = store, snapshot, query, vector, fusion
         self.allowed: np.ndarray | None = None
@@ -171,7 +201,7 @@ class _Ranker:
         return scores.only(keep)
 
     def dense(self, depth: int) -> list[tuple[int, float]]:
-        if not self.size or self.vector is None:
+        if not self.size:
             return []
         scores, ids = self.snapshot.search(self.vector, min(depth, self.size), self.allowed)
         return [(int(i), float(s)) for s, i in zip(scores[0], ids[0]) if i >= 0]
@@ -220,8 +250,15 @@ def candidates(store: Store, query: str, filters: Filters | None = None,
         return found, store.placements(paragraph_ids=found.ids.tolist(), filters=filters)
 
 
+def _scored(hits: list[Hit], snapshot: Snapshot, vector: np.ndarray, mode: str) -> list[Hit]:
+    """The hits with their cosine to the query (from the stored vectors), and BM25 in lexical mode."""
+    cosines = snapshot.vectors_of([hit.paragraph_id for hit in hits]) @ vector[0]
+    return [replace(hit, similarity=float(cosine), bm25=hit.score if mode == "lexical" else None)
+            for hit, cosine in zip(hits, cosines)]
+
+
 def search(store: Store, query: str, k: int = 10, filters: Filters | None = None, *,
-           by_article: bool = False, mode: Mode = "hybrid", fusion: Fusion | None = None) -> list[Hit]:
+           by_article: bool = False, mode: Mode = "hybrid", fusion: Fusion | None = None) -> Hits:
     """The ``k`` paragraphs that best match ``query``, best first.
 
     ``mode``: ``"hybrid"`` (default) blends meaning and exact words; ``"dense"`` ranks by cosine
@@ -229,6 +266,7 @@ def search(store: Store, query: str, k: int = 10, filters: Filters | None = None
     "quoted phrase" must appear in the paragraph as written. With ``filters`` only paragraphs of matching
     articles are searched, so k hits come back whenever k exist. With ``by_article`` each article appears
     once, with its best paragraph; the search goes deeper until k articles are found or none are left.
+    When the phrases leave fewer than ``k`` hits, the result's ``note`` says how many contain them.
     """
     check_k(k)
     check_mode(mode)
@@ -236,7 +274,7 @@ def search(store: Store, query: str, k: int = 10, filters: Filters | None = None
     filters = filters or Filters()
     fusion = fusion or Fusion()
     depth = k * 4 if by_article else k
-    vector = _embed(store, parsed) if mode != "lexical" else None
+    vector = _embed(store, parsed)
     with store.reading() as snapshot:
         ranker = _Ranker(store, snapshot, parsed, vector, filters, fusion)
         while True:
@@ -246,4 +284,8 @@ def search(store: Store, query: str, k: int = 10, filters: Filters | None = None
             if len(hits) >= k or exhausted:
                 break
             depth *= 4
-        return [replace(hit, matches=parsed.matches(hit.text)) for hit in hits[:k]]
+        found = Hits(_scored([replace(hit, matches=parsed.matches(hit.text)) for hit in hits[:k]], snapshot,
+                             vector, mode))
+    if parsed.phrases and len(found) < k:
+        found.note = shortfall(parsed, len(found), by_article, bool(filters))
+    return found

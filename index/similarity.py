@@ -25,7 +25,6 @@ from .errors import QueryError
 from .search import check_k
 from .snapshot import Snapshot
 from .store import Store
-from .stories import StoryIndex, story_text
 
 CANDIDATES_PER_PARAGRAPH = 50
 SCORE_TOLERANCE = 1e-5  # float32 cosines of identical texts can fall a hair below 1.0
@@ -128,6 +127,8 @@ def _duplicates(store: Store, snapshot: Snapshot, threshold: float, neighbours: 
     for aid, links in grouped.items():
         for pid in _body(links):
             owners[pid].add(aid)
+    from .stories import StoryIndex, story_text  # MinHash and its SciPy: only for this command
+
     stories = StoryIndex({aid: story_text(info[aid].title, [l.text for l in links if not l.is_title]
                                           or [l.text for l in links]) for aid, links in grouped.items()})
     pairs = stories.lexical_candidates()

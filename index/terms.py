@@ -17,8 +17,9 @@ from collections.abc import Iterable
 
 import numpy as np
 import snowballstemmer
-from sklearn.feature_extraction.text import ENGLISH_STOP_WORDS
-from sklearn.utils import murmurhash3_32
+
+from .murmur import murmurhash3_32
+from .stopwords import ENGLISH_STOP_WORDS
 
 WORD = re.compile(r"[^\W_]+")  # word characters as unicode61 sees them: letters and digits
 
@@ -49,7 +50,7 @@ def porter(word: str) -> str:
 @functools.lru_cache(maxsize=1 << 18)
 def term(word: str) -> int:
     """The hashed term of a lower-cased word."""
-    return murmurhash3_32(porter(fold(word)), positive=True)
+    return murmurhash3_32(porter(fold(word)))
 
 
 def query_terms(query_words: Iterable[str]) -> np.ndarray:

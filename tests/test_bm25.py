@@ -92,3 +92,18 @@ def test_a_caught_up_scorer_agrees_with_a_fresh_one(new_store):
     assert np.array_equal(caught_up.article_scores(terms).keys, fresh.article_scores(terms).keys)
     assert caught_up.article_scores(terms).values == pytest.approx(fresh.article_scores(terms).values)
     assert len(caught_up.articles) == 3
+
+
+def test_terms_hash_and_stop_words_are_scikit_learns():
+    """Stored term counts were made with scikit-learn's hash and stop words; the query path's own copies
+    (which spare it importing scikit-learn) must give the same terms."""
+    from sklearn.feature_extraction.text import ENGLISH_STOP_WORDS
+    from sklearn.utils import murmurhash3_32 as reference
+
+    from index.murmur import murmurhash3_32
+    from index.stopwords import ENGLISH_STOP_WORDS as ours
+
+    assert ours == ENGLISH_STOP_WORDS
+    samples = ["", "a", "ab", "abc", "abcd", "abcde", "designation", "naïve", "中文字", "😀x", "x" * 37]
+    assert [murmurhash3_32(w) for w in samples] == [reference(w, positive=True) for w in samples]
+    assert [murmurhash3_32(w, seed=7) for w in samples] == [reference(w, seed=7, positive=True) for w in samples]

@@ -137,3 +137,32 @@ def test_store_from_environment(filled: Path, monkeypatch: pytest.MonkeyPatch, c
     assert main(["stats"]) == 0
     assert str(filled) in capsys.readouterr().out
     assert Store.open().path == filled
+
+
+def test_search_prints_similarity_and_json_carries_both_scores(tmp_path: Path, embedder, capsys: pytest.CaptureFixture):
+    from .conftest import seeded
+
+    store = str(seeded(tmp_path / "store", embedder))
+    assert main(["search", "Islamic State spreading toward Central Asia", "-k", "2", "--json", "--store", store]) == 0
+    hits = [json.loads(line) for line in capsys.readouterr().out.splitlines()]
+    assert all({"score", "similarity", "bm25"} <= set(h) and h["bm25"] is None for h in hits)
+    assert main(["search", "Islamic State spreading toward Central Asia", "-k", "1", "--store", store]) == 0
+    assert f"  1. {hits[0]['similarity']:.3f}  " in capsys.readouterr().out
+    assert main(["search", '"security situation"', "-k", "3", "--mode", "lexical", "--json", "--store", store]) == 0
+    out, err = capsys.readouterr()
+    assert [json.loads(line)["bm25"] > 0 for line in out.splitlines()] == [True]
+    assert err == 'topics: note: only 1 paragraph contains "security situation"\n'
+
+
+def test_search_in_a_fresh_process_imports_no_torch_transformers_or_sklearn(tmp_path: Path, embedder):
+    from .conftest import seeded
+
+    embedder.encode(["export the ONNX model first, as an earlier ingest would have"])
+    store = seeded(tmp_path / "store", embedder)
+    probe = ("import sys\nfrom topics.cli import main\n"
+             f"main(['search', 'Taliban security', '-k', '2', '--store', {str(store)!r}])\n"
+             "print(sorted(m for m in ('torch', 'sentence_transformers', 'transformers', 'sklearn') if m in sys.modules))")
+    done = subprocess.run([sys.executable, "-c", probe], cwd=ROOT, capture_output=True, text=True, timeout=300,
+                          env={**os.environ, "PYTHONPATH": str(ROOT)})
+    assert done.returncode == 0, done.stderr
+    assert "  1. " in done.stdout and done.stdout.splitlines()[-1] == "[]"

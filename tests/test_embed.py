@@ -84,3 +84,21 @@ def test_onnx_exports_go_to_the_session_cache_not_the_users(embedder: Embedder, 
     embedder.encode(["warm"])
     exports = list(cache_root().glob("onnx/*/model.onnx"))
     assert exports and cache_root().is_relative_to(tmp_path_factory.getbasetemp())
+
+
+def test_onnx_embedder_tokenises_and_embeds_as_sentence_transformers_without_loading_it(embedder: Embedder):
+    """The ONNX path reads tokenizer.json and the config files itself; its inputs, token counts, spans and
+    vectors are sentence-transformers' own."""
+    texts = [*TEXTS, "  spaces around  ", "ÜBER Café naïve İstanbul 中文 😀 “quotes”", "word " * 400, "\ttab\nline"]
+    standalone = Embedder()
+    vectors = standalone.encode(texts)
+    assert standalone._model is None
+    reference = Embedder(backend="torch")
+    features = reference.model.preprocess(texts)
+    for name, values in standalone.tokenizer.features(texts).items():
+        assert np.array_equal(values, features[name].numpy()), name
+    assert standalone.count_tokens(texts) == reference.count_tokens(texts)
+    assert standalone.token_spans(texts[5]) == reference.token_spans(texts[5])
+    assert (standalone.dim, standalone.max_tokens) == (reference.dim, reference.max_tokens)
+    expected = reference.model.encode(texts, normalize_embeddings=True, convert_to_numpy=True)
+    assert cosines(vectors, expected).min() > 1 - 1e-5

@@ -5,6 +5,7 @@ from __future__ import annotations
 import pytest
 
 from index import Article, Filters, QueryError, Store, duplicates, search, similar
+from index.search import Fusion
 
 
 def test_taliban_delisting_query_ranks_the_duma_paragraph_first(seed_store: Store):
@@ -113,3 +114,35 @@ def test_metadata_filters_in_every_mode_and_by_article(new_store):
         assert sorted(h.article.id for h in hits) == ["r1", "r11", "r5", "r7"], mode
     with pytest.raises(QueryError, match="is not KEY=VALUE"):
         Filters(where=("province",))
+
+
+@pytest.mark.parametrize("mode", ["hybrid", "dense", "lexical"])
+def test_similarity_is_the_cosine_of_query_and_paragraph_in_every_mode(seed_store: Store, mode: str):
+    query = "Taliban security concerns in Central Asia"
+    hits = search(seed_store, query, k=4, mode=mode)
+    vectors = seed_store.embedder.encode([query] + [h.text for h in hits])
+    assert [h.similarity for h in hits] == pytest.approx((vectors[1:] @ vectors[0]).tolist(), abs=1e-5)
+    assert all(h.bm25 == (h.score if mode == "lexical" else None) for h in hits)
+    if mode == "dense":
+        assert [h.similarity for h in hits] == pytest.approx([h.score for h in hits], abs=1e-5)
+    assert {"score", "similarity", "bm25"} <= set(hits[0].to_dict())
+
+
+def test_similarity_does_not_follow_the_per_query_scaling(seed_store: Store):
+    """A hybrid score is scaled within its query, so a poor best hit still reads high (its cosine scaled
+    to 1 gives it the whole dense weight); its similarity says how poor it is."""
+    poor = search(seed_store, "flood", k=1)[0]
+    good = search(seed_store, "CSTO meeting on the security situation in Afghanistan", k=1)[0]
+    assert poor.score >= Fusion().dense_weight - 1e-6
+    assert poor.similarity < 0.3 < good.similarity
+
+
+def test_a_rare_phrase_says_how_few_paragraphs_hold_it(seed_store: Store):
+    hits = search(seed_store, '"security situation"', k=5)
+    assert len(hits) == 1 and hits.note == 'only 1 paragraph contains "security situation"'
+    assert search(seed_store, '"security situation"', k=5, by_article=True).note == \
+        'only 1 article contains "security situation"'
+    assert search(seed_store, '"no such phrase" Taliban', k=3, mode="lexical").note == \
+        'no paragraph contains "no such phrase"'
+    assert search(seed_store, '"security situation"', k=1).note is None
+    assert search(seed_store, "security situation", k=3).note is None

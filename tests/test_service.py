@@ -54,6 +54,13 @@ def test_read_endpoints(client: TestClient):
         found = client.get("/v1/search", params={"q": '"Harbour report 1"', "k": 5, "mode": mode}).json()
         assert [h["article_id"] for h in found] == ["n1"], mode
         assert [found[0]["text"][a:b] for a, b in found[0]["matches"]] == ["Harbour report 1"]
+        assert 0 < found[0]["similarity"] <= 1 and "score" in found[0]
+        assert (found[0]["bm25"] is not None) == (mode == "lexical")
+    rare = client.get("/v1/search", params={"q": '"Harbour report 1"', "k": 5})
+    assert rare.headers["X-Search-Note"] == 'only 1 paragraph contains "harbour report 1"'
+    assert "X-Search-Note" not in client.get("/v1/search", params={"q": "harbour", "k": 2}).headers
+    accented = client.get("/v1/search", params={"q": '"café crème"', "k": 2})
+    assert accented.headers["X-Search-Note"] == 'no paragraph contains "caf%C3%A9 cr%C3%A8me"'
     article = client.get("/v1/articles/n1").json()
     assert article["title"] == "Harbour report 1" and article["paragraphs"][0]["topic"] is not None
     assert abs(sum(t["share"] for t in article["topics"]) - 1) < 1e-3

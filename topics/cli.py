@@ -16,20 +16,19 @@ import time
 from collections.abc import Sequence
 from dataclasses import asdict
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from index import (Article, ArticleInfo, atomic_write, BACKENDS, check, CheckReport, database_error, FieldMap,
-                   DB_NAME, DEFAULT_BACKEND, default_store_path, duplicates, Embedder, Filters, Hit,
-                   iter_articles, MODES, offline_environment, ParameterError, QueryError, read_paths,
-                   ReadResult, repair, search, similar, Store, TopicsError)
+from index import (Article, ArticleInfo, atomic_write, BACKENDS, check, CheckReport, database_error,
+                   DB_NAME, DEFAULT_BACKEND, default_store_path, duplicates, Embedder, Filters, Hits,
+                   MODES, offline_environment, ParameterError, QueryError, repair, search, similar, Store,
+                   TopicsError)
 
 from . import __version__
 from .display import excerpt, use_colour
-from .api import article_topics, event_line, fit_events
-from .changes import changes
-from .fit import fit_topics, relabel
-from .model import NoParagraphs, NoTopics, TopicModel
-from .report import FORMATS, build_report
+from .report import FORMATS
+
+if TYPE_CHECKING:
+    from .model import TopicModel
 
 log = logging.getLogger("topics")
 EXIT_ERROR, EXIT_INTERRUPTED = 1, 130
@@ -229,7 +228,11 @@ def _emit(rows: Sequence[dict[str, Any]]) -> None:
         print(json.dumps(row, ensure_ascii=False))
 
 
-def _print_hits(hits: list[Hit], as_json: bool, colour: bool) -> None:
+def _print_hits(hits: Hits, as_json: bool, colour: bool) -> None:
+    """The hits, each with its similarity to the query (comparable across queries, unlike the ranking
+    score, which --json carries too); a phrase's shortfall as a note on stderr, so --json stays JSON."""
+    if hits.note:
+        print(f"topics: note: {hits.note}", file=sys.stderr)
     if as_json:
         _emit([hit.to_dict() for hit in hits])
         return
@@ -237,13 +240,15 @@ def _print_hits(hits: list[Hit], as_json: bool, colour: bool) -> None:
         print("no matches")
     for rank, hit in enumerate(hits, start=1):
         where = "title" if hit.is_title else f"¶{hit.position}"
-        print(f"{rank:>3}. {hit.score:.3f}  {hit.article.title or '(untitled)'}")
+        print(f"{rank:>3}. {hit.similarity:.3f}  {hit.article.title or '(untitled)'}")
         also = f" · also in {len(hit.also_in)} more" if hit.also_in else ""
         print(f"      {_describe(hit.article)} · {where}{also}")
         print(excerpt(hit.text, hit.matches, colour=colour))
 
 
 def cmd_ingest(args: argparse.Namespace) -> None:
+    from index import FieldMap, iter_articles, ReadResult
+
     options = {"skip_bad": args.skip_bad, "encoding": args.encoding,
                "fields": FieldMap.parse(args.field or (), args.fields)}
     checked = ReadResult()
@@ -279,6 +284,8 @@ def _reference(text: str, command: str) -> str | Article:
     """A stored article id, or the one article of a file."""
     if not Path(text).is_file():
         return text
+    from index import read_paths
+
     articles = read_paths([text]).articles
     if len(articles) != 1:
         raise QueryError(f"{text} holds {len(articles)} articles; {command} takes one")
@@ -339,6 +346,9 @@ def _print_topics(model: TopicModel) -> None:
 
 
 def cmd_cluster(args: argparse.Namespace) -> None:
+    from .api import event_line, fit_events
+    from .fit import fit_topics
+
     with Store.open(args.store) as store:
         model = fit_topics(store, n_topics=args.topics, min_topic_size=args.min_topic_size,
                            min_confidence=args.min_confidence, seed=args.seed, fresh=args.fresh)
@@ -349,6 +359,9 @@ def cmd_cluster(args: argparse.Namespace) -> None:
 
 
 def cmd_changes(args: argparse.Namespace) -> None:
+    from .changes import changes
+    from .model import TopicModel
+
     with Store.open(args.store) as store:
         found = changes(store, TopicModel.load(store.path), args.since)
     if args.json:
@@ -366,6 +379,9 @@ def cmd_changes(args: argparse.Namespace) -> None:
 
 
 def cmd_assign(args: argparse.Namespace) -> None:
+    from .api import article_topics
+    from .model import TopicModel
+
     ref = _reference(args.article, "assign")
     with Store.open(args.store) as store:
         model = TopicModel.load(store.path)
@@ -384,12 +400,17 @@ def cmd_label(args: argparse.Namespace) -> None:
         raise QueryError("give a label for the topic, or --reset to restore its automatic label")
     if args.text is not None and not args.text.strip():
         raise QueryError('a label cannot be empty; to restore the automatic label use: topics label ID --reset')
+    from .fit import relabel
+
     with Store.open(args.store) as store:
         topic = relabel(store, args.topic, None if args.reset else args.text)
     print(f"topic {topic.id}: {topic.name}")
 
 
 def cmd_report(args: argparse.Namespace) -> None:
+    from .model import TopicModel
+    from .report import build_report
+
     suffix = args.output.suffix.lower().lstrip(".") if args.output else ""
     fmt = args.format or {"htm": "html", "markdown": "md"}.get(suffix, suffix if suffix in FORMATS else "html")
     with Store.open(args.store) as store:
@@ -477,6 +498,8 @@ FLAGS = {"n_topics": "--topics", "min_topic_size": "--min-topic-size", "min_conf
 
 def _worded(exc: TopicsError, args: argparse.Namespace) -> str:
     """A library error with its fix in command-line terms."""
+    from .model import NoParagraphs, NoTopics
+
     if isinstance(exc, ParameterError):
         return f"{FLAGS.get(exc.parameter, exc.parameter)} {exc.reason}"
     if isinstance(exc, NoTopics):

@@ -77,7 +77,12 @@ class Deleted(BaseModel):
 
 
 class HitOut(BaseModel):
-    score: float
+    score: float = Field(description="ranks the hit within this query only: hybrid's blend (the best hit "
+                                     "reads about 1), dense's cosine or lexical's BM25; not comparable "
+                                     "across queries")
+    similarity: float = Field(description="cosine between the query and the paragraph, in [-1, 1], in every "
+                                          "mode: comparable across queries and modes")
+    bm25: float | None = Field(None, description="the paragraph's BM25 (lexical mode only)")
     article_id: str
     title: str
     source: str | None

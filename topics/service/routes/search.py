@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 from typing import Annotated, Any
+from urllib.parse import quote
 
-from fastapi import APIRouter, Depends, Query
+from fastapi import APIRouter, Depends, Query, Response
 from fastapi.exceptions import RequestValidationError
 
 from index import Article, Filters, Mode, search, similar
@@ -14,10 +15,19 @@ from ..state import Service, service
 
 router = APIRouter(prefix="/v1", tags=["search"])
 State = Annotated[Service, Depends(service)]
+NOTE_HEADER = "X-Search-Note"
+_NOTE = {"description": "when a quoted phrase leaves fewer than k hits, how many paragraphs (articles, with "
+                        "group) contain it, e.g. 'only 1 paragraph contains \"hot line\"'; non-ASCII "
+                        "characters UTF-8 percent-encoded", "schema": {"type": "string"}}
 
 
-@router.get("/search", response_model=list[HitOut])
-def find(state: State,
+def header_value(text: str) -> str:
+    """``text`` as an HTTP header value: printable ASCII as it is, anything else (and ``%``) percent-encoded."""
+    return "".join(c if " " <= c <= "~" and c != "%" else quote(c) for c in text)
+
+
+@router.get("/search", response_model=list[HitOut], responses={200: {"headers": {NOTE_HEADER: _NOTE}}})
+def find(state: State, response: Response,
          q: Annotated[str, Query(min_length=1, max_length=2000, description="the query, in plain words")],
          k: Annotated[int, Query(ge=1, le=MAX_K)] = 10, source: str | None = None,
          since: str | None = None, until: str | None = None,
@@ -27,6 +37,8 @@ def find(state: State,
          mode: Annotated[Mode, Query(description="hybrid: meaning and words; dense: meaning only; "
                                                  "lexical: words only (BM25)")] = "hybrid") -> list[dict[str, Any]]:
     hits = search(state.reader(), q, k, Filters(source, since, until, tuple(where or ())), by_article=group, mode=mode)
+    if hits.note:
+        response.headers[NOTE_HEADER] = header_value(hits.note)
     return [hit.to_dict() for hit in hits]
 
 
