@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from html import escape as html_escape
 from html.parser import HTMLParser
 from pathlib import Path
 
@@ -209,12 +210,21 @@ def test_cli_cluster_assign_report(new_store, tmp_path: Path, capsys: pytest.Cap
     assert main(["assign", str(SEEDS / "000_d008b0bbdf9d98a1.txt"), "--json", "--store", path]) == 0
     mix = [json.loads(line) for line in capsys.readouterr().out.splitlines()]
     assert abs(sum(m["share"] for m in mix) - 1) < 1e-6
+    labels = [t.name for t in TopicModel.load(store.path).topics]
     for fmt in ("html", "md", "json"):
         out = tmp_path / f"report.{fmt}"
         assert main(["report", "-o", str(out), "--store", path]) == 0
-        assert out.stat().st_size > 500
+        text = out.read_text(encoding="utf-8")
+        assert all(html_escape(label, quote=False) in text or label in text for label in labels), fmt
+        title = "CSTO meeting held on Afghanistan’s security situation"
+        assert title in (json.dumps(json.loads(text), ensure_ascii=False) if fmt == "json" else text), fmt
     assert main(["label", "99", "nope", "--store", path]) == 1
     assert "no topic 99" in capsys.readouterr().err
+
+
+def test_predict_before_fit_says_so():
+    with pytest.raises(cluster.NotFittedError, match="not fitted yet"):
+        cluster.TopicClusterer().predict(np.zeros((1, 4), np.float32))
 
 
 def test_clusterer_beyond_its_sample_finds_the_topics_and_predicts_its_own_fit(monkeypatch: pytest.MonkeyPatch):

@@ -37,6 +37,10 @@ CLEAR_GAP = 2.0  # a ratio of merge heights that marks subjects far apart (see T
 CHUNK = 65_536  # rows handled at a time where every paragraph is visited: ~100 MB of 384-dim float32
 
 
+class NotFittedError(ValueError, AttributeError):
+    """``predict`` before ``fit`` (a ValueError and an AttributeError, as scikit-learn's)."""
+
+
 def _normalise(vectors: np.ndarray) -> np.ndarray:
     norms = np.linalg.norm(vectors, axis=1, keepdims=True)
     return (vectors / np.maximum(norms, 1e-12)).astype(np.float32, copy=False)
@@ -256,6 +260,8 @@ class TopicClusterer:
 
     def predict(self, X: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         """Nearest topic of each vector (``UNASSIGNED`` below ``min_confidence``) and its cosine."""
+        if not hasattr(self, "centroids_"):
+            raise NotFittedError("this TopicClusterer is not fitted yet; call fit(X) before predict")
         return nearest_centroid(X, self.centroids_, self.min_confidence)
 
 
