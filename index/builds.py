@@ -22,7 +22,7 @@ from . import segments as segment_table
 from .bm25 import Postings
 from .catalog import Catalog
 from .damage import DamagedFile, reading
-from .errors import QueryError, StoreError
+from .errors import Fix, QueryError, StoreError
 from .files import atomic_write, save_npy, sync_folder
 from .segments import Segments
 from .snapshot import Snapshot
@@ -116,7 +116,7 @@ class Builds:
             index.add(ids[chunk], self.segments.gather(segment[chunk], row[chunk]))
         if len(index) != len(ids):
             raise StoreError(f"{self.path}: generation {generation} is inconsistent ({len(ids)} paragraphs, "
-                             f"{len(index)} indexed); rebuild the index with: topics repair --store {self.path}")
+                             f"{len(index)} indexed)", Fix("repair", {"store": str(self.path)}))
         return Snapshot(generation, build, ids, segment, row, index, self.segments)
 
     def keep(self, snapshot: Snapshot) -> Snapshot:

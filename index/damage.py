@@ -1,7 +1,7 @@
 """Damaged files and full disks, told apart from every other failure and reported in one line.
 
 A store file that is missing, truncated or garbled raises :class:`DamagedFile`, naming the file and the
-way back (``topics repair``); a write that runs out of space raises :class:`DiskFull`, after which the
+way back (repairing the store); a write that runs out of space raises :class:`DiskFull`, after which the
 store still holds its last commit. Both are :class:`~index.errors.StoreError`, so callers that report
 library errors need nothing more.
 """
@@ -17,7 +17,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
-from .errors import StoreError
+from .errors import Fix, StoreError
 
 SEGMENT_FOLDER = "segments"
 
@@ -30,11 +30,10 @@ def store_root(path: Path) -> Path:
 class DamagedFile(StoreError):
     """A store file that cannot be read as what it should be."""
 
-    def __init__(self, path: Path, reason: str, remedy: str | None = None) -> None:
+    def __init__(self, path: Path, reason: str, fix: Fix | None = None) -> None:
         self.path = path
         self.reason = reason
-        super().__init__(f"{path} is damaged ({reason}); "
-                         + (remedy or f"rebuild it with: topics repair --store {store_root(path)}"))
+        super().__init__(f"{path} is damaged ({reason})", fix or Fix("repair", {"store": str(store_root(path))}))
 
 
 class DiskFull(StoreError):
@@ -114,8 +113,7 @@ def database_error(exc: sqlite3.DatabaseError, db_path: Path) -> StoreError:
     message = str(exc)
     if "locked" in message or "busy" in message:
         return StoreError(f"{db_path} is locked by another process ({message}); wait for it and rerun")
-    return DamagedFile(db_path, message, f"see what is wrong with: topics check --store {db_path.parent}; "
-                                         f"topics repair --store {db_path.parent} rebuilds what can be rebuilt")
+    return DamagedFile(db_path, message, Fix("check", {"store": str(db_path.parent)}))
 
 
 @contextmanager

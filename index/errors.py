@@ -2,11 +2,52 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass, field
 from pathlib import Path
+
+# How the library words each remedy; the CLI and the service have their own words for the same ones.
+WORDS = {
+    "repair": "repair the store at {store} (index.repair) to rebuild it",
+    "check": "check the store at {store} (index.check); repairing it rebuilds what can be rebuilt",
+    "create": "create it with Store.open({store!r}, create=True)",
+    "folder": "give the path of a store folder",
+    "empty-folder": "give an empty or new folder",
+    "own-model": "open it with its own model (model=None), or use another store for the other model",
+    "encoding": "read it with encoding={encoding!r}",
+    "name-encoding": "give the file's real encoding",
+}
+
+
+@dataclass(frozen=True)
+class Fix:
+    """What the user can do about an error, as an action and its details, so each front end can word
+    it in its own terms (a command and its flags, an endpoint) and the library in its own."""
+
+    action: str
+    detail: dict[str, str] = field(default_factory=dict)
+
+    def worded(self, words: dict[str, str]) -> str:
+        return words.get(self.action, WORDS[self.action]).format(**self.detail)
+
+    def __str__(self) -> str:
+        return self.worded(WORDS)
 
 
 class TopicsError(Exception):
-    """A failure caused by input or environment, reported as one clear message (never a traceback)."""
+    """A failure caused by input or environment, reported as one clear message (never a traceback).
+
+    ``problem`` says what is wrong; ``fix``, when there is one, what to do, in words each front end
+    chooses (:meth:`worded`).
+    """
+
+    def __init__(self, problem: str = "", fix: Fix | None = None) -> None:
+        self.problem = problem
+        self.fix = fix
+        super().__init__(self.worded(WORDS))
+
+    def worded(self, words: dict[str, str]) -> str:
+        """The message with the fix in ``words`` (action → template; unlisted actions as the library says)."""
+        return self.problem if self.fix is None else f"{self.problem}; {self.fix.worded(words)}"
 
 
 class InputError(TopicsError):
@@ -17,13 +58,13 @@ class InputError(TopicsError):
     """
 
     def __init__(self, path: str | Path | None, message: str, *, line: int | None = None,
-                 item: int | None = None, field: str | None = None) -> None:
+                 item: int | None = None, field: str | None = None, fix: Fix | None = None) -> None:
         self.path = str(path) if path is not None else None
         self.line = line
         self.item = item
         self.field = field
         self.reason = message
-        super().__init__(self._render())
+        super().__init__(self._render(), fix)
 
     @property
     def where(self) -> str:

@@ -42,7 +42,7 @@ from .articles import Article
 from .builds import BuildCache, Builds
 from .catalog import DB_NAME, FORMAT_VERSION, MIGRATIONS, ArticleInfo, Catalog, Filters, Link
 from .embed import Embedder
-from .errors import StoreError
+from .errors import Fix, StoreError
 from .ingest import AddReport, Ingest
 from .lexicon import Lexicon, LexiconCache
 from .lock import LOCK_NAME, write_lock
@@ -142,19 +142,17 @@ class Store:
         path = Path(path) if path is not None else default_store_path()
         if not (path / DB_NAME).is_file():
             if path.exists() and not path.is_dir():
-                raise StoreError(f"{path} is a file, not a store folder; pass a folder with --store")
+                raise StoreError(f"{path} is a file, not a store folder", Fix("folder"))
             if path.is_dir() and any(f.name not in CREATION_FILES for f in path.iterdir()):
-                raise StoreError(f"{path} is not a topics store (it has no {DB_NAME}); "
-                                 "pass an empty or new folder with --store")
+                raise StoreError(f"{path} is not a topics store (it has no {DB_NAME})", Fix("empty-folder"))
             if not create:
-                raise StoreError(f"no store at {path}; create one with: topics ingest FILES --store {path}")
+                raise StoreError(f"no store at {path}", Fix("create", {"store": str(path)}))
             cls._create(path, model if isinstance(model, Embedder) else Embedder(model))
         try:
             db = catalogue.connect(path)
             meta = dict(db.execute("SELECT key, value FROM meta"))
         except sqlite3.DatabaseError as exc:
-            raise StoreError(f"{path / DB_NAME} is not a readable topics store ({exc}); "
-                             "pass another folder with --store") from None
+            raise StoreError(f"{path / DB_NAME} is not a readable topics store ({exc})", Fix("folder")) from None
         version = int(meta.get("format_version", -1))
         if version in MIGRATIONS:
             db.close()
@@ -201,9 +199,8 @@ class Store:
             return embedder
         embedder = model if isinstance(model, Embedder) else Embedder(model)
         if embedder.model_id != recorded:
-            raise StoreError(f"{path} was built with model {recorded}, not {embedder.model_id}; "
-                             "vectors of different models or precisions cannot be mixed. Leave out --model "
-                             "and --backend, or use another --store for the other model")
+            raise StoreError(f"{path} was built with model {recorded}, not {embedder.model_id}; vectors of "
+                             "different models or precisions cannot be mixed", Fix("own-model"))
         return embedder
 
     def close(self) -> None:

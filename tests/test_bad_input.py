@@ -33,11 +33,14 @@ def test_csv_with_an_unclosed_quote_names_the_line(tmp_path: Path):
 
 
 @pytest.mark.parametrize("order", ["le", "be"])
-def test_utf16_without_a_byte_order_mark_suggests_the_encoding(tmp_path: Path, order: str):
+def test_utf16_without_a_byte_order_mark_suggests_the_encoding(tmp_path: Path, order: str,
+                                                              capsys: pytest.CaptureFixture):
     path = tmp_path / "story.txt"
     path.write_bytes("Harbour closed\nStorms closed the harbour again.\n".encode(f"utf-16-{order}"))
-    assert f"looks like UTF-16 text without a byte-order mark; read it with --encoding utf-16-{order}" in \
+    assert f"looks like UTF-16 text without a byte-order mark; read it with encoding='utf-16-{order}'" in \
         _read_error(path)
+    assert main(["ingest", str(path), "--store", str(tmp_path / "s")]) == 1
+    assert f"read it with --encoding utf-16-{order}" in capsys.readouterr().err
     assert read_paths([path], encoding=f"utf-16-{order}").articles[0].title == "Harbour closed"
 
 

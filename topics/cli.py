@@ -491,6 +491,18 @@ COMMANDS = {"ingest": cmd_ingest, "search": cmd_search, "similar": cmd_similar,
             "check": cmd_check, "repair": cmd_repair, "stats": cmd_stats}
 
 
+# The library's remedies in command-line terms (see index.errors.Fix)
+COMMAND_WORDS = {
+    "repair": "rebuild it with: topics repair --store {store}",
+    "check": "see what is wrong with: topics check --store {store}; topics repair --store {store} rebuilds "
+             "what can be rebuilt",
+    "create": "create one with: topics ingest FILES --store {store}",
+    "folder": "pass a folder with --store",
+    "empty-folder": "pass an empty or new folder with --store",
+    "own-model": "leave out --model and --backend, or use another --store for the other model",
+    "encoding": "read it with --encoding {encoding}",
+    "name-encoding": "or pass its encoding with --encoding",
+}
 # Python API parameter → the flag that sets it
 FLAGS = {"n_topics": "--topics", "min_topic_size": "--min-topic-size", "min_confidence": "--min-confidence",
          "seed": "--seed", "text": "the label"}
@@ -507,7 +519,7 @@ def _worded(exc: TopicsError, args: argparse.Namespace) -> str:
         return f"{exc}; run: topics cluster --store {store}"
     if isinstance(exc, NoParagraphs):
         return f"{exc}; run: topics ingest PATH"
-    return str(exc)
+    return exc.worded(COMMAND_WORDS)
 
 
 def main(argv: Sequence[str] | None = None) -> int:

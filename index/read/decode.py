@@ -11,7 +11,7 @@ import codecs
 import logging
 from pathlib import Path
 
-from ..errors import InputError
+from ..errors import Fix, InputError
 
 log = logging.getLogger(__name__)
 
@@ -39,8 +39,8 @@ def check_not_binary(path: Path, data: bytes) -> None:
     if b"\x00" in head or sum(b in _CONTROL for b in head) > len(head) // 10:
         order = _utf16_order(head)
         if order:
-            raise InputError(path, f"looks like UTF-16 text without a byte-order mark; read it with "
-                                   f"--encoding utf-16-{order}")
+            raise InputError(path, "looks like UTF-16 text without a byte-order mark",
+                             fix=Fix("encoding", {"encoding": f"utf-16-{order}"}))
         raise InputError(path, "binary file, not text; ingest .txt, .md, .html, .jsonl, .json, .csv "
                                "or feed files")
 
@@ -62,8 +62,8 @@ def decode(path: Path, data: bytes, encoding: str | None = None, *, warn: bool =
             raise InputError(path, f"unknown encoding '{encoding}'; use a Python codec name "
                                    "such as utf-8, cp1252 or latin-1") from None
         except UnicodeDecodeError as exc:
-            raise InputError(path, f"byte {exc.start} is not valid {encoding}; pass the file's "
-                                   "real encoding with --encoding", line=_line_of(data, exc.start)) from None
+            raise InputError(path, f"byte {exc.start} is not valid {encoding}", line=_line_of(data, exc.start),
+                             fix=Fix("name-encoding")) from None
     for bom, codec in _BOMS:
         if data.startswith(bom):
             try:
@@ -81,9 +81,8 @@ def decode(path: Path, data: bytes, encoding: str | None = None, *, warn: bool =
     try:
         text = data.decode(FALLBACK_ENCODING)
     except UnicodeDecodeError:
-        raise InputError(path, f"byte {first_bad} is not UTF-8 (nor Windows-1252); convert the file to "
-                               "UTF-8 or pass its encoding with --encoding",
-                         line=_line_of(data, first_bad)) from None
+        raise InputError(path, f"byte {first_bad} is not UTF-8 (nor Windows-1252); convert the file to UTF-8",
+                         line=_line_of(data, first_bad), fix=Fix("name-encoding")) from None
     if warn:
         log.warning("%s:%d: not UTF-8; read as Windows-1252 (pass --encoding to choose another)",
                     path, _line_of(data, first_bad))

@@ -32,6 +32,11 @@ from .state import Service, write_access
 
 MAX_BODY_BYTES = 5 * 1024 * 1024
 MAX_BATCH = 500
+# The library's remedies for whoever runs the service (see index.errors.Fix)
+SERVICE_WORDS = {
+    "repair": "the service's operator can rebuild it with: topics repair --store {store}",
+    "check": "the service's operator can see what is wrong with: topics check --store {store}",
+}
 ROUTERS = (health.router, articles.router, search.router, topics.router, reports.router)
 
 
@@ -42,8 +47,8 @@ def _status(exc: TopicsError) -> tuple[int, str]:
     if isinstance(exc, ParameterError):
         return 422, f"field '{exc.parameter}' {exc.reason}"
     if isinstance(exc, (InputError, QueryError)):
-        return 422, str(exc)
-    return (503 if isinstance(exc, StoreError) else 400), str(exc)
+        return 422, exc.worded(SERVICE_WORDS)
+    return (503 if isinstance(exc, StoreError) else 400), exc.worded(SERVICE_WORDS)
 
 
 def create_app(store_path: str | Path, *, token: str | None = None, model: Any = None,
