@@ -4,6 +4,7 @@ input, and searches that keep answering while another client writes."""
 from __future__ import annotations
 
 import os
+import re
 import socket
 import subprocess
 import sys
@@ -262,6 +263,33 @@ def test_report_renders_in_headless_chromium(server: str, tmp_path: Path):
             browser.close()
 
 
+@pytest.mark.slow
+@pytest.mark.skipif(not CHROMIUM.exists() and not os.environ.get("CI"),
+                    reason="Debian's chromium is not installed (.ci/run installs it; apt-get install chromium)")
+def test_api_docs_render_in_chromium_with_the_network_blocked(server: str, tmp_path: Path):
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=str(CHROMIUM), headless=True, args=CHROMIUM_FLAGS)
+        try:
+            page = browser.new_page(viewport={"width": 1200, "height": 900})
+            outside: list[str] = []
+            page.route("**/*", lambda route: route.continue_() if route.request.url.startswith(server)
+                       else (outside.append(route.request.url), route.abort()))
+            page.goto(f"{server}/docs")
+            page.wait_for_selector(".swagger-ui .opblock", timeout=30_000)
+            page.screenshot(path=str(tmp_path / "docs.png"))
+            assert outside == []
+            page.goto(f"{server}/redoc")
+            page.wait_for_selector(".redoc-wrap", timeout=30_000)
+            assert page.get_by_text("/v1/search").count() > 0
+            page.screenshot(path=str(tmp_path / "redoc.png"))
+            # ReDoc's script asks for its own "powered by" logo from its site; refused, the page renders all the same.
+            assert all(url.startswith("https://cdn.redoc.ly/") for url in outside), outside
+        finally:
+            browser.close()
+
+
 def test_batches_take_a_field_mapping(client: TestClient):
     batch = {"fields": {"title": "headline", "text": "story.body"},
              "articles": [{"id": "m1", "headline": "Mapped", "story": {"body": "A storm hit the bay and closed the harbour."}}]}
@@ -270,3 +298,14 @@ def test_batches_take_a_field_mapping(client: TestClient):
     assert article["title"] == "Mapped" and "storm hit the bay" in article["paragraphs"][1]["text"]
     bad = client.post("/v1/articles", json={**batch, "fields": {"text": "story..body"}})
     assert bad.status_code == 422 and bad.json()["detail"][0]["loc"] == ["body", "fields"]
+
+
+def test_api_docs_render_from_the_service_alone(client: TestClient):
+    for page in ("/docs", "/redoc"):
+        html = client.get(page).text
+        refs = re.findall(r'(?:src|href|url)\s*[=:]\s*["\']([^"\']+)', html)
+        assert refs and all(not re.match(r"(https?:)?//", ref) for ref in refs), (page, refs)
+        for ref in refs:
+            if ref.startswith("/docs-assets/"):
+                assert client.get(ref).status_code == 200, ref
+        assert "fonts.googleapis" not in html and "cdn.jsdelivr" not in html

@@ -27,6 +27,7 @@ from index import InputError, ParameterError, QueryError, Store, StoreError, Top
 from .. import __version__
 from ..guards import BodyLimit, HeadAsGet, WriteGate, allowed_hosts as default_hosts
 from ..model import NoTopics
+from .docs import add_docs
 from .routes import articles, health, reports, search, topics
 from .state import Service, write_access
 
@@ -61,8 +62,9 @@ def create_app(store_path: str | Path, *, token: str | None = None, model: Any =
     """
     store = Store.open(store_path, model=model, create=True)
     store.embedder.encode(["warm up"])
-    app = FastAPI(title="topics", version=__version__,
+    app = FastAPI(title="topics", version=__version__, docs_url=None, redoc_url=None,
                   description="Paragraph-level semantic search, similarity and topics for news articles.")
+    add_docs(app)
     app.state.service = Service(store, token, max_batch)
     for router in ROUTERS:
         app.include_router(router)
