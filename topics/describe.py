@@ -44,7 +44,7 @@ import snowballstemmer
 from scipy import sparse
 
 from .boilerplate import Boilerplate
-from .phrases import MAX_WORDS, Lexicon, headline_like, phrases, usual_form
+from .phrases import MAX_WORDS, STRONG_PAST, Lexicon, headline_like, phrases, usual_form
 
 Encode = Callable[[Sequence[str]], np.ndarray]
 KEYWORD_WORDS = 2  # longest keyword, in words
@@ -287,9 +287,9 @@ def _heads(terms: _Terms, topic: int, core_size: int) -> dict[str, float]:
     floor = 2 if core_size >= 10 else 1
     specs = {}
     for j, n in zip(row.indices, row.data):
-        if n < floor:
-            continue
         key = terms.keys[j]
+        if n < floor or not STRONG_PAST.isdisjoint(key.split()):
+            continue
         words = [w.removesuffix("'s") for w in key.split() if w != "of"]
         specs[key] = float(np.mean([word_weight.get(w, 0.0) for w in words]))
     best = sorted(specs, key=lambda k: (-specs[k], k))[:HEADS]

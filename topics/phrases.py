@@ -63,7 +63,8 @@ monday tuesday wednesday thursday friday saturday sunday today yesterday tomorro
 weekend month months year years day days time times ago earlier later recently
 """.split())
 EDGE_WORDS = REPORTING | HONORIFICS | TIME_WORDS | NUMBER_WORDS
-# Past forms of strong verbs, which no -ed rule catches and which are not nouns: they end a phrase.
+# Past forms of strong verbs, which no -ed rule catches and which are not nouns: no heading holds one
+# ("tight election race came").
 STRONG_PAST = frozenset("""
 came went took made gave won began brought became chose drew drove flew grew knew threw wrote spoke broke
 fought sought caught taught thought bought sold held kept met ran saw got stood sent spent paid lost felt
@@ -170,7 +171,7 @@ class Lexicon:
         """Whether ``tok`` cannot stand inside a noun phrase."""
         if tok.lower in FUNCTION_WORDS and tok.lower != "of":
             return True
-        if tok.lower in self.verbal or tok.lower in STRONG_PAST:
+        if tok.lower in self.verbal:
             return True
         return _inflected(tok.lower) and tok.lower not in self.forms and not tok.text[:1].isupper()
 
