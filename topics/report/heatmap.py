@@ -1,0 +1,62 @@
+"""Cosine similarity between topic centroids as an SVG heatmap: topic labels on both axes, a colour legend,
+cells sized to the number of topics."""
+
+from __future__ import annotations
+
+import math
+from typing import Any
+
+from markupsafe import Markup, escape
+
+from .charts import svg, topic_name
+
+BLUES = ((247, 251, 255), (198, 219, 239), (107, 174, 214), (33, 113, 181), (8, 48, 107))
+GRID, LABEL_CHARS, LEGEND = 520, 26, 46
+
+
+def colour(value: float, low: float) -> str:
+    """``low`` → palest blue, 1 → darkest, linear through the Blues stops."""
+    t = max(0.0, min(1.0, (value - low) / (1 - low))) * (len(BLUES) - 1)
+    i = min(int(t), len(BLUES) - 2)
+    mix = [round(a + (b - a) * (t - i)) for a, b in zip(BLUES[i], BLUES[i + 1])]
+    return "#%02x%02x%02x" % tuple(mix)
+
+
+def _legend(x: float, y: float, low: float) -> list[str]:
+    """A gradient bar from ``low`` to 1 with three values under it."""
+    stops = "".join(f'<stop offset="{i / (len(BLUES) - 1):.2f}" stop-color="rgb{c}"/>' for i, c in enumerate(BLUES))
+    body = [f'<defs><linearGradient id="similarity-scale">{stops}</linearGradient></defs>',
+            f'<text x="{x}" y="{y}" font-size="12">cosine similarity of topic centroids</text>',
+            f'<rect x="{x}" y="{y + 6}" width="200" height="12" fill="url(#similarity-scale)" stroke="#999"/>']
+    for i, value in enumerate((low, (low + 1) / 2, 1.0)):
+        anchor = ("start", "middle", "end")[i]
+        body.append(f'<text x="{x + 100 * i}" y="{y + 32}" font-size="12" text-anchor="{anchor}">{value:.2f}</text>')
+    return body
+
+
+def similarity_chart(report: dict[str, Any]) -> Markup:
+    topics = {t["id"]: t for t in report["topics"]}
+    ids, matrix = report["similarity"]["topics"], report["similarity"]["matrix"]
+    if not ids:
+        return Markup("")
+    cell = max(10, min(28, GRID // len(ids)))
+    font = min(12, cell - 1)
+    names = [escape(topic_name(topics[i], LABEL_CHARS)) if i in topics else str(i) for i in ids]
+    margin = 8 + LABEL_CHARS * font * 0.56
+    grid = cell * len(ids)
+    low = min(0.9, math.floor(min(min(row) for row in matrix) * 10) / 10)
+    body = []
+    for i, a in enumerate(ids):
+        y, x = margin + i * cell, margin + i * cell
+        body.append(f'<text x="{margin - 4:.0f}" y="{y + cell / 2 + font / 3:.1f}" font-size="{font}" '
+                    f'text-anchor="end">{names[i]}</text>'
+                    f'<text transform="translate({x + cell / 2 + font / 3:.1f},{margin - 4:.0f}) rotate(-90)" '
+                    f'font-size="{font}">{names[i]}</text>')
+        for j, b in enumerate(ids):
+            tip = f"{topic_name(topics[a]) if a in topics else a}\n{topic_name(topics[b]) if b in topics else b}\n" \
+                  f"similarity {matrix[i][j]:.2f}"
+            body.append(f'<rect x="{margin + j * cell:.0f}" y="{y:.0f}" width="{cell - 1}" height="{cell - 1}" '
+                        f'fill="{colour(matrix[i][j], low)}" data-tip="{escape(tip)}"/>')
+    body += _legend(margin, margin + grid + 22, low)
+    return svg(margin + grid + 16, margin + grid + 64, body, "cosine similarity between topic centroids",
+               min_width=min(margin + grid + 16, 520))
