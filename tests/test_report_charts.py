@@ -42,21 +42,21 @@ DETAILS = ("Witnesses described the scene to reporters on Monday.", "More detail
 
 def dated_corpus() -> list[Article]:
     """Five months of wire stories: rates and football steady, elections growing, a volcano in March only,
-    a quiet fortnight with a single article, and every third article touching a second subject."""
+    a quiet fortnight with a few articles, and every third article touching a second subject."""
     start, names, out = date(2024, 1, 1), list(SUBJECTS), []
-    for i in range(84):
-        day = start + timedelta(days=int(i * 1.8))
+    for i in range(150):
+        day = start + timedelta(days=i)
         if date(2024, 2, 12) <= day < date(2024, 2, 26) and i % 4:
             continue
         subject = "volcano" if date(2024, 3, 4) <= day < date(2024, 4, 1) and i % 2 else \
-            ("elections" if i % 3 == 0 or i > 60 and i % 2 else names[i % 2])
+            ("elections" if i % 3 == 0 or i > 100 and i % 2 else names[i % 2])
         sentences = SUBJECTS[subject]
         paragraphs = [f"{sentences[i % 3]} {DETAILS[i % 6]}", f"{sentences[(i + 1) % 3]} {DETAILS[(i + 2) % 6]} Story {i}."]
         if i % 3 == 1:
             paragraphs.append(f"{SUBJECTS[names[(i + 2) % 4]][i % 3]} {DETAILS[(i + 4) % 6]}")
         if i == 7:
             paragraphs.append(HOSTILE)
-        out.append(Article(id=f"a{i:03d}", title=f"{subject.title()} story {i}" if i != 7 else "<b>bold</b> story",
+        out.append(Article(id=f"a{i:03d}", title="<b>Bold</b> headline" if i == 7 else "",
                            source="Wire", published=day.isoformat(), text="\n\n".join(paragraphs)))
     return out
 

@@ -95,11 +95,11 @@ def hierarchy_chart(report: dict[str, Any]) -> Markup:
     top = max(height_of.values()) or 1.0
     x_of = lambda h: width - 20 - (width - left - 30) * h / top  # noqa: E731
     position: dict[str, tuple[float, float]] = {leaf: (x_of(0), i * row + 10) for i, leaf in enumerate(order)}
-    body = [f'<text x="{left - 6}" y="{y + 4}" font-size="12" text-anchor="end">{escape(labels.get(leaf, leaf))}'
+    body = [f'<text x="{left - 6}" y="{y + 4}" font-size="13" text-anchor="end">{escape(labels.get(leaf, leaf))}'
             f'</text>' for leaf, (_, y) in position.items()]
     for m in merges:
         (xa, ya), (xb, yb) = position[m["left"]], position[m["right"]]
         x = x_of(m["distance"])
         body.append(f'<path d="M{xa:.1f},{ya:.1f} H{x:.1f} V{yb:.1f} H{xb:.1f}" fill="none" stroke="#555"/>')
         position[m["node"]] = (x, (ya + yb) / 2)
-    return svg(width, row * len(order) + 10, body, "topic hierarchy (merge tree of centroids)", min_width=560)
+    return svg(width, row * len(order) + 10, body, "topic hierarchy (merge tree of centroids)", min_width=600)

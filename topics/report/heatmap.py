@@ -11,7 +11,7 @@ from markupsafe import Markup, escape
 from .charts import svg, topic_name
 
 BLUES = ((247, 251, 255), (198, 219, 239), (107, 174, 214), (33, 113, 181), (8, 48, 107))
-GRID, LABEL_CHARS, LEGEND = 520, 26, 46
+GRID, LABEL_CHARS, LEGEND_WIDTH = 520, 26, 200
 
 
 def colour(value: float, low: float) -> str:
@@ -26,11 +26,12 @@ def _legend(x: float, y: float, low: float) -> list[str]:
     """A gradient bar from ``low`` to 1 with three values under it."""
     stops = "".join(f'<stop offset="{i / (len(BLUES) - 1):.2f}" stop-color="rgb{c}"/>' for i, c in enumerate(BLUES))
     body = [f'<defs><linearGradient id="similarity-scale">{stops}</linearGradient></defs>',
-            f'<text x="{x}" y="{y}" font-size="12">cosine similarity of topic centroids</text>',
-            f'<rect x="{x}" y="{y + 6}" width="200" height="12" fill="url(#similarity-scale)" stroke="#999"/>']
+            f'<text x="{x}" y="{y}" font-size="12">cosine similarity</text>',
+            f'<rect x="{x}" y="{y + 6}" width="{LEGEND_WIDTH}" height="12" fill="url(#similarity-scale)" stroke="#999"/>']
     for i, value in enumerate((low, (low + 1) / 2, 1.0)):
         anchor = ("start", "middle", "end")[i]
-        body.append(f'<text x="{x + 100 * i}" y="{y + 32}" font-size="12" text-anchor="{anchor}">{value:.2f}</text>')
+        body.append(f'<text x="{x + LEGEND_WIDTH / 2 * i:.0f}" y="{y + 32}" font-size="12" text-anchor="{anchor}">'
+                    f'{value:.2f}</text>')
     return body
 
 
@@ -39,10 +40,11 @@ def similarity_chart(report: dict[str, Any]) -> Markup:
     ids, matrix = report["similarity"]["topics"], report["similarity"]["matrix"]
     if not ids:
         return Markup("")
-    cell = max(10, min(28, GRID // len(ids)))
-    font = min(12, cell - 1)
-    names = [escape(topic_name(topics[i], LABEL_CHARS)) if i in topics else str(i) for i in ids]
-    margin = 8 + LABEL_CHARS * font * 0.56
+    cell = max(10, min(40, GRID // len(ids)))
+    font = min(13, cell - 1)
+    plain = [topic_name(topics[i], LABEL_CHARS) if i in topics else str(i) for i in ids]
+    names = [escape(name) for name in plain]
+    margin = 8 + max(len(name) for name in plain) * font * 0.6
     grid = cell * len(ids)
     low = min(0.9, math.floor(min(min(row) for row in matrix) * 10) / 10)
     body = []
@@ -58,5 +60,5 @@ def similarity_chart(report: dict[str, Any]) -> Markup:
             body.append(f'<rect x="{margin + j * cell:.0f}" y="{y:.0f}" width="{cell - 1}" height="{cell - 1}" '
                         f'fill="{colour(matrix[i][j], low)}" data-tip="{escape(tip)}"/>')
     body += _legend(margin, margin + grid + 22, low)
-    return svg(margin + grid + 16, margin + grid + 64, body, "cosine similarity between topic centroids",
-               min_width=min(margin + grid + 16, 520))
+    width = margin + max(grid, LEGEND_WIDTH) + 16
+    return svg(width, margin + grid + 64, body, "cosine similarity between topic centroids", min_width=min(0.75 * width, 520))

@@ -11,9 +11,10 @@ from markupsafe import Markup, escape
 from .charts import colours, svg, topic_name
 from .periods import short_label
 
-WIDTH, HEIGHT = 720, 300
-LEFT, RIGHT, TOP, BOTTOM = 48, 16, 14, 36
-X_TICKS, Y_TICKS = 8, 5
+WIDTH, HEIGHT = 880, 330
+LEFT, RIGHT, TOP, BOTTOM = 54, 18, 14, 40
+FONT = 15
+X_TICKS, Y_TICKS = 6, 5
 TIP_TOPICS = 8
 
 
@@ -46,9 +47,9 @@ def _x_axis(periods: list[str]) -> list[str]:
         label = full if full.split()[-1] != year else short_label(periods[i], with_year=False)
         year = full.split()[-1]
         x = _x(i, len(periods))
-        anchor = "start" if i == 0 and len(periods) > 1 else "middle"
+        anchor = "start" if x < LEFT + 30 else "end" if x > WIDTH - RIGHT - 30 else "middle"
         body.append(f'<line x1="{x:.1f}" y1="{HEIGHT - BOTTOM}" x2="{x:.1f}" y2="{HEIGHT - BOTTOM + 4}" stroke="#999"/>'
-                    f'<text x="{x:.1f}" y="{HEIGHT - BOTTOM + 18}" font-size="13" text-anchor="{anchor}">'
+                    f'<text x="{x:.1f}" y="{HEIGHT - BOTTOM + 20}" font-size="{FONT}" text-anchor="{anchor}">'
                     f'{escape(label)}</text>')
     return body
 
@@ -65,7 +66,7 @@ def _mode(report: dict[str, Any], key: str) -> str:
         y = _y(tick, ticks[-1])
         text = f"{100 * tick:g}%" if key == "share" else f"{tick:g}"
         body.append(f'<line x1="{LEFT}" y1="{y:.1f}" x2="{WIDTH - RIGHT}" y2="{y:.1f}" stroke="#e4e4e4"/>'
-                    f'<text x="{LEFT - 6}" y="{y + 4:.1f}" font-size="13" text-anchor="end">{text}</text>')
+                    f'<text x="{LEFT - 6}" y="{y + 4:.1f}" font-size="{FONT}" text-anchor="end">{text}</text>')
     for t in report["topics"]:
         path, pen = [], "M"
         for i, v in enumerate(values[t["id"]]):
@@ -104,4 +105,4 @@ def timeline_chart(report: dict[str, Any]) -> Markup:
         return Markup("")
     body = [f'<line x1="{LEFT}" y1="{HEIGHT - BOTTOM}" x2="{WIDTH - RIGHT}" y2="{HEIGHT - BOTTOM}" stroke="#999"/>',
             *_x_axis(report["periods"]), _mode(report, "share"), _mode(report, "articles"), *_columns(report)]
-    return svg(WIDTH, HEIGHT, body, f"articles per topic and {report['period_unit']}", min_width=560)
+    return svg(WIDTH, HEIGHT, body, f"articles per topic and {report['period_unit']}", min_width=620)
