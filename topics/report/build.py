@@ -53,7 +53,7 @@ def _timeline(articles: dict[str, Any], main: dict[str, int]) -> tuple[str | Non
     dates = [a.published for a in articles.values() if a.published]
     unit = choose_unit(dates)
     if unit is None:
-        return None, [], [], {}
+        return None, [], [], defaultdict(Counter)
     periods = period_range(dates, unit)
     totals = Counter(period_of(d, unit) for d in dates)
     counts: dict[int, Counter] = defaultdict(Counter)
