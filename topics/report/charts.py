@@ -37,11 +37,12 @@ def topic_name(topic: dict[str, Any], limit: int | None = None) -> str:
     return name if limit is None or len(name) <= limit else name[:limit - 1].rstrip() + "…"
 
 
-def legend(report: dict[str, Any]) -> Markup:
+def legend(report: dict[str, Any], unassigned: bool = False) -> Markup:
     """Topic swatches with their labels; hovering one highlights that topic in its chart."""
     colour = colours(report)
-    items = "".join(f'<li data-topic="{t["id"]}" tabindex="0"><span class="swatch" style="background:{colour[t["id"]]}">'
-                    f'</span>{escape(topic_name(t))}</li>' for t in report["topics"])
+    entries = [(t["id"], topic_name(t)) for t in report["topics"]] + ([(-1, "unassigned")] if unassigned else [])
+    items = "".join(f'<li data-topic="{tid}" tabindex="0"><span class="swatch" style="background:{colour[tid]}">'
+                    f'</span>{escape(name)}</li>' for tid, name in entries)
     return Markup(f'<ul class="legend">{items}</ul>')
 
 
@@ -66,7 +67,7 @@ def map_chart(report: dict[str, Any]) -> Markup:
     names = {t["id"]: topic_name(t) for t in report["topics"]}
     size = 520
     body = [f'<rect width="{size}" height="{size}" fill="#fafafa"/>']
-    for p in report["map"]:
+    for p in sorted(report["map"], key=lambda p: p["topic"] != -1):  # unassigned drawn first, underneath
         tip = f"{names.get(p['topic'], 'unassigned')}\n{p.get('text', '')}"
         body.append(f'<circle class="point t{p["topic"]}" cx="{10 + p["x"] * (size - 20):.1f}" '
                     f'cy="{10 + (1 - p["y"]) * (size - 20):.1f}" r="3" fill="{colour.get(p["topic"], "#000")}" '

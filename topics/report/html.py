@@ -27,4 +27,5 @@ def render_html(report: dict[str, Any]) -> str:
     return _ENV.get_template("report.html").render(
         report=report, colours=charts.colours(report), sizes=charts.sizes_chart(report),
         map=charts.map_chart(report), similarity=similarity_chart(report), legend=charts.legend(report),
+        map_legend=charts.legend(report, unassigned=report["unassigned"]["paragraphs"] > 0),
         hierarchy=charts.hierarchy_chart(report), timeline=timeline_chart(report))
