@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import re
 from datetime import date, timedelta
+from collections.abc import Iterator
 from pathlib import Path
 
 import jsonschema
@@ -12,7 +13,9 @@ import pytest
 
 from index import Article, Store
 from topics.fit import fit_topics
-from topics.report import SCHEMA, build_report, render_html, render_markdown
+from topics.model import TopicModel
+from topics.report import SCHEMA, build, build_report, render_html, render_markdown
+from topics.report.build import excerpt
 from topics.report.periods import choose_unit, periods, short_label
 
 CHROMIUM = Path("/usr/bin/chromium")
@@ -51,7 +54,8 @@ def dated_corpus() -> list[Article]:
         subject = "volcano" if date(2024, 3, 4) <= day < date(2024, 4, 1) and i % 2 else \
             ("elections" if i % 3 == 0 or i > 100 and i % 2 else names[i % 2])
         sentences = SUBJECTS[subject]
-        paragraphs = [f"{sentences[i % 3]} {DETAILS[i % 6]}", f"{sentences[(i + 1) % 3]} {DETAILS[(i + 2) % 6]} Story {i}."]
+        paragraphs = [f"{sentences[i % 3]} {DETAILS[i % 6]}",
+                      f"{sentences[(i + 1) % 3]} {DETAILS[(i + 2) % 6]} Story {i}."]
         if i % 3 == 1:
             paragraphs.append(f"{SUBJECTS[names[(i + 2) % 4]][i % 3]} {DETAILS[(i + 4) % 6]}")
         if i == 7:
@@ -79,15 +83,32 @@ def test_period_names_are_iso_and_labels_short():
 
 
 @pytest.fixture(scope="module")
-def dated_report(tmp_path_factory: pytest.TempPathFactory, embedder) -> dict:
+def dated_store(tmp_path_factory: pytest.TempPathFactory, embedder) -> Iterator[Store]:
     with Store.open(tmp_path_factory.mktemp("dated") / "store", model=embedder, create=True) as store:
         store.add(dated_corpus())
-        return build_report(store, fit_topics(store, seed=1))
+        fit_topics(store, seed=1)
+        yield store
+
+
+@pytest.fixture(scope="module")
+def dated_report(dated_store: Store) -> dict:
+    return build_report(dated_store, TopicModel.load(dated_store.path))
+
+
+def test_map_samples_deterministically_with_excerpts(dated_store: Store, monkeypatch: pytest.MonkeyPatch):
+    model = TopicModel.load(dated_store.path)
+    monkeypatch.setattr(build, "MAP_POINTS", 40)
+    first, second = build_report(dated_store, model), build_report(dated_store, model)
+    assert len(first["map"]) == 40 and first["map"] == second["map"]
+    assert render_html(first) == render_html(second)
+    assert excerpt("word " * 60).endswith("…") and len(excerpt("word " * 60)) <= build.EXCERPT + 1
+    assert excerpt("  A short\nparagraph. ") == "A short paragraph."
 
 
 def test_dated_report_counts_main_and_present_articles_and_shares(dated_report: dict):
     jsonschema.validate(dated_report, SCHEMA)
-    assert dated_report["period_unit"] == "week" and len(dated_report["periods"]) == len(dated_report["period_articles"])
+    assert dated_report["period_unit"] == "week"
+    assert len(dated_report["periods"]) == len(dated_report["period_articles"])
     assert sum(dated_report["period_articles"]) == dated_report["corpus"]["articles"]
     for topic in dated_report["topics"]:
         assert topic["present_in"] >= topic["articles"]

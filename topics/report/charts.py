@@ -54,10 +54,12 @@ def sizes_chart(report: dict[str, Any]) -> Markup:
     for t in report["topics"]:
         tip = (f"{topic_name(t)}\n{t['paragraphs']} paragraphs ({100 * t['share']:.1f}%) · main topic of "
                f"{t['articles']} articles · present in {t['present_in']}")
-        rows.append(f'<div class="bar-row" data-tip="{escape(tip)}"><span class="bar-name">{escape(topic_name(t))}</span>'
+        rows.append(f'<div class="bar-row" data-tip="{escape(tip)}">'
+                    f'<span class="bar-name">{escape(topic_name(t))}</span>'
                     f'<svg class="bar-svg" viewBox="0 0 100 10" preserveAspectRatio="none" aria-hidden="true">'
-                    f'<rect class="bar t{t["id"]}" data-topic="{t["id"]}" width="{100 * t["paragraphs"] / largest:.2f}" '
-                    f'height="10" fill="{colour[t["id"]]}"/></svg><span class="bar-value">{t["paragraphs"]}</span></div>')
+                    f'<rect class="bar t{t["id"]}" data-topic="{t["id"]}" '
+                    f'width="{100 * t["paragraphs"] / largest:.2f}" height="10" fill="{colour[t["id"]]}"/></svg>'
+                    f'<span class="bar-value">{t["paragraphs"]}</span></div>')
     return Markup('<div class="bars">' + "".join(rows) + "</div>")
 
 

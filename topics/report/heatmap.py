@@ -27,7 +27,8 @@ def _legend(x: float, y: float, low: float) -> list[str]:
     stops = "".join(f'<stop offset="{i / (len(BLUES) - 1):.2f}" stop-color="rgb{c}"/>' for i, c in enumerate(BLUES))
     body = [f'<defs><linearGradient id="similarity-scale">{stops}</linearGradient></defs>',
             f'<text x="{x}" y="{y}" font-size="12">cosine similarity</text>',
-            f'<rect x="{x}" y="{y + 6}" width="{LEGEND_WIDTH}" height="12" fill="url(#similarity-scale)" stroke="#999"/>']
+            f'<rect x="{x}" y="{y + 6}" width="{LEGEND_WIDTH}" height="12" fill="url(#similarity-scale)" '
+            f'stroke="#999"/>']
     for i, value in enumerate((low, (low + 1) / 2, 1.0)):
         anchor = ("start", "middle", "end")[i]
         body.append(f'<text x="{x + LEGEND_WIDTH / 2 * i:.0f}" y="{y + 32}" font-size="12" text-anchor="{anchor}">'
@@ -36,6 +37,7 @@ def _legend(x: float, y: float, low: float) -> list[str]:
 
 
 def similarity_chart(report: dict[str, Any]) -> Markup:
+    """Empty for a model without topics; the colour scale starts at the lowest similarity, rounded down."""
     topics = {t["id"]: t for t in report["topics"]}
     ids, matrix = report["similarity"]["topics"], report["similarity"]["matrix"]
     if not ids:
@@ -61,4 +63,5 @@ def similarity_chart(report: dict[str, Any]) -> Markup:
                         f'fill="{colour(matrix[i][j], low)}" data-tip="{escape(tip)}"/>')
     body += _legend(margin, margin + grid + 22, low)
     width = margin + max(grid, LEGEND_WIDTH) + 16
-    return svg(width, margin + grid + 64, body, "cosine similarity between topic centroids", min_width=min(0.75 * width, 520))
+    return svg(width, margin + grid + 64, body, "cosine similarity between topic centroids",
+               min_width=min(0.75 * width, 520))

@@ -56,6 +56,7 @@ def periods(dates: list[str], unit: str) -> list[str]:
 
 
 def period_of(published: str, unit: str) -> str:
+    """The bin of one publication date (ISO, date or date-time)."""
     return _name(_index(_day(published), unit), unit)
 
 
