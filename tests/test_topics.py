@@ -188,7 +188,9 @@ def test_timeline_keeps_empty_periods(new_store):
     store.add([Article(id="old", title="", text=THEMES["rates"], published="2019-06-01"),
                Article(id="new", title="", text=THEMES["football"], published="2024-06-01")])
     report = build_report(store, fit_topics(store))
-    assert report["periods"] == ["2019", "2020", "2021", "2022", "2023", "2024"]
+    assert report["period_unit"] == "quarter" and len(report["periods"]) == 21
+    assert report["periods"][:3] == ["2019-Q2", "2019-Q3", "2019-Q4"] and report["periods"][-1] == "2024-Q2"
+    assert report["period_articles"] == [1] + [0] * 19 + [1]
 
 
 def test_empty_store_and_missing_model_are_clear_messages(new_store, capsys: pytest.CaptureFixture):

@@ -1,7 +1,8 @@
 """Store + topic model → the report document, a plain JSON-ready dict (schema in :mod:`.schema`).
 
 Everything the renderers show is computed here once, deterministically: the 2-D map is a PCA projection
-of a seeded sample of paragraphs, periods are calendar days, months or years depending on the span.
+of a seeded sample of paragraphs (with an excerpt of each for hover text), periods are calendar days,
+weeks, months, quarters or years depending on the span (:mod:`.periods`).
 """
 
 from __future__ import annotations
@@ -15,39 +16,58 @@ from sklearn.decomposition import PCA
 from index import Store
 
 from ..model import UNASSIGNED, TopicModel, topic_mix
+from .periods import choose_unit, period_of, periods as period_range
 
 SCHEMA_ID = "topics-report/1"
 MAP_POINTS = 3000
+EXCERPT = 160
 TOP_ARTICLES = 5
 
 
-def _period_length(dates: list[str]) -> int:
-    """Characters of an ISO date that name its period: day (10), month (7) or year (4)."""
-    if not dates:
-        return 7
-    first, last = min(dates), max(dates)
-    span_days = (np.datetime64(last[:10]) - np.datetime64(first[:10])).astype(int)
-    return 10 if span_days <= 62 else 7 if span_days <= 3 * 366 else 4
+def excerpt(text: str, limit: int = EXCERPT) -> str:
+    """The start of a paragraph for hover text, cut at a word and marked with an ellipsis."""
+    text = " ".join(text.split())
+    if len(text) <= limit:
+        return text
+    cut = text.rfind(" ", 0, limit)
+    return text[:cut if cut > limit // 2 else limit].rstrip(" ,;:") + "…"
 
 
-def _periods(first: str, last: str, cut: int) -> list[str]:
-    """Every day, month or year from ``first`` to ``last``, gaps included, so time is drawn to scale."""
-    unit = {10: "D", 7: "M", 4: "Y"}[cut]
-    start, stop = np.datetime64(first[:cut], unit), np.datetime64(last[:cut], unit)
-    return [str(p) for p in np.arange(start, stop + 1)]
-
-
-def _map(vectors: np.ndarray, topics: np.ndarray, seed: int) -> list[dict[str, Any]]:
-    if len(vectors) < 3:
-        return [{"x": 0.5, "y": 0.5, "topic": int(t)} for t in topics]
+def _map(store: Store, ids: np.ndarray, vectors: np.ndarray, topics: np.ndarray, seed: int) -> list[dict[str, Any]]:
+    """PCA of at most :data:`MAP_POINTS` paragraphs, a seeded sample beyond that, scaled to the unit square."""
     rows = np.arange(len(vectors))
     if len(rows) > MAP_POINTS:
         rows = np.sort(np.random.default_rng(seed).choice(rows, MAP_POINTS, replace=False))
-    xy = PCA(n_components=2, svd_solver="full").fit_transform(np.asarray(vectors[rows], np.float64))
-    span = np.maximum(xy.max(axis=0) - xy.min(axis=0), 1e-9)
-    xy = (xy - xy.min(axis=0)) / span
-    return [{"x": round(float(x), 4), "y": round(float(y), 4), "topic": int(topics[r])}
-            for (x, y), r in zip(xy, rows)]
+    if len(rows) < 3:
+        xy = np.full((len(rows), 2), 0.5)
+    else:
+        xy = PCA(n_components=2, svd_solver="full").fit_transform(np.asarray(vectors[rows], np.float64))
+        xy = (xy - xy.min(axis=0)) / np.maximum(xy.max(axis=0) - xy.min(axis=0), 1e-9)
+    texts = store.paragraph_texts([int(ids[r]) for r in rows])
+    return [{"x": round(float(x), 4), "y": round(float(y), 4), "topic": int(topics[r]), "paragraph_id": int(ids[r]),
+             "text": excerpt(text)} for (x, y), r, text in zip(xy, rows, texts)]
+
+
+def _timeline(articles: dict[str, Any], main: dict[str, int]) -> tuple[str | None, list[str], list[int], dict]:
+    """The bin unit, its periods, dated articles per period and, per topic, articles whose main topic it is."""
+    dates = [a.published for a in articles.values() if a.published]
+    unit = choose_unit(dates)
+    if unit is None:
+        return None, [], [], defaultdict(Counter)
+    periods = period_range(dates, unit)
+    totals = Counter(period_of(d, unit) for d in dates)
+    counts: dict[int, Counter] = defaultdict(Counter)
+    for aid, topic in main.items():
+        if articles[aid].published:
+            counts[topic][period_of(articles[aid].published, unit)] += 1
+    return unit, periods, [totals[p] for p in periods], counts
+
+
+def _topic_timeline(counts: Counter, periods: list[str], totals: list[int]) -> list[dict[str, Any]]:
+    """Articles per period and their share of the period's dated articles (null where it has none), so a
+    thin period does not pull every line down."""
+    return [{"period": p, "articles": counts[p], "share": round(counts[p] / n, 4) if n else None}
+            for p, n in zip(periods, totals)]
 
 
 def build_report(store: Store, model: TopicModel) -> dict[str, Any]:
@@ -65,12 +85,7 @@ def build_report(store: Store, model: TopicModel) -> dict[str, Any]:
     main = {aid: topic for aid, rows in paragraphs_of.items()
             if (topic := model.main_topic(snapshot.at(np.array(rows)), topic_of[rows])) != UNASSIGNED}
     dates = [a.published for a in articles.values() if a.published]
-    cut = _period_length(dates)
-    periods = _periods(min(dates), max(dates), cut) if dates else []
-    timeline: dict[int, Counter] = defaultdict(Counter)
-    for aid, topic in main.items():
-        if articles[aid].published:
-            timeline[topic][articles[aid].published[:cut]] += 1
+    unit, periods, period_totals, timeline = _timeline(articles, main)
 
     def article_ref(aid: str) -> dict[str, Any]:
         a = articles[aid]
@@ -90,11 +105,12 @@ def build_report(store: Store, model: TopicModel) -> dict[str, Any]:
             "keywords": [{"term": k, "weight": w} for k, w in topic.keywords],
             "paragraphs": int(len(members)), "share": round(len(members) / total, 6) if total else 0.0,
             "articles": sum(1 for t in main.values() if t == topic.id),
+            "present_in": sum(1 for mix in mixes.values() if any(tid == topic.id for tid, _ in mix)),
             "representatives": [{"paragraph_id": int(snapshot.ids[r]), "confidence": round(float(confidence[r]), 4),
                                  "text": text, "article": article_ref(owners[int(snapshot.ids[r])])}
                                 for r, text in zip(best, texts)],
             "top_articles": [{**article_ref(aid), "share": round(share, 4)} for share, aid in shares],
-            "timeline": [{"period": p, "articles": timeline[topic.id][p]} for p in periods],
+            "timeline": _topic_timeline(timeline[topic.id], periods, period_totals),
         })
     similarity = (model.centroids @ model.centroids.T).round(4).tolist() if len(model.topics) else []
     unassigned = int((topic_of == UNASSIGNED).sum())
@@ -114,6 +130,8 @@ def build_report(store: Store, model: TopicModel) -> dict[str, Any]:
         "hierarchy": model.hierarchy,
         "similarity": {"topics": [t.id for t in model.topics], "matrix": similarity},
         "periods": periods,
-        "map": _map(snapshot.vectors, topic_of, int(model.params.get("seed", 0))),
+        "period_unit": unit,
+        "period_articles": period_totals,
+        "map": _map(store, snapshot.ids, snapshot.vectors, topic_of, int(model.params.get("seed", 0))),
         "history": model.history,
     }

@@ -1,6 +1,7 @@
 """Charts as inline SVG built from the report document, so the HTML report needs nothing from the web.
 
-Every piece of text placed in an SVG goes through :func:`markupsafe.escape`.
+Every piece of text placed in an SVG or a ``data-tip`` (hover text, shown by the page's script as plain text)
+goes through :func:`markupsafe.escape`.
 """
 
 from __future__ import annotations
@@ -22,61 +23,66 @@ def colours(report: dict[str, Any]) -> dict[int, str]:
     return out
 
 
-def _svg(width: int, height: int, body: list[str], label: str) -> Markup:
-    return Markup(f'<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 {width} {height}" width="100%" '
-                  f'role="img" aria-label="{escape(label)}">' + "".join(body) + "</svg>")
+def svg(width: float, height: float, body: list[str], label: str, min_width: float | None = None) -> Markup:
+    """An SVG drawn at its natural size where there is room and shrunk to fit where not; charts with text
+    keep ``min_width`` (their box scrolls instead) so labels stay readable on a phone."""
+    style = f"max-width:{width:.0f}px" + (f";min-width:{min(width, min_width):.0f}px" if min_width else "")
+    return Markup(f'<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 {width:.0f} {height:.0f}" width="100%" '
+                  f'style="{style}" role="img" aria-label="{escape(label)}">' + "".join(body) + "</svg>")
+
+
+def topic_name(topic: dict[str, Any], limit: int | None = None) -> str:
+    """"id: label", cut to ``limit`` characters with an ellipsis."""
+    name = f"{topic['id']}: {topic['label']}"
+    return name if limit is None or len(name) <= limit else name[:limit - 1].rstrip() + "…"
+
+
+def legend(report: dict[str, Any], unassigned: bool = False) -> Markup:
+    """Topic swatches with their labels; hovering one highlights that topic in its chart."""
+    colour = colours(report)
+    entries = [(t["id"], topic_name(t)) for t in report["topics"]] + ([(-1, "unassigned")] if unassigned else [])
+    items = "".join(f'<li data-topic="{tid}" tabindex="0"><span class="swatch" style="background:{colour[tid]}">'
+                    f'</span>{escape(name)}</li>' for tid, name in entries)
+    return Markup(f'<ul class="legend">{items}</ul>')
 
 
 def sizes_chart(report: dict[str, Any]) -> Markup:
-    topics = report["topics"]
+    """Bars as rows of HTML text, each with a one-rect SVG bar, so labels keep the page's font size."""
     colour = colours(report)
-    largest = max((t["paragraphs"] for t in topics), default=1) or 1
-    row, width = 22, 720
-    body = []
-    for i, t in enumerate(topics):
-        y = i * row
-        bar = 420 * t["paragraphs"] / largest
-        name = f"{t['id']}: {t['label']}"[:42]
-        body.append(f'<text x="0" y="{y + 15}" font-size="12">{escape(name)}</text>'
-                    f'<rect class="bar" data-topic="{t["id"]}" x="250" y="{y + 3}" width="{bar:.1f}" height="15" '
-                    f'fill="{colour[t["id"]]}"/><text x="{255 + bar:.1f}" y="{y + 15}" font-size="11">'
-                    f'{t["paragraphs"]}</text>')
-    return _svg(width, max(row * len(topics), row), body, "paragraphs per topic")
+    largest = max((t["paragraphs"] for t in report["topics"]), default=1) or 1
+    rows = []
+    for t in report["topics"]:
+        tip = (f"{topic_name(t)}\n{t['paragraphs']} paragraphs ({100 * t['share']:.1f}%) · main topic of "
+               f"{t['articles']} articles · present in {t['present_in']}")
+        rows.append(f'<div class="bar-row" data-tip="{escape(tip)}">'
+                    f'<span class="bar-name">{escape(topic_name(t))}</span>'
+                    f'<svg class="bar-svg" viewBox="0 0 100 10" preserveAspectRatio="none" aria-hidden="true">'
+                    f'<rect class="bar t{t["id"]}" data-topic="{t["id"]}" '
+                    f'width="{100 * t["paragraphs"] / largest:.2f}" height="10" fill="{colour[t["id"]]}"/></svg>'
+                    f'<span class="bar-value">{t["paragraphs"]}</span></div>')
+    return Markup('<div class="bars">' + "".join(rows) + "</div>")
 
 
 def map_chart(report: dict[str, Any]) -> Markup:
+    """Paragraphs on the PCA plane; hover names the topic and shows the paragraph's start."""
     colour = colours(report)
+    names = {t["id"]: topic_name(t) for t in report["topics"]}
     size = 520
     body = [f'<rect width="{size}" height="{size}" fill="#fafafa"/>']
-    for p in report["map"]:
+    for p in sorted(report["map"], key=lambda p: p["topic"] != -1):  # unassigned drawn first, underneath
+        tip = f"{names.get(p['topic'], 'unassigned')}\n{p.get('text', '')}"
         body.append(f'<circle class="point t{p["topic"]}" cx="{10 + p["x"] * (size - 20):.1f}" '
-                    f'cy="{10 + (1 - p["y"]) * (size - 20):.1f}" r="2.6" fill="{colour.get(p["topic"], "#000")}" '
-                    f'fill-opacity="0.75"/>')
-    return _svg(size, size, body, "2-D map of paragraphs coloured by topic")
-
-
-def similarity_chart(report: dict[str, Any]) -> Markup:
-    ids, matrix = report["similarity"]["topics"], report["similarity"]["matrix"]
-    cell, margin = 22, 40
-    size = margin + cell * len(ids)
-    body = []
-    for i, a in enumerate(ids):
-        body.append(f'<text x="{margin - 4}" y="{margin + i * cell + 15}" font-size="11" text-anchor="end">{a}</text>'
-                    f'<text x="{margin + i * cell + 11}" y="{margin - 6}" font-size="11" text-anchor="middle">{a}</text>')
-        for j, b in enumerate(ids):
-            value = matrix[i][j]
-            shade = int(255 - 200 * max(0.0, min(1.0, value)))
-            body.append(f'<rect x="{margin + j * cell}" y="{margin + i * cell}" width="{cell - 1}" height="{cell - 1}" '
-                        f'fill="rgb({shade},{shade},255)"><title>topics {a} and {b}: {value:.2f}</title></rect>')
-    return _svg(size, size, body, "cosine similarity between topic centroids")
+                    f'cy="{10 + (1 - p["y"]) * (size - 20):.1f}" r="3" fill="{colour.get(p["topic"], "#000")}" '
+                    f'fill-opacity="0.75" data-tip="{escape(tip)}"/>')
+    return svg(size, size, body, "2-D map of paragraphs coloured by topic")
 
 
 def hierarchy_chart(report: dict[str, Any]) -> Markup:
     """Dendrogram of the topic merge tree; leaves in tree order, height by merge distance."""
     merges = report["hierarchy"]
-    labels = {f"t{t['id']}": f"{t['id']}: {t['label']}" for t in report["topics"]}
+    labels = {f"t{t['id']}": topic_name(t, 38) for t in report["topics"]}
     if not merges:
-        return _svg(10, 10, [], "topic hierarchy")
+        return svg(10, 10, [], "topic hierarchy")
     children = {m["node"]: (m["left"], m["right"]) for m in merges}
     height_of = {m["node"]: m["distance"] for m in merges}
     order: list[str] = []
@@ -92,31 +98,11 @@ def hierarchy_chart(report: dict[str, Any]) -> Markup:
     top = max(height_of.values()) or 1.0
     x_of = lambda h: width - 20 - (width - left - 30) * h / top  # noqa: E731
     position: dict[str, tuple[float, float]] = {leaf: (x_of(0), i * row + 10) for i, leaf in enumerate(order)}
-    body = [f'<text x="{left - 6}" y="{y + 4}" font-size="11" text-anchor="end">{escape(labels.get(leaf, leaf)[:38])}'
+    body = [f'<text x="{left - 6}" y="{y + 4}" font-size="13" text-anchor="end">{escape(labels.get(leaf, leaf))}'
             f'</text>' for leaf, (_, y) in position.items()]
     for m in merges:
         (xa, ya), (xb, yb) = position[m["left"]], position[m["right"]]
         x = x_of(m["distance"])
         body.append(f'<path d="M{xa:.1f},{ya:.1f} H{x:.1f} V{yb:.1f} H{xb:.1f}" fill="none" stroke="#555"/>')
         position[m["node"]] = (x, (ya + yb) / 2)
-    return _svg(width, row * len(order) + 10, body, "topic hierarchy (merge tree of centroids)")
-
-
-def timeline_chart(report: dict[str, Any]) -> Markup:
-    periods = report["periods"]
-    if len(periods) < 2:
-        return Markup("")
-    colour = colours(report)
-    width, height, margin = 720, 260, 40
-    peak = max((p["articles"] for t in report["topics"] for p in t["timeline"]), default=1) or 1
-    step = (width - 2 * margin) / (len(periods) - 1)
-    body = [f'<line x1="{margin}" y1="{height - margin}" x2="{width - margin}" y2="{height - margin}" stroke="#999"/>',
-            f'<text x="{margin}" y="{height - 12}" font-size="11">{escape(periods[0])}</text>',
-            f'<text x="{width - margin}" y="{height - 12}" font-size="11" text-anchor="end">{escape(periods[-1])}</text>',
-            f'<text x="4" y="{margin}" font-size="11">{peak}</text>']
-    for t in report["topics"]:
-        points = " ".join(f"{margin + i * step:.1f},{height - margin - (height - 2 * margin) * p['articles'] / peak:.1f}"
-                          for i, p in enumerate(t["timeline"]))
-        body.append(f'<polyline class="line" data-topic="{t["id"]}" points="{points}" fill="none" '
-                    f'stroke="{colour[t["id"]]}" stroke-width="2"><title>{escape(t["label"])}</title></polyline>')
-    return _svg(width, height, body, "articles per topic over time")
+    return svg(width, row * len(order) + 10, body, "topic hierarchy (merge tree of centroids)", min_width=600)

@@ -7,6 +7,8 @@ from typing import Any
 from jinja2 import Environment, PackageLoader, select_autoescape
 
 from . import charts
+from .heatmap import similarity_chart
+from .timeline import timeline_chart
 
 _ENV = Environment(loader=PackageLoader("topics.report", "templates"), autoescape=select_autoescape(["html"]),
                    trim_blocks=True, lstrip_blocks=True, keep_trailing_newline=True)
@@ -24,5 +26,6 @@ def render_html(report: dict[str, Any]) -> str:
     """All text is escaped by the template engine; charts escape their own labels."""
     return _ENV.get_template("report.html").render(
         report=report, colours=charts.colours(report), sizes=charts.sizes_chart(report),
-        map=charts.map_chart(report), similarity=charts.similarity_chart(report),
-        hierarchy=charts.hierarchy_chart(report), timeline=charts.timeline_chart(report))
+        map=charts.map_chart(report), similarity=similarity_chart(report), legend=charts.legend(report),
+        map_legend=charts.legend(report, unassigned=report["unassigned"]["paragraphs"] > 0),
+        hierarchy=charts.hierarchy_chart(report), timeline=timeline_chart(report))

@@ -14,6 +14,19 @@ def _md(text: Any) -> str:
     return _SPECIAL.sub(r"\\\1", " ".join(plain.split()))
 
 
+def _timeline(report: dict[str, Any]) -> list[str]:
+    """Articles per topic (by main topic) and period, with the period's dated articles, as in the HTML chart."""
+    totals = report["period_articles"]
+    lines = ["", f"## Articles per topic over time (by {report['period_unit']})", "",
+             "Counts of articles by their main topic; All is every dated article of the period.", "",
+             "| Period | All | " + " | ".join(str(t["id"]) for t in report["topics"]) + " |",
+             "|---|---:|" + "---:|" * len(report["topics"])]
+    for i, period in enumerate(report["periods"]):
+        lines.append(f"| {period} | {totals[i]} | " +
+                     " | ".join(str(t["timeline"][i]["articles"]) for t in report["topics"]) + " |")
+    return lines
+
+
 def render_markdown(report: dict[str, Any]) -> str:
     corpus, unassigned = report["corpus"], report["unassigned"]
     lines = ["# Topic report", "",
@@ -24,15 +37,17 @@ def render_markdown(report: dict[str, Any]) -> str:
     lines += ["", f"Model `{report['model']['embedding_model']}`, fit {report['model']['fit_number']}.", ""]
     if not report["model"]["up_to_date"]:
         lines += ["> Articles changed since these topics were fitted; run `topics cluster` to refit.", ""]
-    lines += ["## Topics", "", "| Topic | Label | Keywords | Paragraphs | Articles | Share |", "|---:|---|---|---:|---:|---:|"]
+    lines += ["## Topics", "", "| Topic | Label | Keywords | Paragraphs | Main topic of (articles) | "
+              "Present in (articles) | Share |", "|---:|---|---|---:|---:|---:|---:|"]
     for t in report["topics"]:
         keywords = ", ".join(k["term"] for k in t["keywords"][:6])
         lines.append(f"| [{t['id']}](#topic-{t['id']}) | {_md(t['label'])} | {_md(keywords)} | {t['paragraphs']} | "
-                     f"{t['articles']} | {100 * t['share']:.1f}% |")
+                     f"{t['articles']} | {t['present_in']} | {100 * t['share']:.1f}% |")
     for t in report["topics"]:
         lines += ["", f'<a id="topic-{t["id"]}"></a>', f"## Topic {t['id']}: {_md(t['label'])}", "",
                   "Keywords: " + _md(" · ".join(k["term"] for k in t["keywords"])), "",
-                  f"{t['paragraphs']} paragraphs · main topic of {t['articles']} articles", "",
+                  f"{t['paragraphs']} paragraphs · main topic of {t['articles']} articles · "
+                  f"present in {t['present_in']} articles", "",
                   "### Representative paragraphs", ""]
         for r in t["representatives"]:
             article = r["article"]
@@ -42,9 +57,5 @@ def render_markdown(report: dict[str, Any]) -> str:
         lines += ["### Top articles", ""]
         lines += [f"- {_md(a['title'] or a['id'])} ({100 * a['share']:.0f}% of its paragraphs)" for a in t["top_articles"]]
     if len(report["periods"]) > 1:
-        lines += ["", "## Articles per topic over time", "",
-                  "| Period | " + " | ".join(str(t["id"]) for t in report["topics"]) + " |",
-                  "|---|" + "---:|" * len(report["topics"])]
-        for i, period in enumerate(report["periods"]):
-            lines.append(f"| {period} | " + " | ".join(str(t["timeline"][i]["articles"]) for t in report["topics"]) + " |")
+        lines += _timeline(report)
     return "\n".join(lines) + "\n"
