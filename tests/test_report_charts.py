@@ -16,7 +16,7 @@ from topics.fit import fit_topics
 from topics.model import TopicModel
 from topics.report import SCHEMA, build, build_report, render_html, render_markdown
 from topics.report.build import excerpt
-from topics.report.periods import choose_unit, periods, short_label
+from topics.periods import choose_unit, periods, short_label
 
 CHROMIUM = Path("/usr/bin/chromium")
 CHROMIUM_FLAGS = ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",

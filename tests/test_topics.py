@@ -362,3 +362,7 @@ def test_changes_between_fits_name_new_topics_and_keep_examples(new_store, capsy
     assert "fit 2 against fit 1" in out and "new      topic" in out
     assert main(["changes", "--since", "7", "--store", str(store.path)]) == 1
     assert "no fit 7 to compare with; earlier fits kept: 1" in capsys.readouterr().err
+    report = build_report(store, second)
+    jsonschema.validate(report, SCHEMA)
+    for text in (render_markdown(report), render_html(report)):
+        assert "What changed" in text and "new</strong>" in text or "**new**" in text

@@ -6,9 +6,9 @@ central paragraphs), so the latest fit can be compared with any earlier one. A t
 fits *grew* or *shrank* when its share of the paragraphs moved by at least a tenth of what it was; the rest are
 steady and not listed.
 
-**Emerging topics** (dated corpora): articles are binned by their publication date in periods chosen
-from the span (days up to two weeks, weeks up to four months, months up to three years, quarters up to
-ten years, else years). For the latest period, a topic is emerging when its count of articles (by main
+**Emerging topics** (dated corpora): articles are binned by their publication date in the periods the
+report's timeline uses (:mod:`topics.periods`: the finest of day, week, month, quarter or year that
+keeps the span within 36 bins). For the latest period, a topic is emerging when its count of articles (by main
 topic) stands at least ``Z`` binomial standard deviations above what its share of the preceding
 periods predicts, with at least ``MIN_ARTICLES`` articles:
 
@@ -22,7 +22,6 @@ from __future__ import annotations
 import math
 from collections import Counter
 from dataclasses import dataclass, field
-from datetime import date, timedelta
 from typing import Any
 
 import numpy as np
@@ -30,6 +29,7 @@ import numpy as np
 from index import QueryError, Store
 
 from .model import UNASSIGNED, TopicModel
+from .periods import choose_unit, period_of
 
 Z = 3.0
 MIN_ARTICLES = 5
@@ -148,47 +148,13 @@ def _texts(store: Store, paragraph_ids: list[int]) -> list[str]:
         return store.paragraph_texts(present)
 
 
-def period_unit(first: date, last: date) -> str:
-    """The period dated articles are binned in, from their span (see the module docstring)."""
-    days = (last - first).days
-    return "day" if days <= 14 else "week" if days <= 120 else "month" if days <= 3 * 366 else \
-        "quarter" if days <= 10 * 366 else "year"
-
-
-def period_of(day: date, unit: str) -> str:
-    """The name of the period holding ``day``: 2024-05-31, 2024-W22, 2024-05, 2024-Q2 or 2024."""
-    if unit == "day":
-        return day.isoformat()
-    if unit == "week":
-        year, week, _ = day.isocalendar()
-        return f"{year}-W{week:02d}"
-    if unit == "month":
-        return f"{day.year}-{day.month:02d}"
-    if unit == "quarter":
-        return f"{day.year}-Q{(day.month - 1) // 3 + 1}"
-    return str(day.year)
-
-
-def periods(first: date, last: date, unit: str) -> list[str]:
-    """Every period from ``first`` to ``last``, empty ones included, so time is drawn to scale."""
-    out: list[str] = []
-    day = first
-    while day <= last:
-        name = period_of(day, unit)
-        if not out or out[-1] != name:
-            out.append(name)
-        day += timedelta(days=1)
-    return out
-
-
 def emerging(store: Store, model: TopicModel) -> list[Emerging]:
     """Topics whose share of the latest period's articles rose significantly (see the module docstring)."""
     dated = _dated_main_topics(store, model)
     if len(dated) < 2:
         return []
-    days = [d for d, _ in dated]
-    unit = period_unit(min(days), max(days))
-    latest = period_of(max(days), unit)
+    unit = choose_unit([d for d, _ in dated])
+    latest = period_of(max(d for d, _ in dated), unit)
     now = Counter(t for d, t in dated if period_of(d, unit) == latest)
     before = Counter(t for d, t in dated if period_of(d, unit) != latest)
     n, m = sum(now.values()), sum(before.values())
@@ -205,8 +171,8 @@ def emerging(store: Store, model: TopicModel) -> list[Emerging]:
     return sorted(out, key=lambda e: (-e.z, e.topic))
 
 
-def _dated_main_topics(store: Store, model: TopicModel) -> list[tuple[date, int]]:
-    """(publication day, main topic) of every dated article with a main topic."""
+def _dated_main_topics(store: Store, model: TopicModel) -> list[tuple[str, int]]:
+    """(publication date, main topic) of every dated article with a main topic."""
     out = []
     with store.reading() as snapshot:
         topics, _ = model.topics_of(store, snapshot.ids)
@@ -221,5 +187,5 @@ def _dated_main_topics(store: Store, model: TopicModel) -> list[tuple[date, int]
                 continue
             topic = model.main_topic(snapshot.at(np.array(rows)), topics[rows])
             if topic != UNASSIGNED:
-                out.append((date.fromisoformat(info.published[:10]), topic))
+                out.append((info.published, topic))
     return out

@@ -16,7 +16,8 @@ from sklearn.decomposition import PCA
 from index import Store
 
 from ..model import UNASSIGNED, TopicModel, topic_mix
-from .periods import choose_unit, period_of, periods as period_range
+from ..changes import changes
+from ..periods import choose_unit, period_of, periods as period_range
 
 SCHEMA_ID = "topics-report/1"
 MAP_POINTS = 3000
@@ -134,4 +135,5 @@ def build_report(store: Store, model: TopicModel) -> dict[str, Any]:
         "period_articles": period_totals,
         "map": _map(store, snapshot.ids, snapshot.vectors, topic_of, int(model.params.get("seed", 0))),
         "history": model.history,
+        "changes": changes(store, model).to_dict(),
     }

@@ -56,6 +56,29 @@ def render_markdown(report: dict[str, Any]) -> str:
             lines += [f"> {_md(r['text'])}", ">", f"> — {meta} · similarity {r['confidence']:.2f}", ""]
         lines += ["### Top articles", ""]
         lines += [f"- {_md(a['title'] or a['id'])} ({100 * a['share']:.0f}% of its paragraphs)" for a in t["top_articles"]]
+    lines += _changes(report.get("changes"))
     if len(report["periods"]) > 1:
         lines += _timeline(report)
     return "\n".join(lines) + "\n"
+
+
+def _size(size: dict[str, Any] | None) -> str:
+    return "—" if size is None else f"{size['paragraphs']} ({100 * size['share']:.1f}%)"
+
+
+def _changes(found: dict[str, Any] | None) -> list[str]:
+    """The "What changed" section: topics changed since the fit before, and emerging topics."""
+    if not found or (found["since"] is None and not found["emerging"]):
+        return []
+    lines = ["", "## What changed", ""]
+    if found["since"] is not None:
+        lines.append(f"Fit {found['fit']} against fit {found['since']}:" if found["changes"]
+                     else f"No topic changed by a tenth of its share since fit {found['since']}.")
+        lines.append("")
+        for c in found["changes"]:
+            lines.append(f"- **{c['kind']}**: topic {c['topic']}, {_md(c['label'])}: {_size(c['before'])} → "
+                         f"{_size(c['after'])}" + (f" — e.g. “{_md(c['examples'][0][:160])}”" if c["examples"] else ""))
+    for e in found["emerging"]:
+        lines.append(f"- **emerging** in {e['period']}: topic {e['topic']}, {_md(e['label'])}: {e['articles']} "
+                     f"articles, {e['expected']:.1f} expected (z = {e['z']:.1f})")
+    return lines

@@ -9,7 +9,7 @@ from typing import Any
 from markupsafe import Markup, escape
 
 from .charts import colours, svg, topic_name
-from .periods import short_label
+from ..periods import short_label
 
 WIDTH, HEIGHT = 880, 330
 LEFT, RIGHT, TOP, BOTTOM = 54, 18, 14, 40

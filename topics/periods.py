@@ -1,4 +1,4 @@
-"""Calendar bins for the timeline: the finest of day, week, month, quarter or year that keeps the span
+"""Calendar bins for the timeline and for emerging topics: the finest of day, week, month, quarter or year that keeps the span
 within :data:`MAX_BINS`, so a fortnight is read by day and a decade by year, gaps included."""
 
 from __future__ import annotations
