@@ -10,7 +10,10 @@ import subprocess
 import sys
 import threading
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
+from typing import Any
 
 import httpx
 import pytest
@@ -236,58 +239,60 @@ CHROMIUM_FLAGS = ["--no-sandbox", "--disable-gpu", "--no-first-run", "--disable-
                   "--disable-component-update", "--disable-sync"]
 
 
+needs_chromium = pytest.mark.skipif(not CHROMIUM.exists() and not os.environ.get("CI"),
+                                    reason="Debian's chromium is not installed (.ci/run installs it; "
+                                           "apt-get install chromium)")
+
+
+@contextmanager
+def chromium_page() -> Iterator[Any]:
+    """A page of headless Debian Chromium, closed afterwards."""
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=str(CHROMIUM), headless=True, args=CHROMIUM_FLAGS)
+        try:
+            yield browser.new_page(viewport={"width": 1200, "height": 900})
+        finally:
+            browser.close()
+
+
 @pytest.mark.slow
-@pytest.mark.skipif(not CHROMIUM.exists() and not os.environ.get("CI"),
-                    reason="Debian's chromium is not installed (.ci/run installs it; apt-get install chromium)")
+@needs_chromium
 def test_report_renders_in_headless_chromium(server: str, tmp_path: Path):
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=str(CHROMIUM), headless=True, args=CHROMIUM_FLAGS)
-        try:
-            page = browser.new_page(viewport={"width": 1200, "height": 900})
-            messages: list[str] = []
-            page.on("console", lambda message: messages.append(message.text) if message.type == "error" else None)
-            assert page.goto(f"{server}/v1/report").status == 200
-            rows = page.locator("#topic-table tbody tr")
-            assert rows.count() >= 2
-            assert page.locator("#chart-map svg circle").count() >= 10
-            assert page.locator("#chart-sizes svg rect").count() == rows.count()
-            assert page.locator("#chart-map svg").bounding_box()["width"] > 100
-            rows.first.click()
-            assert page.locator("#chart-map .point.dim").count() > 0
-            page.screenshot(path=str(tmp_path / "report.png"), full_page=True)
-            assert (tmp_path / "report.png").stat().st_size > 10_000
-            assert messages == []
-        finally:
-            browser.close()
+    with chromium_page() as page:
+        messages: list[str] = []
+        page.on("console", lambda message: messages.append(message.text) if message.type == "error" else None)
+        assert page.goto(f"{server}/v1/report").status == 200
+        rows = page.locator("#topic-table tbody tr")
+        assert rows.count() >= 2
+        assert page.locator("#chart-map svg circle").count() >= 10
+        assert page.locator("#chart-sizes svg rect").count() == rows.count()
+        assert page.locator("#chart-map svg").bounding_box()["width"] > 100
+        rows.first.click()
+        assert page.locator("#chart-map .point.dim").count() > 0
+        page.screenshot(path=str(tmp_path / "report.png"), full_page=True)
+        assert (tmp_path / "report.png").stat().st_size > 10_000
+        assert messages == []
 
 
 @pytest.mark.slow
-@pytest.mark.skipif(not CHROMIUM.exists() and not os.environ.get("CI"),
-                    reason="Debian's chromium is not installed (.ci/run installs it; apt-get install chromium)")
+@needs_chromium
 def test_api_docs_render_in_chromium_with_the_network_blocked(server: str, tmp_path: Path):
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=str(CHROMIUM), headless=True, args=CHROMIUM_FLAGS)
-        try:
-            page = browser.new_page(viewport={"width": 1200, "height": 900})
-            outside: list[str] = []
-            page.route("**/*", lambda route: route.continue_() if route.request.url.startswith(server)
-                       else (outside.append(route.request.url), route.abort()))
-            page.goto(f"{server}/docs")
-            page.wait_for_selector(".swagger-ui .opblock", timeout=30_000)
-            page.screenshot(path=str(tmp_path / "docs.png"))
-            assert outside == []
-            page.goto(f"{server}/redoc")
-            page.wait_for_selector(".redoc-wrap", timeout=30_000)
-            assert page.get_by_text("/v1/search").count() > 0
-            page.screenshot(path=str(tmp_path / "redoc.png"))
-            # ReDoc's script asks for its own "powered by" logo from its site; refused, the page renders all the same.
-            assert all(url.startswith("https://cdn.redoc.ly/") for url in outside), outside
-        finally:
-            browser.close()
+    with chromium_page() as page:
+        outside: list[str] = []
+        page.route("**/*", lambda route: route.continue_() if route.request.url.startswith(server)
+                   else (outside.append(route.request.url), route.abort()))
+        page.goto(f"{server}/docs")
+        page.wait_for_selector(".swagger-ui .opblock", timeout=30_000)
+        page.screenshot(path=str(tmp_path / "docs.png"))
+        assert outside == []
+        page.goto(f"{server}/redoc")
+        page.wait_for_selector(".redoc-wrap", timeout=30_000)
+        assert page.get_by_text("/v1/search").count() > 0
+        page.screenshot(path=str(tmp_path / "redoc.png"))
+        # ReDoc's script asks for its own "powered by" logo from its site; refused, the page renders all the same.
+        assert all(url.startswith("https://cdn.redoc.ly/") for url in outside), outside
 
 
 def test_batches_take_a_field_mapping(client: TestClient):
