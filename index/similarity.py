@@ -20,7 +20,7 @@ from typing import Any
 import numpy as np
 
 from .articles import Article
-from .catalog import ArticleInfo, Link
+from .catalog import ArticleInfo, Filters, Link
 from .errors import QueryError
 from .search import check_k
 from .snapshot import Snapshot
@@ -87,20 +87,23 @@ def _reference(store: Store, ref: str | Article) -> tuple[np.ndarray, str | None
     return store.snapshot().vectors_of(_body(links)), ref
 
 
-def similar(store: Store, ref: str | Article, k: int = 10) -> list[SimilarArticle]:
-    """Stored articles most similar to a stored article (by id) or to an article not in the store.
+def similar(store: Store, ref: str | Article, k: int = 10, filters: Filters | None = None) -> list[SimilarArticle]:
+    """Stored articles most similar to a stored article (by id) or to an article not in the store,
+    among those matching ``filters``.
 
-    Candidates are the articles owning the nearest paragraphs of each reference paragraph; each is then
-    scored exactly with :func:`article_similarity`.
+    Candidates are the articles owning the nearest paragraphs of each reference paragraph (the nearest
+    among the matching articles' paragraphs, when filtered); each is then scored exactly with
+    :func:`article_similarity`.
     """
     check_k(k)
     with store.reading() as snapshot:
         vectors, own_id = _reference(store, ref)
         if not len(snapshot.ids):
             return []
-        _, neighbours = snapshot.search(vectors, CANDIDATES_PER_PARAGRAPH)
+        allowed = store.paragraph_ids(filters) if filters else None
+        _, neighbours = snapshot.search(vectors, CANDIDATES_PER_PARAGRAPH, allowed)
         pids = sorted({int(i) for i in neighbours.ravel() if i >= 0})
-        candidates = {link.article.id for link in store.links(paragraph_ids=pids)} - {own_id}
+        candidates = {link.article.id for link in store.links(paragraph_ids=pids, filters=filters)} - {own_id}
         grouped, info = _by_article(store.links(article_ids=sorted(candidates)))
         scored = [SimilarArticle(article_similarity(vectors, snapshot.vectors_of(_body(links))), info[aid])
                   for aid, links in grouped.items()]

@@ -146,3 +146,12 @@ def test_a_rare_phrase_says_how_few_paragraphs_hold_it(seed_store: Store):
         'no paragraph contains "no such phrase"'
     assert search(seed_store, '"security situation"', k=1).note is None
     assert search(seed_store, "security situation", k=3).note is None
+
+
+def test_similar_keeps_to_the_metadata_filter(new_store):
+    store = new_store()
+    body = "Insurgents were detained in a raid on a compound in the district at dawn, officials said."
+    store.add([Article(id=f"s{i}", title="", text=f"{body} Report {i}.", metadata={"desk": "a" if i % 2 else "b"})
+               for i in range(8)])
+    found = similar(store, "s0", k=5, filters=Filters(where=("desk=a",)))
+    assert found and {r.article.metadata["desk"] for r in found} == {"a"}

@@ -117,6 +117,8 @@ def _search_commands(commands: Any) -> None:
                                            "similarities.")
     near.add_argument("article", metavar="ARTICLE_ID|FILE")
     near.add_argument("-k", type=_positive, default=10, help="number of results (default 10)")
+    near.add_argument("--where", action="append", metavar="KEY=VALUE",
+                      help="only articles whose metadata field KEY is VALUE (KEY!=VALUE: is not); repeatable")
     _store_options(near)
     _json_option(near, "article")
 
@@ -295,7 +297,7 @@ def _reference(text: str, command: str) -> str | Article:
 def cmd_similar(args: argparse.Namespace) -> None:
     ref = _reference(args.article, "similar")
     with Store.open(args.store) as store:
-        results = similar(store, ref, args.k)
+        results = similar(store, ref, args.k, Filters(where=tuple(args.where or ())))
     if args.json:
         _emit([result.to_dict() for result in results])
         return

@@ -102,6 +102,7 @@ class SimilarIn(BaseModel):
     text: str | None = Field(None, description="or the text of an article not in the store")
     title: str | None = None
     k: int = Field(10, ge=1, le=MAX_K)
+    where: list[str] | None = Field(None, description="KEY=VALUE or KEY!=VALUE on article metadata, all must hold")
 
 
 class SimilarOut(BaseModel):

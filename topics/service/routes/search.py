@@ -48,4 +48,5 @@ def find_similar(request: SimilarIn, state: State) -> list[dict[str, Any]]:
         raise RequestValidationError([{"loc": ["body", "article_id"], "type": "value_error",
                                        "msg": "give exactly one of article_id or text"}])
     ref = request.article_id or Article(title=request.title or "", text=request.text or "")
-    return [result.to_dict() for result in similar(state.reader(), ref, request.k)]
+    filters = Filters(where=tuple(request.where or ()))
+    return [result.to_dict() for result in similar(state.reader(), ref, request.k, filters)]
