@@ -26,7 +26,7 @@ from __future__ import annotations
 import re
 import unicodedata
 from collections import Counter
-from collections.abc import Iterable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 from datasketch import MinHash, MinHashLSH
@@ -107,12 +107,3 @@ class StoryIndex:
             return "rewrite", overlap
         return None, overlap
 
-
-def candidate_pairs(keys: Iterable[str], groups: Iterable[Iterable[str]]) -> set[tuple[str, str]]:
-    """Every pair of distinct keys sharing a group (articles owning near paragraphs)."""
-    known = set(keys)
-    pairs = set()
-    for group in groups:
-        members = sorted(set(group) & known)
-        pairs.update((a, b) for i, a in enumerate(members) for b in members[i + 1:])
-    return pairs

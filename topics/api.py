@@ -105,41 +105,35 @@ def topic_page(store: Store, model: TopicModel, topic_id: int, offset: int = 0, 
         members = model.members(topic_id, present=snapshot.ids)
         page = members[offset:offset + limit]
         texts = store.paragraph_texts(page)
-    confidence = dict(zip(model.paragraph_ids.tolist(), model.confidence.tolist()))
+    _, confidence, _ = model.lookup(page)
     return TopicPage(TopicSummary.of(topic), len(members), offset, limit,
-                     [TopicMember(int(pid), float(confidence[int(pid)]), text) for pid, text in zip(page, texts)])
+                     [TopicMember(int(pid), float(c), text) for pid, c, text in zip(page, confidence, texts)])
 
 
 def article_topics(store: Store, model: TopicModel | None, article: str | Article) -> ArticleTopics:
-    """The topics of a stored article (as fitted) or of an article not in the store (nearest centroids)."""
+    """The topics of a stored article (as fitted) or of an article not in the store (nearest centroids);
+    without a model, its paragraphs alone."""
     if isinstance(article, Article):
         paragraphs = store.splitter.split(article)
-        vectors = store.embedder.encode([p.text for p in paragraphs])
         rows = [(None, p.position, p.is_title, p.text) for p in paragraphs]
-        if model is None:
-            return _article_topics(None, rows, None, None, vectors)
-        topics, confidence = model.assign(vectors)
-        return _article_topics(model, rows, topics, confidence, vectors)
-    links = store.links(article_ids=[article])
-    if not links:
-        raise QueryError(f"no article with id '{article}' in {store.path}")
-    rows = [(link.paragraph_id, link.position, link.is_title, link.text) for link in links]
+    else:
+        links = store.links(article_ids=[article])
+        if not links:
+            raise QueryError(f"no article with id '{article}' in {store.path}")
+        rows = [(link.paragraph_id, link.position, link.is_title, link.text) for link in links]
     if model is None:
-        return _article_topics(None, rows, None, None, None)
-    ids = np.array([link.paragraph_id for link in links])
-    topics, confidence = model.topics_of(store, ids)
-    return _article_topics(model, rows, topics, confidence, store.snapshot().vectors_of(ids))
-
-
-def _article_topics(model: TopicModel | None, rows: list[tuple[Any, ...]], topics: np.ndarray | None,
-                    confidence: np.ndarray | None, vectors: np.ndarray | None) -> ArticleTopics:
-    if model is None or topics is None or confidence is None or vectors is None:
         return ArticleTopics(None, [], [ParagraphTopic(pid, pos, is_title, text, None, None)
                                         for pid, pos, is_title, text in rows])
+    if isinstance(article, Article):
+        vectors = store.embedder.encode([text for *_, text in rows])
+        topics, confidence = model.assign(vectors)
+    else:
+        ids = np.array([pid for pid, *_ in rows])
+        topics, confidence = model.topics_of(store, ids)
+        vectors = store.snapshot().vectors_of(ids)
     main = model.main_topic(vectors, topics)
     mix = [TopicShare(t, model.topic(t).name, share) for t, share in topic_mix(topics)]
-    paragraphs = [ParagraphTopic(pid if pid is None else int(pid), pos, is_title, text,
-                                 None if t == UNASSIGNED else int(t), float(c))
+    paragraphs = [ParagraphTopic(pid, pos, is_title, text, None if t == UNASSIGNED else int(t), float(c))
                   for (pid, pos, is_title, text), t, c in zip(rows, topics, confidence)]
     return ArticleTopics(None if main == UNASSIGNED else main, mix, paragraphs)
 

@@ -97,19 +97,20 @@ class Changes:
                 "emerging": [e.to_dict() for e in self.emerging]}
 
 
-def changes(store: Store, model: TopicModel, since: int | None = None) -> Changes:
+def changes(store: Store, model: TopicModel, since: int | None = None,
+            dated: list[tuple[str, int]] | None = None) -> Changes:
     """The changes from fit ``since`` (default: the one before the latest, none after a first fit) to the
-    latest fit."""
+    latest fit; ``dated`` as for :func:`emerging`."""
     earlier = {summary["fit"]: summary for summary in model.fits}
     if since is None and model.fit_number - 1 not in earlier:  # the first fit: nothing to compare with
-        return Changes(None, model.fit_number, [], emerging(store, model))
+        return Changes(None, model.fit_number, [], emerging(store, model, dated))
     since = model.fit_number - 1 if since is None else since
     if since not in earlier or since >= model.fit_number:
         fits = ", ".join(str(f) for f in sorted(earlier) if f < model.fit_number) or "none"
         raise QueryError(f"no fit {since} to compare with; earlier fits kept: {fits}")
     found = _compared(store, model, earlier[since],
                       [e for e in model.history if since < int(e.get("fit", 0)) <= model.fit_number])
-    return Changes(since, model.fit_number, found, emerging(store, model))
+    return Changes(since, model.fit_number, found, emerging(store, model, dated))
 
 
 def _compared(store: Store, model: TopicModel, before: dict[str, Any], events: list[dict[str, Any]]) -> list[TopicChange]:
@@ -148,9 +149,12 @@ def _texts(store: Store, paragraph_ids: list[int]) -> list[str]:
         return store.paragraph_texts(present)
 
 
-def emerging(store: Store, model: TopicModel) -> list[Emerging]:
-    """Topics whose share of the latest period's articles rose significantly (see the module docstring)."""
-    dated = _dated_main_topics(store, model)
+def emerging(store: Store, model: TopicModel, dated: list[tuple[str, int]] | None = None) -> list[Emerging]:
+    """Topics whose share of the latest period's articles rose significantly (see the module docstring).
+
+    ``dated`` gives (publication date, main topic) of the dated articles when the caller has them
+    already (the report does); otherwise they are read from the store."""
+    dated = _dated_main_topics(store, model) if dated is None else dated
     if len(dated) < 2:
         return []
     unit = choose_unit([d for d, _ in dated])

@@ -318,8 +318,8 @@ def cmd_duplicates(args: argparse.Namespace) -> None:
     kinds = Counter(pair.kind for pair in pairs)
     print(f"{len(pairs)} pairs of the same story: " + ", ".join(f"{kinds[k]} {k}" for k in ("copy", "edited", "rewrite")))
     for pair in pairs:
-        print(f"  {pair.score:.3f}  {pair.kind:<7}  {pair.first.id}  {pair.first.title}")
-        print(f"                  {pair.second.id}  {pair.second.title}")
+        print(f"  {pair.score:.3f}  {pair.kind:<7}  {pair.first.id}  {pair.first.title or '(untitled)'}")
+        print(f"                  {pair.second.id}  {pair.second.title or '(untitled)'}")
 
 
 def cmd_delete(args: argparse.Namespace) -> None:

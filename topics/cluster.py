@@ -171,16 +171,15 @@ class TopicClusterer:
         if not ks:
             return 1
         gaps = {k: float(heights[k - 2] / max(heights[k - 1], 1e-12)) for k in ks}
-        largest = shares
         self.cuts_ = {k: round(gaps[k], 6) for k in ks}
-        readable = [k for k in ks if largest[k] <= self.max_share]
+        readable = [k for k in ks if shares[k] <= self.max_share]
         ranked = sorted(ks, key=lambda k: (-gaps[k], k))
         widest = ranked[0]
         dominant = len(ranked) == 1 or gaps[widest] - 1 >= 2 * (gaps[ranked[1]] - 1)
         if gaps[widest] >= CLEAR_GAP or (dominant and widest in readable):
             return widest
         if not readable:
-            return min(ks, key=lambda k: (largest[k], k))
+            return min(ks, key=lambda k: (shares[k], k))
         typical = float(np.median([gaps[k] - 1 for k in ks]))
         return next((k for k in readable if gaps[k] - 1 >= 3 * typical), readable[0])
 

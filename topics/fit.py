@@ -44,7 +44,6 @@ class CorpusLayout:
     titles: list[bool]
 
 
-
 def corpus_layout(store: Store, ids: np.ndarray) -> CorpusLayout:
     """The :class:`CorpusLayout` of the paragraphs ``ids`` (sorted) in ``store``."""
     titles = [False] * len(ids)
@@ -66,7 +65,6 @@ class FoundTopics:
     descriptions: list[Description]
     labels: np.ndarray
     confidence: np.ndarray
-    boilerplate: Boilerplate
 
 
 REPRESENTATIVES = 3  # paragraphs shown for a topic
@@ -96,7 +94,7 @@ def find_topics(vectors: np.ndarray, texts: list[str], layout: CorpusLayout, enc
     describer = TopicDescriber(encode, seed=clusterer.seed)
     descriptions = describer.describe(texts, labels, confidence, clusterer.centroids_, titles=layout.titles,
                                       lexicon=lexicon, boilerplate=boilerplate)
-    return FoundTopics(clusterer, descriptions, labels, confidence, boilerplate)
+    return FoundTopics(clusterer, descriptions, labels, confidence)
 
 
 FIT_DEFAULTS: dict[str, Any] = {"n_topics": None, "min_topic_size": None, "min_confidence": 0.2, "seed": 0}

@@ -135,5 +135,6 @@ def build_report(store: Store, model: TopicModel) -> dict[str, Any]:
         "period_articles": period_totals,
         "map": _map(store, snapshot.ids, snapshot.vectors, topic_of, int(model.params.get("seed", 0))),
         "history": model.history,
-        "changes": changes(store, model).to_dict(),
+        "changes": changes(store, model, dated=[(articles[aid].published, topic) for aid, topic in sorted(main.items())
+                                                if articles[aid].published]).to_dict(),
     }
