@@ -246,7 +246,7 @@ class TopicDescriber:
         own, since the name already says who or where; without one, any phrase but a bare name (a name
         says who, not what about: "Microsoft" heads a technology topic badly).
         """
-        heads = _heads(terms, topic, core_size)
+        heads = _heads(terms, topic, core_size, lexicon)
         top = max(heads.values(), default=0.0) or 1.0
         surface = {k: terms.surface(k, lexicon) for k in heads}
         lead = next((k for k in heads if _is_name(surface[k]) and k not in lexicon.modifiers
@@ -277,10 +277,11 @@ class TopicDescriber:
         return labels[ranked[0]]
 
 
-def _heads(terms: _Terms, topic: int, core_size: int) -> dict[str, float]:
+def _heads(terms: _Terms, topic: int, core_size: int, lexicon: Lexicon) -> dict[str, float]:
     """The topic's best ``HEADS`` candidate headings with their specificity: the mean c-TF-IDF weight of
     their words in this topic, so a phrase is as specific as the words it is made of however rarely
-    it recurs whole. In a topic of ten or more core paragraphs a heading must occur at least twice."""
+    it recurs whole. In a topic of ten or more core paragraphs a heading must occur at least twice; it
+    never ends with a word the corpus uses before nouns ("Microsoft's new")."""
     row = terms.counts.getrow(topic)
     weights = terms.weights.getrow(topic)
     word_weight = {terms.keys[j]: float(w) for j, w in zip(weights.indices, weights.data) if " " not in terms.keys[j]}
@@ -288,7 +289,7 @@ def _heads(terms: _Terms, topic: int, core_size: int) -> dict[str, float]:
     specs = {}
     for j, n in zip(row.indices, row.data):
         key = terms.keys[j]
-        if n < floor or not STRONG_PAST.isdisjoint(key.split()):
+        if n < floor or not STRONG_PAST.isdisjoint(key.split()) or key.split()[-1] in lexicon.premodifiers:
             continue
         words = [w.removesuffix("'s") for w in key.split() if w != "of"]
         specs[key] = float(np.mean([word_weight.get(w, 0.0) for w in words]))

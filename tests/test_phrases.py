@@ -1,0 +1,26 @@
+"""Noun phrases without a tagger: what the corpus itself says about its words."""
+
+from __future__ import annotations
+
+from topics.phrases import Lexicon, phrases
+
+TEXTS = [
+    "Microsoft released its new software on Monday.",
+    "Analysts praised the new version of the operating system.",
+    "Rivals plan a new phone and new services for the spring.",
+    "The company said the software would ship to every new customer.",
+    "Microsoft's new browser draws on the software of its rivals.",
+]
+
+
+def test_words_used_before_nouns_are_premodifiers_and_nouns_are_not():
+    lexicon = Lexicon.learn(TEXTS)
+    assert "new" in lexicon.premodifiers
+    assert "software" not in lexicon.premodifiers
+    assert "microsoft" not in lexicon.premodifiers  # a name: its own rule
+
+
+def test_phrases_still_hold_the_modifier_before_its_noun():
+    lexicon = Lexicon.learn(TEXTS)
+    keys = {key for key, _ in phrases("Microsoft's new browser is out.", lexicon)}
+    assert "new browser" in keys  # a premodifier only stops a heading from ending with it
