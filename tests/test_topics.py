@@ -244,6 +244,27 @@ def test_clusterer_beyond_its_sample_finds_the_topics_and_predicts_its_own_fit(m
     assert np.array_equal(labels, chunked.labels_) and np.array_equal(confidence, chunked.confidence_)
 
 
+def test_seeds_give_the_same_topics_on_a_corpus_without_sharp_subjects():
+    """2,400 vectors spread along a continuum (no clear gap): a random k-means start would move the
+    micro-clusters and the count with the seed; the divisive start does not."""
+    rng = np.random.default_rng(5)
+    anchors = rng.standard_normal((12, 384))
+    mix = rng.dirichlet(np.full(12, 0.3), size=2400)
+    X = (mix @ anchors + 0.8 * rng.standard_normal((2400, 384))).astype(np.float32)
+    fits = [cluster.TopicClusterer(seed=seed).fit(X) for seed in (0, 1, 2)]
+    assert fits[0].n_topics_ >= 2
+    assert all(np.array_equal(fits[0].labels_, fit.labels_) for fit in fits[1:])
+
+
+def test_divisive_start_splits_by_spread_and_stops_at_identical_rows():
+    from topics.divisive import divisive_centroids
+
+    X = np.repeat(np.eye(4, dtype=np.float32), [30, 20, 10, 5], axis=0)
+    centroids = divisive_centroids(X, 6)
+    assert len(centroids) == 4  # four distinct rows cannot make six groups
+    assert np.allclose(np.sort(centroids @ np.eye(4, dtype=np.float32), axis=0)[-1], 1.0)
+
+
 def test_describer_caps_large_cores_and_leaves_small_corpora_alone(embedder):
     themes = ("rates", "football", "volcano")
     texts = [f"{THEMES[t]} Report number {i} gives further details from the scene." for i in range(40) for t in themes]
