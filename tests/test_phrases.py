@@ -24,3 +24,10 @@ def test_phrases_still_hold_the_modifier_before_its_noun():
     lexicon = Lexicon.learn(TEXTS)
     keys = {key for key, _ in phrases("Microsoft's new browser is out.", lexicon)}
     assert "new browser" in keys  # a premodifier only stops a heading from ending with it
+
+
+def test_months_are_no_keywords():
+    from topics.describe import _is_keyword
+
+    assert not _is_keyword("jan") and not _is_keyword("october")
+    assert _is_keyword("protest march") and _is_keyword("interest rates")

@@ -346,10 +346,18 @@ def _is_name(text: str) -> bool:
     return all(word[:1].isupper() for word in text.split() if word != "of")
 
 
+MONTHS = frozenset("""
+january february april june july august september october november december
+jan feb mar apr jun jul aug sep sept oct nov dec
+""".split())
+
+
 def _is_keyword(key: str) -> bool:
-    """Keywords are terms of one or two words, without ``of`` or a possessive."""
+    """Keywords are terms of one or two words, without ``of``, a possessive or a month: a date says when,
+    not what about ("Jan" under a topic of press releases; "March" and "May" name other things too)."""
     words = key.split()
-    return len(words) <= KEYWORD_WORDS and "of" not in words and not any(w.endswith("'s") for w in words)
+    return (len(words) <= KEYWORD_WORDS and "of" not in words and not any(w.endswith("'s") for w in words)
+            and MONTHS.isdisjoint(words))
 
 
 _STEMMER = snowballstemmer.stemmer("english")
