@@ -127,6 +127,9 @@ class TopicArticle:
     article: ArticleInfo
     share: float
 
+    def to_dict(self) -> dict[str, Any]:
+        return {"article": info_dict(self.article), "share": round(self.share, 6)}
+
 
 @dataclass(frozen=True)
 class TopicDetail:
@@ -137,8 +140,16 @@ class TopicDetail:
     sources: dict[int, ArticleInfo]
     articles: list[TopicArticle]
 
+    def to_dict(self) -> dict[str, Any]:
+        page = self.page.to_dict()
+        for item in page["items"]:
+            source = self.sources.get(item["paragraph_id"])
+            item["article"] = None if source is None else info_dict(source)
+        return {**page, "articles": [a.to_dict() for a in self.articles]}
 
-def topic_detail(store: Store, model: TopicModel, topic_id: int, paragraphs: int = 5, articles: int = 10) -> TopicDetail:
+
+def topic_detail(store: Store, model: TopicModel, topic_id: int, paragraphs: int = 5,
+                 articles: int = 10) -> TopicDetail:
     """A topic's central paragraphs with their articles and its top articles (see :func:`top_articles`);
     only the articles holding one of its paragraphs are read, not the whole corpus."""
     page = topic_page(store, model, topic_id, 0, paragraphs)
@@ -170,6 +181,14 @@ class TopicsOverview:
     timeline: Timeline
     changes: Changes
     up_to_date: bool
+
+    def to_dict(self) -> dict[str, Any]:
+        line = self.timeline
+        return {"fit_number": self.model.fit_number, "up_to_date": self.up_to_date,
+                "topics": [t.to_dict() for t in self.topics],
+                "timeline": {"unit": line.unit, "periods": line.periods, "articles": line.totals,
+                             "topics": {str(t.id): line.series(t.id) for t in self.topics}},
+                "changes": self.changes.to_dict()}
 
 
 def topics_overview(store: Store, model: TopicModel) -> TopicsOverview:

@@ -14,8 +14,8 @@ from ..schemas import MAX_K
 
 MAX_QUERY = 2000
 RESULTS = (10, 20, 50)
-LABELS = {"q": "Search", "mode": "Mode", "since": "Published from", "until": "Published to", "where": "Metadata", "group": "By article",
-          "k": "Results"}
+LABELS = {"q": "Search", "mode": "Mode", "since": "Published from", "until": "Published to", "where": "Metadata",
+          "group": "By article", "k": "Results"}
 _TRUE, _FALSE = ("true", "1", "on", "yes"), ("false", "0", "off", "no", "")
 
 
@@ -65,7 +65,8 @@ class SearchForm:
     @property
     def filtered(self) -> bool:
         """Whether any filter is set, so the page opens its filters panel."""
-        return bool(self.source or self.since or self.until or self.where or self.errors.keys() & {"since", "until", "where"})
+        return bool(self.source or self.since or self.until or self.where
+                    or self.errors.keys() & {"since", "until", "where"})
 
     def messages(self) -> list[str]:
         """Each error as a sentence naming its field as the page labels it."""

@@ -71,10 +71,11 @@ def sparkline(counts: list[int], periods: list[str], unit: str) -> Markup:
     words = (f"articles per {unit}, {short_label(periods[0])} to {short_label(periods[-1])}: peak {counts[top]} "
              f"in {short_label(periods[top])}, {counts[-1]} in the latest")
     last_x, last_y = points[-1]
+    base = SPARK_HEIGHT - 3
     return Markup(
         f'<svg class="spark" viewBox="0 0 {SPARK_WIDTH} {SPARK_HEIGHT}" width="{SPARK_WIDTH}" height="{SPARK_HEIGHT}" '
         f'role="img" aria-label="{escape(words)}"><title>{escape(words)}</title>'
-        f'<path class="spark-area" d="M2,{SPARK_HEIGHT - 3} L{line.replace(" ", " L")} L{last_x:.1f},{SPARK_HEIGHT - 3} Z"/>'
+        f'<path class="spark-area" d="M2,{base} L{line.replace(" ", " L")} L{last_x:.1f},{base} Z"/>'
         f'<polyline class="spark-line" points="{line}"/>'
         f'<circle class="spark-dot" cx="{last_x:.1f}" cy="{last_y:.1f}" r="2.5"/></svg>')
 
