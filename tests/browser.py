@@ -74,8 +74,8 @@ def serving(store_path: Path, token: str | None = None) -> Iterator[str]:
     env.pop("TOPICS_API_TOKEN", None)
     if token:
         env["TOPICS_API_TOKEN"] = token
-    process = subprocess.Popen([sys.executable, "-m", "topics", "serve", "--store", str(store_path), "--port", str(port)],
-                               cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    command = [sys.executable, "-m", "topics", "serve", "--store", str(store_path), "--port", str(port)]
+    process = subprocess.Popen(command, cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
     base = f"http://127.0.0.1:{port}"
     try:
         deadline = time.monotonic() + 120
