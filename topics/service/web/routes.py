@@ -14,7 +14,7 @@ from index import TopicsError, search, similar
 
 from ...api import topic_detail, topics_overview
 from ...fit import relabel
-from ...model import TopicModel, TopicNotFound
+from ...model import TopicNotFound
 from ..state import Service, service, status_of
 from .forms import SearchForm
 from .render import message, page
@@ -125,16 +125,17 @@ def _label_problem(state: Service, text: str | None, token: str) -> tuple[int, d
     if not state.check_token(token):
         return 403, {"token": "That is not this service's token; the label is unchanged."}
     if text == "":
-        return 422, {"label": "A label needs words. To go back to the automatic label, use Restore automatic label."}
+        return 422, {"label": "A label needs words; the label is unchanged."}
     if text is not None and len(text) > MAX_LABEL:
         return 422, {"label": f"A label is at most {MAX_LABEL} characters; this one has {len(text)}."}
     return None
 
 
 def _relabel(request: Request, state: Service, topic_id: str, text: str | None) -> Response:
+    """Apply a checked label form behind the service's write lock; a topic that is not there gets its 404."""
     try:
         number = int(topic_id)
-        model: TopicModel | None = state.model_or_none()
+        model = state.model_or_none()
         if model is None or number not in {t.id for t in model.topics}:
             return _topic(request, state, topic_id)  # says there are no topics, or names those there are
         with state.write_lock:
