@@ -4,11 +4,12 @@ from __future__ import annotations
 
 import json
 from collections.abc import Iterator
+from datetime import date, timedelta
 from pathlib import Path
 
 import pytest
 
-from index import Embedder, Store
+from index import Article, Embedder, Store
 from index.embed import OFFLINE_ENVIRONMENT
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -70,3 +71,46 @@ def write_jsonl(path: Path, records: list[dict]) -> Path:
 def store_state(path: Path) -> dict[str, bytes]:
     """Every file of a store with its bytes, to prove a failed command changed nothing."""
     return {f.name: f.read_bytes() for f in sorted(path.iterdir()) if f.is_file() and f.name != "write.lock"}
+
+
+HOSTILE = "Officials said <img src=x onerror=alert(1)> was harmless."
+
+SUBJECTS = {
+    "rates": ("The central bank raised interest rates again to fight inflation.",
+              "Bond markets fell sharply as traders priced in further increases in borrowing costs.",
+              "Mortgage lenders passed the higher rates on to households within days."),
+    "football": ("The striker scored twice as the home side won the football derby.",
+                 "A full stadium watched the goalkeeper save a late penalty in the league match.",
+                 "The coach praised his defenders after the cup tie finished in extra time."),
+    "volcano": ("Lava from the erupting volcano forced villagers to flee their homes.",
+                "Ash clouds grounded flights across the region for a third day.",
+                "Scientists warned that the crater could collapse as tremors continued."),
+    "elections": ("Voters queued for hours at polling stations as the election race tightened.",
+                  "The opposition candidate promised reform in a final televised debate.",
+                  "Officials began counting ballots after turnout reached a record high."),
+}
+DETAILS = ("Witnesses described the scene to reporters on Monday.", "More details are expected later this week.",
+           "Local radio carried the news throughout the afternoon.", "The statement was published overnight.",
+           "Several agencies confirmed the account independently.", "Analysts said the effects would last months.")
+
+
+def dated_corpus() -> list[Article]:
+    """Five months of wire stories: rates and football steady, elections growing, a volcano in March only,
+    a quiet fortnight with a few articles, and every third article touching a second subject."""
+    start, names, out = date(2024, 1, 1), list(SUBJECTS), []
+    for i in range(150):
+        day = start + timedelta(days=i)
+        if date(2024, 2, 12) <= day < date(2024, 2, 26) and i % 4:
+            continue
+        subject = "volcano" if date(2024, 3, 4) <= day < date(2024, 4, 1) and i % 2 else \
+            ("elections" if i % 3 == 0 or i > 100 and i % 2 else names[i % 2])
+        sentences = SUBJECTS[subject]
+        paragraphs = [f"{sentences[i % 3]} {DETAILS[i % 6]}",
+                      f"{sentences[(i + 1) % 3]} {DETAILS[(i + 2) % 6]} Story {i}."]
+        if i % 3 == 1:
+            paragraphs.append(f"{SUBJECTS[names[(i + 2) % 4]][i % 3]} {DETAILS[(i + 4) % 6]}")
+        if i == 7:
+            paragraphs.append(HOSTILE)
+        out.append(Article(id=f"a{i:03d}", title="<b>Bold</b> headline" if i == 7 else "",
+                           source="Wire", published=day.isoformat(), text="\n\n".join(paragraphs)))
+    return out

@@ -4,65 +4,23 @@ desktop and a phone width (screenshots in the test's tmp folder)."""
 from __future__ import annotations
 
 import re
-from datetime import date, timedelta
 from collections.abc import Iterator
 from pathlib import Path
 
 import jsonschema
 import pytest
 
-from index import Article, Store
+from index import Store
 from topics.fit import fit_topics
 from topics.model import TopicModel
 from topics.report import SCHEMA, build, build_report, render_html, render_markdown
 from topics.report.build import excerpt
 from topics.periods import choose_unit, periods, short_label
 
-CHROMIUM = Path("/usr/bin/chromium")
-CHROMIUM_FLAGS = ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-                  "--disable-background-networking", "--disable-component-update", "--disable-sync"]
+from .browser import chromium_page, needs_chromium, watch
+from .conftest import dated_corpus
+
 SVG_NAMESPACE = "http://www.w3.org/2000/svg"
-HOSTILE = "Officials said <img src=x onerror=alert(1)> was harmless."
-
-SUBJECTS = {
-    "rates": ("The central bank raised interest rates again to fight inflation.",
-              "Bond markets fell sharply as traders priced in further increases in borrowing costs.",
-              "Mortgage lenders passed the higher rates on to households within days."),
-    "football": ("The striker scored twice as the home side won the football derby.",
-                 "A full stadium watched the goalkeeper save a late penalty in the league match.",
-                 "The coach praised his defenders after the cup tie finished in extra time."),
-    "volcano": ("Lava from the erupting volcano forced villagers to flee their homes.",
-                "Ash clouds grounded flights across the region for a third day.",
-                "Scientists warned that the crater could collapse as tremors continued."),
-    "elections": ("Voters queued for hours at polling stations as the election race tightened.",
-                  "The opposition candidate promised reform in a final televised debate.",
-                  "Officials began counting ballots after turnout reached a record high."),
-}
-DETAILS = ("Witnesses described the scene to reporters on Monday.", "More details are expected later this week.",
-           "Local radio carried the news throughout the afternoon.", "The statement was published overnight.",
-           "Several agencies confirmed the account independently.", "Analysts said the effects would last months.")
-
-
-def dated_corpus() -> list[Article]:
-    """Five months of wire stories: rates and football steady, elections growing, a volcano in March only,
-    a quiet fortnight with a few articles, and every third article touching a second subject."""
-    start, names, out = date(2024, 1, 1), list(SUBJECTS), []
-    for i in range(150):
-        day = start + timedelta(days=i)
-        if date(2024, 2, 12) <= day < date(2024, 2, 26) and i % 4:
-            continue
-        subject = "volcano" if date(2024, 3, 4) <= day < date(2024, 4, 1) and i % 2 else \
-            ("elections" if i % 3 == 0 or i > 100 and i % 2 else names[i % 2])
-        sentences = SUBJECTS[subject]
-        paragraphs = [f"{sentences[i % 3]} {DETAILS[i % 6]}",
-                      f"{sentences[(i + 1) % 3]} {DETAILS[(i + 2) % 6]} Story {i}."]
-        if i % 3 == 1:
-            paragraphs.append(f"{SUBJECTS[names[(i + 2) % 4]][i % 3]} {DETAILS[(i + 4) % 6]}")
-        if i == 7:
-            paragraphs.append(HOSTILE)
-        out.append(Article(id=f"a{i:03d}", title="<b>Bold</b> headline" if i == 7 else "",
-                           source="Wire", published=day.isoformat(), text="\n\n".join(paragraphs)))
-    return out
 
 
 @pytest.mark.parametrize("first, last, unit, count", [
@@ -129,55 +87,42 @@ def _hover_tip(page, selector: str) -> str:
 
 
 @pytest.mark.slow
-@pytest.mark.skipif(not CHROMIUM.exists(), reason="Debian's chromium is not installed at /usr/bin/chromium "
-                    "(.ci/run installs it; apt-get install chromium)")
+@needs_chromium
 @pytest.mark.parametrize("width", [1400, 390])
 def test_report_reads_in_headless_chromium(dated_report: dict, tmp_path: Path, width: int):
-    from playwright.sync_api import sync_playwright
-
     html = render_html(dated_report)
     assert set(re.findall(r"https?://[^\s\"'<>)]+", html)) <= {SVG_NAMESPACE}, "the file names no other host"
     path = tmp_path / "report.html"
     path.write_text(html, encoding="utf-8")
     labels = [t["label"] for t in dated_report["topics"]]
-    with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=str(CHROMIUM), headless=True, args=CHROMIUM_FLAGS)
-        try:
-            page = browser.new_page(viewport={"width": width, "height": 900})
-            errors: list[str] = []
-            requests: list[str] = []
-            page.on("console", lambda message: errors.append(message.text) if message.type == "error" else None)
-            page.on("pageerror", lambda error: errors.append(str(error)))
-            page.on("dialog", lambda dialog: errors.append(f"dialog: {dialog.message}") or dialog.dismiss())
-            page.on("request", lambda request: requests.append(request.url))
-            page.goto(path.as_uri())
-            page.screenshot(path=str(tmp_path / f"report-{width}.png"), full_page=True)
+    with chromium_page(width) as page:
+        seen = watch(page)
+        page.goto(path.as_uri())
+        page.screenshot(path=str(tmp_path / f"report-{width}.png"), full_page=True)
 
-            assert page.evaluate("document.scrollingElement.scrollWidth <= window.innerWidth"), "page scrolls sideways"
-            assert page.evaluate("""() => { const box = document.querySelector('.table-box'),
-                table = box.querySelector('table'), style = getComputedStyle(box);
-                return box.getBoundingClientRect().right <= window.innerWidth + 0.5 &&
-                       (table.scrollWidth <= box.clientWidth + 1 || ['auto', 'scroll'].includes(style.overflowX)); }""")
+        assert page.evaluate("document.scrollingElement.scrollWidth <= window.innerWidth"), "page scrolls sideways"
+        assert page.evaluate("""() => { const box = document.querySelector('.table-box'),
+            table = box.querySelector('table'), style = getComputedStyle(box);
+            return box.getBoundingClientRect().right <= window.innerWidth + 0.5 &&
+                   (table.scrollWidth <= box.clientWidth + 1 || ['auto', 'scroll'].includes(style.overflowX)); }""")
 
-            point_tip = _hover_tip(page, "#chart-map .point >> nth=5")
-            assert any(label in point_tip for label in labels + ["unassigned"]) and len(point_tip.splitlines()) >= 2
-            page.locator("#chart-map").screenshot(path=str(tmp_path / f"map-{width}.png"))
+        point_tip = _hover_tip(page, "#chart-map .point >> nth=5")
+        assert any(label in point_tip for label in labels + ["unassigned"]) and len(point_tip.splitlines()) >= 2
+        page.locator("#chart-map").screenshot(path=str(tmp_path / f"map-{width}.png"))
 
-            column_tip = _hover_tip(page, "#chart-timeline .column >> nth=3")
-            assert "dated articles" in column_tip and any(label in column_tip for label in labels)
-            page.locator("#chart-timeline").screenshot(path=str(tmp_path / f"timeline-share-{width}.png"))
-            page.locator("#chart-timeline .toggle button[data-mode=articles]").click()
-            assert page.locator("#chart-timeline .mode-articles").is_visible()
-            assert not page.locator("#chart-timeline .mode-share").is_visible()
-            page.locator("#chart-timeline .legend li >> nth=0").hover()
-            assert page.locator("#chart-timeline.focus .line.on").count() == 2
-            page.locator("#chart-timeline").screenshot(path=str(tmp_path / f"timeline-articles-{width}.png"))
+        column_tip = _hover_tip(page, "#chart-timeline .column >> nth=3")
+        assert "dated articles" in column_tip and any(label in column_tip for label in labels)
+        page.locator("#chart-timeline").screenshot(path=str(tmp_path / f"timeline-share-{width}.png"))
+        page.locator("#chart-timeline .toggle button[data-mode=articles]").click()
+        assert page.locator("#chart-timeline .mode-articles").is_visible()
+        assert not page.locator("#chart-timeline .mode-share").is_visible()
+        page.locator("#chart-timeline .legend li >> nth=0").hover()
+        assert page.locator("#chart-timeline.focus .line.on").count() == 2
+        page.locator("#chart-timeline").screenshot(path=str(tmp_path / f"timeline-articles-{width}.png"))
 
-            cell_tip = _hover_tip(page, "#chart-similarity rect[data-tip] >> nth=1")
-            assert "similarity" in cell_tip
-            for chart in ("similarity", "sizes", "hierarchy"):
-                page.locator(f"#chart-{chart}").screenshot(path=str(tmp_path / f"{chart}-{width}.png"))
-            assert all(url.startswith(("file:", "data:")) for url in requests), requests
-            assert errors == []
-        finally:
-            browser.close()
+        cell_tip = _hover_tip(page, "#chart-similarity rect[data-tip] >> nth=1")
+        assert "similarity" in cell_tip
+        for chart in ("similarity", "sizes", "hierarchy"):
+            page.locator(f"#chart-{chart}").screenshot(path=str(tmp_path / f"{chart}-{width}.png"))
+        assert all(url.startswith(("file:", "data:")) for url in seen.requests), seen.requests
+        assert seen.errors == []

@@ -3,17 +3,10 @@ input, and searches that keep answering while another client writes."""
 
 from __future__ import annotations
 
-import os
 import re
-import socket
-import subprocess
-import sys
 import threading
-import time
 from collections.abc import Iterator
-from contextlib import contextmanager
 from pathlib import Path
-from typing import Any
 
 import httpx
 import pytest
@@ -23,7 +16,8 @@ from index import Article, Embedder, Store, read_paths
 from topics.fit import fit_topics
 from topics.service import create_app
 
-from .conftest import ROOT, SEEDS
+from .browser import chromium_page, needs_chromium, serving, watch
+from .conftest import SEEDS
 
 TOKEN = "s3cret-token"
 NEWS = [{"id": f"n{i}", "title": f"Harbour report {i}", "source": "Wire", "published": f"2024-03-{i + 1:02d}",
@@ -175,30 +169,10 @@ def test_auth_for_writes(store_path: Path, embedder: Embedder):
     assert client.post("/v1/articles", json=body, headers={"Authorization": f"Bearer {TOKEN}"}).status_code == 200
 
 
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
-
-
 @pytest.fixture()
-def server(store_path: Path):
-    port = _free_port()
-    process = subprocess.Popen([sys.executable, "-m", "topics", "serve", "--store", str(store_path), "--port", str(port)],
-                               cwd=ROOT, env={**os.environ, "PYTHONPATH": str(ROOT), "TOPICS_API_TOKEN": TOKEN},
-                               stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
-    base = f"http://127.0.0.1:{port}"
-    deadline = time.monotonic() + 120
-    while time.monotonic() < deadline:
-        try:
-            if httpx.get(f"{base}/v1/health", timeout=2).status_code == 200:
-                break
-        except httpx.HTTPError:
-            assert process.poll() is None, process.stderr.read().decode()
-            time.sleep(0.3)
-    yield base
-    process.terminate()
-    process.wait(timeout=30)
+def server(store_path: Path) -> Iterator[str]:
+    with serving(store_path, TOKEN) as base:
+        yield base
 
 
 @pytest.mark.slow
@@ -234,35 +208,11 @@ def test_real_server_endpoints_and_concurrent_reads_during_writes(server: str):
         assert http.get("/v1/health").json()["articles"] == 7 + 12 - 1
 
 
-CHROMIUM = Path("/usr/bin/chromium")
-CHROMIUM_FLAGS = ["--no-sandbox", "--disable-gpu", "--no-first-run", "--disable-background-networking",
-                  "--disable-component-update", "--disable-sync"]
-
-
-needs_chromium = pytest.mark.skipif(not CHROMIUM.exists() and not os.environ.get("CI"),
-                                    reason="Debian's chromium is not installed (.ci/run installs it; "
-                                           "apt-get install chromium)")
-
-
-@contextmanager
-def chromium_page() -> Iterator[Any]:
-    """A page of headless Debian Chromium, closed afterwards."""
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=str(CHROMIUM), headless=True, args=CHROMIUM_FLAGS)
-        try:
-            yield browser.new_page(viewport={"width": 1200, "height": 900})
-        finally:
-            browser.close()
-
-
 @pytest.mark.slow
 @needs_chromium
 def test_report_renders_in_headless_chromium(server: str, tmp_path: Path):
     with chromium_page() as page:
-        messages: list[str] = []
-        page.on("console", lambda message: messages.append(message.text) if message.type == "error" else None)
+        seen = watch(page)
         assert page.goto(f"{server}/v1/report").status == 200
         rows = page.locator("#topic-table tbody tr")
         assert rows.count() >= 2
@@ -273,7 +223,7 @@ def test_report_renders_in_headless_chromium(server: str, tmp_path: Path):
         assert page.locator("#chart-map .point.dim").count() > 0
         page.screenshot(path=str(tmp_path / "report.png"), full_page=True)
         assert (tmp_path / "report.png").stat().st_size > 10_000
-        assert messages == []
+        assert seen.errors == []
 
 
 @pytest.mark.slow

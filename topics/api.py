@@ -12,8 +12,10 @@ import numpy as np
 
 from index import Article, ArticleInfo, QueryError, Store
 
+from .changes import Changes, changes, dated_main_topics
 from .cluster import UNASSIGNED
 from .model import Topic, TopicModel, topic_mix
+from .periods import Timeline, timeline
 
 
 @dataclass(frozen=True)
@@ -108,6 +110,95 @@ def topic_page(store: Store, model: TopicModel, topic_id: int, offset: int = 0, 
     _, confidence, _ = model.lookup(page)
     return TopicPage(TopicSummary.of(topic), len(members), offset, limit,
                      [TopicMember(int(pid), float(c), text) for pid, c, text in zip(page, confidence, texts)])
+
+
+def top_articles(mixes: dict[str, list[tuple[int, float]]], topic_id: int, limit: int) -> list[tuple[str, float]]:
+    """(article id, share) of the articles where the topic holds the largest share of the paragraphs,
+    ties by id: the one rule of the report's and the topic page's top articles."""
+    shares = sorted(((share, aid) for aid, mix in mixes.items() for tid, share in mix if tid == topic_id),
+                    key=lambda s: (-s[0], s[1]))
+    return [(aid, share) for share, aid in shares[:limit]]
+
+
+@dataclass(frozen=True)
+class TopicArticle:
+    """An article holding a topic, with the topic's share of its paragraphs."""
+
+    article: ArticleInfo
+    share: float
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"article": info_dict(self.article), "share": round(self.share, 6)}
+
+
+@dataclass(frozen=True)
+class TopicDetail:
+    """What a topic's page shows: its most central paragraphs, the article each is shown from (the
+    earliest holding it), and its top articles."""
+
+    page: TopicPage
+    sources: dict[int, ArticleInfo]
+    articles: list[TopicArticle]
+
+    def to_dict(self) -> dict[str, Any]:
+        page = self.page.to_dict()
+        for item in page["items"]:
+            source = self.sources.get(item["paragraph_id"])
+            item["article"] = None if source is None else info_dict(source)
+        return {**page, "articles": [a.to_dict() for a in self.articles]}
+
+
+def topic_detail(store: Store, model: TopicModel, topic_id: int, paragraphs: int = 5,
+                 articles: int = 10) -> TopicDetail:
+    """A topic's central paragraphs with their articles and its top articles (see :func:`top_articles`);
+    only the articles holding one of its paragraphs are read, not the whole corpus."""
+    page = topic_page(store, model, topic_id, 0, paragraphs)
+    with store.reading() as snapshot:
+        members = model.members(topic_id, present=snapshot.ids)
+        sources: dict[int, ArticleInfo] = {}
+        for link in store.links(paragraph_ids=[m.paragraph_id for m in page.items]):
+            sources.setdefault(link.paragraph_id, link.article)
+        holding = sorted({aid for _, aid in store.placements(paragraph_ids=members.tolist())})
+        links = store.links(article_ids=holding)
+        topics, _ = model.topics_of(store, np.array([link.paragraph_id for link in links], dtype=np.int64))
+    rows: dict[str, list[int]] = {}
+    infos: dict[str, ArticleInfo] = {}
+    for row, link in enumerate(links):
+        rows.setdefault(link.article.id, []).append(row)
+        infos[link.article.id] = link.article
+    mixes = {aid: topic_mix(topics[r]) for aid, r in rows.items()}
+    return TopicDetail(page, sources, [TopicArticle(infos[aid], share)
+                                       for aid, share in top_articles(mixes, topic_id, articles)])
+
+
+@dataclass(frozen=True)
+class TopicsOverview:
+    """What the topics page shows: the topics, their articles over time (by main topic) and what
+    changed since the fit before."""
+
+    model: TopicModel
+    topics: list[TopicSummary]
+    timeline: Timeline
+    changes: Changes
+    up_to_date: bool
+
+    def to_dict(self) -> dict[str, Any]:
+        line = self.timeline
+        return {"fit_number": self.model.fit_number, "up_to_date": self.up_to_date,
+                "topics": [t.to_dict() for t in self.topics],
+                "timeline": {"unit": line.unit, "periods": line.periods, "articles": line.totals,
+                             "topics": {str(t.id): line.series(t.id) for t in self.topics}},
+                "changes": self.changes.to_dict()}
+
+
+def topics_overview(store: Store, model: TopicModel) -> TopicsOverview:
+    """The topics with their timeline and changes, the articles' main topics worked out once for both."""
+    with store.reading():
+        dated = dated_main_topics(store, model)
+        found = changes(store, model, dated=dated)
+        fresh = model.corpus_hash == store.content_hash()
+    return TopicsOverview(model, [TopicSummary.of(t) for t in model.topics],
+                          timeline([d for d, _ in dated], dated), found, fresh)
 
 
 def article_topics(store: Store, model: TopicModel | None, article: str | Article) -> ArticleTopics:

@@ -154,7 +154,7 @@ def emerging(store: Store, model: TopicModel, dated: list[tuple[str, int]] | Non
 
     ``dated`` gives (publication date, main topic) of the dated articles when the caller has them
     already (the report does); otherwise they are read from the store."""
-    dated = _dated_main_topics(store, model) if dated is None else dated
+    dated = dated_main_topics(store, model) if dated is None else dated
     if len(dated) < 2:
         return []
     unit = choose_unit([d for d, _ in dated])
@@ -175,7 +175,7 @@ def emerging(store: Store, model: TopicModel, dated: list[tuple[str, int]] | Non
     return sorted(out, key=lambda e: (-e.z, e.topic))
 
 
-def _dated_main_topics(store: Store, model: TopicModel) -> list[tuple[str, int]]:
+def dated_main_topics(store: Store, model: TopicModel) -> list[tuple[str, int]]:
     """(publication date, main topic) of every dated article with a main topic."""
     out = []
     with store.reading() as snapshot:

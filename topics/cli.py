@@ -165,10 +165,11 @@ def _topic_commands(commands: Any) -> None:
     report.add_argument("-o", "--output", type=Path, metavar="FILE", help="write here (default: standard output)")
     _store_options(report)
 
-    serve = commands.add_parser("serve", help="run the HTTP service (OpenAPI at /docs)",
-                                description="Serve the store over HTTP under /v1; OpenAPI at /docs and "
-                                            "/openapi.json. When TOPICS_API_TOKEN is set, write endpoints need "
-                                            "'Authorization: Bearer <token>'.")
+    serve = commands.add_parser("serve", help="run the web app and the HTTP service (OpenAPI at /docs)",
+                                description="Serve the store: pages for people at /, the HTTP API under /v1; "
+                                            "OpenAPI at /docs and /openapi.json. When TOPICS_API_TOKEN is set, "
+                                            "write endpoints need 'Authorization: Bearer <token>' and the label "
+                                            "form the token.")
     serve.add_argument("--host", default="127.0.0.1", help="address to bind (default 127.0.0.1, this machine only)")
     serve.add_argument("--port", type=int, default=8000, help="port (default 8000)")
     serve.add_argument("--allowed-hosts", metavar="HOST[,HOST]",
@@ -431,8 +432,8 @@ def cmd_report(args: argparse.Namespace) -> None:
 def cmd_serve(args: argparse.Namespace) -> None:
     from .service import serve
 
-    print(f"serving {args.store or default_store_path()} on http://{args.host}:{args.port}/v1 (docs at /docs)",
-          file=sys.stderr)
+    print(f"serving {args.store or default_store_path()} on http://{args.host}:{args.port}/ "
+          "(API under /v1, docs at /docs)", file=sys.stderr)
     serve(args.store or default_store_path(), host=args.host, port=args.port,
           token=os.environ.get("TOPICS_API_TOKEN") or None, hosts=args.allowed_hosts)
 

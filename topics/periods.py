@@ -3,6 +3,7 @@ within :data:`MAX_BINS`, so a fortnight is read by day and a decade by year, gap
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import date
 
 UNITS = ("day", "week", "month", "quarter", "year")
@@ -78,3 +79,36 @@ def short_label(period: str, with_year: bool = True) -> str:
     text = f"{day.day} {_MONTHS[day.month - 1]}"
     return f"{text} {day.year}" if with_year else text
 
+
+
+@dataclass(frozen=True)
+class Timeline:
+    """Dated articles in calendar bins: every bin from the first date's to the last's (``unit`` ``None``
+    and no bins when nothing is dated), the dated articles of each, and per topic the articles whose
+    main topic it is."""
+
+    unit: str | None
+    periods: list[str]
+    totals: list[int]
+    counts: dict[int, list[int]]
+
+    def series(self, topic: int) -> list[int]:
+        """A topic's articles per period (zeros for a topic that is no article's main topic)."""
+        return self.counts.get(topic, [0] * len(self.periods))
+
+
+def timeline(dates: list[str], dated: list[tuple[str, int]]) -> Timeline:
+    """Bin ``dates`` (every dated article's) and ``dated`` ((date, main topic) of those with one), the
+    report's timeline and the topics page's trends alike."""
+    unit = choose_unit(dates)
+    if unit is None:
+        return Timeline(None, [], [], {})
+    names = periods(dates, unit)
+    row = {name: i for i, name in enumerate(names)}
+    totals = [0] * len(names)
+    for published in dates:
+        totals[row[period_of(published, unit)]] += 1
+    counts: dict[int, list[int]] = {}
+    for published, topic in dated:
+        counts.setdefault(topic, [0] * len(names))[row[period_of(published, unit)]] += 1
+    return Timeline(unit, names, totals, counts)

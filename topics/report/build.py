@@ -15,9 +15,10 @@ from sklearn.decomposition import PCA
 
 from index import Store
 
+from ..api import top_articles
 from ..model import UNASSIGNED, TopicModel, topic_mix
 from ..changes import changes
-from ..periods import choose_unit, period_of, periods as period_range
+from ..periods import timeline
 
 SCHEMA_ID = "topics-report/1"
 MAP_POINTS = 3000
@@ -49,26 +50,11 @@ def _map(store: Store, ids: np.ndarray, vectors: np.ndarray, topics: np.ndarray,
              "text": excerpt(text)} for (x, y), r, text in zip(xy, rows, texts)]
 
 
-def _timeline(articles: dict[str, Any], main: dict[str, int]) -> tuple[str | None, list[str], list[int], dict]:
-    """The bin unit, its periods, dated articles per period and, per topic, articles whose main topic it is."""
-    dates = [a.published for a in articles.values() if a.published]
-    unit = choose_unit(dates)
-    if unit is None:
-        return None, [], [], defaultdict(Counter)
-    periods = period_range(dates, unit)
-    totals = Counter(period_of(d, unit) for d in dates)
-    counts: dict[int, Counter] = defaultdict(Counter)
-    for aid, topic in main.items():
-        if articles[aid].published:
-            counts[topic][period_of(articles[aid].published, unit)] += 1
-    return unit, periods, [totals[p] for p in periods], counts
-
-
-def _topic_timeline(counts: Counter, periods: list[str], totals: list[int]) -> list[dict[str, Any]]:
+def _topic_timeline(counts: list[int], periods: list[str], totals: list[int]) -> list[dict[str, Any]]:
     """Articles per period and their share of the period's dated articles (null where it has none), so a
     thin period does not pull every line down."""
-    return [{"period": p, "articles": counts[p], "share": round(counts[p] / n, 4) if n else None}
-            for p, n in zip(periods, totals)]
+    return [{"period": p, "articles": c, "share": round(c / n, 4) if n else None}
+            for p, c, n in zip(periods, counts, totals)]
 
 
 def build_report(store: Store, model: TopicModel) -> dict[str, Any]:
@@ -86,7 +72,8 @@ def build_report(store: Store, model: TopicModel) -> dict[str, Any]:
     main = {aid: topic for aid, rows in paragraphs_of.items()
             if (topic := model.main_topic(snapshot.at(np.array(rows)), topic_of[rows])) != UNASSIGNED}
     dates = [a.published for a in articles.values() if a.published]
-    unit, periods, period_totals, timeline = _timeline(articles, main)
+    dated = [(articles[aid].published, topic) for aid, topic in sorted(main.items()) if articles[aid].published]
+    line = timeline(dates, dated)
 
     def article_ref(aid: str) -> dict[str, Any]:
         a = articles[aid]
@@ -97,8 +84,6 @@ def build_report(store: Store, model: TopicModel) -> dict[str, Any]:
     topics_out = []
     for topic in model.topics:
         members = np.flatnonzero(topic_of == topic.id)
-        shares = sorted(((share, aid) for aid, mix in mixes.items() for tid, share in mix if tid == topic.id),
-                        key=lambda s: (-s[0], s[1]))[:TOP_ARTICLES]
         best = members[np.argsort(-confidence[members], kind="stable")[:3]]
         texts = store.paragraph_texts([int(snapshot.ids[r]) for r in best])
         topics_out.append({
@@ -110,8 +95,9 @@ def build_report(store: Store, model: TopicModel) -> dict[str, Any]:
             "representatives": [{"paragraph_id": int(snapshot.ids[r]), "confidence": round(float(confidence[r]), 4),
                                  "text": text, "article": article_ref(owners[int(snapshot.ids[r])])}
                                 for r, text in zip(best, texts)],
-            "top_articles": [{**article_ref(aid), "share": round(share, 4)} for share, aid in shares],
-            "timeline": _topic_timeline(timeline[topic.id], periods, period_totals),
+            "top_articles": [{**article_ref(aid), "share": round(share, 4)}
+                             for aid, share in top_articles(mixes, topic.id, TOP_ARTICLES)],
+            "timeline": _topic_timeline(line.series(topic.id), line.periods, line.totals),
         })
     similarity = (model.centroids @ model.centroids.T).round(4).tolist() if len(model.topics) else []
     unassigned = int((topic_of == UNASSIGNED).sum())
@@ -130,11 +116,10 @@ def build_report(store: Store, model: TopicModel) -> dict[str, Any]:
                       "mix": [{"topic": t, "share": round(s, 4)} for t, s in mixes[aid]]} for aid in sorted(articles)],
         "hierarchy": model.hierarchy,
         "similarity": {"topics": [t.id for t in model.topics], "matrix": similarity},
-        "periods": periods,
-        "period_unit": unit,
-        "period_articles": period_totals,
+        "periods": line.periods,
+        "period_unit": line.unit,
+        "period_articles": line.totals,
         "map": _map(store, snapshot.ids, snapshot.vectors, topic_of, int(model.params.get("seed", 0))),
         "history": model.history,
-        "changes": changes(store, model, dated=[(articles[aid].published, topic) for aid, topic in sorted(main.items())
-                                                if articles[aid].published]).to_dict(),
+        "changes": changes(store, model, dated=dated).to_dict(),
     }

@@ -14,12 +14,12 @@ _ENV = Environment(loader=PackageLoader("topics.report", "templates"), autoescap
                    trim_blocks=True, lstrip_blocks=True, keep_trailing_newline=True)
 
 
-def _http_url(url: str | None) -> str | None:
+def http_url(url: str | None) -> str | None:
     """Only web links become hyperlinks: a ``javascript:`` URL in an article must not run."""
     return url if url and url.lower().startswith(("http://", "https://")) else None
 
 
-_ENV.filters["http_url"] = _http_url
+_ENV.filters["http_url"] = http_url
 
 
 def render_html(report: dict[str, Any]) -> str:

@@ -1,4 +1,4 @@
-"""The HTTP service: the Python API over FastAPI, under ``/v1``.
+"""The HTTP service: the Python API over FastAPI, under ``/v1``, and pages for people at ``/`` (:mod:`.web`).
 
 - The model is loaded and warmed up once at start, so the first request is as fast as the rest.
 - Each worker thread reads through its own database connection; all share one loaded index, and every
@@ -17,39 +17,24 @@ from typing import Any
 
 import faiss
 from fastapi import FastAPI, Request
-from fastapi.responses import JSONResponse
+from fastapi.responses import JSONResponse, Response
 from fastapi.routing import APIRoute
 from starlette.middleware.trustedhost import TrustedHostMiddleware
 from starlette.routing import Match
 
-from index import InputError, ParameterError, QueryError, Store, StoreError, TopicsError, offline_environment
+from index import Store, TopicsError, offline_environment
 
 from .. import __version__
 from ..guards import BodyLimit, HeadAsGet, WriteGate, allowed_hosts as default_hosts
-from ..model import NoTopics
 from .docs import add_docs
 from .routes import articles, health, reports, search, topics
-from .state import Service, write_access
+from .state import Service, status_of, write_access
+from .web import add_web
+from .web.render import is_page, message
 
 MAX_BODY_BYTES = 5 * 1024 * 1024
 MAX_BATCH = 500
-# The library's remedies for whoever runs the service (see index.errors.Fix)
-SERVICE_WORDS = {
-    "repair": "the service's operator can rebuild it with: topics repair --store {store}",
-    "check": "the service's operator can see what is wrong with: topics check --store {store}",
-}
 ROUTERS = (health.router, articles.router, search.router, topics.router, reports.router)
-
-
-def _status(exc: TopicsError) -> tuple[int, str]:
-    """HTTP status and message of a library error, the fix worded for HTTP clients."""
-    if isinstance(exc, NoTopics):
-        return 404, f"{exc}; POST /v1/topics/refresh first"
-    if isinstance(exc, ParameterError):
-        return 422, f"field '{exc.parameter}' {exc.reason}"
-    if isinstance(exc, (InputError, QueryError)):
-        return 422, exc.worded(SERVICE_WORDS)
-    return (503 if isinstance(exc, StoreError) else 400), exc.worded(SERVICE_WORDS)
 
 
 def create_app(store_path: str | Path, *, token: str | None = None, model: Any = None,
@@ -68,6 +53,7 @@ def create_app(store_path: str | Path, *, token: str | None = None, model: Any =
     app.state.service = Service(store, token, max_batch)
     for router in ROUTERS:
         app.include_router(router)
+    add_web(app)
     write_routes = [r for router in ROUTERS for r in router.routes if isinstance(r, APIRoute)
                     and any(d.dependency is write_access for d in r.dependencies)]
 
@@ -81,9 +67,11 @@ def create_app(store_path: str | Path, *, token: str | None = None, model: Any =
         app.add_middleware(TrustedHostMiddleware, allowed_hosts=allowed_hosts)
 
     @app.exception_handler(TopicsError)
-    async def topics_error(_: Request, exc: TopicsError) -> JSONResponse:
-        status, message = _status(exc)
-        return JSONResponse({"detail": message}, status_code=status)
+    async def topics_error(request: Request, exc: TopicsError) -> Response:
+        status, text = status_of(exc)
+        if is_page(request):
+            return message(request, status, "The store cannot answer", text)
+        return JSONResponse({"detail": text}, status_code=status)
 
     return app
 

@@ -7,9 +7,28 @@ import threading
 
 from fastapi import HTTPException, Request
 
-from index import Store
+from index import ArticleInfo, InputError, ParameterError, QueryError, Store, StoreError, TopicsError
 
-from ..model import TopicModel
+from ..api import ArticleTopics, article_topics
+from ..model import NoTopics, TopicModel
+
+# The library's remedies for whoever runs the service (see index.errors.Fix)
+SERVICE_WORDS = {
+    "repair": "the service's operator can rebuild it with: topics repair --store {store}",
+    "check": "the service's operator can see what is wrong with: topics check --store {store}",
+}
+
+
+def status_of(exc: TopicsError) -> tuple[int, str]:
+    """HTTP status and message of a library error, the fix worded for the service's users; one rule for
+    the JSON routes and the pages."""
+    if isinstance(exc, NoTopics):
+        return 404, f"{exc}; POST /v1/topics/refresh first"
+    if isinstance(exc, ParameterError):
+        return 422, f"field '{exc.parameter}' {exc.reason}"
+    if isinstance(exc, (InputError, QueryError)):
+        return 422, exc.worded(SERVICE_WORDS)
+    return (503 if isinstance(exc, StoreError) else 400), exc.worded(SERVICE_WORDS)
 
 
 class Service:
@@ -47,6 +66,23 @@ class Service:
                 self._model = TopicModel.load(self.store.path)
                 self._stamp = stamp
             return self._model
+
+    def article(self, article_id: str) -> tuple[ArticleInfo, ArticleTopics] | None:
+        """A stored article and its paragraphs with their topics, read from one snapshot (``None``
+        when there is no such article)."""
+        reader = self.reader()
+        with reader.reading():
+            info = reader.article(article_id)
+            if info is None:
+                return None
+            try:
+                return info, article_topics(reader, self.model_or_none(), article_id)
+            except QueryError:
+                return None
+
+    def check_token(self, given: str) -> bool:
+        """Whether ``given`` is the service's token (always, when it has none), in constant time."""
+        return self.token is None or hmac.compare_digest(given.encode(), self.token.encode())
 
 
 def service(request: Request) -> Service:
