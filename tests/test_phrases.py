@@ -31,3 +31,11 @@ def test_months_are_no_keywords():
 
     assert not _is_keyword("jan") and not _is_keyword("october")
     assert _is_keyword("protest march") and _is_keyword("interest rates")
+
+
+def test_a_verb_in_the_past_is_a_participle_and_the_injured_are_not():
+    texts = ["The security force targeted a compound.", "Forces targeted the leader.",
+             "The patrol searched the area.", "The injured were taken to hospital.", "Doctors treated the injured."]
+    lexicon = Lexicon.learn(texts)
+    assert {"targeted", "searched"} <= lexicon.participles
+    assert "injured" not in lexicon.participles

@@ -281,7 +281,8 @@ def _heads(terms: _Terms, topic: int, core_size: int, lexicon: Lexicon) -> dict[
     """The topic's best ``HEADS`` candidate headings with their specificity: the mean c-TF-IDF weight of
     their words in this topic, so a phrase is as specific as the words it is made of however rarely
     it recurs whole. In a topic of ten or more core paragraphs a heading must occur at least twice; it
-    never ends with a word the corpus uses before nouns ("Microsoft's new")."""
+    never ends with a word the corpus uses before nouns ("Microsoft's new") or with a past participle
+    ("security force targeted")."""
     row = terms.counts.getrow(topic)
     weights = terms.weights.getrow(topic)
     word_weight = {terms.keys[j]: float(w) for j, w in zip(weights.indices, weights.data) if " " not in terms.keys[j]}
@@ -289,7 +290,9 @@ def _heads(terms: _Terms, topic: int, core_size: int, lexicon: Lexicon) -> dict[
     specs = {}
     for j, n in zip(row.indices, row.data):
         key = terms.keys[j]
-        if n < floor or not STRONG_PAST.isdisjoint(key.split()) or key.split()[-1] in lexicon.premodifiers:
+        last = key.split()[-1]
+        if n < floor or not STRONG_PAST.isdisjoint(key.split()) or last in lexicon.premodifiers \
+                or last in lexicon.participles:
             continue
         words = [w.removesuffix("'s") for w in key.split() if w != "of"]
         specs[key] = float(np.mean([word_weight.get(w, 0.0) for w in words]))

@@ -136,6 +136,7 @@ class Lexicon:
     forms: dict[str, str] = field(default_factory=dict)
     modifiers: frozenset[str] = frozenset()  # names used as adjectives ("Russian government")
     premodifiers: frozenset[str] = frozenset()  # common words that stand before a noun ("new", "nuclear")
+    participles: frozenset[str] = frozenset()  # -ed words that end a clause as verbs ("force targeted")
 
     @classmethod
     def learn(cls, texts: Iterable[str], titles: Iterable[bool] | None = None) -> Lexicon:
@@ -146,6 +147,8 @@ class Lexicon:
         before_noun: Counter[str] = Counter()
         alone: Counter[str] = Counter()
         pairs: Counter[tuple[str, str]] = Counter()  # lower-case word inside a sentence → the word after it
+        past: Counter[str] = Counter()  # -ed words not followed by another word of their phrase
+        past_nominal: Counter[str] = Counter()  # ... of those, the ones after an article ("the injured")
         cases: dict[str, Counter[str]] = {}
         flags = iter(titles) if titles is not None else None
         for text in texts:
@@ -156,6 +159,9 @@ class Lexicon:
                 after = toks[i + 1].lower if i + 1 < len(toks) and toks[i + 1].chunk == tok.chunk else ""
                 if before in ARTICLES:
                     nominal[tok.lower] += 1
+                if tok.lower.endswith("ed") and (not after or after in FUNCTION_WORDS or after in EDGE_WORDS):
+                    past[tok.lower] += 1
+                    past_nominal[tok.lower] += before in ARTICLES
                 if before in SUBJECTS or before in MODALS or after in OBJECTS:
                     verbal[tok.lower] += 1
                 if tok.inner and not is_title:
@@ -170,7 +176,8 @@ class Lexicon:
         names = {w for w, form in forms.items() if form[:1].isupper()}
         modifiers = {w for w, n in before_noun.items() if n >= 4 * alone[w]}
         verbal_words = frozenset((verbs | suffixed) - names)
-        return cls(verbal_words, forms, frozenset(modifiers), _premodifiers(pairs, verbal_words))
+        participles = frozenset(w for w, n in past.items() if _inflected(w) and 4 * past_nominal[w] < n)
+        return cls(verbal_words, forms, frozenset(modifiers), _premodifiers(pairs, verbal_words), participles)
 
     def breaks(self, tok: _Token) -> bool:
         """Whether ``tok`` cannot stand inside a noun phrase."""
