@@ -57,6 +57,20 @@ def test_filters_search_deep_enough_to_return_k(mixed_store: Store):
     assert search(mixed_store, "rates", k=5, filters=Filters(source="Nobody")) == []
 
 
+def test_a_metadata_filter_keeps_to_matching_articles_that_share_a_paragraph(new_store):
+    store = new_store()
+    shared = "The river burst its banks after a week of heavy rain."
+    store.add([Article(id="in", title="", text=shared, metadata={"desk": "news"}),
+               Article(id="out", title="", text=f"{shared}\nFlood defences failed along the river.",
+                       metadata={"desk": "sport"})])
+    news = Filters(where=("desk=news",))
+    articles, paragraphs = store.matching(news)
+    assert len(articles) == 1 and len(paragraphs) == 1
+    for mode in ("hybrid", "dense", "lexical"):
+        hits = search(store, "river flood defences", k=5, filters=news, mode=mode)
+        assert [(h.article.id, h.also_in) for h in hits] == [("in", ())], mode
+
+
 def test_compact_until_date_includes_the_whole_day(new_store):
     store = new_store()
     store.add([Article(id="a", title="", text="Noon news about the harbour and its boats.", published="2024-05-31T12:00Z")])
