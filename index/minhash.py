@@ -19,6 +19,8 @@ _CHUNK = 1 << 20  # hash values permuted at a time: bounds the memory a signatur
 
 
 def _permutations(count: int, seed: int) -> tuple[np.ndarray, np.ndarray]:
+    """Odd multipliers and addends of ``count`` hash permutations x → a·x + b (mod 2^64), seeded so that
+    every run finds the same candidates."""
     rng = np.random.default_rng(seed)
     odd = rng.integers(0, 2 ** 63, size=count, dtype=np.uint64) * np.uint64(2) + np.uint64(1)
     return odd, rng.integers(0, 2 ** 63, size=count, dtype=np.uint64)

@@ -11,22 +11,21 @@ measures how much an article *adds* to another, whatever share of its words was 
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import re
-import unicodedata
 from collections.abc import Sequence
 from dataclasses import dataclass
 
 import numpy as np
 
+from .terms import words as lower_words
+
 SHINGLE = 3
 GAP = 4  # unmatched runs of at most this many words are edits (a word or a short phrase changed), not new
 
-_WORD = re.compile(r"\w+")
 _NAME = re.compile(r"(?<![.!?]\s)(?<!^)\b(?:[A-Z][\w'’-]*|\d[\d.,:/-]*)")
 _MIX = np.array([0x9E3779B97F4A7C15, 0xC2B2AE3D27D4EB4F, 0x165667B19E3779F9], dtype=np.uint64)
-_CACHE_LIMIT = 2_000_000
-_words: dict[str, int] = {}  # word → its hash, filled as words are met (a few hundred MB at most)
 
 
 def _hash(text: str) -> int:
@@ -34,13 +33,12 @@ def _hash(text: str) -> int:
     return int.from_bytes(hashlib.blake2b(text.encode("utf-8"), digest_size=8).digest(), "little")
 
 
+_word_hash = functools.lru_cache(maxsize=1 << 21)(_hash)  # words recur: each is hashed about once
+
+
 def _shingles(words: list[str]) -> np.ndarray:
     """The hashes of a paragraph's shingles, in order (one for a paragraph shorter than a shingle)."""
-    if len(_words) > _CACHE_LIMIT:
-        _words.clear()
-    for word in set(words).difference(_words):
-        _words[word] = _hash(word)
-    hashes = np.fromiter(map(_words.__getitem__, words), dtype=np.uint64, count=len(words))
+    hashes = np.fromiter(map(_word_hash, words), dtype=np.uint64, count=len(words))
     if len(words) < SHINGLE:
         return np.array([np.bitwise_xor.reduce(hashes * _MIX[:len(words)])], dtype=np.uint64)
     width = len(words) - SHINGLE + 1
@@ -67,7 +65,7 @@ class StoryText:
     @property
     def counts(self) -> np.ndarray:
         """Shingles per paragraph."""
-        return np.maximum(self.lengths - SHINGLE + 1, 1)
+        return _counts(self.lengths)
 
     @property
     def names(self) -> frozenset[str]:
@@ -89,7 +87,7 @@ def story_text(title: str, paragraphs: Sequence[str]) -> StoryText:
     """The shingles, paragraph hashes and names of an article's body paragraphs, and its title's names."""
     grams, lengths, keys, names = [], [], [], []
     for paragraph in paragraphs:
-        words = _WORD.findall(unicodedata.normalize("NFKC", paragraph).lower())
+        words = lower_words(paragraph)
         if words:
             grams.append(_shingles(words))
             lengths.append(len(words))
@@ -99,9 +97,14 @@ def story_text(title: str, paragraphs: Sequence[str]) -> StoryText:
                      np.array(keys, np.uint64), _names(title), tuple(names))
 
 
+def _counts(lengths: np.ndarray) -> np.ndarray:
+    """Shingles of paragraphs of these many words."""
+    return np.maximum(lengths - SHINGLE + 1, 1)
+
+
 def _layout(lengths: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """Each shingle's first word (counting through the article) and how many words it covers."""
-    counts = np.maximum(lengths - SHINGLE + 1, 1)
+    counts = _counts(lengths)
     first = np.repeat(np.cumsum(lengths) - lengths, counts)
     within = np.arange(counts.sum()) - np.repeat(np.cumsum(counts) - counts, counts)
     return first + within, np.repeat(np.minimum(lengths, SHINGLE), counts)
@@ -114,7 +117,7 @@ def unmatched(text: StoryText, shared: np.ndarray) -> float:
     if not total:
         return 0.0
     starts, spans = _layout(text.lengths)
-    hit = np.isin(text.grams, shared, assume_unique=False)
+    hit = np.isin(text.grams, shared)
     depth = np.bincount(starts[hit], minlength=total + 1) - np.bincount(starts[hit] + spans[hit], minlength=total + 1)
     covered = np.concatenate(([True], np.cumsum(depth[:-1]) > 0, [True]))
     edges = np.flatnonzero(covered[1:] != covered[:-1])
