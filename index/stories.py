@@ -21,9 +21,11 @@ count as shared. One held by more than ``TEMPLATE_SHARE`` of the articles (and m
   left out. A rewrite changes the words, not the facts: another district, date or release number makes
   another story.
 
-Candidates come from MinHash LSH over each paragraph's own shingles (:mod:`index.minhash`; paragraphs,
-since a copy that lost most of the article still keeps paragraphs nearly whole) and from the FAISS
-neighbours of each paragraph, so finding them stays sub-quadratic. Each candidate is then scored exactly.
+Candidates come from MinHash LSH (:mod:`index.minhash`) over each paragraph's own shingles and over each
+article's. Paragraphs are used because a copy that lost most of the article still keeps its other
+paragraphs nearly whole; articles because a copy's paragraphs may be cut differently. The FAISS
+neighbours of each paragraph add more, so finding them stays sub-quadratic. Each candidate is then
+scored exactly.
 """
 
 from __future__ import annotations
