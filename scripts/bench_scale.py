@@ -1,7 +1,7 @@
-"""Scale benchmark: streaming ingest memory, the automatic vector index, and topic clustering at
-10k / 100k / 1M paragraphs, with BERTopic's clustering stage on the same vectors.
+"""Scale benchmark: streaming ingest memory, the automatic vector index, topic clustering at
+10k / 100k / 1M paragraphs with BERTopic's clustering stage on the same vectors, and filtered search.
 
-Three stages, each size in a fresh process so peak RSS is that size's own:
+Four stages, the first three with each size in a fresh process so peak RSS is that size's own:
 
 - ``ingest``: peak RSS of ``Store.add`` streaming 10k and then 100k new paragraphs (BBC News sentences,
   one per paragraph and made distinct on later passes, so real text, short enough that 100k embed in
