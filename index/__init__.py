@@ -19,10 +19,11 @@ from .paragraphs import Paragraph, ParagraphSplitter
 from .search import MODES, Hit, Hits, Mode, search
 from .similarity import DuplicatePair, SimilarArticle, article_similarity, duplicates, similar
 from .store import Store, StoreStats, default_store_path
+from .stories import KINDS as DUPLICATE_KINDS
 
 __all__ = [
     "AddReport", "Article", "ArticleInfo", "BACKENDS", "CheckReport", "DB_NAME", "DEFAULT_BACKEND",
-    "DuplicatePair", "Embedder", "FieldMap", "Filters", "Hit", "Hits", "InputError", "Link", "MODES", "Mode", "Paragraph",
+    "DUPLICATE_KINDS", "DuplicatePair", "Embedder", "FieldMap", "Filters", "Hit", "Hits", "InputError", "Link", "MODES", "Mode", "Paragraph",
     "ParagraphSplitter", "ParameterError", "QueryError", "ReadResult", "SimilarArticle", "Store", "StoreError",
     "StoreStats", "TopicsError", "article_from_record", "article_similarity", "atomic_write", "check", "database_error",
     "default_store_path", "duplicates", "iter_articles", "offline_environment", "read_paths", "repair",

@@ -49,7 +49,7 @@ class Postings:
         """One postings for the paragraphs ``ids`` from parts that hold them (and maybe others, left
         out); the parts come in id order (every id of a part below those of the next), so that a stable
         sort by term keeps each term's rows ascending."""
-        located = [(p, _locate(ids, p.ids)) for p in parts]
+        located = [(p, locate(ids, p.ids)) for p in parts]
         pieces = [(where[p.rows], np.repeat(p.terms, np.diff(p.starts)), p.counts) for p, where in located]
         row, term, count = (np.concatenate([piece[i] for piece in pieces]) for i in range(3))
         kept = row >= 0
@@ -83,7 +83,7 @@ class Postings:
             return cls(**{name: arrays[name] for name in ("ids", "lengths", "terms", "starts", "rows", "counts")})
 
 
-def _locate(ids: np.ndarray, wanted: np.ndarray) -> np.ndarray:
+def locate(ids: np.ndarray, wanted: np.ndarray) -> np.ndarray:
     """Position of each of ``wanted`` in sorted ``ids``, -1 where absent."""
     if not len(ids):
         return np.full(len(wanted), -1, np.int64)
@@ -117,7 +117,7 @@ class Scores:
 
     def of(self, items: np.ndarray) -> np.ndarray:
         """The scores of ``items``."""
-        where = _locate(self.keys, np.asarray(items, dtype=np.int64))
+        where = locate(self.keys, np.asarray(items, dtype=np.int64))
         found = np.zeros(len(where), np.float32)
         found[where >= 0] = self.values[where[where >= 0]]
         return found
@@ -167,11 +167,11 @@ class BM25:
     def __init__(self, ids: np.ndarray, parts: list[Postings], link_paragraphs: np.ndarray,
                  link_articles: np.ndarray) -> None:
         self.ids = ids
-        self.parts = [(part, _locate(ids, part.ids)) for part in parts]
+        self.parts = [(part, locate(ids, part.ids)) for part in parts]
         self.lengths = np.zeros(len(ids), np.float32)
         for part, where in self.parts:
             self.lengths[where[where >= 0]] = part.lengths[where >= 0]
-        positions = _locate(ids, link_paragraphs)
+        positions = locate(ids, link_paragraphs)
         self.articles, link_article = np.unique(link_articles, return_inverse=True)
         by_paragraph = np.argsort(positions, kind="stable")
         self._paragraph_indptr = _indptr(positions, len(ids))

@@ -259,13 +259,23 @@ class Filters:
             params += [path, value]
         return " AND ".join(clauses), params
 
+    def linked_sql(self) -> tuple[str, list[str]]:
+        """A query for the ids of the paragraphs of matching articles, and its parameters.
+
+        The articles are chosen first and their links looked up by article: joined the other way round,
+        SQLite walks every link and tests its article's metadata once per paragraph (61 ms against 9 ms
+        for a metadata filter on 100k paragraphs).
+        """
+        where, params = self.sql()
+        return (f"SELECT l.paragraph_id FROM links l WHERE l.article_id IN (SELECT a.id FROM articles a "
+                f"WHERE {where})"), params
+
     def paragraphs_sql(self, column: str = "rowid") -> tuple[str, list[str]]:
         """A condition that ``column`` (a paragraph id) belongs to a matching article, and its parameters."""
         if not self:
             return "1", []
-        where, params = self.sql()
-        return (f"{column} IN (SELECT l.paragraph_id FROM links l JOIN articles a ON a.id = l.article_id "
-                f"WHERE {where})"), params
+        linked, params = self.linked_sql()
+        return f"{column} IN ({linked})", params
 
 
 @dataclass(frozen=True)
@@ -406,12 +416,18 @@ class Catalog:
         texts = self._pairs("SELECT id, text FROM paragraphs WHERE id IN", ids)
         return [texts[i] for i in ids]
 
+    def matching(self, filters: Filters) -> tuple[np.ndarray, np.ndarray]:
+        """Keys (rowids) of the articles matching ``filters`` and the ids of their paragraphs, sorted, from
+        one pass over the articles (``CROSS JOIN`` keeps SQLite from walking the links instead)."""
+        where, params = filters.sql()
+        rows = np.array(self.db.execute(f"SELECT a.rowid, l.paragraph_id FROM articles a CROSS JOIN links l "
+                                        f"ON l.article_id = a.id WHERE {where}", params).fetchall(), np.int64)
+        rows = rows.reshape(-1, 2)
+        return np.unique(rows[:, 0]), np.unique(rows[:, 1])
+
     def paragraph_ids(self, filters: Filters) -> np.ndarray:
         """Ids of the paragraphs of articles matching ``filters``."""
-        where, params = filters.sql()
-        rows = self.db.execute(f"SELECT DISTINCT l.paragraph_id FROM links l JOIN articles a ON "
-                               f"a.id = l.article_id WHERE {where}", params)
-        return np.fromiter((r[0] for r in rows), dtype=np.int64)
+        return self.matching(filters)[1]
 
     def paragraphs_in(self, segments: Sequence[int]) -> list[int]:
         """Ids of the paragraphs whose vectors lie in the given segments, in id order."""

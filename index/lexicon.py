@@ -51,12 +51,6 @@ class Lexicon:
             self.cache.bm25 = (snapshot.generation, scorer)
         return scorer
 
-    def article_keys(self, filters: Filters) -> np.ndarray:
-        """Keys (SQLite rowids, as :meth:`bm25` knows articles) of the articles matching ``filters``."""
-        where, params = filters.sql()
-        return np.fromiter((r[0] for r in self.catalog.db.execute(
-            f"SELECT a.rowid FROM articles a WHERE {where}", params)), dtype=np.int64)
-
     def phrase_matches(self, query: LexicalQuery, filters: Filters) -> np.ndarray:
         """Ids of the paragraphs, in articles matching ``filters``, that contain every phrase of ``query``."""
         return np.array(self._phrases.matching(query, *filters.paragraphs_sql()), np.int64)

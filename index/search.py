@@ -21,7 +21,7 @@ from typing import Any, Literal
 
 import numpy as np
 
-from .bm25 import BM25, Scores
+from .bm25 import BM25, Scores, locate
 from .catalog import ArticleInfo, Filters, Link
 from .errors import QueryError
 from .lexical import LexicalQuery
@@ -153,6 +153,13 @@ def _hits(links: list[Link], ranked: list[tuple[int, float]], by_article: bool) 
     return hits
 
 
+def _present(ids: np.ndarray, wanted: np.ndarray) -> np.ndarray:
+    """Positions in the sorted ``ids`` of the ids of ``wanted`` that it holds, ascending (a lookup per
+    wanted id, not a sort of all ids)."""
+    found = locate(ids, wanted)
+    return np.unique(found[found >= 0])
+
+
 @dataclass(frozen=True)
 class Candidates:
     """A hybrid search's candidate paragraphs with the three scores it blends."""
@@ -170,14 +177,13 @@ class _Ranker:
                  filters: Filters, fusion: Fusion) -> None:
         self.store, self.snapshot, self.query, self.vector, self.fusion = store, snapshot, query, vector, fusion
         self.allowed: np.ndarray | None = None
+        self.article_keys: np.ndarray | None = None  # the articles the filters allow, when filtered
+        if filters:
+            self.article_keys, self.allowed = store.matching(filters)
         if query.phrases:
             self.allowed = store.lexicon.phrase_matches(query, filters)
-        elif filters:
-            self.allowed = store.paragraph_ids(filters)
-        self.filters = filters
         self.size = len(self.allowed) if self.allowed is not None else len(snapshot.ids)
-        self.positions = None if self.allowed is None else \
-            np.searchsorted(snapshot.ids, np.intersect1d(self.allowed, snapshot.ids))
+        self.positions = None if self.allowed is None else _present(snapshot.ids, self.allowed)
 
     @functools.cached_property
     def bm25(self) -> BM25:
@@ -196,8 +202,8 @@ class _Ranker:
         if self.positions is None:
             return scores
         keep = np.isin(scores.keys, self.bm25.articles_of(self.positions)[0])
-        if self.filters:
-            keep &= np.isin(self.bm25.articles[scores.keys], self.store.lexicon.article_keys(self.filters))
+        if self.article_keys is not None:
+            keep &= np.isin(self.bm25.articles[scores.keys], self.article_keys)
         return scores.only(keep)
 
     def dense(self, depth: int) -> list[tuple[int, float]]:

@@ -23,8 +23,10 @@ from .articles import Article
 from .catalog import ArticleInfo, Filters, Link
 from .errors import QueryError
 from .search import check_k
+from .shingles import story_text
 from .snapshot import Snapshot
 from .store import Store
+from .stories import StoryIndex
 
 CANDIDATES_PER_PARAGRAPH = 50
 SCORE_TOLERANCE = 1e-5  # float32 cosines of identical texts can fall a hair below 1.0
@@ -42,7 +44,7 @@ class SimilarArticle:
 
 @dataclass(frozen=True)
 class DuplicatePair:
-    """Two articles that are the same story: ``kind`` is copy, edited or rewrite (see
+    """Two articles that are the same story: ``kind`` is copy, edited, part or rewrite (see
     :mod:`index.stories`), ``score`` their article similarity, ``overlap`` their word-shingle Jaccard."""
 
     score: float
@@ -111,12 +113,13 @@ def similar(store: Store, ref: str | Article, k: int = 10, filters: Filters | No
 
 
 def duplicates(store: Store, threshold: float = 0.9, neighbours: int = 10) -> list[DuplicatePair]:
-    """Pairs of stored articles that are the same story (copies, edited re-publications, rewrites whose
-    similarity is at least ``threshold``), most similar first; see :mod:`index.stories`.
+    """Pairs of stored articles that are the same story (copies, edited re-publications, parts of longer
+    articles, rewrites whose similarity is at least ``threshold``), most similar first; see
+    :mod:`index.stories`.
 
     A pair is considered when some paragraph of one is among the ``neighbours`` nearest of a paragraph of
-    the other with a cosine of at least ``threshold``, or when MinHash finds their word shingles alike,
-    then scored exactly.
+    the other with a cosine of at least ``threshold``, or when MinHash finds a paragraph of each alike in
+    words, then scored exactly.
     """
     if not 0 < threshold <= 1:
         raise QueryError(f"threshold must be in (0, 1], not {threshold}")
@@ -130,8 +133,6 @@ def _duplicates(store: Store, snapshot: Snapshot, threshold: float, neighbours: 
     for aid, links in grouped.items():
         for pid in _body(links):
             owners[pid].add(aid)
-    from .stories import StoryIndex, story_text  # MinHash and its SciPy: only for this command
-
     stories = StoryIndex({aid: story_text(info[aid].title, [l.text for l in links if not l.is_title]
                                           or [l.text for l in links]) for aid, links in grouped.items()})
     pairs = stories.lexical_candidates()

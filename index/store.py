@@ -285,6 +285,11 @@ class Store:
         """Ids of the paragraphs of articles matching ``filters``."""
         return self.catalog.paragraph_ids(filters)
 
+    def matching(self, filters: Filters) -> tuple[np.ndarray, np.ndarray]:
+        """Keys of the articles matching ``filters`` (as :meth:`lexicon`'s BM25 knows them) and the ids of
+        their paragraphs."""
+        return self.catalog.matching(filters)
+
     # -- writing -------------------------------------------------------------------------------
     def add(self, articles: Iterable[Article], *, progress: bool | None = None, batch_paragraphs: int = 2048,
             total: int | None = None) -> AddReport:

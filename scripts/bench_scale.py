@@ -1,7 +1,7 @@
-"""Scale benchmark: streaming ingest memory, the automatic vector index, and topic clustering at
-10k / 100k / 1M paragraphs, with BERTopic's clustering stage on the same vectors.
+"""Scale benchmark: streaming ingest memory, the automatic vector index, topic clustering at
+10k / 100k / 1M paragraphs with BERTopic's clustering stage on the same vectors, and filtered search.
 
-Three stages, each size in a fresh process so peak RSS is that size's own:
+Four stages, the first three with each size in a fresh process so peak RSS is that size's own:
 
 - ``ingest``: peak RSS of ``Store.add`` streaming 10k and then 100k new paragraphs (BBC News sentences,
   one per paragraph and made distinct on later passes, so real text, short enough that 100k embed in
@@ -12,20 +12,30 @@ Three stages, each size in a fresh process so peak RSS is that size's own:
   comparison. Vectors are realistic but synthetic: real BBC paragraph embeddings, tiled to n with
   small Gaussian noise (see ``scripts/bench_cluster.py``).
 - ``cluster``: our topic clustering and BERTopic's (UMAP + HDBSCAN) on the same vectors.
+- ``filter``: search p50/p99 (hybrid, k=10, 200 BBC headlines as queries, embedded by the real model)
+  over a 100k-paragraph store, unfiltered and with a metadata filter (``--where desk=desk-7``) that
+  matches 1% of its articles, the two taking turns query by query; and whether every filtered search
+  still returned k hits. The store holds the ``ingest`` stage's synthetic articles (five paragraphs
+  each, a ``desk`` field cycling through 100 values) with synthetic vectors: real BBC paragraph
+  embeddings with small noise, stored under the bundled model's name, so building it takes minutes
+  rather than the model's hour and the searches run the store's real path.
 
     python scripts/bench_scale.py --store /tmp/bbc_store                   # everything (about an hour)
     python scripts/bench_scale.py --store /tmp/bbc_store --stages index --sizes 10000 100000
+    python scripts/bench_scale.py --store /tmp/bbc_store --stages filter
 """
 
 from __future__ import annotations
 
 import argparse
+import dataclasses
 import json
 import re
 import subprocess
 import sys
 import tempfile
 import time
+import zlib
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -38,7 +48,7 @@ sys.path.insert(0, str(ROOT / "scripts"))
 
 from bench_cluster import make_vectors, peak_rss_mb, run_child  # noqa: E402
 
-from index import Article, Store  # noqa: E402
+from index import Article, Embedder, Filters, Store, search  # noqa: E402
 from index.segments import Segments  # noqa: E402
 from index.snapshot import Snapshot  # noqa: E402
 from index.vectors import VectorIndex, exact_top  # noqa: E402
@@ -124,11 +134,61 @@ def _in_child(stage: str, n: int, store: Path) -> dict:
     return json.loads(out.stdout.strip().splitlines()[-1])
 
 
+class TiledEmbedder(Embedder):
+    """The bundled model's identity with synthetic vectors: each text gets a real BBC paragraph vector
+    (picked by the text's hash) with small noise, so a large store is built without running the model."""
+
+    def __init__(self, base: np.ndarray) -> None:
+        super().__init__()
+        self.base = base
+
+    def encode(self, texts, progress=None) -> np.ndarray:  # type: ignore[no-untyped-def, override]
+        picks = np.array([zlib.crc32(text.encode("utf-8")) for text in texts], np.int64) % len(self.base)
+        noise = np.random.default_rng(int(picks.sum())).normal(0, 0.02, (len(texts), self.base.shape[1]))
+        noisy = self.base[picks] + noise
+        if progress is not None:
+            progress.update(len(texts))
+        return (noisy / np.linalg.norm(noisy, axis=1, keepdims=True)).astype(np.float32)
+
+
+def _percentiles(times: list[float]) -> str:
+    return f"p50 {np.percentile(times, 50):6.1f} ms, p99 {np.percentile(times, 99):6.1f} ms"
+
+
+def filter_once(paragraphs: int, store: Path, desks: int = 100) -> None:
+    """Time searches over a store of ``paragraphs`` synthetic paragraphs, unfiltered and filtered to one
+    desk in ``desks`` (see the module docstring)."""
+    queries = [f.read_text(encoding="latin-1").split("\n")[0] for f in sorted(BBC.rglob("*.txt"))[::10]][:200]
+    articles = (dataclasses.replace(a, metadata={"desk": f"desk-{n % desks}"})
+                for n, a in enumerate(news_articles(paragraphs)))
+    with tempfile.TemporaryDirectory() as tmp:
+        start = time.perf_counter()
+        with Store.open(Path(tmp) / "store", model=TiledEmbedder(base_vectors(store)), create=True) as built:
+            built.add(articles, progress=False)
+        print(f"  built {paragraphs:,} paragraphs in {time.perf_counter() - start:.0f} s", flush=True)
+        with Store.open(Path(tmp) / "store") as opened:
+            faiss.omp_set_num_threads(1)  # one query at a time, as the service runs them
+            where = Filters(where=("desk=desk-7",))
+            for query in queries[:5]:  # warm: the model session, the BM25 arrays, SQLite's pages
+                search(opened, query), search(opened, query, filters=where)
+            plain, filtered, short = [], [], 0
+            for query in queries:
+                for times, filters in ((plain, None), (filtered, where)):
+                    begin = time.perf_counter()
+                    hits = search(opened, query, 10, filters)
+                    times.append((time.perf_counter() - begin) * 1000)
+                short += filters is not None and len(hits) < 10
+    print(f"  unfiltered:       {_percentiles(plain)}\n  filtered to 1%:   {_percentiles(filtered)}  "
+          f"(p99 {np.percentile(filtered, 99) / np.percentile(plain, 99):.2f}x unfiltered; "
+          f"{short} of {len(queries)} filtered searches returned fewer than 10 hits)")
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--store", type=Path, required=True, help="an embedded BBC News store (source vectors)")
     parser.add_argument("--stages", nargs="+", default=["ingest", "index", "cluster"],
-                        choices=["ingest", "index", "cluster"])
+                        choices=["ingest", "index", "cluster", "filter"])
+    parser.add_argument("--filter-paragraphs", type=int, default=100_000, help="store size of the filter stage")
     parser.add_argument("--sizes", nargs="+", type=int, default=list(SIZES))
     parser.add_argument("--bertopic-max", type=int, default=100_000, help="largest size BERTopic runs at")
     parser.add_argument("--child", nargs=2, metavar=("STAGE", "N"), help=argparse.SUPPRESS)
@@ -155,6 +215,11 @@ def main() -> None:
             r = _in_child("index", n, args.store)
             print(f"  {n:>9,} {r['kind']:<28} {r['build_s']:>8.1f} {r['p50_ms']:>7.2f} {r['p99_ms']:>7.2f} "
                   f"{r['recall']:>9.3f} {r['flat_p99_ms']:>8.2f} {r['peak_rss_mb']:>7.0f}")
+        print()
+
+    if "filter" in args.stages:
+        print(f"filtered search (hybrid, k=10, {args.filter_paragraphs:,}-paragraph store, filter matching 1%)")
+        filter_once(args.filter_paragraphs, args.store)
         print()
 
     if "cluster" in args.stages:

@@ -3,14 +3,18 @@
 1. **BBC verbatim copies**: the BBC files that repeat another file word for word, ingested under their
    own paths as ids (so they do not collapse into one article): the share found, as copies.
 2. **Edited copies**: 200 BBC articles, each with a copy that lost a paragraph, had the sentences of
-   another paragraph reordered, 10% of its words changed and its title edited: the share found.
-   (Both in one store, with 200 more BBC articles as bystanders.)
+   another paragraph reordered, 10% of its words changed and its title edited: the share found, and as
+   which kind. (Both in one store, with 200 more BBC articles as bystanders; pairs flagged beyond the
+   expected ones are counted too.)
 3. **ISAF templates**: press releases written from one template; of the pairs flagged, the share whose
-   annotations differ in province or start date (different events: wrongly flagged).
-4. **Scale**: building the shingle index and finding its candidates for 100,000 synthetic articles
-   (BBC sentences drawn at random), against 10,000, to show the growth is about linear.
+   annotations differ in province or start date (different events: wrongly flagged), each pair listed.
+4. **BBC and AG News**: the pairs flagged in the whole corpora (distinct stories should not be), by kind.
+5. **Scale**: story texts, the shingle index and its candidates, and scoring every candidate exactly,
+   for 10,000 and 100,000 synthetic articles (eight BBC sentences drawn at random each).
 
-    python scripts/eval_duplicates.py --store-root /tmp/eval      # reuses /tmp/eval/isaf
+    python scripts/eval_duplicates.py --store-root /tmp/eval   # reuses /tmp/eval/{isaf,bbc,ag-news}
+
+Stores found under ``--store-root`` are only read; missing ones are built in a temporary folder.
 """
 
 from __future__ import annotations
@@ -21,7 +25,7 @@ import json
 import sys
 import tempfile
 import time
-from collections import defaultdict
+from collections import Counter, defaultdict
 from pathlib import Path
 
 import numpy as np
@@ -30,9 +34,10 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(ROOT / "scripts"))
 
-from eval_topics import DATA, isaf  # noqa: E402
-from index import Article, Store, duplicates  # noqa: E402
-from index.stories import StoryIndex, story_text  # noqa: E402
+from eval_topics import DATA, DATASETS  # noqa: E402
+from index import DUPLICATE_KINDS, Article, Store, duplicates  # noqa: E402
+from index.shingles import story_text  # noqa: E402
+from index.stories import StoryIndex  # noqa: E402
 
 BBC = DATA / "bbc-news" / "bbc"
 
@@ -61,12 +66,15 @@ def edited(title: str, body: str, rng: np.random.Generator, vocabulary: list[str
     return f"Update: {title}", " ".join(words)
 
 
-def found_share(pairs, expected: list[tuple[str, str]]) -> float:
-    flagged = {(p.first.id, p.second.id) for p in pairs} | {(p.second.id, p.first.id) for p in pairs}
-    return sum(pair in flagged for pair in expected) / max(len(expected), 1)
+def found(pairs, expected: list[tuple[str, str]]) -> list:  # type: ignore[no-untyped-def]
+    """The flagged pairs that are expected ones, in either order."""
+    wanted = set(expected) | {(b, a) for a, b in expected}
+    return [p for p in pairs if (p.first.id, p.second.id) in wanted]
 
 
-def bbc_copies(tmp: Path) -> str:
+def bbc_store(tmp: Path) -> tuple[Store, list[tuple[str, str]], list[tuple[str, str]]]:
+    """A store of 400 BBC articles, edited copies of 200 of them and the BBC's verbatim copies under their
+    own paths, with the (verbatim, edited) pairs expected."""
     files = bbc_files()
     by_body = defaultdict(list)
     for rel, title, body in files:
@@ -88,29 +96,54 @@ def bbc_copies(tmp: Path) -> str:
             articles.append(Article(id=rel, title=text_of[rel][0], text=text_of[rel][1]))
     store = Store.open(tmp / "bbc-dups", create=True)
     store.add(list({a.key: a for a in articles}.values()))
+    return store, verbatim, expected_edits
+
+
+def bbc_copies(tmp: Path) -> str:
+    store, verbatim, expected_edits = bbc_store(tmp)
     start = time.perf_counter()
     pairs = duplicates(store)
     seconds = time.perf_counter() - start
-    copies = found_share([p for p in pairs if p.kind == "copy"], verbatim)
-    edits = found_share(pairs, expected_edits)
-    return (f"BBC verbatim copies: {len(verbatim)} files, {100 * copies:.1f}% found as copies; edited copies: "
-            f"{100 * edits:.1f}% of 200 found; {len(pairs)} pairs flagged in {seconds:.1f} s")
+    copies = found([p for p in pairs if p.kind == "copy"], verbatim)
+    edits = found(pairs, expected_edits)
+    others = len(pairs) - len(found(pairs, verbatim + expected_edits))
+    return (f"BBC verbatim copies: {len(verbatim)} files, {100 * len(copies) / len(verbatim):.1f}% found as copies; "
+            f"edited copies: {100 * len(edits) / len(expected_edits):.1f}% of {len(expected_edits)} found "
+            f"({by_kind(edits)}); {len(pairs)} pairs flagged in {seconds:.1f} s, {others} of them others")
 
 
-def isaf_templates(store_root: Path | None, tmp: Path) -> str:
-    articles, _ = isaf()
+def corpus_store(name: str, store_root: Path | None, tmp: Path) -> Store:
+    """The evaluation store of a corpus: the one under ``store_root`` (only read), or one built in ``tmp``."""
+    if store_root and (store_root / name).is_dir():
+        return Store.open(store_root / name)
+    store = Store.open(tmp / name, create=True)
+    store.add(list({a.key: a for a in DATASETS[name]()[0]}.values()))
+    return store
+
+
+def by_kind(pairs) -> str:  # type: ignore[no-untyped-def]
+    kinds = Counter(p.kind for p in pairs)
+    return ", ".join(f"{kinds[k]} {k}" for k in DUPLICATE_KINDS if kinds[k])
+
+
+def isaf_templates(store: Store) -> str:
     annotations = {}
     with open(DATA / "isaf-press-releases" / "isaf_press_releases_ft_test.jsonl", encoding="utf-8") as handle:
         for i, line in enumerate(handle):
             note = json.loads(json.loads(line)["conversations"][2]["value"])
             annotations[f"isaf-{i}"] = (tuple(sorted(note.get("province") or [])), note.get("start_date"))
-    store = Store.open(store_root / "isaf" if store_root else tmp / "isaf", create=True)
-    store.add(articles)
     pairs = duplicates(store)
-    differing = sum(annotations[p.first.id] != annotations[p.second.id] for p in pairs)
-    kinds = {k: sum(p.kind == k for p in pairs) for k in ("copy", "edited", "rewrite")}
-    return (f"ISAF: {len(pairs)} pairs flagged ({kinds}); {differing} ({100 * differing / max(len(pairs), 1):.1f}%) "
-            "differ in province or start date")
+    differing = [p for p in pairs if annotations[p.first.id] != annotations[p.second.id]]
+    listed = "; ".join(f"{p.first.id}/{p.second.id} {p.kind}{' (differ)' * (p in differing)}" for p in pairs)
+    return (f"ISAF: {len(pairs)} pairs flagged ({by_kind(pairs)}); {len(differing)} "
+            f"({100 * len(differing) / max(len(pairs), 1):.1f}%) differ in province or start date: {listed}")
+
+
+def flagged(name: str, store: Store) -> str:
+    start = time.perf_counter()
+    pairs = duplicates(store)
+    return (f"{name}: {len(pairs)} pairs flagged among {store.article_count()} articles ({by_kind(pairs)}) "
+            f"in {time.perf_counter() - start:.1f} s")
 
 
 def scale() -> str:
@@ -122,20 +155,26 @@ def scale() -> str:
         start = time.perf_counter()
         index = StoryIndex({key: story_text("", body) for key, body in texts.items()})
         candidates = index.lexical_candidates()
-        out.append(f"{n:,} articles: {time.perf_counter() - start:.1f} s, {len(candidates)} candidate pairs")
+        found = time.perf_counter() - start
+        for a, b in sorted(candidates):
+            index.kind(a, b, 0.0, 0.9)
+        out.append(f"{n:,} articles: {found:.1f} s to {len(candidates):,} candidate pairs, "
+                   f"{time.perf_counter() - start:.1f} s with every one scored")
     return "shingle index and candidates: " + "; ".join(out)
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--store-root", type=Path, help="folder holding an ISAF store to reuse (isaf/)")
+    parser.add_argument("--store-root", type=Path, help="folder holding stores to reuse (isaf/, bbc/, ag-news/)")
     parser.add_argument("--skip-scale", action="store_true")
     args = parser.parse_args()
     if not DATA.is_dir():
         sys.exit(f"no evaluation data at {DATA}")
     with tempfile.TemporaryDirectory() as tmp:
-        print(isaf_templates(args.store_root, Path(tmp)), flush=True)
+        print(isaf_templates(corpus_store("isaf", args.store_root, Path(tmp))), flush=True)
         print(bbc_copies(Path(tmp)), flush=True)
+        for name in ("bbc", "ag-news"):
+            print(flagged(name, corpus_store(name, args.store_root, Path(tmp))), flush=True)
         if not args.skip_scale:
             print(scale(), flush=True)
 

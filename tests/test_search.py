@@ -6,6 +6,7 @@ import pytest
 
 from index import Article, Filters, QueryError, Store, duplicates, search, similar
 from index.search import Fusion
+from tests.test_stories import STORY, edited, releases
 
 
 def test_taliban_delisting_query_ranks_the_duma_paragraph_first(seed_store: Store):
@@ -56,6 +57,20 @@ def test_filters_search_deep_enough_to_return_k(mixed_store: Store):
     assert search(mixed_store, "rates", k=5, filters=Filters(source="Nobody")) == []
 
 
+def test_a_metadata_filter_keeps_to_matching_articles_that_share_a_paragraph(new_store):
+    store = new_store()
+    shared = "The river burst its banks after a week of heavy rain."
+    store.add([Article(id="in", title="", text=shared, metadata={"desk": "news"}),
+               Article(id="out", title="", text=f"{shared}\nFlood defences failed along the river.",
+                       metadata={"desk": "sport"})])
+    news = Filters(where=("desk=news",))
+    articles, paragraphs = store.matching(news)
+    assert len(articles) == 1 and len(paragraphs) == 1
+    for mode in ("hybrid", "dense", "lexical"):
+        hits = search(store, "river flood defences", k=5, filters=news, mode=mode)
+        assert [(h.article.id, h.also_in) for h in hits] == [("in", ())], mode
+
+
 def test_compact_until_date_includes_the_whole_day(new_store):
     store = new_store()
     store.add([Article(id="a", title="", text="Noon news about the harbour and its boats.", published="2024-05-31T12:00Z")])
@@ -95,10 +110,20 @@ def test_duplicates_finds_near_copies(new_store):
                Article(id="other", title="Budget", text="The finance minister presented a budget with higher "
                                                          "spending on schools and hospitals.")])
     pairs = duplicates(store, threshold=0.9)
-    assert [(p.first.id, p.second.id) for p in pairs] == [("copy", "orig")]
+    assert [(p.first.id, p.second.id, p.kind) for p in pairs] == [("copy", "orig", "edited")]
     assert pairs[0].score > 0.95
     with pytest.raises(QueryError, match="threshold"):
         duplicates(store, threshold=1.5)
+
+
+def test_duplicates_tells_an_edited_copy_from_template_releases_of_other_events(new_store):
+    """Releases written from one template embed alike (similarity above the threshold) and share most of
+    their phrases, two of them a digest's header too; each is another raid, so none is flagged."""
+    store = new_store()
+    store.add([Article(id=key, title=title, text="\n".join(paragraphs)) for key, (title, paragraphs) in
+               (releases() | {"story": ("Tallest bridge opens", STORY),
+                              "story-edited": ("Update: tallest bridge opens in France", edited(STORY))}).items()])
+    assert [(p.first.id, p.second.id, p.kind) for p in duplicates(store)] == [("story", "story-edited", "edited")]
 
 
 def test_metadata_filters_in_every_mode_and_by_article(new_store):

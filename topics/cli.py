@@ -19,9 +19,9 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from index import (Article, ArticleInfo, atomic_write, BACKENDS, check, CheckReport, database_error,
-                   DB_NAME, DEFAULT_BACKEND, default_store_path, duplicates, Embedder, Filters, Hits,
-                   MODES, offline_environment, ParameterError, QueryError, repair, search, similar, Store,
-                   TopicsError)
+                   DB_NAME, DEFAULT_BACKEND, default_store_path, DUPLICATE_KINDS, duplicates, Embedder,
+                   Filters, Hits, MODES, offline_environment, ParameterError, QueryError, repair, search,
+                   similar, Store, TopicsError)
 
 from . import __version__
 from .display import excerpt, use_colour
@@ -122,9 +122,13 @@ def _search_commands(commands: Any) -> None:
     _store_options(near)
     _json_option(near, "article")
 
-    dupes = commands.add_parser("duplicates", help="list near-duplicate article pairs")
+    dupes = commands.add_parser("duplicates", help="list pairs of articles that are the same story",
+                                description="List pairs of articles that are the same story, each with its kind: "
+                                            "copy, edited (words changed, a paragraph dropped), part (one holds "
+                                            "the other whole, with much more besides) or rewrite (other words, "
+                                            "the same names).")
     dupes.add_argument("--threshold", type=float, default=0.9,
-                       help="minimum article similarity, 0-1 (default 0.9)")
+                       help="minimum article similarity of a rewrite, 0-1 (default 0.9)")
     _store_options(dupes)
     _json_option(dupes, "pair")
 
@@ -317,7 +321,7 @@ def cmd_duplicates(args: argparse.Namespace) -> None:
                 "second": p.second.id} for p in pairs])
         return
     kinds = Counter(pair.kind for pair in pairs)
-    print(f"{len(pairs)} pairs of the same story: " + ", ".join(f"{kinds[k]} {k}" for k in ("copy", "edited", "rewrite")))
+    print(f"{len(pairs)} pairs of the same story: " + ", ".join(f"{kinds[k]} {k}" for k in DUPLICATE_KINDS))
     for pair in pairs:
         print(f"  {pair.score:.3f}  {pair.kind:<7}  {pair.first.id}  {pair.first.title or '(untitled)'}")
         print(f"                  {pair.second.id}  {pair.second.title or '(untitled)'}")
