@@ -28,11 +28,11 @@ needs_ray = pytest.mark.skipif(find_spec("ray") is None, reason="ray is not inst
 
 CHILD = """
 import os, signal, sys
-from index import Store, read_paths
+from index import Embedder, Store, read_paths
 from index.ray_embed import RayExecutor
 
 store_path, batch, paths = sys.argv[1], int(sys.argv[2]), sys.argv[3:]
-store = Store.open(store_path, create=True)
+store = Store.open(store_path, model=Embedder(backend="onnx-int8", batch_size=32), create=True)
 executor = RayExecutor("local", num_cpus=2)
 clean = store.builds.remove_stale_files
 
@@ -65,8 +65,15 @@ def cluster():
 
 
 @pytest.fixture(scope="module")
-def local(tmp_path_factory: pytest.TempPathFactory, embedder: Embedder) -> Store:
-    store = Store.open(tmp_path_factory.mktemp("local") / "store", model=embedder, create=True)
+def batched(environment: None) -> Embedder:
+    """int8 in forward batches of 32, whose vectors depend on their batch mates: the same vectors then
+    prove that the workers formed the driver's very batches."""
+    return Embedder(backend="onnx-int8", batch_size=32)
+
+
+@pytest.fixture(scope="module")
+def local(tmp_path_factory: pytest.TempPathFactory, batched: Embedder) -> Store:
+    store = Store.open(tmp_path_factory.mktemp("local") / "store", model=batched, create=True)
     store.add(_articles(), progress=False, batch_paragraphs=BATCH)
     return store
 
@@ -83,9 +90,8 @@ def _same_vectors(store: Store, reference: Store) -> None:
 
 @needs_ray
 @needs_shared
-def test_ray_ingest_gives_the_local_vectors(cluster, local: Store, tmp_path: Path, embedder: Embedder):
-    assert embedder.backend == "onnx-int8"  # whose vectors depend on their batch mates
-    with Store.open(tmp_path / "store", model=embedder, create=True) as store:
+def test_ray_ingest_gives_the_local_vectors(cluster, local: Store, tmp_path: Path, batched: Embedder):
+    with Store.open(tmp_path / "store", model=batched, create=True) as store:
         report = store.add(_articles(), progress=False, batch_paragraphs=BATCH, executor=cluster)
         assert cluster.workers == 2 and report.added == local.article_count() > 195
         assert report.paragraphs_embedded == local.stats().vectors > 4 * BATCH
@@ -96,7 +102,7 @@ def test_ray_ingest_gives_the_local_vectors(cluster, local: Store, tmp_path: Pat
 @needs_ray
 @needs_shared
 def test_killed_driver_resumes_without_embedding_anything_twice(cluster, local: Store, tmp_path: Path,
-                                                                 embedder: Embedder):
+                                                                 batched: Embedder):
     path = tmp_path / "store"
     child = subprocess.Popen([sys.executable, "-c", CHILD, str(path), str(BATCH), *map(str, _paths())], cwd=ROOT,
                              env={**os.environ, "PYTHONPATH": str(ROOT)}, stdout=subprocess.PIPE,
@@ -109,7 +115,7 @@ def test_killed_driver_resumes_without_embedding_anything_twice(cluster, local: 
     assert child.returncode == -signal.SIGKILL, err
     committed = int(out.split()[-1])
     total = local.stats().vectors
-    with Store.open(path, model=embedder) as store:
+    with Store.open(path, model=batched) as store:
         assert store.stats().vectors == committed and 0 < committed < total and check(store).ok
         report = store.add(_articles(), progress=False, batch_paragraphs=BATCH, executor=cluster)
         assert report.paragraphs_embedded == total - committed  # what was committed is not embedded again
