@@ -238,6 +238,7 @@ class RayExecutor:
                  num_cpus: int | None = None, ahead: int = 2) -> None:
         self.address, self.cpus_per_worker, self.ahead = address, cpus_per_worker, ahead
         self._pool: _Pool | None = None
+        self.start_seconds = 0.0  # how long the last pool took to load its models
         self._owns = connect(address, num_cpus)
         available = int(ray.cluster_resources().get("CPU", 0) // cpus_per_worker)
         if workers is not None and workers > available:
@@ -252,6 +253,7 @@ class RayExecutor:
             if self._pool is not None:
                 self._pool.close()
             self._pool = _Pool(embedder, self.workers, self.cpus_per_worker)
+            self.start_seconds = self._pool.start_seconds
         return self._pool
 
     def submit(self, embedder: Embedder, texts: list[str]) -> _RayPending:
