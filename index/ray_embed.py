@@ -72,7 +72,8 @@ def connect(address: str, num_cpus: int | None = None) -> bool:
             ray.init(address=address, include_dashboard=False, log_to_driver=False,
                      logging_level=logging.ERROR, **options)
     except (ConnectionError, TimeoutError, ValueError, RuntimeError) as exc:
-        reason = "no Ray cluster runs on this machine" if address == "auto" else _reason(exc)
+        nothing = address == "auto" and isinstance(exc, ConnectionError)
+        reason = "no Ray cluster runs on this machine" if nothing else _reason(exc)
         raise ClusterError(f"cannot join the Ray cluster at {address} ({reason}); {JOIN_FIX}") from None
     return True
 
