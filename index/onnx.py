@@ -114,14 +114,27 @@ def _export(model_path: Path, target: Path) -> None:
     _written(target, fuse)
 
 
+class _QuantiserAdvice(logging.Filter):
+    """Drops what the quantiser logs on the root logger while it runs (advice to pre-process the model,
+    which a first ``topics ingest`` would print): the fused model is the one meant to be quantised."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        return f"{os.sep}quantization{os.sep}" not in record.pathname
+
+
 def _quantize(source: Path, target: Path) -> None:
     """Quantise the fused float model dynamically to int8 with :data:`INT8_SETTINGS`."""
     import onnx
     from onnxruntime.quantization import QuantType, quantize_dynamic
 
     settings = {**INT8_SETTINGS, "weight_type": QuantType[INT8_SETTINGS["weight_type"]]}
-    _written(target, lambda partial: quantize_dynamic(
-        source, partial, extra_options={"DefaultTensorType": onnx.TensorProto.FLOAT}, **settings))
+    advice = _QuantiserAdvice()
+    logging.getLogger().addFilter(advice)
+    try:
+        _written(target, lambda partial: quantize_dynamic(
+            source, partial, extra_options={"DefaultTensorType": onnx.TensorProto.FLOAT}, **settings))
+    finally:
+        logging.getLogger().removeFilter(advice)
 
 
 def cached_file(fingerprint: str, precision: str = "fp32") -> Path:
