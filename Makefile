@@ -3,6 +3,7 @@ PYTHON ?= python3
 VENV ?= .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
+TEST_STAMP := $(VENV)/.installed-test
 DEMO_STORE ?= .demo/store
 
 .PHONY: demo test install clean
@@ -10,10 +11,15 @@ DEMO_STORE ?= .demo/store
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
 
-# torch first, pinned to the CPU build by constraints.txt, so nothing pulls a CUDA build.
+# torch first, pinned to the CPU build by constraints.txt, so nothing pulls a CUDA build. The demo needs
+# the package alone; the tests also need the extras (Ray among them), installed by `make test`.
 $(STAMP): pyproject.toml constraints.txt | $(BIN)/python
 	$(BIN)/pip install --quiet -c constraints.txt torch
-	$(BIN)/pip install --quiet -c constraints.txt -e '.[dev]'
+	$(BIN)/pip install --quiet -c constraints.txt -e '.'
+	touch $@
+
+$(TEST_STAMP): $(STAMP)
+	$(BIN)/pip install --quiet -c constraints.txt -e '.[dev,ray]'
 	touch $@
 
 install: $(STAMP)
@@ -27,7 +33,7 @@ demo: $(STAMP)
 	$(BIN)/topics report --store $(DEMO_STORE) -o .demo/report.html
 	$(BIN)/topics report --store $(DEMO_STORE) -o .demo/report.md
 
-test: $(STAMP)
+test: $(TEST_STAMP)
 	$(BIN)/python -m pytest
 
 clean:

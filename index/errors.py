@@ -82,6 +82,11 @@ class StoreError(TopicsError):
     """The store folder is missing, foreign, from another model or another format version."""
 
 
+class ClusterError(TopicsError):
+    """Embedding on a Ray cluster cannot go on: Ray is not installed, the cluster cannot be joined, or a
+    worker failed; the store keeps every batch committed before."""
+
+
 class QueryError(TopicsError):
     """A search or similarity request that cannot be answered as asked."""
 

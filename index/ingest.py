@@ -3,22 +3,31 @@
 Work goes in batches of about ``batch_paragraphs`` new paragraphs, so memory stays flat however many
 articles come, and an interrupted run keeps what it committed. Unchanged articles cost one lookup;
 known paragraph texts are never embedded again. An id that comes twice keeps its later version.
+
+A full batch is handed to an executor (:mod:`index.executors`) to embed and committed when its vectors
+come back, batches strictly in the order they were handed over: locally at once, on a Ray pool while
+later batches are planned and embedded. A paragraph waiting in an earlier, uncommitted batch is not
+embedded again by a later one; it is linked when that batch commits first.
 """
 
 from __future__ import annotations
 
 import json
+import time
+from collections import deque
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from datetime import datetime, timezone
 from typing import Any
 
+import numpy as np
 from tqdm import tqdm
 
 from . import segments as segment_table
 from .articles import Article, content_hash
 from .catalog import Catalog
 from .embed import Embedder
+from .executors import Executor, LocalExecutor, Pending
 from .paragraphs import Paragraph
 from .segments import Segments
 
@@ -46,7 +55,18 @@ class _Plan:
     paragraphs: list[Paragraph]
     fingerprint: str
     counted: str | None  # the AddReport field that counts it; None for a repeated id, counted before
-    restores: bool = False  # a repeat back to the stored version: drop the pending one, write nothing
+
+
+@dataclass
+class _Handed:
+    """A batch handed to the executor: its plans, the hashes of all their paragraphs, the paragraphs it
+    embeds (neither stored nor embedded by an earlier batch; row i of the vectors is ``new[i]``), and
+    the vectors to come."""
+
+    plans: list[_Plan]
+    hashes: list[str]
+    new: list[Paragraph]
+    vectors: Pending
 
 
 def fingerprint(article: Article) -> str:
@@ -69,68 +89,77 @@ def _groups(items: Iterable[Any], size: int) -> Iterator[list[Any]]:
 
 class Ingest:
     """One run of :meth:`Store.add`, under the write lock: what was seen, what waits in the batch, what
-    was committed, and the report."""
+    was handed to the executor and not yet committed, what was committed, and the report."""
 
     def __init__(self, catalog: Catalog, segments: Segments, embedder: Embedder,
                  split: Callable[[Article], list[Paragraph]], bar: tqdm, *, batch_paragraphs: int,
-                 after_commit: Callable[[], None]) -> None:
+                 after_commit: Callable[[], None], executor: Executor | None = None) -> None:
         self.catalog, self.segments, self.embedder, self.split, self.bar = catalog, segments, embedder, split, bar
         self.batch_paragraphs, self.after_commit = batch_paragraphs, after_commit
+        self.executor = executor or LocalExecutor()
         self.report = AddReport()
         self.seen: set[str] = set()  # ids met so far
         self.written: set[str] = set()  # ids committed by this run
-        self.batch: dict[str, _Plan] = {}  # by id: a later version replaces an earlier one not yet committed
+        self.batch: dict[str, _Plan] = {}  # by id: a later version replaces an earlier one not yet handed over
         self.pending: set[str] = set()  # hashes of the batch's paragraphs
+        self.handed: deque[_Handed] = deque()  # handed to the executor, oldest first, none committed yet
+        self.embedding: set[str] = set()  # hashes the handed batches embed
+        self.latest: dict[str, str] = {}  # id → fingerprint of the last version handed over by this run
+        self.started = time.perf_counter()
 
     def run(self, articles: Iterable[Article]) -> AddReport:
         for group in _groups(articles, GROUP):
-            for plan in self._plan(group):
-                self._queue(plan)
+            latest = self._last_versions(group)
+            stored = self.catalog.fingerprints(list(latest))
+            for article in latest.values():
+                self._take(article, stored)
         if self.batch:
+            self._hand_over()
+        while self.handed:
             self._commit()
         return self.report
 
+    def _last_versions(self, group: list[Article]) -> dict[str, Article]:
+        """The last version of each id in ``group``, counting the repeats."""
+        latest: dict[str, Article] = {}
+        for article in group:
+            if article.key in latest or article.key in self.seen:
+                self.report.duplicate_ids += 1
+                self.bar.update(1)
+            latest[article.key] = article
+        return latest
+
+    def _take(self, article: Article, stored: dict[str, str]) -> None:
+        """Queue ``article`` unless the store will hold it as it is once what was handed over commits.
+
+        The version to compare with is the last one this run handed over, else the stored one; a
+        version equal to it drops a differing one waiting in the batch (the article came back to it).
+        """
+        printed = fingerprint(article)
+        counted = article.key not in self.seen
+        self.seen.add(article.key)
+        if self.latest.get(article.key, stored.get(article.key)) == printed:
+            earlier = self.batch.pop(article.key, None)
+            if earlier is not None:
+                self._recount(earlier)
+            elif counted:
+                self.report.unchanged += 1
+                self.bar.update(1)
+            return
+        field = None
+        if counted:
+            field = "updated" if article.key in stored or self._replaced(article, set()) else "added"
+            self.report.count(field)
+        self._queue(_Plan(article, self.split(article), printed, field))
+
     def _queue(self, plan: _Plan) -> None:
-        """Put ``plan`` in the batch in place of an earlier version, committing a full batch."""
+        """Put ``plan`` in the batch in place of an earlier version, handing over a full batch."""
         earlier = self.batch.pop(plan.article.key, None)
         plan.counted = earlier.counted if earlier is not None else plan.counted
-        if plan.restores:
-            self._recount(plan)
-            return
         self.batch[plan.article.key] = plan
         self.pending.update(p.hash for p in plan.paragraphs)
         if len(self.pending) >= self.batch_paragraphs:
-            self._commit()
-
-    def _plan(self, group: list[Article]) -> list[_Plan]:
-        """What to write for ``group``: the last version of each id, if it differs from the stored one
-        (or from a version in the pending batch, which it must then replace)."""
-        report, seen = self.report, self.seen
-        latest: dict[str, Article] = {}
-        for article in group:
-            if article.key in latest or article.key in seen:
-                report.duplicate_ids += 1
-                self.bar.update(1)
-            latest[article.key] = article
-        stored = self.catalog.fingerprints(list(latest))
-        plans = []
-        for article in latest.values():
-            printed = fingerprint(article)
-            counted = article.key not in seen
-            seen.add(article.key)
-            if stored.get(article.key) == printed:
-                if article.key in self.batch:
-                    plans.append(_Plan(article, [], printed, None, restores=True))
-                    continue
-                report.unchanged += counted
-                self.bar.update(counted)
-                continue
-            field = None
-            if counted:
-                field = "updated" if article.key in stored or self._replaced(article, set()) else "added"
-                report.count(field)
-            plans.append(_Plan(article, self.split(article), printed, field))
-        return plans
+            self._hand_over()
 
     def _recount(self, plan: _Plan) -> None:
         """An article that came back to its stored version is unchanged after all."""
@@ -145,45 +174,74 @@ class Ingest:
             return []
         return [i for i in self.catalog.others_at(article.path, article.key) if i not in written]
 
+    def _hand_over(self) -> None:
+        """Give the batch's new paragraphs (neither stored nor embedded by a batch before it) to the
+        executor, then commit the oldest batches while more than ``executor.ahead`` wait."""
+        plans = list(self.batch.values())
+        hashes = list(dict.fromkeys(p.hash for plan in plans for p in plan.paragraphs))
+        known = self.catalog.hash_ids(hashes)
+        texts = {p.hash: p for plan in plans for p in plan.paragraphs}
+        new = [texts[h] for h in hashes if h not in known and h not in self.embedding]
+        vectors = self.executor.submit(self.embedder, [p.text for p in new])
+        self.handed.append(_Handed(plans, hashes, new, vectors))
+        self.embedding.update(p.hash for p in new)
+        self.latest.update((plan.article.key, plan.fingerprint) for plan in plans)
+        self.batch, self.pending = {}, set()
+        while len(self.handed) > self.executor.ahead:
+            self._commit()
+
     def _commit(self) -> None:
-        """Embed the batch's new paragraphs into a new segment file, then record everything in one
+        """Write the oldest handed batch's vectors into a new segment file, then record everything in one
         transaction (the segment is removed again when that fails)."""
-        batch, report = list(self.batch.values()), self.report
-        ordered = list(dict.fromkeys(p.hash for plan in batch for p in plan.paragraphs))
-        known = self.catalog.hash_ids(ordered)
-        texts = {p.hash: p for plan in batch for p in plan.paragraphs}
-        missing = [h for h in ordered if h not in known]
-        vectors = self.embedder.encode([texts[h].text for h in missing])
+        batch, report = self.handed[0], self.report
+        known = self.catalog.hash_ids(batch.hashes)
+        new, vectors = self._with_lost(batch, known, batch.vectors.result())
         segment = int(self.catalog.meta("next_segment"))
-        digest = self.segments.write(segment, vectors) if missing else None
+        digest = self.segments.write(segment, vectors) if new else None
         try:
-            self._record(batch, [texts[h] for h in missing], known, segment, digest)
+            self._record(batch.plans, new, known, segment, digest)
         except BaseException:
             if digest is not None and segment not in segment_table.recorded(self.catalog.db):
                 self.segments.remove(segment)  # never committed, so no paragraph points into it
             raise
-        self.batch, self.pending = {}, set()
-        report.paragraphs_embedded += len(missing)
-        report.paragraphs_reused += len(ordered) - len(missing)
-        self.bar.update(sum(plan.counted is not None for plan in batch))
-        self.bar.set_postfix(embedded=report.paragraphs_embedded, refresh=False)
+        self.handed.popleft()
+        self.embedding.difference_update(p.hash for p in batch.new)
+        report.paragraphs_embedded += len(new)
+        report.paragraphs_reused += len(batch.hashes) - len(new)
+        self.bar.update(sum(plan.counted is not None for plan in batch.plans))
+        rate = report.paragraphs_embedded / max(time.perf_counter() - self.started, 1e-9)
+        self.bar.set_postfix({"embedded": report.paragraphs_embedded, "¶/s": f"{rate:.1f}"}, refresh=False)
         self.after_commit()
 
-    def _record(self, batch: list[_Plan], new: list[Paragraph], known: dict[str, int], segment: int,
+    def _with_lost(self, batch: _Handed, known: dict[str, int], vectors: np.ndarray) -> tuple[list[Paragraph], np.ndarray]:
+        """The paragraphs (and their vectors) this commit inserts: the batch's new ones not stored since,
+        plus those it counted on that a batch committed since it was handed over dropped (their last
+        article changed), embedded here. Only an executor that works ahead meets either case."""
+        drawn = {p.hash for p in batch.new}
+        lost = [h for h in batch.hashes if h not in known and h not in drawn]
+        rows = [i for i, p in enumerate(batch.new) if p.hash not in known]
+        if not lost and len(rows) == len(batch.new):
+            return batch.new, vectors
+        texts = {p.hash: p for plan in batch.plans for p in plan.paragraphs}
+        new = [batch.new[i] for i in rows] + [texts[h] for h in lost]
+        again = self.embedder.encode([texts[h].text for h in lost])
+        return new, np.concatenate([vectors[rows], again]).astype(np.float32, copy=False)
+
+    def _record(self, plans: list[_Plan], new: list[Paragraph], known: dict[str, int], segment: int,
                 digest: str | None) -> None:
-        """Record the batch's articles, the ``new`` paragraphs (row i of ``segment`` holds the vector of
+        """Record the batch's articles, its ``new`` paragraphs (row i of ``segment`` holds the vector of
         ``new[i]``) and the segment, in one transaction."""
         catalog = self.catalog
         with catalog.write():
             if digest is not None:
                 segment_table.record(catalog.db, segment, len(new), digest)
             old: list[int] = []
-            for plan in batch:
+            for plan in plans:
                 old += catalog.unlink([plan.article.key, *self._replaced(plan.article, self.written)])
                 self.written.add(plan.article.key)
             known.update(catalog.insert_paragraphs(new, segment))
             added = datetime.now(timezone.utc).isoformat(timespec="seconds")
-            for plan in batch:
+            for plan in plans:
                 catalog.insert_article(plan.article, plan.paragraphs, known, plan.fingerprint, added)
             catalog.drop_orphans(old)
             catalog.advance(next_segment=segment + 1 if new else segment)

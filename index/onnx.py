@@ -114,33 +114,59 @@ def _export(model_path: Path, target: Path) -> None:
     _written(target, fuse)
 
 
+class _QuantiserAdvice(logging.Filter):
+    """Drops what the quantiser logs on the root logger while it runs (advice to pre-process the model,
+    which a first ``topics ingest`` would print): the fused model is the one meant to be quantised."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        return f"{os.sep}quantization{os.sep}" not in record.pathname
+
+
 def _quantize(source: Path, target: Path) -> None:
     """Quantise the fused float model dynamically to int8 with :data:`INT8_SETTINGS`."""
     import onnx
     from onnxruntime.quantization import QuantType, quantize_dynamic
 
     settings = {**INT8_SETTINGS, "weight_type": QuantType[INT8_SETTINGS["weight_type"]]}
-    _written(target, lambda partial: quantize_dynamic(
-        source, partial, extra_options={"DefaultTensorType": onnx.TensorProto.FLOAT}, **settings))
+    advice = _QuantiserAdvice()
+    logging.getLogger().addFilter(advice)
+    try:
+        _written(target, lambda partial: quantize_dynamic(
+            source, partial, extra_options={"DefaultTensorType": onnx.TensorProto.FLOAT}, **settings))
+    finally:
+        logging.getLogger().removeFilter(advice)
+
+
+def cached_file(fingerprint: str, precision: str = "fp32") -> Path:
+    """Where this machine's cache keeps the ONNX model of ``precision`` (present or not)."""
+    if precision not in PRECISIONS:
+        raise ValueError(f"precision must be one of {PRECISIONS}, not {precision!r}")
+    folder = cache_root() / "onnx" / fingerprint
+    if precision == "fp32":
+        return folder / "model.onnx"
+    tag = hashlib.sha256(json.dumps(INT8_SETTINGS, sort_keys=True).encode()).hexdigest()[:8]
+    return folder / f"model.int8-{tag}.onnx"
 
 
 def model_file(model_path: Path, fingerprint: str, precision: str = "fp32") -> Path:
     """The cached ONNX model of ``precision``, exported (and quantised) on first use."""
-    if precision not in PRECISIONS:
-        raise ValueError(f"precision must be one of {PRECISIONS}, not {precision!r}")
-    folder = cache_root() / "onnx" / fingerprint
-    fp32 = folder / "model.onnx"
-    if not fp32.is_file():
-        log.info("exporting %s to ONNX (once) into %s", model_path, folder)
+    fp32, target = cached_file(fingerprint), cached_file(fingerprint, precision)
+    if not fp32.is_file() and not target.is_file():
+        log.info("exporting %s to ONNX (once) into %s", model_path, fp32.parent)
         _export(model_path, fp32)
-    if precision == "fp32":
-        return fp32
-    tag = hashlib.sha256(json.dumps(INT8_SETTINGS, sort_keys=True).encode()).hexdigest()[:8]
-    int8 = folder / f"model.int8-{tag}.onnx"
-    if not int8.is_file():
+    if not target.is_file():
         log.info("quantising %s to int8 (once)", fp32)
-        _quantize(fp32, int8)
-    return int8
+        _quantize(fp32, target)
+    return target
+
+
+def install(fingerprint: str, precision: str, data: bytes) -> Path:
+    """Put a model exported on another machine into this machine's cache, where :func:`model_file`
+    finds it: a worker of a cluster then runs the driver's exact file without exporting its own."""
+    target = cached_file(fingerprint, precision)
+    if not target.is_file():
+        _written(target, lambda partial: partial.write_bytes(data))
+    return target
 
 
 class OnnxTransformer:

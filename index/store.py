@@ -43,6 +43,7 @@ from .builds import BuildCache, Builds
 from .catalog import DB_NAME, FORMAT_VERSION, MIGRATIONS, ArticleInfo, Catalog, Filters, Link
 from .embed import Embedder
 from .errors import Fix, StoreError
+from .executors import Executor
 from .ingest import AddReport, Ingest
 from .lexicon import Lexicon, LexiconCache
 from .lock import LOCK_NAME, write_lock
@@ -197,7 +198,7 @@ class Store:
                 raise StoreError(f"{path} was built with model {recorded}, but the model now at "
                                  f"{embedder.path} is {embedder.model_id}; restore that model or re-ingest")
             return embedder
-        embedder = model if isinstance(model, Embedder) else Embedder(model)
+        embedder = model if isinstance(model, Embedder) else Embedder(model, backend=meta.get("backend", "onnx"))
         if embedder.model_id != recorded:
             raise StoreError(f"{path} was built with model {recorded}, not {embedder.model_id}; vectors of "
                              "different models or precisions cannot be mixed", Fix("own-model"))
@@ -292,21 +293,24 @@ class Store:
 
     # -- writing -------------------------------------------------------------------------------
     def add(self, articles: Iterable[Article], *, progress: bool | None = None, batch_paragraphs: int = 2048,
-            total: int | None = None) -> AddReport:
+            total: int | None = None, executor: Executor | None = None) -> AddReport:
         """Add or update articles; unchanged ones cost nothing and known paragraphs are never re-embedded.
 
         ``articles`` may be any iterable, read as it goes: work is split, embedded and committed in
         batches of about ``batch_paragraphs`` new paragraphs, so memory stays flat however many there
         are, and an interrupted run keeps what it finished (the next run skips it and does the rest).
-        When an id comes twice, the later article is kept. ``progress`` shows a bar with an ETA on
-        stderr (``None``: only on a terminal); ``total`` is the number of articles, when known.
+        When an id comes twice, the later article is kept. ``progress`` shows a bar with an ETA and the
+        paragraphs embedded per second on stderr (``None``: only on a terminal); ``total`` is the number
+        of articles, when known. ``executor`` embeds elsewhere (:mod:`index.executors`: a Ray pool);
+        reading, splitting and committing stay here, and the vectors are the ones a local run makes.
         """
         if total is None and isinstance(articles, Sized):
             total = len(articles)
         with write_lock(self.path), tqdm(total=total, unit="article", desc="ingesting", leave=False,
                                          disable=None if progress is None else not progress) as bar:
             run = Ingest(self.catalog, self.segments, self.embedder, lambda a: self.splitter.split(a), bar,
-                         batch_paragraphs=batch_paragraphs, after_commit=self.builds.remove_stale_files)
+                         batch_paragraphs=batch_paragraphs, after_commit=self.builds.remove_stale_files,
+                         executor=executor)
             report = run.run(articles)
             self.builds.save_if_stale()
         return report

@@ -8,6 +8,7 @@ best pair; without it the library defaults (chosen that way) are evaluated.
 
     python scripts/eval_search.py --store /tmp/scifact     # builds the store once, reuses it after
     python scripts/eval_search.py --store /tmp/scifact --tune
+    python scripts/eval_search.py --store /tmp/scifact-fp32 --backend onnx   # float vectors
 """
 
 from __future__ import annotations
@@ -30,7 +31,7 @@ import numpy as np
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from index import Article, Store, search  # noqa: E402
+from index import BACKENDS, Article, Embedder, Store, search  # noqa: E402
 from index.evaluate import Qrels, mean_metric  # noqa: E402
 from index.search import MODES, Candidates, Fusion, candidates  # noqa: E402
 
@@ -123,12 +124,15 @@ def main() -> None:
     parser.add_argument("--data", type=Path, default=SCIFACT, help="SciFact folder with the CSV files")
     parser.add_argument("--store", type=Path, metavar="DIR", help="build the store here and keep it for reruns")
     parser.add_argument("--tune", action="store_true", help="choose the blend weight on the training claims first")
+    parser.add_argument("--backend", choices=BACKENDS, help="how a new store embeds (default: the store default)")
     args = parser.parse_args()
     if not (args.data / "corpus_train.csv").is_file():
         sys.exit(f"no SciFact data at {args.data}; it lives in ../shared/data/scifact")
 
     with tempfile.TemporaryDirectory() as tmp:
-        store = Store.open(args.store or Path(tmp) / "store", create=True)
+        model = Embedder(backend=args.backend) if args.backend else None
+        store = Store.open(args.store or Path(tmp) / "store", model=model, create=True)
+        print(f"vectors: {store.meta('model_id')}")
         report = store.add(corpus(args.data), progress=None)
         print(f"{store.article_count()} abstracts, {len(store.snapshot().ids)} paragraphs "
               f"({report.paragraphs_embedded} embedded now)\n")

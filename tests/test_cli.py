@@ -21,6 +21,15 @@ def run(*args: str) -> subprocess.CompletedProcess:
                           env={**os.environ, "PYTHONPATH": str(ROOT)}, timeout=300)
 
 
+def test_first_ingest_exports_and_quantises_quietly(tmp_path: Path):
+    """The first int8 ingest on a machine exports and quantises the model: nothing of that on stderr."""
+    done = subprocess.run([sys.executable, "-m", "topics", "ingest", str(SEEDS), "--store", str(tmp_path / "s"),
+                           "--quiet"], cwd=ROOT, capture_output=True, text=True, timeout=300,
+                          env={**os.environ, "PYTHONPATH": str(ROOT), "TOPICS_CACHE": str(tmp_path / "cache")})
+    assert done.returncode == 0 and done.stderr == "", done.stderr
+    assert list((tmp_path / "cache" / "onnx").glob("*/model.int8-*.onnx"))
+
+
 def test_ingest_search_stats_similar_delete(tmp_path: Path):
     store = str(tmp_path / "store")
     ingest = run("ingest", str(SEEDS), "--store", store)

@@ -22,34 +22,47 @@ def int8() -> Embedder:
     return Embedder(backend="onnx-int8")
 
 
+@pytest.fixture(scope="module")
+def fp32() -> Embedder:
+    return Embedder(backend="onnx")
+
+
 def cosines(a: np.ndarray, b: np.ndarray) -> np.ndarray:
     return (a * b).sum(axis=1)
 
 
-def test_onnx_backend_gives_torch_vectors_for_padded_batches(embedder: Embedder):
+def test_int8_is_the_default(embedder: Embedder):
+    assert Embedder().backend == embedder.backend == "onnx-int8" and embedder.batch_size == 1
+
+
+def test_onnx_backend_gives_torch_vectors_for_padded_batches(fp32: Embedder):
     torch_backend = Embedder(backend="torch")
-    assert embedder.backend == "onnx"
-    together = embedder.encode(TEXTS)
-    alone = np.stack([embedder.encode([t])[0] for t in TEXTS])
+    assert fp32.backend == "onnx" and fp32.batch_size == 32
+    together = fp32.encode(TEXTS)
+    alone = np.stack([fp32.encode([t])[0] for t in TEXTS])
     assert cosines(together, torch_backend.encode(TEXTS)).min() > 0.9999
     assert cosines(together, alone).min() > 0.9999
 
 
-def test_int8_vectors_are_close_to_float_ones_batched_or_not(embedder: Embedder, int8: Embedder):
+def test_int8_vectors_are_close_to_float_ones_and_their_own(fp32: Embedder, int8: Embedder):
     assert int8.backend == "onnx-int8"
     together = int8.encode(TEXTS)
     alone = np.stack([int8.encode([t])[0] for t in TEXTS])
     assert together.dtype == np.float32
     assert np.allclose(np.linalg.norm(together, axis=1), 1, atol=1e-5)
-    assert cosines(together, embedder.encode(TEXTS)).min() >= 0.98
-    # Activations are quantised with one scale per batch, so batch mates (and their padding) move a
-    # vector a little; a padding bug would move it far.
-    assert cosines(together, alone).min() >= 0.98
+    assert cosines(together, fp32.encode(TEXTS)).min() >= 0.98
+    # One text a forward pass: a vector does not depend on what else is embedded in the same call.
+    assert cosines(together, alone).min() > 0.9999
+    # In batches, activations are quantised with one scale per batch, so batch mates (and their
+    # padding) move a vector a little; a padding bug would move it far.
+    batched = Embedder(backend="onnx-int8", batch_size=32)
+    assert cosines(batched.encode(TEXTS), alone).min() >= 0.98
 
 
-def test_model_id_tells_int8_vectors_apart(embedder: Embedder, int8: Embedder):
-    assert Embedder(backend="torch").model_id == embedder.model_id
-    assert int8.model_id == f"{embedder.model_id}+int8"
+def test_model_id_tells_int8_vectors_apart(fp32: Embedder, int8: Embedder):
+    assert Embedder(backend="torch").model_id == fp32.model_id
+    assert int8.model_id == f"{fp32.model_id}+int8"
+    assert Embedder(backend="onnx-int8", batch_size=32).model_id == int8.model_id  # batching is no new kind
 
 
 def test_int8_model_is_quantised_once_and_reused(int8: Embedder):
@@ -90,7 +103,7 @@ def test_onnx_embedder_tokenises_and_embeds_as_sentence_transformers_without_loa
     """The ONNX path reads tokenizer.json and the config files itself; its inputs, token counts, spans and
     vectors are sentence-transformers' own."""
     texts = [*TEXTS, "  spaces around  ", "ÜBER Café naïve İstanbul 中文 😀 “quotes”", "word " * 400, "\ttab\nline"]
-    standalone = Embedder()
+    standalone = Embedder(backend="onnx")
     vectors = standalone.encode(texts)
     assert standalone._model is None
     reference = Embedder(backend="torch")

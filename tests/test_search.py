@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import numpy as np
 import pytest
 
 from index import Article, Filters, QueryError, Store, duplicates, search, similar
@@ -145,8 +146,10 @@ def test_metadata_filters_in_every_mode_and_by_article(new_store):
 def test_similarity_is_the_cosine_of_query_and_paragraph_in_every_mode(seed_store: Store, mode: str):
     query = "Taliban security concerns in Central Asia"
     hits = search(seed_store, query, k=4, mode=mode)
-    vectors = seed_store.embedder.encode([query] + [h.text for h in hits])
-    assert [h.similarity for h in hits] == pytest.approx((vectors[1:] @ vectors[0]).tolist(), abs=1e-5)
+    stored = seed_store.snapshot().vectors_of([h.paragraph_id for h in hits])
+    assert [h.similarity for h in hits] == pytest.approx((stored @ seed_store.embedder.encode([query])[0]).tolist(), abs=1e-5)
+    # the stored vectors are the texts' own: embedding them again gives them back
+    assert np.allclose(seed_store.embedder.encode([h.text for h in hits]), stored, atol=1e-5)
     assert all(h.bm25 == (h.score if mode == "lexical" else None) for h in hits)
     if mode == "dense":
         assert [h.similarity for h in hits] == pytest.approx([h.score for h in hits], abs=1e-5)

@@ -135,6 +135,31 @@ def test_other_model_is_refused_and_store_unchanged(new_store, tmp_path: Path, e
     assert store_state(store.path) == before
 
 
+def test_a_float_store_keeps_its_backend_under_the_int8_default(tmp_path: Path, capsys: pytest.CaptureFixture[str]):
+    """New stores embed with int8; one made with --backend onnx goes on embedding float vectors, whether
+    it is opened with its own model, with the model folder named, or from the command line."""
+    from index.embed import bundled_model_path
+    from topics.cli import main
+
+    path = tmp_path / "fp32"
+    with Store.open(path, model=Embedder(backend="onnx"), create=True) as store:
+        store.add(_articles(2))
+        float_id = store.meta("model_id")
+    assert not float_id.endswith("+int8") and Embedder().model_id == f"{float_id}+int8"
+    for model in (None, bundled_model_path()):
+        with Store.open(path, model=model) as store:
+            assert store.embedder.backend == "onnx" and store.meta("backend") == "onnx"
+    assert main(["ingest", str(SEEDS), "--store", str(path), "--quiet"]) == 0
+    assert "embedded 11 paragraphs" in capsys.readouterr().out
+    with Store.open(path) as store:
+        assert store.meta("model_id") == float_id and store.stats().vectors == 15
+        expected = Embedder(backend="onnx").encode(["CSTO meeting held on Afghanistan’s security situation"])[0]
+        title = store.links(article_ids=[a for a in store.article_ids() if not a.startswith("Wire")])[0]
+        assert float(store.snapshot().vectors_of([title.paragraph_id])[0] @ expected) > 0.9999
+    with Store.open(tmp_path / "new", create=True) as store:
+        assert store.meta("backend") == "onnx-int8" and store.meta("model_id") == f"{float_id}+int8"
+
+
 INGEST_SCRIPT = """
 import sys
 from index import Store, read_paths

@@ -20,8 +20,8 @@ from typing import TYPE_CHECKING, Any
 
 from index import (Article, ArticleInfo, atomic_write, BACKENDS, check, CheckReport, database_error,
                    DB_NAME, DEFAULT_BACKEND, default_store_path, DUPLICATE_KINDS, duplicates, Embedder,
-                   Filters, Hits, MODES, offline_environment, ParameterError, QueryError, repair, search,
-                   similar, Store, TopicsError)
+                   Executor, Filters, Hits, LocalExecutor, MODES, offline_environment, ParameterError, QueryError,
+                   ray_executor, repair, search, similar, Store, TopicsError)
 
 from . import __version__
 from .display import excerpt, use_colour
@@ -82,6 +82,11 @@ def _ingest_commands(commands: Any) -> None:
     ingest.add_argument("--fields", metavar="FILE", help="the same mapping as a TOML [fields] table")
     ingest.add_argument("--encoding", help="text encoding of the files (default: UTF-8, else Windows-1252)")
     ingest.add_argument("--quiet", action="store_true", help="no progress bar")
+    ingest.add_argument("--ray", metavar="ADDRESS",
+                        help="embed on Ray workers: local (start Ray on this machine), auto (the cluster this "
+                             "machine joined with `ray start`) or ray://HOST:PORT; needs pip install 'topics[ray]'")
+    ingest.add_argument("--workers", type=_positive, metavar="N",
+                        help="with --ray: number of workers, one CPU each (default: one per CPU of the cluster)")
 
     delete = commands.add_parser("delete", help="remove articles, their paragraphs and vectors")
     delete.add_argument("ids", nargs="+", metavar="ID")
@@ -253,6 +258,15 @@ def _print_hits(hits: Hits, as_json: bool, colour: bool) -> None:
         print(excerpt(hit.text, hit.matches, colour=colour))
 
 
+def _executor(args: argparse.Namespace) -> Executor:
+    """Where ``ingest`` embeds: here, or on the Ray cluster ``--ray`` names (joined before the store opens)."""
+    if args.ray is None:
+        if args.workers is not None:
+            raise QueryError("--workers goes with --ray ADDRESS")
+        return LocalExecutor()
+    return ray_executor(args.ray, workers=args.workers)
+
+
 def cmd_ingest(args: argparse.Namespace) -> None:
     from index import FieldMap, iter_articles, ReadResult
 
@@ -265,9 +279,9 @@ def cmd_ingest(args: argparse.Namespace) -> None:
                          + (f" ({len(checked.skipped)} skipped as unreadable)" if checked.skipped else "")
                          + (f"; passed over {checked.ignored_summary()}" if checked.ignored else ""))
     model = Embedder(args.model, backend=args.backend) if args.backend else args.model
-    with Store.open(args.store, model=model, create=True) as store:
+    with _executor(args) as executor, Store.open(args.store, model=model, create=True) as store:
         stream = iter_articles(args.paths, **options, result=ReadResult(), warn=False)
-        report = store.add(stream, progress=False if args.quiet else None, total=total)
+        report = store.add(stream, progress=False if args.quiet else None, total=total, executor=executor)
         stats = store.stats()
     bad_files = len({error.path for error in checked.skipped})
     print(f"read {total} articles from {checked.files} files"
