@@ -26,8 +26,7 @@ from .stories import KINDS as DUPLICATE_KINDS
 __all__ = [
     "AddReport", "Article", "ArticleInfo", "BACKENDS", "CheckReport", "ClusterError", "DB_NAME",
     "DEFAULT_BACKEND", "DUPLICATE_KINDS", "DuplicatePair", "Embedder", "Executor", "FieldMap", "Filters", "Hit",
-    "Hits",
-    "InputError", "Link", "LocalExecutor", "MODES", "Mode", "Paragraph", "ParagraphSplitter",
+    "Hits", "InputError", "Link", "LocalExecutor", "MODES", "Mode", "Paragraph", "ParagraphSplitter",
     "ParameterError", "QueryError", "RayExecutor", "ReadResult", "SimilarArticle", "Store", "StoreError",
     "StoreStats", "TopicsError", "article_from_record", "article_similarity", "atomic_write", "check",
     "database_error", "default_store_path", "duplicates", "iter_articles", "offline_environment",
@@ -35,8 +34,8 @@ __all__ = [
 ]
 
 _LAZY = {"ReadResult": "index.read", "iter_articles": "index.read", "read_paths": "index.read",
-            "article_from_record": "index.read.records", "FieldMap": "index.read.fields",
-            "RayExecutor": "index.ray_embed"}  # imports ray: only when asked for
+         "article_from_record": "index.read.records", "FieldMap": "index.read.fields",
+         "RayExecutor": "index.ray_embed"}  # imports ray: only when asked for
 
 
 def __getattr__(name: str) -> Any:
