@@ -132,9 +132,9 @@ def test_cli_ingests_on_ray_quietly(tmp_path: Path):
                            "--ray", "local", "--workers", "1", "--quiet"],
                           cwd=ROOT, env=env, capture_output=True, text=True, timeout=300)
     assert done.returncode == 0 and done.stderr == "", done.stderr
-    assert done.stdout.splitlines() == ["read 1 articles from 1 files", "added 1, updated 0, unchanged 0",
+    assert done.stdout.splitlines() == ["read 1 article from 1 file", "added 1, updated 0, unchanged 0",
                                             f"embedded 11 paragraphs, reused 0; store {tmp_path / 's'} holds "
-                                            "1 articles, 11 vectors"]
+                                            "1 article, 11 vectors"]
 
 
 @needs_ray

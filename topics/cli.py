@@ -24,7 +24,7 @@ from index import (Article, ArticleInfo, atomic_write, BACKENDS, check, CheckRep
                    ray_executor, repair, search, similar, Store, TopicsError)
 
 from . import __version__
-from .display import excerpt, use_colour
+from .display import counted, excerpt, use_colour
 from .report import FORMATS
 
 if TYPE_CHECKING:
@@ -284,14 +284,14 @@ def cmd_ingest(args: argparse.Namespace) -> None:
         report = store.add(stream, progress=False if args.quiet else None, total=total, executor=executor)
         stats = store.stats()
     bad_files = len({error.path for error in checked.skipped})
-    print(f"read {total} articles from {checked.files} files"
+    print(f"read {counted(total, 'article')} from {counted(checked.files, 'file')}"
           + (f"; skipped {len(checked.skipped)} bad records or files (from {bad_files} file{'s' * (bad_files != 1)})"
              if checked.skipped else "")
           + (f"; passed over {checked.ignored_files} entries that are not articles" if checked.ignored else ""))
     print(f"added {report.added}, updated {report.updated}, unchanged {report.unchanged}"
           + (f", {report.duplicate_ids} repeated ids (last kept)" if report.duplicate_ids else ""))
     print(f"embedded {report.paragraphs_embedded} paragraphs, reused {report.paragraphs_reused}; store "
-          f"{stats.path} holds {stats.articles} articles, {stats.vectors} vectors")
+          f"{stats.path} holds {counted(stats.articles, 'article')}, {counted(stats.vectors, 'vector')}")
 
 
 def cmd_search(args: argparse.Namespace) -> None:

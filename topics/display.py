@@ -12,6 +12,11 @@ BOLD_YELLOW, RESET = "\x1b[1;33m", "\x1b[0m"
 _WORD = re.compile(r"\S+")
 
 
+def counted(n: int, noun: str) -> str:
+    """``n`` and the noun, plural unless n is one ("1 article", "3 files")."""
+    return f"{n} {noun}" if n == 1 else f"{n} {noun}s"
+
+
 def use_colour(choice: str, stream: IO[str]) -> bool:
     """``always``/``never``, or ``auto``: a terminal, unless ``NO_COLOR`` is set (no-color.org)."""
     if choice != "auto":
