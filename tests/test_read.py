@@ -262,6 +262,14 @@ def test_hard_wrapped_text_gives_the_paragraphs_of_the_unwrapped_text(tmp_path: 
     assert one(record).text == "\n\n".join(WRAPPED)
 
 
+def test_short_header_lines_above_a_long_paragraph_are_not_wrapping():
+    from index.read.wrap import unwrap
+
+    text = ("PRESS RELEASE TEXT: 2012-11-S-029\nFor Immediate Release\n\nKABUL, Afghanistan (Nov. 20, 2012)\n"
+            "Afghan and coalition forces killed an insurgent during an operation in Nangarhar province Monday.")
+    assert unwrap(text) == text
+
+
 @needs_shared
 def test_unwrapped_text_is_left_as_it_is():
     from index.read.wrap import unwrap

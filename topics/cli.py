@@ -335,7 +335,7 @@ def cmd_duplicates(args: argparse.Namespace) -> None:
                 "second": p.second.id} for p in pairs])
         return
     kinds = Counter(pair.kind for pair in pairs)
-    print(f"{len(pairs)} pairs of the same story: " + ", ".join(f"{kinds[k]} {k}" for k in DUPLICATE_KINDS))
+    print(f"{counted(len(pairs), 'pair')} of the same story: " + ", ".join(f"{kinds[k]} {k}" for k in DUPLICATE_KINDS))
     for pair in pairs:
         print(f"  {pair.score:.3f}  {pair.kind:<7}  {pair.first.id}  {pair.first.title or '(untitled)'}")
         print(f"                  {pair.second.id}  {pair.second.title or '(untitled)'}")

@@ -3,10 +3,11 @@
 Text that someone wrapped at, say, 72 columns has most of its lines near one width, while text with one
 paragraph per line (as the seed and BBC News) has lines of every length. So wrapping is detected from
 the file's own line lengths: the width is the 90th percentile of the lengths of non-blank lines, and the
-text is wrapped when that width lies between 30 and 120 columns and at least half the lines reach
-within 10 columns of it. Joining then follows how a greedy wrapper works: a line ends its paragraph
-when the next line's first word would have fitted on it (so the break was meant), at a blank line, or
-where the indentation changes. Unwrapped text is returned unchanged.
+text is wrapped when that width lies between 30 and 120 columns, at least half the lines reach within
+10 columns of it, and no more than a tenth go more than 10 columns past it (a press release's short
+header lines above one long paragraph are not wrapping). Joining then follows how a greedy wrapper
+works: a line ends its paragraph when the next line's first word would have fitted on it (so the break
+was meant), at a blank line, or where the indentation changes. Unwrapped text is returned unchanged.
 """
 
 from __future__ import annotations
@@ -23,7 +24,8 @@ def wrap_width(lines: list[str]) -> int | None:
         return None
     width = lengths[int(0.9 * (len(lengths) - 1))]
     near = sum(width - 10 <= length <= width for length in lengths)
-    return width if 30 <= width <= 120 and near >= 0.5 * len(lengths) else None
+    beyond = sum(length > width + 10 for length in lengths)  # a wrapper leaves no line far past its width
+    return width if 30 <= width <= 120 and near >= 0.5 * len(lengths) and beyond <= 0.1 * len(lengths) else None
 
 
 def unwrap(text: str) -> str:
