@@ -39,3 +39,13 @@ def test_a_verb_in_the_past_is_a_participle_and_the_injured_are_not():
     lexicon = Lexicon.learn(texts)
     assert {"targeted", "searched"} <= lexicon.participles
     assert "injured" not in lexicon.participles
+
+
+def test_a_name_coordinated_before_a_noun_is_still_a_modifier():
+    """ "Afghan and coalition forces" says nothing against "Afghan" standing before nouns, so it may
+    not lead a label on its own ("Afghan: suspected insurgents")."""
+    texts = ["A combined Afghan and coalition force detained two suspects in the district."] * 6 + \
+            ["The suspects were handed to Afghan forces at the scene."] * 2
+    lexicon = Lexicon.learn(texts)
+    assert "afghan" in lexicon.modifiers
+    assert "russian" not in Lexicon.learn(["He spoke to the Russian and left."] * 4).modifiers

@@ -166,7 +166,8 @@ class Lexicon:
                     verbal[tok.lower] += 1
                 if tok.inner and not is_title:
                     cases.setdefault(tok.lower, Counter())[tok.text] += 1
-                    if tok.text[:1].isupper():
+                    # "Afghan and coalition forces": a coordinated name may still stand before a noun
+                    if tok.text[:1].isupper() and after not in ("and", "or"):
                         (before_noun if after and after not in FUNCTION_WORDS else alone)[tok.lower] += 1
                     elif not is_title:
                         pairs[tok.lower, after] += 1
