@@ -13,13 +13,24 @@ count as shared. One held by more than ``TEMPLATE_SHARE`` of the articles (and m
 - **copy**: the bodies' word-shingle sets overlap by at least ``COPY`` (Jaccard);
 - **edited**: one article adds at most ``NEW`` of its words to the other, and the other adds at most
   ``PART``: words changed, sentences moved, a paragraph dropped, the title edited;
-- **part**: as edited, but the other adds more than ``PART``: an excerpt or a shortened version, or one
-  item of a digest that holds it whole;
+- **part**: as edited, but the other adds more than ``PART``: an excerpt, or a shortened or a fuller
+  version, unless the longer is a digest that holds the shorter as one of its items (below);
 - **rewrite**: the article similarity (:func:`index.similarity.article_similarity`) is at least the
   threshold, and the names agree. They share at least ``MIN_NAMES`` names, and at least ``NAMES`` of each
   one's names, weighted by rarity (IDF), are in the other. Paragraphs that both hold word for word are
   left out. A rewrite changes the words, not the facts: another district, date or release number makes
   another story.
+
+A digest (a roundup, a release reporting several raids) holds each of its items whole, so by its shingles
+an item is a ``part`` of it, yet the rest of the digest is other stories. What tells it from a fuller
+version is what the longer adds (:meth:`StoryIndex._digest_item`). Most of what a digest adds is
+paragraphs of its own (most of their words new), written from the same form as the item (they share a
+template shingle), that name rare names and none of the item's: another district, person or date. A
+rare name is one held by no more articles than a template shingle may be; commoner ones (a province, a
+month) are stock. A fuller version's added paragraphs name the story's people and places again, or its
+new material is clauses inside the shared paragraphs, or, in free prose, it shares no stock phrase with
+the shorter. A digest and its item are not listed: they are not one story, just as two items of one
+digest are not.
 
 Candidates come from MinHash LSH (:mod:`index.minhash`) over each paragraph's own shingles and over each
 article's. Paragraphs are used because a copy that lost most of the article still keeps its other
@@ -38,7 +49,7 @@ from itertools import combinations
 import numpy as np
 
 from .minhash import buckets, signatures
-from .shingles import StoryText, unmatched
+from .shingles import StoryText, new_words, unmatched
 
 TEMPLATE_SHARE = 0.05
 MIN_TEMPLATE = 5  # a story may be told a few times over: a phrase in more articles than this may be stock
@@ -59,6 +70,7 @@ class StoryIndex:
         self._template = values[counts > floor]
         names = Counter(name for text in stories.values() for name in text.names)
         self._weight = {name: math.log((len(stories) + 1) / n) for name, n in names.items()}
+        self._rare = frozenset(name for name, n in names.items() if n <= floor)  # commoner names are stock
         self._unique: dict[str, np.ndarray] = {}
 
     def _all(self, part: Callable[[StoryText], np.ndarray]) -> np.ndarray:
@@ -109,6 +121,24 @@ class StoryIndex:
         weight = lambda names: sum(self._weight[name] for name in names)  # noqa: E731
         return len(shared) >= MIN_NAMES and weight(shared) >= NAMES * max(weight(mine), weight(theirs))
 
+    def _digest_item(self, inner: str, outer: str, own: np.ndarray) -> bool:
+        """Whether ``outer`` holds ``inner`` as one item of a digest rather than being a fuller version of
+        it: most of what ``outer`` adds lies in paragraphs of its own (mostly new words), written from the
+        same form as ``inner`` (they share a template shingle), that name rare names and none of
+        ``inner``'s. A fuller version's added paragraphs name the story's people and places again."""
+        text = self.stories[outer]
+        new = new_words(text, own)
+        paragraph = np.repeat(np.arange(len(text.lengths)), text.lengths)
+        items = np.bincount(paragraph, weights=new, minlength=len(text.lengths)) * 2 > text.lengths
+        words = new & items[paragraph]
+        if words.sum() * 2 <= new.sum():
+            return False  # new clauses inside shared paragraphs: the same story, told at more length
+        grams = text.grams[np.repeat(items, text.counts)]
+        if not len(np.intersect1d(np.intersect1d(grams, self._template), self._shingles(inner))):
+            return False
+        names = text.names_in(words) & self._rare
+        return bool(names) and not names & self.stories[inner].names
+
     def kind(self, a: str, b: str, similarity: float, threshold: float) -> tuple[str | None, float]:
         """The kind of duplicate a pair is (``None``: not the same story) and its shingle overlap."""
         first, second = self._shingles(a), self._shingles(b)
@@ -119,9 +149,12 @@ class StoryIndex:
             return "copy", overlap
         own = np.setdiff1d(shared, self._template, assume_unique=True)
         if len(own) >= MIN_SHARED:
-            near, far = sorted((unmatched(self.stories[a], own), unmatched(self.stories[b], own)))
-            if near <= NEW:
-                return ("part" if far > PART else "edited"), overlap
+            new = {key: unmatched(self.stories[key], own) for key in (a, b)}
+            inner, outer = sorted((a, b), key=new.__getitem__)
+            if new[inner] <= NEW:
+                if new[outer] <= PART:
+                    return "edited", overlap
+                return (None if self._digest_item(inner, outer, own) else "part"), overlap
         if similarity >= threshold and self._names_agree(a, b):
             return "rewrite", overlap
         return None, overlap

@@ -8,6 +8,9 @@
    expected ones are counted too.)
 3. **ISAF templates**: press releases written from one template; of the pairs flagged, the share whose
    annotations differ in province or start date (different events: wrongly flagged), each pair listed.
+   **Re-merged releases**: the records split out of one multi-event release, joined back into one
+   article (a digest), each record then one item of it and not its story: the pairs flagged, by kind
+   (lexical kinds only: the merged articles have no vectors, so no rewrites).
 4. **BBC and AG News**: the pairs flagged in the whole corpora (distinct stories should not be), by kind.
 5. **Scale**: story texts, the shingle index and its candidates, and scoring every candidate exactly,
    for 10,000 and 100,000 synthetic articles (eight BBC sentences drawn at random each).
@@ -22,6 +25,7 @@ from __future__ import annotations
 import argparse
 import hashlib
 import json
+import re
 import sys
 import tempfile
 import time
@@ -40,6 +44,7 @@ from index.shingles import story_text  # noqa: E402
 from index.stories import StoryIndex  # noqa: E402
 
 BBC = DATA / "bbc-news" / "bbc"
+RELEASE = re.compile(r"\d{4}-\d\d-[A-Z]+-\d+")  # an ISAF release number: 2010-07-CA-028
 
 
 def bbc_files() -> list[tuple[str, str, str]]:
@@ -139,6 +144,33 @@ def isaf_templates(store: Store) -> str:
             f"({100 * len(differing) / max(len(pairs), 1):.1f}%) differ in province or start date: {listed}")
 
 
+def isaf_digests(store: Store) -> str:
+    """The records of each release that has several (by release number) joined back into one article,
+    and each record scored against it by the lexical kinds: none is the story of the whole."""
+    texts: dict[str, list[str]] = defaultdict(list)
+    for link in store.links(article_ids=store.article_ids()):
+        if not link.is_title:
+            texts[link.article.id].append(link.text)
+    releases = defaultdict(list)
+    for key in sorted(texts, key=lambda key: int(key.split("-")[1])):
+        number = next((m.group() for p in texts[key][:3] if (m := RELEASE.search(p))), None)
+        if number:
+            releases[number].append(key)
+    groups = [keys for keys in releases.values() if len(keys) > 1]
+    stories = {key: story_text("", paragraphs) for key, paragraphs in texts.items()}
+    for i, keys in enumerate(groups):
+        merged: list[str] = []
+        for key in keys:
+            merged += [p for p in texts[key] if p not in merged]
+        stories[f"digest-{i}"] = story_text("", merged)
+    index = StoryIndex(stories)
+    pairs = [index.kind(key, f"digest-{i}", 0.0, 0.9)[0] for i, keys in enumerate(groups) for key in keys]
+    kinds = Counter(kind for kind in pairs if kind)
+    return (f"ISAF releases re-merged: {len(pairs)} records of {len(groups)} releases, each an item of its release "
+            f"joined back into one article: {sum(kinds.values())} flagged "
+            f"({', '.join(f'{kinds[k]} {k}' for k in DUPLICATE_KINDS if kinds[k])})")
+
+
 def flagged(name: str, store: Store) -> str:
     start = time.perf_counter()
     pairs = duplicates(store)
@@ -171,7 +203,9 @@ def main() -> None:
     if not DATA.is_dir():
         sys.exit(f"no evaluation data at {DATA}")
     with tempfile.TemporaryDirectory() as tmp:
-        print(isaf_templates(corpus_store("isaf", args.store_root, Path(tmp))), flush=True)
+        isaf = corpus_store("isaf", args.store_root, Path(tmp))
+        print(isaf_templates(isaf), flush=True)
+        print(isaf_digests(isaf), flush=True)
         print(bbc_copies(Path(tmp)), flush=True)
         for name in ("bbc", "ag-news"):
             print(flagged(name, corpus_store(name, args.store_root, Path(tmp))), flush=True)

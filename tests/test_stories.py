@@ -94,6 +94,29 @@ def test_copies_parts_and_rewrites_are_told_apart():
     assert index.kind("other", "story", 0.95, 0.9)[0] is None
 
 
+def test_an_item_of_a_digest_is_not_the_story_of_the_whole_but_a_fuller_version_is():
+    header = "Operational update for the third of November, issued at noon in the capital"
+    raids = ["In Sayyidabad district, Wardak province, an Afghan and coalition security force arrested a bomb "
+             "maker on Sunday after villagers reported him to the police. He had supplied explosives to fighters "
+             "across the valley for two years, and his workshop was destroyed.",
+             "In Zarghun Shahr district, Paktiya province, an Afghan and coalition security force seized a truck "
+             "loaded with fertiliser bound for a workshop in the hills, and questioned its driver for hours before "
+             "he was released to his family.",
+             "In Maiwand district, Kandahar province, an Afghan and coalition security force detained a Taliban "
+             "financier on Monday who paid fighters to plant roadside mines near the villages west of the city."]
+    more = ["Afghan officials said the financier held in Maiwand district had paid for attacks on the highway "
+            "across Kandahar province, and an Afghan and coalition security force had tracked him for weeks.",
+            "Elders in Maiwand said the money had bought mines and motorcycles, and the governor of Kandahar "
+            "thanked the force, saying that families in the district could travel to the market again."]
+    articles = releases() | {"digest": ("", [header, *raids]), "item": ("", [header, raids[2]]),
+                             "fuller": ("", [header, raids[2], *more])}
+    index = index_of(articles)
+    # the digest holds the item whole, and two raids from the same form that name none of its places
+    assert index.kind("item", "digest", similarity=0.9, threshold=0.9)[0] is None
+    # the fuller version adds as much, from the same form, but names the item's district and province again
+    assert index.kind("item", "fuller", similarity=0.9, threshold=0.9)[0] == "part"
+
+
 def test_new_material_counts_runs_of_unmatched_words_not_scattered_edits():
     original = story_text("", ["one two three four five six seven eight nine ten eleven twelve thirteen fourteen"])
     changed = story_text("", ["one two three four XX six seven eight nine YY eleven twelve thirteen fourteen"])
