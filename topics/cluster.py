@@ -309,10 +309,18 @@ def nearest_centroid(X: np.ndarray, centroids: np.ndarray, min_confidence: float
 def article_topic(vectors: np.ndarray, assigned: np.ndarray, centroids: np.ndarray, min_confidence: float) -> int:
     """Main topic (centroid index, or ``UNASSIGNED``) of an article whose paragraphs have ``vectors``:
     the centroid nearest the mean of the paragraphs that have a topic (``assigned``), or of all of them
-    when none has."""
+    when none has. Each paragraph counts as much as it is sure of its topic (its cosine to its nearest
+    centroid), so a paragraph that sits between topics sways the article less than one that states its
+    subject (article NMI, int8 stores: ISAF 0.216 → 0.224, 300 BBC articles 0.876 → 0.882, BBC 0.864 → 0.863,
+    AG News 0.567 either way)."""
     if not len(vectors):
         return UNASSIGNED
     assigned = np.asarray(assigned, dtype=bool)
-    chosen = np.asarray(vectors, np.float32)[assigned if assigned.any() else slice(None)]
-    rows, _ = nearest_centroid(chosen.mean(axis=0, keepdims=True), centroids, min_confidence)
+    chosen = _normalise(np.asarray(vectors, np.float32)[assigned if assigned.any() else slice(None)])
+    _, sureness = nearest_centroid(chosen, centroids, -1.0)
+    weights = np.maximum(sureness, 0.0)
+    if not weights.any():
+        weights = np.ones(len(chosen), np.float32)
+    mean = (weights[:, None] * chosen).sum(axis=0, keepdims=True)
+    rows, _ = nearest_centroid(mean, centroids, min_confidence)
     return int(rows[0])

@@ -122,7 +122,7 @@ class TopicModel:
 
     def main_topic(self, vectors: np.ndarray, topics: np.ndarray) -> int:
         """An article's main topic from the article as a whole: the topic whose centroid is nearest the
-        mean of its assigned paragraphs (of all of them when none is), ``UNASSIGNED`` below the fit's
+        confidence-weighted mean of its assigned paragraphs (of all of them when none is), ``UNASSIGNED`` below the fit's
         confidence floor. Boilerplate and stray paragraphs do not pull the article away, and a long
         article is not split by a count of its paragraphs (measured against the majority paragraph topic
         in ``scripts/eval_topics.py``)."""
