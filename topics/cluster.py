@@ -15,13 +15,17 @@ The method, and why:
    ``max_share`` of the paragraphs and the merge heights show a real gap (see :meth:`_choose`). Where the
    corpus has clear subjects (BBC's five sections) the gap finds them; where it has none (one agency's
    press releases) the share rule still splits it into topics a reader can tell apart.
-4. **Topics.** Topics smaller than ``min_topic_size`` are dissolved; each topic's centroid is the
-   normalised mean of its members; every paragraph then belongs to its nearest centroid, with that cosine
-   as its confidence, and is *unassigned* below ``min_confidence``.
+4. **Topics.** Topics smaller than ``min_topic_size`` are dissolved, and the rest settle in spherical
+   k-means steps over every paragraph. Given a ``context`` (each paragraph read in its article,
+   :mod:`topics.context`), those steps run on it, so a paragraph that could belong to several topics
+   goes where its article is; the tree and the count still come from the paragraphs alone, which keeps
+   the count steady (built in context, ISAF's tree gave 6 or 8 topics on rounding-level differences in
+   the vectors). Each topic's centroid is the normalised mean of its members' own
+   vectors; every paragraph then belongs to its nearest centroid, with that cosine as its confidence,
+   and is *unassigned* below ``min_confidence``.
 
-Steps 1–4 up to the centroids work on the k-means sample (the whole corpus up to about 16,000
-paragraphs); only the final nearest-centroid pass touches every paragraph, a chunk at a time, so memory
-beyond the input stays bounded. Because step 4 defines membership as "nearest centroid",
+Steps 1–3 work on the k-means sample (the whole corpus up to about 16,000 paragraphs); only step 4
+touches every paragraph, a chunk at a time, so memory beyond the input and its context stays bounded. Because step 4 defines membership as "nearest centroid",
 :meth:`TopicClusterer.predict` on a fitted paragraph returns exactly what the fit gave it.
 """
 
@@ -34,6 +38,7 @@ import numpy as np
 from scipy import sparse
 from scipy.cluster.hierarchy import fcluster, linkage
 
+from .context import unit_rows
 from .divisive import divisive_centroids
 
 UNASSIGNED = -1
@@ -46,8 +51,7 @@ class NotFittedError(ValueError, AttributeError):
 
 
 def _normalise(vectors: np.ndarray) -> np.ndarray:
-    norms = np.linalg.norm(vectors, axis=1, keepdims=True)
-    return (vectors / np.maximum(norms, 1e-12)).astype(np.float32, copy=False)
+    return unit_rows(vectors).astype(np.float32, copy=False)
 
 
 def _group_means(X: np.ndarray, groups: np.ndarray, n_groups: int) -> np.ndarray:
@@ -189,21 +193,30 @@ class TopicClusterer:
         typical = float(np.median([gaps[k] - 1 for k in ks]))
         return next((k for k in readable if gaps[k] - 1 >= 3 * typical), readable[0])
 
-    def fit(self, X: np.ndarray, novel: np.ndarray | None = None) -> TopicClusterer:
+    def fit(self, X: np.ndarray, novel: np.ndarray | None = None, context: np.ndarray | None = None) -> TopicClusterer:
         """Learn topics from ``X`` (n × dim; not copied beyond the k-means sample and one chunk).
 
         With ``init``, ``novel`` flags the rows the previous fit did not have (all of them when not
-        given): only a topic made mostly of those can be new (see :func:`_warm`).
+        given): only a topic made mostly of those can be new (see :func:`_warm`). With ``context``
+        (the same rows read in their articles, :func:`topics.context.in_context`), the topics found
+        on ``X`` settle on those rows instead (step 4), and each topic's centroid is then the mean of
+        its paragraphs' own vectors, so :meth:`predict` on ``X`` gives every fitted paragraph the
+        topic the fit gave it.
         """
         X = np.asarray(X)
         if len(X) == 0:
             raise ValueError("no vectors to cluster")
+        Z = X if context is None else np.asarray(context)
         self.cuts_: dict[int, float] = {}
         centroids = self._from_tree(X)
         if self.init is not None and len(self.init):
             novel = np.ones(len(X), dtype=bool) if novel is None else np.asarray(novel, dtype=bool)
             centroids = _warm(X, novel, _normalise(np.asarray(self.init, dtype=np.float32)), centroids)
-        self.centroids_ = self._refine(X, centroids)
+        if context is not None:
+            centroids = _read_as(X, Z, centroids)
+        self.centroids_ = self._refine(Z, centroids)
+        if context is not None:
+            self.centroids_ = _read_as(Z, X, self.centroids_)
         self.labels_, self.confidence_ = self.predict(X)
         self.tree_ = linkage(self.centroids_, method="ward") if len(self.centroids_) > 1 else np.zeros((0, 4))
         self.n_topics_ = len(self.centroids_)
@@ -268,6 +281,17 @@ class TopicClusterer:
         if not hasattr(self, "centroids_"):
             raise NotFittedError("this TopicClusterer is not fitted yet; call fit(X) before predict")
         return nearest_centroid(X, self.centroids_, self.min_confidence)
+
+
+def _read_as(source: np.ndarray, target: np.ndarray, centroids: np.ndarray) -> np.ndarray:
+    """Topics given by ``centroids`` over the rows of ``source``, as centroids over the same rows of
+    ``target`` (each the mean of its members there), ordered by size there; topics left without
+    members are dropped."""
+    groups, _ = nearest_centroid(source, centroids, -1.0)
+    used = np.unique(groups)
+    means = _group_means(target, np.searchsorted(used, groups), len(used))
+    sizes = np.bincount(nearest_centroid(target, means, -1.0)[0], minlength=len(means))
+    return means[[i for i in sorted(range(len(means)), key=lambda i: (-sizes[i], i)) if sizes[i]]]
 
 
 def _warm(X: np.ndarray, novel: np.ndarray, previous: np.ndarray, fresh: np.ndarray) -> np.ndarray:

@@ -12,6 +12,7 @@ from index import ParameterError, Store, StoreError
 
 from .boilerplate import Boilerplate
 from .cluster import TopicClusterer
+from .context import in_context
 from .describe import Description, Encode, TopicDescriber
 from .model import UNASSIGNED, NoParagraphs, Topic, TopicModel
 from .phrases import Lexicon
@@ -74,21 +75,25 @@ LEXICON_SAMPLE = 5000  # paragraphs the corpus's word usage is learnt from
 
 def find_topics(vectors: np.ndarray, texts: list[str], layout: CorpusLayout, encode: Encode,
                 clusterer: TopicClusterer, novel: np.ndarray | None = None) -> FoundTopics:
-    """Cluster, find the corpus's boilerplate, and describe the topics.
+    """Cluster the paragraphs read in their articles (:mod:`topics.context`), find the corpus's
+    boilerplate, and describe the topics.
 
     Paragraphs made mostly of boilerplate (release headers, dateline lines) would otherwise form a topic
-    of their own; when there are any, the clustering is fitted again without them and they stay
-    unassigned. ``novel`` flags the paragraphs a warm-started clusterer's previous fit did not have.
+    of their own and pull every article's mean the same way; when there are any, the clustering is
+    fitted again without them, they stay out of the means, and they stay unassigned. ``novel`` flags
+    the paragraphs a warm-started clusterer's previous fit did not have.
     """
-    clusterer.fit(vectors, novel)
+    articles = list(layout.articles.values())
+    clusterer.fit(vectors, novel, context=in_context(vectors, articles))
     rng = np.random.default_rng(clusterer.seed)
     sample = np.sort(rng.choice(len(texts), size=min(len(texts), LEXICON_SAMPLE), replace=False))
     lexicon = Lexicon.learn((texts[i] for i in sample), (layout.titles[i] for i in sample))
-    boilerplate = Boilerplate.learn(texts, list(layout.articles.values()), layout.titles, clusterer.labels_, lexicon)
+    boilerplate = Boilerplate.learn(texts, articles, layout.titles, clusterer.labels_, lexicon)
     covered = np.array([boilerplate.covers(text, lexicon) for text in texts], dtype=bool)
     labels, confidence = clusterer.labels_, clusterer.confidence_
     if covered.any() and not covered.all():
-        clusterer.fit(vectors[~covered], None if novel is None else novel[~covered])
+        context = in_context(vectors, articles, skip=covered)
+        clusterer.fit(vectors[~covered], None if novel is None else novel[~covered], context=context[~covered])
         labels, confidence = clusterer.predict(vectors)
         labels[covered] = UNASSIGNED
     describer = TopicDescriber(encode, seed=clusterer.seed)
