@@ -20,6 +20,8 @@ def test_each_paragraph_is_its_own_vector_plus_its_articles_mean():
     assert np.allclose(out[3], unit_rows((unit[3] + (first + second) / 2)[None])[0], atol=1e-6)
     assert np.allclose(out[4], unit[4], atol=1e-6)
     assert out.dtype == np.float32 and np.allclose(np.linalg.norm(out, axis=1), 1, atol=1e-6)
+    some = in_context(vectors, [[0, 1, 3], [2, 3]], rows=np.array([False, True, True, False, True]))
+    assert np.allclose(some, out[[1, 2, 4]], atol=1e-6)
 
 
 def test_skipped_rows_stay_out_of_the_mean_unless_they_are_all_an_article_has():

@@ -25,7 +25,8 @@ The method, and why:
    and is *unassigned* below ``min_confidence``.
 
 Steps 1–3 work on the k-means sample (the whole corpus up to about 16,000 paragraphs); only step 4
-touches every paragraph, a chunk at a time, so memory beyond the input and its context stays bounded. Because step 4 defines membership as "nearest centroid",
+touches every paragraph, a chunk at a time, so memory beyond the input and its context (one float32
+copy) stays bounded. Because step 4 defines membership as "nearest centroid",
 :meth:`TopicClusterer.predict` on a fitted paragraph returns exactly what the fit gave it.
 """
 
@@ -38,20 +39,15 @@ import numpy as np
 from scipy import sparse
 from scipy.cluster.hierarchy import fcluster, linkage
 
-from .context import unit_rows
+from .context import CHUNK, unit_rows
 from .divisive import divisive_centroids
 
 UNASSIGNED = -1
 CLEAR_GAP = 2.0  # a ratio of merge heights that marks subjects far apart (see TopicClusterer._choose)
-CHUNK = 65_536  # rows handled at a time where every paragraph is visited: ~100 MB of 384-dim float32
 
 
 class NotFittedError(ValueError, AttributeError):
     """``predict`` before ``fit`` (a ValueError and an AttributeError, as scikit-learn's)."""
-
-
-def _normalise(vectors: np.ndarray) -> np.ndarray:
-    return unit_rows(vectors).astype(np.float32, copy=False)
 
 
 def _group_means(X: np.ndarray, groups: np.ndarray, n_groups: int) -> np.ndarray:
@@ -61,7 +57,7 @@ def _group_means(X: np.ndarray, groups: np.ndarray, n_groups: int) -> np.ndarray
         part = groups[start:start + CHUNK]
         onehot = sparse.csr_matrix((np.ones(len(part)), (part, np.arange(len(part)))), shape=(n_groups, len(part)))
         sums += onehot @ np.asarray(X[start:start + CHUNK], dtype=np.float64)
-    return _normalise(sums)
+    return unit_rows(sums)
 
 
 class TopicClusterer:
@@ -133,9 +129,9 @@ class TopicClusterer:
         """Unit float32 rows k-means and the cut work on: all of them, or a seeded sample of m·points_per_micro."""
         size = m * self.points_per_micro
         if not m or len(X) <= size:
-            return _normalise(np.asarray(X, dtype=np.float32))
+            return unit_rows(X)
         rows = np.sort(np.random.default_rng([1, self.seed]).choice(len(X), size=size, replace=False))
-        return _normalise(np.asarray(X[rows], dtype=np.float32))
+        return unit_rows(X[rows])
 
     def _micro(self, X: np.ndarray, m: int) -> tuple[np.ndarray, np.ndarray]:
         """Micro-cluster of each vector and the micro-centroids."""
@@ -206,12 +202,12 @@ class TopicClusterer:
         X = np.asarray(X)
         if len(X) == 0:
             raise ValueError("no vectors to cluster")
-        Z = X if context is None else np.asarray(context)
+        Z = X if context is None else context
         self.cuts_: dict[int, float] = {}
         centroids = self._from_tree(X)
         if self.init is not None and len(self.init):
             novel = np.ones(len(X), dtype=bool) if novel is None else np.asarray(novel, dtype=bool)
-            centroids = _warm(X, novel, _normalise(np.asarray(self.init, dtype=np.float32)), centroids)
+            centroids = _warm(X, novel, unit_rows(self.init), centroids)
         if context is not None:
             centroids = _read_as(X, Z, centroids)
         self.centroids_ = self._refine(Z, centroids)
@@ -323,7 +319,7 @@ def nearest_centroid(X: np.ndarray, centroids: np.ndarray, min_confidence: float
     if not len(centroids):
         return labels, confidence
     for start in range(0, len(X), CHUNK):
-        sims = _normalise(np.asarray(X[start:start + CHUNK], dtype=np.float32)) @ np.asarray(centroids, np.float32).T
+        sims = unit_rows(X[start:start + CHUNK]) @ np.asarray(centroids, np.float32).T
         best = sims.argmax(axis=1)
         labels[start:start + len(best)] = best
         confidence[start:start + len(best)] = sims[np.arange(len(best)), best]
@@ -340,7 +336,7 @@ def article_topic(vectors: np.ndarray, assigned: np.ndarray, centroids: np.ndarr
     if not len(vectors):
         return UNASSIGNED
     assigned = np.asarray(assigned, dtype=bool)
-    chosen = _normalise(np.asarray(vectors, np.float32)[assigned if assigned.any() else slice(None)])
+    chosen = unit_rows(np.asarray(vectors, np.float32)[assigned if assigned.any() else slice(None)])
     _, sureness = nearest_centroid(chosen, centroids, -1.0)
     weights = np.maximum(sureness, 0.0)
     if not weights.any():

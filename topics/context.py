@@ -22,40 +22,49 @@ from collections.abc import Sequence
 import numpy as np
 from scipy import sparse
 
-CHUNK = 65_536  # rows written at a time
+CHUNK = 65_536  # rows handled at a time where every paragraph is visited: ~100 MB of 384-dim float32
 
 
 def unit_rows(rows: np.ndarray) -> np.ndarray:
-    """``rows`` scaled to unit length (zero rows stay zero)."""
-    norms = np.linalg.norm(rows, axis=1, keepdims=True)
-    return rows / np.maximum(norms, 1e-12)
+    """A float32 copy of ``rows`` scaled to unit length (zero rows stay zero)."""
+    out = np.array(rows, dtype=np.float32)
+    out /= np.maximum(np.linalg.norm(out, axis=1, keepdims=True), 1e-12)
+    return out
 
 
-def in_context(vectors: np.ndarray, articles: Sequence[Sequence[int]], skip: np.ndarray | None = None) -> np.ndarray:
-    """Unit float32 vectors of the paragraphs ``vectors`` (rows) read in their articles: each paragraph's
-    unit vector plus the mean unit vector of its article's paragraphs, normalised.
+def _row_normalised(matrix: sparse.csr_matrix) -> sparse.csr_matrix:
+    """``matrix`` with each row divided by its sum (rows of zeros stay zero), as float32."""
+    return (sparse.diags(1 / np.maximum(np.asarray(matrix.sum(axis=1)).ravel(), 1)) @ matrix).astype(np.float32).tocsr()
 
-    ``articles`` holds each article's rows; ``skip`` flags rows left out of the means (an article made
-    only of such rows keeps them all). A row in no article keeps its own direction.
+
+def in_context(vectors: np.ndarray, articles: Sequence[Sequence[int]], skip: np.ndarray | None = None,
+               rows: np.ndarray | None = None) -> np.ndarray:
+    """The paragraphs ``vectors`` read in their articles: each paragraph's unit vector plus the mean unit
+    vector of its article's paragraphs, normalised, as float32 (see the module docstring).
+
+    ``articles`` holds each article's rows of ``vectors``; a row in no article keeps its own direction.
+    ``skip`` flags rows left out of the means (an article made only of such rows keeps them all).
+    ``rows`` (a mask) asks for those rows only. Worked out a chunk at a time: beyond the result, memory
+    holds the article means and one chunk.
     """
-    n = len(vectors)
-    member_rows, member_cols, body_rows, body_cols = [], [], [], []
-    for a, rows in enumerate(articles):
-        body = [r for r in rows if skip is None or not skip[r]] or list(rows)
-        member_rows += list(rows)
-        member_cols += [a] * len(rows)
-        body_rows += [a] * len(body)
-        body_cols += body
-    n_articles = len(articles)
-    body = sparse.csr_matrix((np.ones(len(body_cols)), (body_rows, body_cols)), shape=(n_articles, n))
-    body = sparse.diags(1 / np.maximum(np.asarray(body.sum(axis=1)).ravel(), 1)) @ body
-    membership = sparse.csr_matrix((np.ones(len(member_rows)), (member_rows, member_cols)), shape=(n, n_articles))
-    membership = (sparse.diags(1 / np.maximum(np.asarray(membership.sum(axis=1)).ravel(), 1)) @ membership).tocsr()
-    means = np.zeros((n_articles, vectors.shape[1]))
+    n, count = len(vectors), len(articles)
+    sizes = np.array([len(paragraphs) for paragraphs in articles], dtype=np.int64)
+    members = np.concatenate([np.asarray(p, dtype=np.int64) for p in articles]) if count else np.zeros(0, np.int64)
+    owners = np.repeat(np.arange(count), sizes)
+    body = np.ones(len(members), dtype=bool) if skip is None else ~np.asarray(skip, dtype=bool)[members]
+    body |= np.bincount(owners[body], minlength=count)[owners] == 0  # an article of skipped rows only
+    body_mean = _row_normalised(sparse.csr_matrix((np.ones(int(body.sum())), (owners[body], members[body])),
+                                                  shape=(count, n))).tocsc()  # read by columns
+    membership = _row_normalised(sparse.csr_matrix((np.ones(len(members)), (members, owners)), shape=(n, count)))
+    means = np.zeros((count, vectors.shape[1]), dtype=np.float32)
     for start in range(0, n, CHUNK):
-        means += body[:, start:start + CHUNK] @ unit_rows(np.asarray(vectors[start:start + CHUNK], dtype=np.float64))
-    out = np.empty((n, vectors.shape[1]), dtype=np.float32)
-    for start in range(0, n, CHUNK):
-        own = unit_rows(np.asarray(vectors[start:start + CHUNK], dtype=np.float64))
-        out[start:start + CHUNK] = unit_rows(own + membership[start:start + CHUNK] @ means)
+        means += body_mean[:, start:start + CHUNK] @ unit_rows(vectors[start:start + CHUNK])
+    chosen = np.arange(n) if rows is None else np.flatnonzero(rows)
+    out = np.empty((len(chosen), vectors.shape[1]), dtype=np.float32)
+    for start in range(0, len(chosen), CHUNK):
+        part = chosen[start:start + CHUNK]
+        block = unit_rows(vectors[part])
+        block += membership[part] @ means
+        block /= np.maximum(np.linalg.norm(block, axis=1, keepdims=True), 1e-12)
+        out[start:start + len(part)] = block
     return out

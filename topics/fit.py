@@ -92,8 +92,8 @@ def find_topics(vectors: np.ndarray, texts: list[str], layout: CorpusLayout, enc
     covered = np.array([boilerplate.covers(text, lexicon) for text in texts], dtype=bool)
     labels, confidence = clusterer.labels_, clusterer.confidence_
     if covered.any() and not covered.all():
-        context = in_context(vectors, articles, skip=covered)
-        clusterer.fit(vectors[~covered], None if novel is None else novel[~covered], context=context[~covered])
+        context = in_context(vectors, articles, skip=covered, rows=~covered)
+        clusterer.fit(vectors[~covered], None if novel is None else novel[~covered], context=context)
         labels, confidence = clusterer.predict(vectors)
         labels[covered] = UNASSIGNED
     describer = TopicDescriber(encode, seed=clusterer.seed)
