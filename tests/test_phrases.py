@@ -49,3 +49,25 @@ def test_a_name_coordinated_before_a_noun_is_still_a_modifier():
     lexicon = Lexicon.learn(texts)
     assert "afghan" in lexicon.modifiers
     assert "russian" not in Lexicon.learn(["He spoke to the Russian and left."] * 4).modifiers
+
+
+def test_a_heading_keeps_its_negation_and_a_keyword_never_opens_with_it():
+    from topics.describe import _is_keyword
+
+    lexicon = Lexicon.learn(["There were no civilian casualties during the operation."])
+    text = "There were no civilian casualties. Aides at No 10 Downing Street said no."
+    negated = {key for key, _ in phrases(text, lexicon, negated=True)}
+    assert {"no civilian casualties", "civilian casualties", "downing street"} <= negated
+    assert not any(key.startswith("no 10") or key == "no" for key in negated)
+    assert "no civilian casualties" not in {key for key, _ in phrases(text, lexicon)}  # boilerplate reads plain
+    assert not _is_keyword("no civilian") and _is_keyword("civilian casualties")
+
+
+def test_capitals_of_a_title_case_headline_are_no_evidence_but_an_acronym_in_it_is():
+    texts = ["Iraqi PM Allawi Visits Paris", "Blair And Iraqi PM Meet", "Talks Resume Today",
+             "The talks begin at 5 pm in Paris.", "The talks resume today in Paris."]
+    lexicon = Lexicon.learn(texts, [True, True, True, False, False])
+    assert lexicon.surface("pm") == "PM"  # twice in capitals in titles, once as "5 pm"
+    assert lexicon.surface("talks") == "talks"  # "Talks" opens a title and a sentence: no evidence either way
+    shouting = Lexicon.learn(["KABUL IN BRIEF: TALKS RESUME", "The talks resume in Kabul."], [True, False])
+    assert shouting.surface("talks") == "talks"

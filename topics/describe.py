@@ -8,7 +8,8 @@ hurts (paragraph NPMI on ISAF 0.256 → 0.263 from three quarters to all; BBC 0.
 0.275 → 0.265, all above BERTopic's).
 
 **Terms** are the noun phrases of :mod:`topics.phrases` (one to five words as written: no function word
-inside, no reporting verb, honorific, number or time word at an edge), counted once per paragraph, less
+inside, no reporting verb, honorific, number or time word at an edge; a label may open with "no"),
+counted once per paragraph, less
 the corpus's boilerplate (:mod:`topics.boilerplate`). Each is weighted by class-based TF-IDF: all core
 paragraphs of a topic form one class document, and for term t and topic c
 
@@ -44,7 +45,7 @@ import snowballstemmer
 from scipy import sparse
 
 from .boilerplate import Boilerplate
-from .phrases import MAX_WORDS, STRONG_PAST, Lexicon, headline_like, phrases, usual_form
+from .phrases import MAX_WORDS, NEGATION, STRONG_PAST, Lexicon, headline_like, phrases, usual_form
 
 Encode = Callable[[Sequence[str]], np.ndarray]
 KEYWORD_WORDS = 2  # longest keyword, in words
@@ -187,7 +188,7 @@ class TopicDescriber:
         for number, (text, topic, is_title) in enumerate(zip(texts, topics, titles)):
             is_title = is_title or headline_like(text)
             found = set()
-            for key, written in phrases(text, lexicon):
+            for key, written in phrases(text, lexicon, negated=True):
                 if written is not None and not is_title:
                     forms.setdefault(key, Counter())[written] += 1
                 found.add(key)
@@ -294,7 +295,7 @@ def _heads(terms: _Terms, topic: int, core_size: int, lexicon: Lexicon) -> dict[
         if n < floor or not STRONG_PAST.isdisjoint(key.split()) or last in lexicon.premodifiers \
                 or last in lexicon.participles:
             continue
-        words = [w.removesuffix("'s") for w in key.split() if w != "of"]
+        words = [w.removesuffix("'s") for w in key.split() if w not in ("of", NEGATION)]
         specs[key] = float(np.mean([word_weight.get(w, 0.0) for w in words]))
     best = sorted(specs, key=lambda k: (-specs[k], k))[:HEADS]
     keep = set(terms.keys[j] for j in _maximal(terms, topic, [terms.index[k] for k in best]))
@@ -359,7 +360,7 @@ def _is_keyword(key: str) -> bool:
     """Keywords are terms of one or two words, without ``of``, a possessive or a month: a date says when,
     not what about ("Jan" under a topic of press releases; "March" and "May" name other things too)."""
     words = key.split()
-    return (len(words) <= KEYWORD_WORDS and "of" not in words and not any(w.endswith("'s") for w in words)
+    return (len(words) <= KEYWORD_WORDS and "of" not in words and words[0] != NEGATION and not any(w.endswith("'s") for w in words)
             and MONTHS.isdisjoint(words))
 
 

@@ -1,7 +1,9 @@
 """Paragraph text → words and noun phrases as written, for keywords and labels; no part-of-speech tagger.
 
 A phrase is a run of one to five words inside one clause chunk (punctuation ends a chunk) with no
-function word in it, except ``of`` between two words ("list of terrorist groups", "Bank of England").
+function word in it, except ``of`` between two words ("list of terrorist groups", "Bank of England")
+and, where asked for, ``no`` opening it ("no civilian casualties", a heading that says the opposite
+without it).
 A phrase never starts or ends with a reporting verb ("said"), an honorific ("Mr"), a number or code
 ("000", "sq80"), and never holds an age phrase ("year old"). Hyphenated compounds ("cross-border") are
 one word.
@@ -14,7 +16,9 @@ the") more often than it follows an article or possessive ("the *meeting*"); a w
 *proposed* law", "the *meeting*"). Capitalised words inside a sentence are names and never verbs.
 
 Each phrase keeps its surface form: the casing it most often has inside sentences (so "ISIS", "Central
-Asia" and "government"), read from positions that are not the start of a sentence or of a title.
+Asia" and "government"), read from positions that are not the start of a sentence or of a title; a
+word in capitals inside a title-case headline counts too, since title case capitalises only initials
+("Iraqi PM Visits Paris" against "at 5 pm").
 """
 
 from __future__ import annotations
@@ -71,6 +75,7 @@ fought sought caught taught thought bought sold held kept met ran saw got stood 
 fell rose
 """.split())
 MAX_WORDS = 5
+NEGATION = "no"  # the one function word a heading may open with (see phrases)
 
 _TOKEN = re.compile(r"\w+(?:[-’'.&]\w+)*", re.UNICODE)
 _POSSESSIVE = re.compile(r"[’']s$", re.IGNORECASE)
@@ -153,6 +158,7 @@ class Lexicon:
         flags = iter(titles) if titles is not None else None
         for text in texts:
             is_title = (next(flags) if flags is not None else False) or headline_like(text)
+            shouting = text.isupper()
             toks = tokens(text)
             for i, tok in enumerate(toks):
                 before = toks[i - 1].lower if i and toks[i - 1].chunk == tok.chunk else ""
@@ -164,6 +170,8 @@ class Lexicon:
                     past_nominal[tok.lower] += before in ARTICLES
                 if before in SUBJECTS or before in MODALS or after in OBJECTS:
                     verbal[tok.lower] += 1
+                if is_title and not shouting and len(tok.text) > 1 and tok.text.isupper():
+                    cases.setdefault(tok.lower, Counter())[tok.text] += 1  # title case does not make "PM"
                 if tok.inner and not is_title:
                     cases.setdefault(tok.lower, Counter())[tok.text] += 1
                     # "Afghan and coalition forces": a coordinated name may still stand before a noun
@@ -244,9 +252,11 @@ def headline_like(text: str) -> bool:
     return len(toks) >= 2 and sum(t.text[:1].isupper() for t in toks) >= 0.8 * len(toks)
 
 
-def phrases(text: str, lexicon: Lexicon, max_words: int = MAX_WORDS) -> Iterator[tuple[str, str | None]]:
+def phrases(text: str, lexicon: Lexicon, max_words: int = MAX_WORDS,
+            negated: bool = False) -> Iterator[tuple[str, str | None]]:
     """Every noun phrase of one paragraph as (lower-case key, the words as written when they stand inside
-    a sentence, else ``None``), in text order."""
+    a sentence, else ``None``), in text order. With ``negated``, a phrase may also open with ``no``
+    ("no civilian casualties"): as a heading, the phrase without it says the opposite."""
     run: list[_Token] = []
     for tok in [*tokens(text), None]:
         if tok is not None and run and tok.chunk == run[-1].chunk and not lexicon.breaks(tok) \
@@ -254,15 +264,19 @@ def phrases(text: str, lexicon: Lexicon, max_words: int = MAX_WORDS) -> Iterator
             run.append(tok)
             continue
         yield from _spans(run, max_words)
-        run = [] if tok is None or lexicon.breaks(tok) or tok.lower in HONORIFICS else [tok]
+        opens = tok is not None and (negated and tok.lower == NEGATION
+                                     or not (lexicon.breaks(tok) or tok.lower in HONORIFICS))
+        run = [tok] if opens and tok is not None else []
 
 
 def _spans(run: list[_Token], max_words: int) -> Iterator[tuple[str, str | None]]:
-    """The phrases inside one run of words that may belong to a noun phrase."""
+    """The phrases inside one run of words that may belong to a noun phrase (a run opened by ``no``
+    gives its phrases with and without it)."""
     for start in range(len(run)):
-        if not _edge_ok(run[start]):
+        negation = start == 0 and run[0].lower == NEGATION
+        if not _edge_ok(run[start]) and not negation:
             continue
-        for stop in range(start + 1, min(start + max_words, len(run)) + 1):
+        for stop in range(start + 1 + negation, min(start + max_words, len(run)) + 1):
             part = run[start:stop]
             if not _edge_ok(part[-1]) or any(t.possessive for t in part[:-2]):
                 continue  # at most one possessive, right before the head ("Russia's approach")
