@@ -163,6 +163,11 @@ def test_search_prints_similarity_and_json_carries_both_scores(tmp_path: Path, e
     assert err == 'topics: note: only 1 paragraph contains "security situation"\n'
 
 
+def test_duplicates_says_so_when_no_two_articles_tell_one_story(filled: Path, capsys: pytest.CaptureFixture):
+    assert main(["duplicates", "--store", str(filled)]) == 0
+    assert capsys.readouterr().out == "no two articles tell the same story (score 0.9 or more)\n"
+
+
 def test_search_in_a_fresh_process_imports_no_torch_transformers_or_sklearn(tmp_path: Path, embedder):
     from .conftest import seeded
 

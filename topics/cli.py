@@ -334,6 +334,9 @@ def cmd_duplicates(args: argparse.Namespace) -> None:
         _emit([{"score": round(p.score, 6), "kind": p.kind, "overlap": round(p.overlap, 4), "first": p.first.id,
                 "second": p.second.id} for p in pairs])
         return
+    if not pairs:
+        print(f"no two articles tell the same story (score {args.threshold} or more)")
+        return
     kinds = Counter(pair.kind for pair in pairs)
     print(f"{counted(len(pairs), 'pair')} of the same story: " + ", ".join(f"{kinds[k]} {k}" for k in DUPLICATE_KINDS))
     for pair in pairs:
