@@ -27,9 +27,13 @@ CHUNK = 65_536  # rows handled at a time where every paragraph is visited: ~100 
 
 def unit_rows(rows: np.ndarray) -> np.ndarray:
     """A float32 copy of ``rows`` scaled to unit length (zero rows stay zero)."""
-    out = np.array(rows, dtype=np.float32)
-    out /= np.maximum(np.linalg.norm(out, axis=1, keepdims=True), 1e-12)
-    return out
+    return _to_unit(np.array(rows, dtype=np.float32))
+
+
+def _to_unit(rows: np.ndarray) -> np.ndarray:
+    """``rows`` scaled to unit length in place."""
+    rows /= np.maximum(np.linalg.norm(rows, axis=1, keepdims=True), 1e-12)
+    return rows
 
 
 def _row_normalised(matrix: sparse.csr_matrix) -> sparse.csr_matrix:
@@ -65,6 +69,5 @@ def in_context(vectors: np.ndarray, articles: Sequence[Sequence[int]], skip: np.
         part = chosen[start:start + CHUNK]
         block = unit_rows(vectors[part])
         block += membership[part] @ means
-        block /= np.maximum(np.linalg.norm(block, axis=1, keepdims=True), 1e-12)
-        out[start:start + len(part)] = block
+        out[start:start + len(part)] = _to_unit(block)
     return out

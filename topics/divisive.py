@@ -11,6 +11,8 @@ from __future__ import annotations
 
 import numpy as np
 
+from .context import unit_rows
+
 POWER_STEPS = 30  # power-iteration steps for a group's principal direction; it converges well before
 
 
@@ -32,8 +34,7 @@ def divisive_centroids(X: np.ndarray, m: int) -> np.ndarray:
         parts = [rows[side], rows[~side]]
         groups[i:i + 1] = parts
         spread[i:i + 1] = [_spread(X[part]) for part in parts]
-    centroids = np.stack([X[group].mean(axis=0) for group in groups]).astype(np.float32)
-    return centroids / np.maximum(np.linalg.norm(centroids, axis=1, keepdims=True), 1e-12)
+    return unit_rows(np.stack([X[group].mean(axis=0) for group in groups]))
 
 
 def _spread(X: np.ndarray) -> float:

@@ -264,9 +264,10 @@ def phrases(text: str, lexicon: Lexicon, max_words: int = MAX_WORDS,
             run.append(tok)
             continue
         yield from _spans(run, max_words)
-        opens = tok is not None and (negated and tok.lower == NEGATION
-                                     or not (lexicon.breaks(tok) or tok.lower in HONORIFICS))
-        run = [tok] if opens and tok is not None else []
+        if tok is None:
+            break
+        stops = lexicon.breaks(tok) or tok.lower in HONORIFICS
+        run = [tok] if not stops or (negated and tok.lower == NEGATION) else []
 
 
 def _spans(run: list[_Token], max_words: int) -> Iterator[tuple[str, str | None]]:
