@@ -27,7 +27,7 @@ def test_phrases_still_hold_the_modifier_before_its_noun():
 
 
 def test_months_are_no_keywords():
-    from topics.describe import _is_keyword
+    from topics.keywords import is_keyword as _is_keyword
 
     assert not _is_keyword("jan") and not _is_keyword("october")
     assert _is_keyword("protest march") and _is_keyword("interest rates")
@@ -52,7 +52,7 @@ def test_a_name_coordinated_before_a_noun_is_still_a_modifier():
 
 
 def test_a_heading_keeps_its_negation_and_a_keyword_never_opens_with_it():
-    from topics.describe import _is_keyword
+    from topics.keywords import is_keyword as _is_keyword
 
     lexicon = Lexicon.learn(["There were no civilian casualties during the operation."])
     text = "There were no civilian casualties. Aides at No 10 Downing Street said no."

@@ -293,7 +293,7 @@ def test_seed_labels_name_its_two_themes(new_store):
     duma = _label_of(store, model, "legal authority to remove the Taliban")
     isis = _label_of(store, model, "increasing presence of ISIS")
     assert "Taliban" in duma and any(word in duma.lower() for word in ("list", "designation"))
-    assert "ISIS" in isis and any(word in isis.lower() for word in ("central asia", "border", "milit", "terror"))
+    assert "ISIS" in isis and any(word in isis.lower() for word in ("central asia", "border", "milit"))
     labels = [t.label for t in model.topics]
     assert len({label.lower() for label in labels}) == len(labels)
     assert labels == [t.label for t in fit_topics(store).topics]

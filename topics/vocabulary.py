@@ -1,0 +1,111 @@
+"""Topics → their vocabulary: each topic's phrases, counted and weighted by class-based TF-IDF.
+
+**Terms** are the noun phrases of :mod:`topics.phrases` (one to five words as written: no function word
+inside, no reporting verb, honorific, number or time word at an edge; a label may open with "no"),
+counted once per paragraph, less the corpus's boilerplate (:mod:`topics.boilerplate`). Each is weighted
+by class-based TF-IDF: all drawn paragraphs of a topic form one class document, and for term t and topic c
+
+    W(t, c) = tf(t, c) / Σ_t' tf(t', c)  ·  log(1 + A / f(t))
+
+where tf(t, c) counts t in the topic, f(t) in all topics and A is the average number of terms per
+topic: frequent in this topic, rare in the others. Keywords (:mod:`topics.keywords`) and labels
+(:mod:`topics.headings`) are both chosen from these weights.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+import numpy as np
+import snowballstemmer
+from scipy import sparse
+
+from .boilerplate import Boilerplate
+from .phrases import Lexicon, headline_like, phrases, usual_form
+
+
+@dataclass
+class Vocabulary:
+    """Terms of the drawn paragraphs: their keys, document counts per topic, and c-TF-IDF weights."""
+
+    keys: list[str]
+    index: dict[str, int]
+    counts: sparse.csr_matrix  # (n_topics, n_terms) paragraphs of each topic's core holding the term
+    weights: sparse.csr_matrix  # (n_topics, n_terms) c-TF-IDF
+    incidence: sparse.csc_matrix  # (n_paragraphs, n_terms): which drawn paragraphs hold each term
+    written: dict[str, str]  # each term's usual form inside sentences, where it is seen there
+
+    @property
+    def totals(self) -> np.ndarray:
+        """Each term's c-TF-IDF weight summed over the topics."""
+        return np.asarray(self.weights.sum(axis=0)).ravel()
+
+    @property
+    def drawn(self) -> int:
+        return self.incidence.shape[0]
+
+    def weight(self, topic: int, key: str) -> float:
+        """The term's c-TF-IDF weight in the topic (0 for a term never seen)."""
+        return float(self.weights[topic, self.index[key]]) if key in self.index else 0.0
+
+    def surface(self, key: str, lexicon: Lexicon) -> str:
+        """How the corpus writes a term: as a whole inside sentences, else word by word."""
+        return self.written.get(key) or lexicon.surface(key)
+
+    def shortlist(self, topic: int, size: int) -> list[int]:
+        """The topic's best ``size`` terms by c-TF-IDF (ties: shorter phrases first, then by key)."""
+        row = self.weights.getrow(topic)
+        keys = [self.keys[j] for j in row.indices]
+        order = sorted(range(len(row.data)), key=lambda i: (-row.data[i], keys[i].count(" "), keys[i]))
+        return [int(row.indices[i]) for i in order[:size]]
+
+
+def class_tfidf(counts: sparse.csr_matrix) -> sparse.csr_matrix:
+    """c-TF-IDF of a (topics × terms) count matrix (see the module docstring)."""
+    totals = np.asarray(counts.sum(axis=1)).ravel()
+    frequency = np.asarray(counts.sum(axis=0)).ravel()
+    average = totals.mean() if len(totals) else 0.0
+    idf = np.log(1 + average / np.maximum(frequency, 1))
+    return (sparse.diags(1 / np.maximum(totals, 1)) @ counts @ sparse.diags(idf)).tocsr()
+
+
+def count_terms(texts: Sequence[str], topics: np.ndarray, n_topics: int, lexicon: Lexicon,
+                boilerplate: Boilerplate, titles: Sequence[bool]) -> Vocabulary:
+    """Count each paragraph's distinct phrases per topic, boilerplate left out, and note how each is
+    written inside sentences (headlines' capitals are no evidence)."""
+    index: dict[str, int] = {}
+    forms: dict[str, Counter[str]] = {}
+    rows, cols, paragraphs = [], [], []
+    for number, (text, topic, is_title) in enumerate(zip(texts, topics, titles)):
+        is_title = is_title or headline_like(text)
+        found = set()
+        for key, written in phrases(text, lexicon, negated=True):
+            if written is not None and not is_title:
+                forms.setdefault(key, Counter())[written] += 1
+            found.add(key)
+        for key in found:
+            if key in boilerplate:
+                continue
+            rows.append(int(topic))
+            cols.append(index.setdefault(key, len(index)))
+            paragraphs.append(number)
+    ones = np.ones(len(rows), np.float32)
+    counts = sparse.csr_matrix((ones, (rows, cols)), shape=(n_topics, len(index)))
+    counts.sum_duplicates()
+    incidence = sparse.csc_matrix((ones, (paragraphs, cols)), shape=(len(texts), len(index)))
+    written = {key: usual_form(c) for key, c in forms.items()}
+    return Vocabulary(list(index), index, counts, class_tfidf(counts), incidence, written)
+
+
+_STEMMER = snowballstemmer.stemmer("english")
+
+
+def stem(word: str) -> str:
+    return _STEMMER.stemWord(word.removesuffix("'s"))
+
+
+def stems(key: str) -> list[str]:
+    """The word stems of a term, ``of`` left out ("history of kuwait" and "kuwait history" are one)."""
+    return [stem(word) for word in key.split() if word != "of"]
