@@ -67,6 +67,8 @@ monday tuesday wednesday thursday friday saturday sunday today yesterday tomorro
 weekend month months year years day days time times ago earlier later recently
 """.split())
 EDGE_WORDS = REPORTING | HONORIFICS | TIME_WORDS | NUMBER_WORDS
+# In the possessive these say when, like a day's name ("Saturday night's game"); "night raid" is a kind of raid.
+TIMES_OF_DAY = frozenset("morning afternoon evening night".split())
 # Past forms of strong verbs, which no -ed rule catches and which are not nouns: no heading holds one
 # ("tight election race came").
 STRONG_PAST = frozenset("""
@@ -275,7 +277,7 @@ def _spans(run: list[_Token], max_words: int) -> Iterator[tuple[str, str | None]
     gives its phrases with and without it)."""
     for start in range(len(run)):
         negation = start == 0 and run[0].lower == NEGATION
-        if not _edge_ok(run[start]) and not negation:
+        if not _edge_ok(run[start]) and not negation or run[start].possessive and run[start].lower in TIMES_OF_DAY:
             continue
         for stop in range(start + 1 + negation, min(start + max_words, len(run)) + 1):
             part = run[start:stop]
