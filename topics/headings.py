@@ -44,7 +44,7 @@ class Heading:
 
 
 def headings(vocabulary: Vocabulary, topic: int, centroids: np.ndarray, core_size: int, lexicon: Lexicon,
-             encode: Encode, centre: np.ndarray | None = None) -> list[Heading]:
+             encode: Encode) -> list[Heading]:
     """The topic's candidate labels, best first, led by its dominant name where it has one.
 
     With a lead name a label is "Name: phrase", the phrase a common-noun phrase judged on its own, since
@@ -70,7 +70,7 @@ def headings(vocabulary: Vocabulary, topic: int, centroids: np.ndarray, core_siz
     if not labels:
         return []
     contents = sorted({options[label][1] for label in labels})
-    centrality = dict(zip(contents, encode(contents) @ (centroids[topic] if centre is None else centre)))
+    centrality = dict(zip(contents, encode(contents) @ centroids[topic]))
     sims = encode(labels) @ centroids.T
     own = sims[:, topic].copy()
     sims[:, topic] = -np.inf
