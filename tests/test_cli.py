@@ -106,7 +106,7 @@ def test_skip_bad_reports_and_goes_on(filled: Path, tmp_path: Path, capsys: pyte
     (tmp_path / "in").mkdir()
     (tmp_path / "in" / "bad.jsonl").write_bytes(BAD_FILES["malformed.jsonl"])
     assert main(["ingest", str(tmp_path / "in"), "--skip-bad", "--store", str(filled), "--quiet"]) == 0
-    assert "skipped 1 bad records or files (from 1 file)" in capsys.readouterr().out
+    assert "skipped 1 bad record or file (from 1 file)" in capsys.readouterr().out
     assert "bad.jsonl:2: malformed JSON" in caplog.text
 
 

@@ -36,7 +36,6 @@ def test_a_time_of_day_in_the_possessive_opens_no_phrase_but_a_night_raid_is_one
 
 
 def test_months_are_no_keywords():
-
     assert not is_keyword("jan") and not is_keyword("october")
     assert is_keyword("protest march") and is_keyword("interest rates")
 
@@ -60,7 +59,6 @@ def test_a_name_coordinated_before_a_noun_is_still_a_modifier():
 
 
 def test_a_heading_keeps_its_negation_and_a_keyword_never_opens_with_it():
-
     lexicon = Lexicon.learn(["There were no civilian casualties during the operation."])
     text = "There were no civilian casualties. Aides at No 10 Downing Street said no."
     negated = {key for key, _ in phrases(text, lexicon, negated=True)}

@@ -28,12 +28,12 @@ def test_an_id_repeated_in_one_batch_keeps_the_last_version(tmp_path: Path, caps
     store = tmp_path / "store"
     assert main(["ingest", str(source), "--store", str(store), "--quiet"]) == 0
     out = capsys.readouterr().out
-    assert "read 301 articles" in out and "added 300, updated 0, unchanged 0, 1 repeated ids (last kept)" in out
+    assert "read 301 articles" in out and "added 300, updated 0, unchanged 0, 1 repeated id (last kept)" in out
     with Store.open(store) as opened:
         assert opened.article_count() == 300
         assert [link.text for link in opened.links(article_ids=["a0"])] == [last["text"]]
     assert main(["ingest", str(source), "--store", str(store), "--quiet"]) == 0  # a rerun changes nothing
-    assert "added 0, updated 0, unchanged 300, 1 repeated ids" in capsys.readouterr().out
+    assert "added 0, updated 0, unchanged 300, 1 repeated id (last kept)" in capsys.readouterr().out
 
 
 def test_a_repeat_that_restores_the_stored_version_wins_over_the_pending_one(new_store):

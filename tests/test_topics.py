@@ -164,7 +164,9 @@ def test_tiny_corpora(new_store, texts: list[str]):
     assert len(model.topics) >= 1
     report = build_report(store, model)
     jsonschema.validate(report, SCHEMA)
-    assert render_html(report) and render_markdown(report)
+    html, markdown = render_html(report), render_markdown(report)
+    articles = "1 article ·" if len(texts) == 1 else f"{len(texts)} articles ·"
+    assert articles in html and articles in markdown
 
 
 def test_labels_of_vanished_topics_stay_in_history_and_bad_parameters_are_clear(new_store):

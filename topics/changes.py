@@ -28,6 +28,7 @@ import numpy as np
 
 from index import QueryError, Store
 
+from .display import counted
 from .model import UNASSIGNED, TopicModel
 from .periods import choose_unit, period_of
 
@@ -79,7 +80,7 @@ class Emerging:
                 "expected": round(self.expected, 3), "z": round(self.z, 3)}
 
     def line(self) -> str:
-        return (f"emerging topic {self.topic} “{self.label}”: {self.articles} articles in {self.period}, "
+        return (f"emerging topic {self.topic} “{self.label}”: {counted(self.articles, 'article')} in {self.period}, "
                 f"{self.expected:.1f} expected (z = {self.z:.1f})")
 
 

@@ -285,12 +285,13 @@ def cmd_ingest(args: argparse.Namespace) -> None:
         stats = store.stats()
     bad_files = len({error.path for error in checked.skipped})
     print(f"read {counted(total, 'article')} from {counted(checked.files, 'file')}"
-          + (f"; skipped {len(checked.skipped)} bad records or files (from {bad_files} file{'s' * (bad_files != 1)})"
-             if checked.skipped else "")
-          + (f"; passed over {checked.ignored_files} entries that are not articles" if checked.ignored else ""))
+          + (f"; skipped {counted(len(checked.skipped), 'bad record or file', 'bad records or files')} "
+             f"(from {counted(bad_files, 'file')})" if checked.skipped else "")
+          + (f"; passed over {counted(checked.ignored_files, 'entry that is not an article', 'entries that are not articles')}"
+             if checked.ignored else ""))
     print(f"added {report.added}, updated {report.updated}, unchanged {report.unchanged}"
-          + (f", {report.duplicate_ids} repeated ids (last kept)" if report.duplicate_ids else ""))
-    print(f"embedded {report.paragraphs_embedded} paragraphs, reused {report.paragraphs_reused}; store "
+          + (f", {counted(report.duplicate_ids, 'repeated id')} (last kept)" if report.duplicate_ids else ""))
+    print(f"embedded {counted(report.paragraphs_embedded, 'paragraph')}, reused {report.paragraphs_reused}; store "
           f"{stats.path} holds {counted(stats.articles, 'article')}, {counted(stats.vectors, 'vector')}")
 
 
@@ -357,7 +358,7 @@ def cmd_delete(args: argparse.Namespace) -> None:
 def _print_topics(model: TopicModel) -> None:
     """The fit as a table, largest topic first."""
     total = len(model.paragraph_ids)
-    print(f"{len(model.topics)} topics over {total:,} paragraphs; {100 * model.unassigned_rate:.1f}% unassigned")
+    print(f"{counted(len(model.topics), 'topic')} over {counted(total, 'paragraph', grouped=True)}; {100 * model.unassigned_rate:.1f}% unassigned")
     if not model.topics:
         return
     width = min(40, max(len("label"), *(len(t.name) for t in model.topics)))
@@ -447,7 +448,7 @@ def cmd_report(args: argparse.Namespace) -> None:
         atomic_write(args.output, lambda path: path.write_text(text, encoding="utf-8"))
     except OSError as exc:
         raise QueryError(f"cannot write {args.output}: {exc.strerror}") from None
-    print(f"wrote {fmt} report of {len(document['topics'])} topics to {args.output}")
+    print(f"wrote {fmt} report of {counted(len(document['topics']), 'topic')} to {args.output}")
 
 
 def cmd_serve(args: argparse.Namespace) -> None:
@@ -465,7 +466,7 @@ def cmd_reindex(args: argparse.Namespace) -> None:
         snapshot = store.reindex(kind=args.kind)
         seconds = time.perf_counter() - start
     recall = f", recall@10 {snapshot.index.recall:.3f} against exact search" if snapshot.index.recall else ""
-    print(f"rebuilt the index of {len(snapshot.ids)} vectors in {seconds:.1f} s: {snapshot.index.kind}{recall}")
+    print(f"rebuilt the index of {counted(len(snapshot.ids), 'vector')} in {seconds:.1f} s: {snapshot.index.kind}{recall}")
 
 
 def _print_check(report: CheckReport, path: Path) -> bool:

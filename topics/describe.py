@@ -31,7 +31,8 @@ __all__ = ["Description", "Encode", "TopicDescriber"]
 
 @dataclass(frozen=True)
 class Description:
-    """A topic's label (empty when it has no terms at all) and its keywords with their weights."""
+    """A topic's label (empty when it has no terms, or other topics took all its candidates) and its
+    keywords with their weights."""
 
     label: str
     keywords: list[tuple[str, float]]
@@ -47,7 +48,8 @@ class TopicDescriber:
     n_keywords:
         Keywords kept per topic.
     candidates:
-        Best c-TF-IDF terms considered per topic, for keywords and for the label.
+        Best c-TF-IDF terms considered per topic for its keywords (labels have their own shortlist:
+        :mod:`topics.headings`).
     coherence:
         How much a keyword's coherence with those already chosen (its mean NPMI with them over the
         drawn paragraphs) counts beside its c-TF-IDF weight (scaled to the topic's best). With int8

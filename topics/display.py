@@ -1,4 +1,5 @@
-"""Paragraph text for the terminal: wrapped, cut to a readable length around the matches, and with the
+"""Text for people: counts with their nouns (for the terminal, the reports and the pages alike), and
+paragraph text for the terminal: wrapped, cut to a readable length around the matches, and with the
 matched query terms highlighted when the output is a colour terminal."""
 
 from __future__ import annotations
@@ -12,9 +13,12 @@ BOLD_YELLOW, RESET = "\x1b[1;33m", "\x1b[0m"
 _WORD = re.compile(r"\S+")
 
 
-def counted(n: int, noun: str) -> str:
-    """``n`` and the noun, plural unless n is one ("1 article", "3 files")."""
-    return f"{n} {noun}" if n == 1 else f"{n} {noun}s"
+def counted(n: int, noun: str, plural: str | None = None, grouped: bool = False) -> str:
+    """``n`` and the noun, in the plural (``plural``, else the noun and "s") unless n is one ("1 article",
+    "3 files", "2 entries"); ``grouped`` writes thousands with commas ("12,099 paragraphs"), as the web
+    pages do."""
+    number = f"{n:,}" if grouped else str(n)
+    return f"{number} {noun}" if n == 1 else f"{number} {plural or noun + 's'}"
 
 
 def use_colour(choice: str, stream: IO[str]) -> bool:

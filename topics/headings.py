@@ -1,15 +1,16 @@
 """Vocabulary and centroids → labels: a heading a person would write for each topic.
 
-**Candidates** are the topic's ``HEADS`` most specific phrases (with any tied with the last), found in at
-least two of its paragraphs in a topic of ten or more. A phrase's specificity is the mean c-TF-IDF
-weight of its words in the topic, so a phrase is as specific as the words it is made of however rarely
-it recurs whole.
+**Candidates** are the topic's ``HEADS`` most specific phrases (with those tied with the last, up to
+twice as many), found in at least two of its paragraphs in a topic of ten or more. A phrase's
+specificity is the mean c-TF-IDF weight of its words in the topic, so a phrase is as specific as the
+words it is made of however rarely it recurs whole.
 
 **Choice**: the candidate that best combines specificity (relative to the topic's best) and centrality
 (cosine of its embedding to the centroid), among those whose embedding lies nearer this topic's
-centroid than any other's. A bare name is no label (a name says who, not what about). When a name (a
-word the corpus writes with a capital) appears in most of the topic's core paragraphs, and far more
-often than in the other topics, it leads the label ("Taliban: list of terrorist groups").
+centroid than any other's. A bare name is no label (a name says who, not what about) unless the topic
+has nothing else to offer. When a name (a word the corpus writes with a capital) appears in most of
+the topic's core paragraphs, and far more often than in the other topics, it leads the label
+("Taliban: list of terrorist groups").
 
 **Across topics** labels are unique, and the phrases of name-led labels share no word family: the name
 already says who, so the phrase is what tells two such topics apart ("ISIS: spread of terrorism" beside
@@ -36,10 +37,11 @@ FAMILY = 6  # a word stem this long that begins another's is of the same family 
 
 @dataclass(frozen=True)
 class Heading:
-    """A candidate label; for one led by a name, the words of its phrase and their weights in its topic."""
+    """A candidate label; for one led by a name, the stems of its phrase's words and the words' weights in
+    its topic."""
 
     text: str
-    words: tuple[str, ...] = ()
+    stems: tuple[str, ...] = ()
     weights: tuple[float, ...] = ()
 
 
@@ -55,17 +57,18 @@ def headings(vocabulary: Vocabulary, topic: int, centroids: np.ndarray, core_siz
     surface = {k: vocabulary.surface(k, lexicon) for k in heads}
     lead = next((k for k in heads if _is_name(surface[k]) and k not in lexicon.modifiers
                  and _leads(vocabulary, topic, k, core_size)), None)
-    options: dict[str, tuple[float, str]] = {}  # label → (specificity, the text whose centrality counts)
+    # label → (specificity, the text whose centrality counts, the key of a name-led label's phrase)
+    options: dict[str, tuple[float, str, str | None]] = {}
     for key, spec in heads.items():
         if lead is None and not _is_name(surface[key]):
-            options[sentence_case(surface[key])] = (spec / top, surface[key])
+            options[sentence_case(surface[key])] = (spec / top, surface[key], None)
         elif not any(word[:1].isupper() for word in surface[key].split()) \
                 and len(key.split()) + len(lead.split()) <= MAX_WORDS:
-            options[f"{surface[lead]}: {surface[key]}"] = ((spec + heads[lead]) / 2 / top, surface[key])
+            options[f"{surface[lead]}: {surface[key]}"] = ((spec + heads[lead]) / 2 / top, surface[key], key)
     if not options:  # nothing but names: the most specific one
         name = lead or next(iter(heads), None)
         if name is not None:
-            options[sentence_case(surface[name])] = (1.0, surface[name])
+            options[sentence_case(surface[name])] = (1.0, surface[name], None)
     labels = sorted(options)
     if not labels:
         return []
@@ -80,15 +83,17 @@ def headings(vocabulary: Vocabulary, topic: int, centroids: np.ndarray, core_siz
         margin[i] <= 0, -(SPECIFICITY * options[labels[i]][0] + centrality[options[labels[i]][1]]), labels[i]))
     out = []
     for i in ranked:
-        words = tuple(_content_words(options[labels[i]][1])) if lead else ()
-        out.append(Heading(labels[i], words, tuple(vocabulary.weight(topic, w) for w in words)))
+        phrase = options[labels[i]][2]
+        words = tuple(w.removesuffix("'s") for w in phrase.split() if w not in ("of", NEGATION)) if phrase else ()
+        out.append(Heading(labels[i], tuple(stem(w) for w in words), tuple(vocabulary.weight(topic, w) for w in words)))
     return out
 
 
 def distinct(choices: Sequence[Sequence[Heading]]) -> list[str]:
     """Each topic's label from its candidates (best first): its best one that no other topic's label is
     the same as or, between name-led labels, shares a word family with; of two that share one, the
-    topic the word weighs less in moves on to its next candidate."""
+    topic the word weighs less in moves on to its next candidate. A topic whose every candidate clashed
+    keeps its best one that no other label is the same as (word families aside); "" when none is left."""
     at = [0] * len(choices)
     for _ in range(sum(len(c) for c in choices)):
         current = [(t, c[at[t]]) for t, c in enumerate(choices) if at[t] < len(c)]
@@ -113,23 +118,17 @@ def _shared(a: Heading, b: Heading) -> tuple[float, float] | None:
     """For two labels that clash, the weights in their own topics of what they share (None: no clash)."""
     if a.text.lower() == b.text.lower():
         return (0.0, 0.0)
-    for word_a, weight_a in zip(a.words, a.weights):
-        for word_b, weight_b in zip(b.words, b.weights):
-            if _kin(word_a, word_b):
+    for stem_a, weight_a in zip(a.stems, a.weights):
+        for stem_b, weight_b in zip(b.stems, b.weights):
+            if _kin(stem_a, stem_b):
                 return (weight_a, weight_b)
     return None
 
 
 def _kin(a: str, b: str) -> bool:
-    """Whether two words are of one family: one stem, or a long stem that begins the other."""
-    short, long = sorted((stem(a), stem(b)), key=len)
+    """Whether two word stems are of one family: the same, or a long one that begins the other."""
+    short, long = sorted((a, b), key=len)
     return short == long or (len(short) >= FAMILY and long.startswith(short))
-
-
-def _content_words(text: str) -> list[str]:
-    """The words of a phrase as vocabulary keys, less ``of`` and a leading "no"."""
-    words = [w.lower().replace("’", "'").removesuffix("'s") for w in text.split()]
-    return [w for w in words if w not in ("of", NEGATION)]
 
 
 def _heads(vocabulary: Vocabulary, topic: int, core_size: int, lexicon: Lexicon) -> dict[str, float]:
@@ -151,8 +150,8 @@ def _heads(vocabulary: Vocabulary, topic: int, core_size: int, lexicon: Lexicon)
         words = [w.removesuffix("'s") for w in key.split() if w not in ("of", NEGATION)]
         specs[key] = float(np.mean([word_weight.get(w, 0.0) for w in words]))
     best = sorted(specs, key=lambda k: (-specs[k], k))
-    if len(best) > HEADS:  # ties with the last kept stay: the alphabet is no reason to drop a heading
-        best = [k for k in best if specs[k] >= specs[best[HEADS - 1]]]
+    if len(best) > HEADS:  # ties with the last kept stay (up to twice as many): the alphabet is no reason to drop one
+        best = [k for k in best if specs[k] >= specs[best[HEADS - 1]]][:2 * HEADS]
     keep = set(vocabulary.keys[j] for j in _maximal(vocabulary, topic, [vocabulary.index[k] for k in best]))
     return {k: specs[k] for k in best if k in keep}
 

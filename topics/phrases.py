@@ -5,8 +5,9 @@ function word in it, except ``of`` between two words ("list of terrorist groups"
 and, where asked for, ``no`` opening it ("no civilian casualties", a heading that says the opposite
 without it).
 A phrase never starts or ends with a reporting verb ("said"), an honorific ("Mr"), a number or code
-("000", "sq80"), and never holds an age phrase ("year old"). Hyphenated compounds ("cross-border") are
-one word.
+("000", "sq80") or a time word, never opens with a time of day in the possessive ("night's game": it
+says when, as "Saturday's" does), and never holds an age phrase ("year old"). Hyphenated compounds
+("cross-border") are one word.
 
 Verbs and adverbs are what separates noun phrases from clauses without a tagger. They are found from
 the corpus itself: a word is verb-like when it follows a subject pronoun or a modal ("they *remove*",
@@ -277,7 +278,7 @@ def _spans(run: list[_Token], max_words: int) -> Iterator[tuple[str, str | None]
     gives its phrases with and without it)."""
     for start in range(len(run)):
         negation = start == 0 and run[0].lower == NEGATION
-        if not _edge_ok(run[start]) and not negation or run[start].possessive and run[start].lower in TIMES_OF_DAY:
+        if (not _edge_ok(run[start]) and not negation) or (run[start].possessive and run[start].lower in TIMES_OF_DAY):
             continue
         for stop in range(start + 1 + negation, min(start + max_words, len(run)) + 1):
             part = run[start:stop]

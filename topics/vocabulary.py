@@ -9,7 +9,8 @@ by class-based TF-IDF: all drawn paragraphs of a topic form one class document, 
 
 where tf(t, c) counts t in the topic, f(t) in all topics and A is the average number of terms per
 topic: frequent in this topic, rare in the others. Keywords (:mod:`topics.keywords`) and labels
-(:mod:`topics.headings`) are both chosen from these weights.
+(:mod:`topics.headings`) are both chosen from these weights, and both tell words apart by their
+Snowball stems (``stem``, ``stems``).
 """
 
 from __future__ import annotations

@@ -10,6 +10,8 @@ from typing import Any
 
 from markupsafe import Markup, escape
 
+from ..display import counted
+
 PALETTE = ("#1f77b4", "#ff7f0e", "#2ca02c", "#d62728", "#9467bd", "#8c564b", "#e377c2", "#7f7f7f", "#bcbd22",
            "#17becf", "#aec7e8", "#ffbb78", "#98df8a", "#ff9896", "#c5b0d5", "#c49c94", "#f7b6d2", "#dbdb8d",
            "#9edae5", "#393b79")
@@ -52,8 +54,8 @@ def sizes_chart(report: dict[str, Any]) -> Markup:
     largest = max((t["paragraphs"] for t in report["topics"]), default=1) or 1
     rows = []
     for t in report["topics"]:
-        tip = (f"{topic_name(t)}\n{t['paragraphs']} paragraphs ({100 * t['share']:.1f}%) · main topic of "
-               f"{t['articles']} articles · present in {t['present_in']}")
+        tip = (f"{topic_name(t)}\n{counted(t['paragraphs'], 'paragraph')} ({100 * t['share']:.1f}%) · main topic of "
+               f"{counted(t['articles'], 'article')} · present in {t['present_in']}")
         rows.append(f'<div class="bar-row" data-tip="{escape(tip)}">'
                     f'<span class="bar-name">{escape(topic_name(t))}</span>'
                     f'<svg class="bar-svg" viewBox="0 0 100 10" preserveAspectRatio="none" aria-hidden="true">'

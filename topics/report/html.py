@@ -6,6 +6,7 @@ from typing import Any
 
 from jinja2 import Environment, PackageLoader, select_autoescape
 
+from ..display import counted
 from . import charts
 from .heatmap import similarity_chart
 from .timeline import timeline_chart
@@ -19,7 +20,7 @@ def http_url(url: str | None) -> str | None:
     return url if url and url.lower().startswith(("http://", "https://")) else None
 
 
-_ENV.filters["http_url"] = http_url
+_ENV.filters.update(http_url=http_url, counted=counted)
 
 
 def render_html(report: dict[str, Any]) -> str:

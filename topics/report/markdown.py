@@ -5,6 +5,8 @@ from __future__ import annotations
 import re
 from typing import Any
 
+from ..display import counted
+
 _SPECIAL = re.compile(r"([\\`*_{}\[\]()#+!|~>])")
 
 
@@ -30,7 +32,7 @@ def _timeline(report: dict[str, Any]) -> list[str]:
 def render_markdown(report: dict[str, Any]) -> str:
     corpus, unassigned = report["corpus"], report["unassigned"]
     lines = ["# Topic report", "",
-             f"{corpus['articles']} articles · {corpus['paragraphs']} paragraphs · {len(report['topics'])} topics · "
+             f"{counted(corpus['articles'], 'article')} · {counted(corpus['paragraphs'], 'paragraph')} · {counted(len(report['topics']), 'topic')} · "
              f"{100 * unassigned['rate']:.1f}% of paragraphs unassigned ({unassigned['paragraphs']})"]
     if corpus["first_published"]:
         lines[-1] += f" · published {corpus['first_published'][:10]} to {corpus['last_published'][:10]}"
@@ -46,8 +48,8 @@ def render_markdown(report: dict[str, Any]) -> str:
     for t in report["topics"]:
         lines += ["", f'<a id="topic-{t["id"]}"></a>', f"## Topic {t['id']}: {_md(t['label'])}", "",
                   "Keywords: " + _md(" · ".join(k["term"] for k in t["keywords"])), "",
-                  f"{t['paragraphs']} paragraphs · main topic of {t['articles']} articles · "
-                  f"present in {t['present_in']} articles", "",
+                  f"{counted(t['paragraphs'], 'paragraph')} · main topic of {counted(t['articles'], 'article')} · "
+                  f"present in {counted(t['present_in'], 'article')}", "",
                   "### Representative paragraphs", ""]
         for r in t["representatives"]:
             article = r["article"]

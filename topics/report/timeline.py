@@ -9,6 +9,7 @@ from typing import Any
 from markupsafe import Markup, escape
 
 from .charts import colours, svg, topic_name
+from ..display import counted
 from ..periods import short_label
 
 WIDTH, HEIGHT = 880, 330
@@ -88,7 +89,7 @@ def _columns(report: dict[str, Any]) -> list[str]:
     for i, period in enumerate(periods):
         counts = sorted(((t["timeline"][i]["articles"], t) for t in report["topics"] if t["timeline"][i]["articles"]),
                         key=lambda c: (-c[0], c[1]["id"]))
-        lines = [f"{short_label(period)} ({period}): {totals[i]} dated articles"]
+        lines = [f"{short_label(period)} ({period}): {counted(totals[i], 'dated article')}"]
         lines += [f"{topic_name(t, 40)}: {c} ({100 * c / totals[i]:.0f}%)" for c, t in counts[:TIP_TOPICS]]
         if len(counts) > TIP_TOPICS:
             lines.append(f"… and {len(counts) - TIP_TOPICS} more topics")

@@ -15,6 +15,7 @@ from markupsafe import Markup, escape
 from index import TopicsError
 
 from ... import __version__
+from ...display import counted
 from ...periods import short_label
 from ...report.html import http_url
 
@@ -91,7 +92,8 @@ def query_url(path: str, **params: Any) -> str:
     return path + ("?" + urlencode(kept, doseq=True) if kept else "")
 
 
-_ENV.filters.update(highlight=highlight, day=day, article_url=article_url, http_url=http_url, period=short_label)
+_ENV.filters.update(highlight=highlight, day=day, article_url=article_url, http_url=http_url, period=short_label,
+                    counted=counted)
 _ENV.globals.update(sparkline=sparkline, query_url=query_url, version=__version__)
 
 
