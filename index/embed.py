@@ -18,7 +18,8 @@ import json
 import logging
 import os
 import threading
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -64,6 +65,21 @@ def longest_first(texts: Sequence[str]) -> list[int]:
     (the sort is stable), so an ordered list stays as it is, and embedding it in slices of whole batches
     forms the very batches one call forms; int8 vectors depend on their batch mates, so that matters."""
     return sorted(range(len(texts)), key=lambda i: -len(texts[i]))
+
+
+@contextmanager
+def _no_loading_bar() -> Iterator[None]:
+    """Without transformers' "Loading weights" bar while a model loads: the terminal shows our own
+    progress only. The library's setting is put back afterwards."""
+    from transformers.utils import logging as hf_logging
+
+    shown = hf_logging.is_progress_bar_enabled()
+    hf_logging.disable_progress_bar()
+    try:
+        yield
+    finally:
+        if shown:
+            hf_logging.enable_progress_bar()
 
 
 def model_fingerprint(path: Path) -> str:
@@ -134,7 +150,8 @@ class Embedder:
             if self._model is None:
                 from sentence_transformers import SentenceTransformer
 
-                self._model = SentenceTransformer(str(self.path), device="cpu", local_files_only=True)
+                with _no_loading_bar():
+                    self._model = SentenceTransformer(str(self.path), device="cpu", local_files_only=True)
             return self._model
 
     @property

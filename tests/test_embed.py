@@ -88,6 +88,22 @@ def test_int8_falls_back_to_torch_where_onnx_cannot_reproduce_the_model(tmp_path
     assert not embedder.model_id.endswith("+int8")
 
 
+@pytest.mark.filterwarnings("ignore:Cannot enable progress bars")  # the session's environment turns the hub's off
+def test_loading_a_torch_model_draws_no_library_bar_even_where_its_bars_are_on(capfd: pytest.CaptureFixture[str]):
+    """Entry points turn the hub's bars off for the process; a library user's process keeps them, so the
+    load itself must not draw transformers' "Loading weights" bar, and leaves the setting as it was."""
+    from transformers.utils import logging as hf_logging
+
+    shown = hf_logging.is_progress_bar_enabled()
+    hf_logging.enable_progress_bar()
+    try:
+        assert Embedder(backend="torch").model is not None
+        assert "Loading weights" not in "".join(capfd.readouterr())
+        assert hf_logging.is_progress_bar_enabled()
+    finally:
+        (hf_logging.enable_progress_bar if shown else hf_logging.disable_progress_bar)()
+
+
 def test_unknown_backend_is_refused():
     with pytest.raises(ValueError, match="onnx-int8"):
         Embedder(backend="int4")
