@@ -1,9 +1,11 @@
 """Vocabulary and centroids → labels: a heading a person would write for each topic.
 
 **Candidates** are the topic's ``HEADS`` most specific phrases (with those tied with the last, up to
-twice as many), found in at least two of its paragraphs in a topic of ten or more. A phrase's
-specificity is the mean c-TF-IDF weight of its words in the topic, so a phrase is as specific as the
-words it is made of however rarely it recurs whole.
+twice as many), found in at least two of its paragraphs in a topic of ten or more, and in its body
+text when it has any (headlines drop articles and put verbs in the present, "Israel kills …", which
+rules without a tagger read as noun phrases). A phrase's specificity is the mean c-TF-IDF weight of
+its words in the topic, so a phrase is as specific as the words it is made of however rarely it
+recurs whole.
 
 **Choice**: the candidate that best combines specificity (relative to the topic's best) and centrality
 (cosine of its embedding to the centroid), among those whose embedding lies nearer this topic's
@@ -25,7 +27,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from .phrases import MAX_WORDS, NEGATION, STRONG_PAST, Lexicon
+from .phrases import MAX_WORDS, NEGATION, Lexicon
 from .vocabulary import Vocabulary, stem
 
 Encode = Callable[[Sequence[str]], np.ndarray]
@@ -133,7 +135,7 @@ def _kin(a: str, b: str) -> bool:
 
 def _heads(vocabulary: Vocabulary, topic: int, core_size: int, lexicon: Lexicon) -> dict[str, float]:
     """The topic's candidate headings with their specificity (see the module docstring). A heading
-    never ends with a word the corpus uses before nouns ("Microsoft's new") or with a past participle
+    never ends with a word the corpus uses before nouns ("Microsoft's new") and never reads as a clause
     ("security force targeted")."""
     row = vocabulary.counts.getrow(topic)
     weights = vocabulary.weights.getrow(topic)
@@ -144,11 +146,12 @@ def _heads(vocabulary: Vocabulary, topic: int, core_size: int, lexicon: Lexicon)
     for j, n in zip(row.indices, row.data):
         key = vocabulary.keys[j]
         last = key.split()[-1]
-        if n < floor or not STRONG_PAST.isdisjoint(key.split()) or last in lexicon.premodifiers \
-                or last in lexicon.participles:
+        if n < floor or lexicon.reads_as_clause(key) or last in lexicon.premodifiers:
             continue
         words = [w.removesuffix("'s") for w in key.split() if w not in ("of", NEGATION)]
         specs[key] = float(np.mean([word_weight.get(w, 0.0) for w in words]))
+    if any(k in vocabulary.in_text for k in specs):  # headlines' verbs read as nouns ("Israel kills")
+        specs = {k: v for k, v in specs.items() if k in vocabulary.in_text}
     best = sorted(specs, key=lambda k: (-specs[k], k))
     if len(best) > HEADS:  # ties with the last kept stay (up to twice as many): the alphabet is no reason to drop one
         best = [k for k in best if specs[k] >= specs[best[HEADS - 1]]][:2 * HEADS]

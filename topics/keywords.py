@@ -6,7 +6,7 @@ of a corpus, weighty everywhere, give way to the topic's own) plus coherence wit
 chosen (mean NPMI over the drawn paragraphs), so a list reads as words that go together rather than
 ten central but unrelated names. A term sharing a word stem with a chosen one is skipped ("kuwait
 history" and "history of kuwait" are one keyword), and so is one that is already a keyword of
-``SHARED`` larger topics.
+``SHARED`` larger topics, or one that reads as a clause ("fell", "forces targeted").
 """
 
 from __future__ import annotations
@@ -32,7 +32,8 @@ def keywords(vocabulary: Vocabulary, topic: int, lexicon: Lexicon, taken: Counte
     """The topic's ``count`` keywords with their weights, chosen as the module docstring says; ``taken``
     holds the stems of larger topics' keywords and gains this topic's."""
     pool = [j for j in vocabulary.shortlist(topic, 4 * candidates)
-            if is_keyword(vocabulary.keys[j]) and all(taken[s] < SHARED for s in stems(vocabulary.keys[j]))]
+            if is_keyword(vocabulary.keys[j]) and not lexicon.reads_as_clause(vocabulary.keys[j])
+            and all(taken[s] < SHARED for s in stems(vocabulary.keys[j]))]
     pool = _whole(vocabulary, topic, pool[:candidates])
     if not pool:
         return []

@@ -199,6 +199,12 @@ class Lexicon:
             return True
         return _inflected(tok.lower) and tok.lower not in self.forms and not tok.text[:1].isupper()
 
+    def reads_as_clause(self, key: str) -> bool:
+        """Whether a phrase holds a verb in the past or ends with a participle ("exporters sold",
+        "security force targeted"): a clause cut short, not a name for a subject."""
+        words = key.split()
+        return not STRONG_PAST.isdisjoint(words) or words[-1] in self.participles
+
     def surface(self, phrase: str) -> str:
         """A phrase in its usual casing: each word as the corpus writes it inside sentences (lower case
         when it is never seen there)."""

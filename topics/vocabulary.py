@@ -37,6 +37,7 @@ class Vocabulary:
     weights: sparse.csr_matrix  # (n_topics, n_terms) c-TF-IDF
     incidence: sparse.csc_matrix  # (n_paragraphs, n_terms): which drawn paragraphs hold each term
     written: dict[str, str]  # each term's usual form inside sentences, where it is seen there
+    in_text: frozenset[str]  # terms seen in a paragraph that is not a headline
 
     @property
     def totals(self) -> np.ndarray:
@@ -78,6 +79,7 @@ def count_terms(texts: Sequence[str], topics: np.ndarray, n_topics: int, lexicon
     written inside sentences (headlines' capitals are no evidence)."""
     index: dict[str, int] = {}
     forms: dict[str, Counter[str]] = {}
+    in_text: set[str] = set()
     rows, cols, paragraphs = [], [], []
     for number, (text, topic, is_title) in enumerate(zip(texts, topics, titles)):
         is_title = is_title or headline_like(text)
@@ -89,6 +91,8 @@ def count_terms(texts: Sequence[str], topics: np.ndarray, n_topics: int, lexicon
         for key in found:
             if key in boilerplate:
                 continue
+            if not is_title:
+                in_text.add(key)
             rows.append(int(topic))
             cols.append(index.setdefault(key, len(index)))
             paragraphs.append(number)
@@ -97,7 +101,7 @@ def count_terms(texts: Sequence[str], topics: np.ndarray, n_topics: int, lexicon
     counts.sum_duplicates()
     incidence = sparse.csc_matrix((ones, (paragraphs, cols)), shape=(len(texts), len(index)))
     written = {key: usual_form(c) for key, c in forms.items()}
-    return Vocabulary(list(index), index, counts, class_tfidf(counts), incidence, written)
+    return Vocabulary(list(index), index, counts, class_tfidf(counts), incidence, written, frozenset(in_text))
 
 
 _STEMMER = snowballstemmer.stemmer("english")
