@@ -58,3 +58,18 @@ def test_a_headline_verb_never_ends_a_label_where_the_topic_has_body_text(embedd
                                                          titles=titles)
     for description in described:
         assert description.label and not description.label.lower().endswith(("kills", "rises")), description.label
+
+
+def test_a_lead_name_is_followed_by_a_phrase_of_its_own_paragraphs(embedder):
+    """A small topic can hold two unrelated stories; "IAAF: yen" would join halves of both."""
+    texts = ["The IAAF met in Monaco on Monday to weigh the case.",
+             "The IAAF will rule on the appeal within weeks.",
+             "The yen rose against the dollar as exporters sold dollars.",
+             "The yen climbed against the dollar after trade data showed a wider surplus.",
+             "The striker scored twice as the home side won the cup final.",
+             "The home side lifted the cup after a late goal from the striker."]
+    labels = np.array([0, 0, 0, 0, 1, 1])
+    centroids = np.stack([embedder.encode(texts[:4]).mean(axis=0), embedder.encode(texts[4:]).mean(axis=0)])
+    label = TopicDescriber(embedder.encode).describe(texts, labels, np.ones(6, np.float32), centroids)[0].label
+    words = set(label.lower().replace(":", "").split())
+    assert any(words <= set(" ".join(story).lower().replace(".", "").split()) for story in (texts[:2], texts[2:4])), label

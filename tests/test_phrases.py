@@ -76,3 +76,9 @@ def test_capitals_of_a_title_case_headline_are_no_evidence_but_an_acronym_in_it_
     assert lexicon.surface("talks") == "talks"  # "Talks" opens a title and a sentence: no evidence either way
     shouting = Lexicon.learn(["KABUL IN BRIEF: TALKS RESUME", "The talks resume in Kabul."], [True, False])
     assert shouting.surface("talks") == "talks"
+
+
+def test_a_verb_of_speech_ends_a_phrase_even_in_a_corpus_too_small_to_show_it():
+    text = "The IAAF said new substances were found, officials told reporters."
+    keys = {key for key, _ in phrases(text, Lexicon.learn([text]))}
+    assert "new substances" in keys and not any(word in key.split() for key in keys for word in ("said", "told"))

@@ -11,8 +11,8 @@ recurs whole.
 (cosine of its embedding to the centroid), among those whose embedding lies nearer this topic's
 centroid than any other's. A bare name is no label (a name says who, not what about) unless the topic
 has nothing else to offer. When a name (a word the corpus writes with a capital) appears in most of
-the topic's core paragraphs, and far more often than in the other topics, it leads the label
-("Taliban: list of terrorist groups").
+the topic's core paragraphs, and far more often than in the other topics, it leads the label, followed
+by a phrase found in a paragraph with it ("Taliban: list of terrorist groups").
 
 **Across topics** labels are unique, and the phrases of name-led labels share no word family: the name
 already says who, so the phrase is what tells two such topics apart ("ISIS: spread of terrorism" beside
@@ -65,7 +65,7 @@ def headings(vocabulary: Vocabulary, topic: int, centroids: np.ndarray, core_siz
         if lead is None and not _is_name(surface[key]):
             options[sentence_case(surface[key])] = (spec / top, surface[key], None)
         elif not any(word[:1].isupper() for word in surface[key].split()) \
-                and len(key.split()) + len(lead.split()) <= MAX_WORDS:
+                and len(key.split()) + len(lead.split()) <= MAX_WORDS and vocabulary.together(lead, key):
             options[f"{surface[lead]}: {surface[key]}"] = ((spec + heads[lead]) / 2 / top, surface[key], key)
     if not options:  # nothing but names: the most specific one
         name = lead or next(iter(heads), None)

@@ -52,6 +52,10 @@ class Vocabulary:
         """The term's c-TF-IDF weight in the topic (0 for a term never seen)."""
         return float(self.weights[topic, self.index[key]]) if key in self.index else 0.0
 
+    def together(self, a: str, b: str) -> bool:
+        """Whether two terms stand in one drawn paragraph at least once."""
+        return bool(self.incidence[:, self.index[a]].multiply(self.incidence[:, self.index[b]]).nnz)
+
     def surface(self, key: str, lexicon: Lexicon) -> str:
         """How the corpus writes a term: as a whole inside sentences, else word by word."""
         return self.written.get(key) or lexicon.surface(key)
