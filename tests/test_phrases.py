@@ -82,3 +82,10 @@ def test_a_verb_of_speech_ends_a_phrase_even_in_a_corpus_too_small_to_show_it():
     text = "The IAAF said new substances were found, officials told reporters."
     keys = {key for key, _ in phrases(text, Lexicon.learn([text]))}
     assert "new substances" in keys and not any(word in key.split() for key in keys for word in ("said", "told"))
+
+
+def test_a_word_seen_only_at_sentence_starts_takes_the_capital_of_the_name_it_begins():
+    lexicon = Lexicon.learn(["Kazakh media outlets reported the meeting.", "Delegates met in Kazakhstan and Iraq.",
+                             "Iraqi officials attended.", "Media coverage was wide."])
+    assert lexicon.surface("kazakh media") == "Kazakh media" and lexicon.surface("iraqi officials") == "Iraqi officials"
+    assert lexicon.surface("delegates") == "delegates" and lexicon.surface("media coverage") == "media coverage"

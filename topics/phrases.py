@@ -19,11 +19,14 @@ the") more often than it follows an article or possessive ("the *meeting*"); a w
 Each phrase keeps its surface form: the casing it most often has inside sentences (so "ISIS", "Central
 Asia" and "government"), read from positions that are not the start of a sentence or of a title; a
 word in capitals inside a title-case headline counts too, since title case capitalises only initials
-("Iraqi PM Visits Paris" against "at 5 pm").
+("Iraqi PM Visits Paris" against "at 5 pm"). A word seen only where every word may take a capital
+(sentence starts, headlines) is capitalised when it begins a name or a name begins it ("Kazakh media
+outlets reported …" beside "in Kazakhstan").
 """
 
 from __future__ import annotations
 
+import bisect
 import re
 from collections import Counter
 from collections.abc import Iterable, Iterator
@@ -161,6 +164,7 @@ class Lexicon:
         past: Counter[str] = Counter()  # -ed words not followed by another word of their phrase
         past_nominal: Counter[str] = Counter()  # ... of those, the ones after an article ("the injured")
         cases: dict[str, Counter[str]] = {}
+        initials: set[str] = set()  # words seen with a capital where every word may have one
         flags = iter(titles) if titles is not None else None
         for text in texts:
             is_title = (next(flags) if flags is not None else False) or headline_like(text)
@@ -178,6 +182,8 @@ class Lexicon:
                     verbal[tok.lower] += 1
                 if is_title and not shouting and len(tok.text) > 1 and tok.text.isupper():
                     cases.setdefault(tok.lower, Counter())[tok.text] += 1  # title case does not make "PM"
+                if not tok.inner or is_title:
+                    initials.add(tok.lower)
                 if tok.inner and not is_title:
                     cases.setdefault(tok.lower, Counter())[tok.text] += 1
                     # "Afghan and coalition forces": a coordinated name may still stand before a noun
@@ -192,6 +198,7 @@ class Lexicon:
         modifiers = {w for w, n in before_noun.items() if n >= 4 * alone[w]}
         verbal_words = frozenset((verbs | suffixed) - names)
         participles = frozenset(w for w, n in past.items() if _inflected(w) and 4 * past_nominal[w] < n)
+        forms.update(_part_of_names(initials - set(forms), names))
         return cls(verbal_words, forms, frozenset(modifiers), _premodifiers(pairs, verbal_words), participles)
 
     def breaks(self, tok: _Token) -> bool:
@@ -216,6 +223,22 @@ class Lexicon:
             base, possessive = (word[:-2], "’s") if word.endswith("'s") else (word, "")
             out.append(self.forms.get(base, base) + possessive)
         return " ".join(out)
+
+
+def _part_of_names(words: Iterable[str], names: Iterable[str]) -> dict[str, str]:
+    """Capitalised forms of words never seen inside a sentence (only at sentence starts and in
+    headlines, where every word may have a capital) that begin a name or that a name begins, four
+    letters shared at least: "Kazakh" of "Kazakhstan", "Iraqi" of "Iraq"."""
+    ordered = sorted(names)
+    known = set(ordered)
+    out = {}
+    for word in words:
+        if len(word) < 4 or not word.isalpha() or _inflected(word):
+            continue
+        at = bisect.bisect_right(ordered, word)
+        if (at < len(ordered) and ordered[at].startswith(word)) or any(word[:n] in known for n in range(4, len(word))):
+            out[word] = word[:1].upper() + word[1:]
+    return out
 
 
 def _premodifiers(pairs: Counter[tuple[str, str]], verbal: frozenset[str]) -> frozenset[str]:
