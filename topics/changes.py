@@ -80,8 +80,8 @@ class Emerging:
                 "expected": round(self.expected, 3), "z": round(self.z, 3)}
 
     def line(self) -> str:
-        return (f"emerging topic {self.topic} “{self.label}”: {counted(self.articles, 'article')} in {self.period}, "
-                f"{self.expected:.1f} expected (z = {self.z:.1f})")
+        return (f"emerging topic {self.topic} “{self.label}”: {counted(self.articles, 'article')} in "
+                f"{self.period}, {self.expected:.1f} expected (z = {self.z:.1f})")
 
 
 @dataclass(frozen=True)

@@ -287,8 +287,8 @@ def cmd_ingest(args: argparse.Namespace) -> None:
     print(f"read {counted(total, 'article')} from {counted(checked.files, 'file')}"
           + (f"; skipped {counted(len(checked.skipped), 'bad record or file', 'bad records or files')} "
              f"(from {counted(bad_files, 'file')})" if checked.skipped else "")
-          + (f"; passed over {counted(checked.ignored_files, 'entry that is not an article', 'entries that are not articles')}"
-             if checked.ignored else ""))
+          + ("; passed over " + counted(checked.ignored_files, "entry that is not an article",
+                                        "entries that are not articles") if checked.ignored else ""))
     print(f"added {report.added}, updated {report.updated}, unchanged {report.unchanged}"
           + (f", {counted(report.duplicate_ids, 'repeated id')} (last kept)" if report.duplicate_ids else ""))
     print(f"embedded {counted(report.paragraphs_embedded, 'paragraph')}, reused {report.paragraphs_reused}; store "
@@ -358,7 +358,8 @@ def cmd_delete(args: argparse.Namespace) -> None:
 def _print_topics(model: TopicModel) -> None:
     """The fit as a table, largest topic first."""
     total = len(model.paragraph_ids)
-    print(f"{counted(len(model.topics), 'topic')} over {counted(total, 'paragraph', grouped=True)}; {100 * model.unassigned_rate:.1f}% unassigned")
+    print(f"{counted(len(model.topics), 'topic')} over {counted(total, 'paragraph', grouped=True)}; "
+          f"{100 * model.unassigned_rate:.1f}% unassigned")
     if not model.topics:
         return
     width = min(40, max(len("label"), *(len(t.name) for t in model.topics)))
@@ -466,7 +467,8 @@ def cmd_reindex(args: argparse.Namespace) -> None:
         snapshot = store.reindex(kind=args.kind)
         seconds = time.perf_counter() - start
     recall = f", recall@10 {snapshot.index.recall:.3f} against exact search" if snapshot.index.recall else ""
-    print(f"rebuilt the index of {counted(len(snapshot.ids), 'vector')} in {seconds:.1f} s: {snapshot.index.kind}{recall}")
+    print(f"rebuilt the index of {counted(len(snapshot.ids), 'vector')} in {seconds:.1f} s: "
+          f"{snapshot.index.kind}{recall}")
 
 
 def _print_check(report: CheckReport, path: Path) -> bool:

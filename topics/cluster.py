@@ -20,9 +20,9 @@ The method, and why:
    :mod:`topics.context`), those steps run on it, so a paragraph that could belong to several topics
    goes where its article is; the tree and the count still come from the paragraphs alone, which keeps
    the count steady (built in context, ISAF's tree gave 6 or 8 topics on rounding-level differences in
-   the vectors). Each topic's centroid is the normalised mean of its members' own
-   vectors; every paragraph then belongs to its nearest centroid, with that cosine as its confidence,
-   and is *unassigned* below ``min_confidence``.
+   the vectors). Each topic's centroid is the normalised mean of its members' own vectors; every
+   paragraph then belongs to its nearest centroid, with that cosine as its confidence, and is
+   *unassigned* below ``min_confidence``.
 
 Steps 1–3 work on the k-means sample (the whole corpus up to about 16,000 paragraphs); only step 4
 touches every paragraph, a chunk at a time, so memory beyond the input and its context (one float32

@@ -86,7 +86,7 @@ def headings(vocabulary: Vocabulary, topic: int, centroids: np.ndarray, core_siz
     out = []
     for i in ranked:
         phrase = options[labels[i]][2]
-        words = tuple(w.removesuffix("'s") for w in phrase.split() if w not in ("of", NEGATION)) if phrase else ()
+        words = _content_words(phrase) if phrase else []
         out.append(Heading(labels[i], tuple(stem(w) for w in words), tuple(vocabulary.weight(topic, w) for w in words)))
     return out
 
@@ -133,6 +133,12 @@ def _kin(a: str, b: str) -> bool:
     return short == long or (len(short) >= FAMILY and long.startswith(short))
 
 
+def _content_words(key: str) -> list[str]:
+    """The words of a phrase's key that say what it is about, as single-word keys: less ``of``, a leading
+    "no" and possessive endings."""
+    return [w.removesuffix("'s") for w in key.split() if w not in ("of", NEGATION)]
+
+
 def _heads(vocabulary: Vocabulary, topic: int, core_size: int, lexicon: Lexicon) -> dict[str, float]:
     """The topic's candidate headings with their specificity (see the module docstring). A heading
     never ends with a word the corpus uses before nouns ("Microsoft's new") and never reads as a clause
@@ -148,8 +154,7 @@ def _heads(vocabulary: Vocabulary, topic: int, core_size: int, lexicon: Lexicon)
         last = key.split()[-1]
         if n < floor or lexicon.reads_as_clause(key) or last in lexicon.premodifiers:
             continue
-        words = [w.removesuffix("'s") for w in key.split() if w not in ("of", NEGATION)]
-        specs[key] = float(np.mean([word_weight.get(w, 0.0) for w in words]))
+        specs[key] = float(np.mean([word_weight.get(w, 0.0) for w in _content_words(key)]))
     if any(k in vocabulary.in_text for k in specs):  # headlines' verbs read as nouns ("Israel kills")
         specs = {k: v for k, v in specs.items() if k in vocabulary.in_text}
     best = sorted(specs, key=lambda k: (-specs[k], k))

@@ -122,10 +122,10 @@ class TopicModel:
 
     def main_topic(self, vectors: np.ndarray, topics: np.ndarray) -> int:
         """An article's main topic from the article as a whole: the topic whose centroid is nearest the
-        confidence-weighted mean of its assigned paragraphs (of all of them when none is), ``UNASSIGNED`` below the fit's
-        confidence floor. Boilerplate and stray paragraphs do not pull the article away, and a long
-        article is not split by a count of its paragraphs (measured against the majority paragraph topic
-        in ``scripts/eval_topics.py``)."""
+        confidence-weighted mean of its assigned paragraphs (of all of them when none is), ``UNASSIGNED``
+        below the fit's confidence floor. Boilerplate and stray paragraphs do not pull the article away,
+        and a long article is not split by a count of its paragraphs (measured against the majority
+        paragraph topic in ``scripts/eval_topics.py``)."""
         if not len(self.topics):
             return UNASSIGNED
         row = article_topic(vectors, np.asarray(topics) != UNASSIGNED, self.centroids, self.params["min_confidence"])

@@ -240,7 +240,8 @@ def _part_of_names(words: Iterable[str], names: Iterable[str]) -> dict[str, str]
         if len(word) < 4 or not word.isalpha() or _inflected(word):
             continue
         at = bisect.bisect_right(ordered, word)
-        if (at < len(ordered) and ordered[at].startswith(word)) or any(word[:n] in known for n in range(4, len(word))):
+        begins_one = at < len(ordered) and ordered[at].startswith(word)
+        if begins_one or any(word[:n] in known for n in range(4, len(word))):
             out[word] = word[:1].upper() + word[1:]
     return out
 
@@ -314,7 +315,8 @@ def _spans(run: list[_Token], max_words: int) -> Iterator[tuple[str, str | None]
     gives its phrases with and without it)."""
     for start in range(len(run)):
         negation = start == 0 and run[0].lower == NEGATION
-        if (not _edge_ok(run[start]) and not negation) or (run[start].possessive and run[start].lower in TIMES_OF_DAY):
+        when = run[start].possessive and run[start].lower in TIMES_OF_DAY  # "night's game"
+        if (not _edge_ok(run[start]) and not negation) or when:
             continue
         for stop in range(start + 1 + negation, min(start + max_words, len(run)) + 1):
             part = run[start:stop]

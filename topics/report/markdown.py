@@ -32,7 +32,8 @@ def _timeline(report: dict[str, Any]) -> list[str]:
 def render_markdown(report: dict[str, Any]) -> str:
     corpus, unassigned = report["corpus"], report["unassigned"]
     lines = ["# Topic report", "",
-             f"{counted(corpus['articles'], 'article')} · {counted(corpus['paragraphs'], 'paragraph')} · {counted(len(report['topics']), 'topic')} · "
+             f"{counted(corpus['articles'], 'article')} · {counted(corpus['paragraphs'], 'paragraph')} · "
+             f"{counted(len(report['topics']), 'topic')} · "
              f"{100 * unassigned['rate']:.1f}% of paragraphs unassigned ({unassigned['paragraphs']})"]
     if corpus["first_published"]:
         lines[-1] += f" · published {corpus['first_published'][:10]} to {corpus['last_published'][:10]}"
