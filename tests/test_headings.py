@@ -73,3 +73,20 @@ def test_a_lead_name_is_followed_by_a_phrase_of_its_own_paragraphs(embedder):
     label = TopicDescriber(embedder.encode).describe(texts, labels, np.ones(6, np.float32), centroids)[0].label
     words = set(label.lower().replace(":", "").split())
     assert any(words <= set(" ".join(story).lower().replace(".", "").split()) for story in (texts[:2], texts[2:4])), label
+
+
+SERVERS = ["Buyers lined up for the new IBM Power5 servers this spring.",
+           "The new IBM p5 servers run several operating systems at once.",
+           "Banks ordered the new IBM z9 mainframes for their data centres.",
+           "Analysts expect the new IBM Power5 servers to lift hardware sales."]
+WEATHER = ["Heavy rain flooded the coastal towns overnight.", "Forecasters expect more rain and strong winds.",
+           "The storm brought rain and snow to the hills.", "Flood warnings stay in place as the rain goes on."]
+
+
+def test_a_label_ends_where_its_noun_phrase_does(embedder):
+    """"new IBM" of "the new IBM Power5 servers" stops short of its head noun, however central it is."""
+    texts = SERVERS + WEATHER
+    labels = np.repeat([0, 1], 4)
+    centroids = np.stack([embedder.encode(SERVERS).mean(axis=0), embedder.encode(WEATHER).mean(axis=0)])
+    described = TopicDescriber(embedder.encode).describe(texts, labels, np.ones(len(texts), np.float32), centroids)
+    assert described[0].label and not described[0].label.endswith("IBM"), described[0].label

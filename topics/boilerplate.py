@@ -53,7 +53,7 @@ class Boilerplate:
         """Whether most of a paragraph's words belong to boilerplate: a release header, a dateline line."""
         if not self.phrases:
             return False
-        keys = {key for key, _ in phrases(text, lexicon, max_words=3)}
+        keys = {found.key for found in phrases(text, lexicon, max_words=3)}
         words = {key for key in keys if " " not in key}
         inside = {word for key in keys & self.phrases for word in key.split()}
         return bool(words) and len(words & inside) > 0.5 * len(words)
@@ -83,7 +83,7 @@ class Boilerplate:
             bodies.append(text.lower().replace("’", "'"))
             found: Counter[str] = Counter()
             for edge in _edges(text, edge_share, edge_words):
-                found.update(key for key, _ in phrases(edge, lexicon, 3))
+                found.update(phrase.key for phrase in phrases(edge, lexicon, 3))
                 edge_total += len(edge.split())
             word_total += len(text.split())
             for key, n in found.items():

@@ -141,8 +141,9 @@ def _content_words(key: str) -> list[str]:
 
 def _heads(vocabulary: Vocabulary, topic: int, core_size: int, lexicon: Lexicon) -> dict[str, float]:
     """The topic's candidate headings with their specificity (see the module docstring). A heading
-    never ends with a word the corpus uses before nouns ("Microsoft's new") and never reads as a clause
-    ("security force targeted")."""
+    never ends with a word the corpus uses before nouns ("Microsoft's new"), ends where its noun phrase
+    does at least once ("new IBM" only ever of "new IBM Power5 servers" stops short) and never reads as
+    a clause ("security force targeted")."""
     row = vocabulary.counts.getrow(topic)
     weights = vocabulary.weights.getrow(topic)
     word_weight = {vocabulary.keys[j]: float(w) for j, w in zip(weights.indices, weights.data)
@@ -152,7 +153,7 @@ def _heads(vocabulary: Vocabulary, topic: int, core_size: int, lexicon: Lexicon)
     for j, n in zip(row.indices, row.data):
         key = vocabulary.keys[j]
         last = key.split()[-1]
-        if n < floor or lexicon.reads_as_clause(key) or last in lexicon.premodifiers:
+        if n < floor or lexicon.reads_as_clause(key) or last in lexicon.premodifiers or key not in vocabulary.whole:
             continue
         specs[key] = float(np.mean([word_weight.get(w, 0.0) for w in _content_words(key)]))
     if any(k in vocabulary.in_text for k in specs):  # headlines' verbs read as nouns ("Israel kills")

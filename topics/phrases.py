@@ -31,6 +31,7 @@ import re
 from collections import Counter
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
+from typing import NamedTuple
 
 # Function words: a phrase never holds one (but ``of`` between words). Closed classes only, so topic
 # words such as "fire", "bill" or "interest" (stop words in some lists) stay available.
@@ -200,7 +201,7 @@ class Lexicon:
         suffixed = {w for w in set(nominal) | set(verbal) | set(forms) if _inflected(w) and not nominal[w]}
         names = {w for w, form in forms.items() if form[:1].isupper()}
         modifiers = {w for w, n in before_noun.items() if n >= 4 * alone[w]}
-        verbal_words = frozenset((verbs | suffixed) - names)
+        verbal_words = frozenset((verbs | suffixed) - names - FUNCTION_WORDS)  # those have their own rule
         participles = frozenset(w for w, n in past.items() if _inflected(w) and 4 * past_nominal[w] < n)
         forms.update(_part_of_names(initials - set(forms), names))
         return cls(verbal_words, forms, frozenset(modifiers), _premodifiers(pairs, verbal_words), participles)
@@ -292,11 +293,19 @@ def headline_like(text: str) -> bool:
     return len(toks) >= 2 and sum(t.text[:1].isupper() for t in toks) >= 0.8 * len(toks)
 
 
-def phrases(text: str, lexicon: Lexicon, max_words: int = MAX_WORDS,
-            negated: bool = False) -> Iterator[tuple[str, str | None]]:
-    """Every noun phrase of one paragraph as (lower-case key, the words as written when they stand inside
-    a sentence, else ``None``), in text order. With ``negated``, a phrase may also open with ``no``
-    ("no civilian casualties"): as a heading, the phrase without it says the opposite."""
+class Phrase(NamedTuple):
+    """One noun phrase of a paragraph: its lower-case key, its words as written when they stand inside a
+    sentence (else ``None``), and whether it ends where its noun phrase does (no word of the phrase
+    follows, or only ``of``): "new IBM" of "new IBM servers" stops short of its head noun."""
+
+    key: str
+    written: str | None
+    ends: bool
+
+
+def phrases(text: str, lexicon: Lexicon, max_words: int = MAX_WORDS, negated: bool = False) -> Iterator[Phrase]:
+    """Every noun phrase of one paragraph, in text order. With ``negated``, a phrase may also open with
+    ``no`` ("no civilian casualties"): as a heading, the phrase without it says the opposite."""
     run: list[_Token] = []
     for tok in [*tokens(text), None]:
         if tok is not None and run and tok.chunk == run[-1].chunk and not lexicon.breaks(tok) \
@@ -310,7 +319,7 @@ def phrases(text: str, lexicon: Lexicon, max_words: int = MAX_WORDS,
         run = [tok] if not stops or (negated and tok.lower == NEGATION) else []
 
 
-def _spans(run: list[_Token], max_words: int) -> Iterator[tuple[str, str | None]]:
+def _spans(run: list[_Token], max_words: int) -> Iterator[Phrase]:
     """The phrases inside one run of words that may belong to a noun phrase (a run opened by ``no``
     gives its phrases with and without it)."""
     for start in range(len(run)):
@@ -327,4 +336,5 @@ def _spans(run: list[_Token], max_words: int) -> Iterator[tuple[str, str | None]
             key = " ".join(t.lower + ("'s" if t.possessive and t is not part[-1] else "") for t in part)
             if not _AGE.search(key):
                 written = " ".join(t.text + ("’s" if t.possessive and t is not part[-1] else "") for t in part)
-                yield key, written if part[0].inner else None
+                ends = stop == len(run) or run[stop].lower == "of"
+                yield Phrase(key, written if part[0].inner else None, ends)

@@ -38,6 +38,7 @@ class Vocabulary:
     incidence: sparse.csc_matrix  # (n_paragraphs, n_terms): which drawn paragraphs hold each term
     written: dict[str, str]  # each term's usual form inside sentences, where it is seen there
     in_text: frozenset[str]  # terms seen in a paragraph that is not a headline
+    whole: frozenset[str]  # terms seen at least once ending their noun phrase (see phrases.Phrase)
 
     @property
     def totals(self) -> np.ndarray:
@@ -84,13 +85,16 @@ def count_terms(texts: Sequence[str], topics: np.ndarray, n_topics: int, lexicon
     index: dict[str, int] = {}
     forms: dict[str, Counter[str]] = {}
     in_text: set[str] = set()
+    whole: set[str] = set()
     rows, cols, paragraphs = [], [], []
     for number, (text, topic, is_title) in enumerate(zip(texts, topics, titles)):
         is_title = is_title or headline_like(text)
         found = set()
-        for key, written in phrases(text, lexicon, negated=True):
+        for key, written, ends in phrases(text, lexicon, negated=True):
             if written is not None and not is_title:
                 forms.setdefault(key, Counter())[written] += 1
+            if ends:
+                whole.add(key)
             found.add(key)
         for key in found:
             if key in boilerplate:
@@ -105,7 +109,8 @@ def count_terms(texts: Sequence[str], topics: np.ndarray, n_topics: int, lexicon
     counts.sum_duplicates()
     incidence = sparse.csc_matrix((ones, (paragraphs, cols)), shape=(len(texts), len(index)))
     written = {key: usual_form(c) for key, c in forms.items()}
-    return Vocabulary(list(index), index, counts, class_tfidf(counts), incidence, written, frozenset(in_text))
+    return Vocabulary(list(index), index, counts, class_tfidf(counts), incidence, written, frozenset(in_text),
+                      frozenset(whole))
 
 
 _STEMMER = snowballstemmer.stemmer("english")
