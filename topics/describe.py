@@ -24,6 +24,7 @@ from .boilerplate import Boilerplate
 from .headings import Encode, distinct, headings
 from .keywords import keywords
 from .phrases import Lexicon
+from .sample import priorities, stable_sample
 from .vocabulary import count_terms
 
 __all__ = ["Description", "Encode", "TopicDescriber"]
@@ -59,13 +60,16 @@ class TopicDescriber:
         Share of each topic's paragraphs, most central first, that its words are drawn from, and the
         fewest paragraphs drawn (all of them for smaller topics).
     max_core:
-        Most paragraphs drawn per topic: larger cores give way to a seeded sample of this many.
+        Most paragraphs drawn per topic: larger cores give way to a seeded sample of this many, one
+        that a few paragraphs more or less leave nearly as it was (:mod:`topics.sample`). Over three
+        sample seeds, NPMI at 1,000 and 2,000: AG News 0.267–0.294 and 0.298–0.309, BBC 0.345–0.363
+        and 0.351–0.358; labels vary less between samples at 2,000.
     seed:
         Seeds the sample of large cores.
     """
 
     def __init__(self, encode: Encode, *, n_keywords: int = 10, candidates: int = 60,
-                 coherence: float = 3.0, core: float = 1.0, min_core: int = 20, max_core: int = 1000,
+                 coherence: float = 3.0, core: float = 1.0, min_core: int = 20, max_core: int = 2000,
                  seed: int = 0) -> None:
         self.encode = encode
         self.n_keywords = n_keywords
@@ -76,29 +80,32 @@ class TopicDescriber:
         self.max_core = max_core
         self.seed = seed
 
-    def _core(self, labels: np.ndarray, confidence: np.ndarray) -> np.ndarray:
+    def _core(self, texts: Sequence[str], labels: np.ndarray, confidence: np.ndarray,
+              priority: np.ndarray | None = None) -> np.ndarray:
         """``labels`` with every paragraph outside its topic's (capped) core set to -1."""
-        rng = np.random.default_rng(self.seed)
         cored = np.full_like(labels, -1)
         for topic in np.unique(labels[labels >= 0]):
             members = np.flatnonzero(labels == topic)
             keep = max(self.min_core, int(np.ceil(self.core * len(members))))
             central = members[np.argsort(-confidence[members], kind="stable")[:keep]]
             if len(central) > self.max_core:
-                central = rng.choice(central, size=self.max_core, replace=False)
+                if priority is None:
+                    priority = priorities(texts, self.seed)
+                central = stable_sample(central, self.max_core, priority)
             cored[central] = topic
         return cored
 
     def describe(self, texts: Sequence[str], labels: np.ndarray, confidence: np.ndarray,
                  centroids: np.ndarray, *, titles: Sequence[bool] | None = None, lexicon: Lexicon | None = None,
-                 boilerplate: Boilerplate = Boilerplate()) -> list[Description]:
+                 boilerplate: Boilerplate = Boilerplate(), priority: np.ndarray | None = None) -> list[Description]:
         """Keywords and a label for each topic, from paragraph texts, topics and confidences.
 
         ``titles`` flags paragraphs that are headlines; ``lexicon`` is learnt from the topics' cores
-        when not given; no term holds a phrase of ``boilerplate``.
+        when not given; no term holds a phrase of ``boilerplate``; ``priority`` is
+        :func:`topics.sample.priorities` of the texts with this seed, when the caller has it.
         """
         labels, confidence = np.asarray(labels), np.asarray(confidence)
-        cored = self._core(labels, confidence)
+        cored = self._core(texts, labels, confidence, priority)
         drawn = np.flatnonzero(cored >= 0)
         if lexicon is None:
             lexicon = Lexicon.learn((texts[i] for i in drawn), (bool(titles[i]) for i in drawn) if titles else None)

@@ -16,6 +16,7 @@ from .context import in_context
 from .describe import Description, Encode, TopicDescriber
 from .model import UNASSIGNED, NoParagraphs, Topic, TopicModel
 from .phrases import Lexicon
+from .sample import priorities, stable_sample
 from .stable import carry_ids
 
 log = logging.getLogger(__name__)
@@ -85,8 +86,8 @@ def find_topics(vectors: np.ndarray, texts: list[str], layout: CorpusLayout, enc
     """
     articles = list(layout.articles.values())
     clusterer.fit(vectors, novel, context=in_context(vectors, articles))
-    rng = np.random.default_rng(clusterer.seed)
-    sample = np.sort(rng.choice(len(texts), size=min(len(texts), LEXICON_SAMPLE), replace=False))
+    priority = priorities(texts, clusterer.seed) if len(texts) > LEXICON_SAMPLE else None
+    sample = np.arange(len(texts)) if priority is None else stable_sample(np.arange(len(texts)), LEXICON_SAMPLE, priority)
     lexicon = Lexicon.learn((texts[i] for i in sample), (layout.titles[i] for i in sample))
     boilerplate = Boilerplate.learn(texts, articles, layout.titles, clusterer.labels_, lexicon)
     covered = np.array([boilerplate.covers(text, lexicon) for text in texts], dtype=bool)
@@ -98,7 +99,7 @@ def find_topics(vectors: np.ndarray, texts: list[str], layout: CorpusLayout, enc
         labels[covered] = UNASSIGNED
     describer = TopicDescriber(encode, seed=clusterer.seed)
     descriptions = describer.describe(texts, labels, confidence, clusterer.centroids_, titles=layout.titles,
-                                      lexicon=lexicon, boilerplate=boilerplate)
+                                      lexicon=lexicon, boilerplate=boilerplate, priority=priority)
     return FoundTopics(clusterer, descriptions, labels, confidence)
 
 
