@@ -180,11 +180,16 @@ def _maximal(vocabulary: Vocabulary, topic: int, shortlist: list[int]) -> list[i
     terrorist" when it is always "list of terrorist groups")."""
     row = vocabulary.counts.getrow(topic)
     counted = {vocabulary.keys[j]: n for j, n in zip(row.indices, row.data)}
+    wanted = {counted.get(vocabulary.keys[j], 0) for j in shortlist}
+    same_count: dict[float, list[str]] = {}  # the topic's longer phrases, by count: only those can hold one
+    for other, m in counted.items():
+        if m in wanted and " " in other:
+            same_count.setdefault(m, []).append(f" {other} ")
     out = []
     for j in shortlist:
         key, n = vocabulary.keys[j], counted.get(vocabulary.keys[j], 0)
         padded = f" {key} "
-        if not any(len(other) > len(key) and m == n and padded in f" {other} " for other, m in counted.items()):
+        if not any(len(other) > len(padded) and padded in other for other in same_count.get(n, ())):
             out.append(j)
     return out
 

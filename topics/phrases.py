@@ -31,6 +31,7 @@ import re
 from collections import Counter
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
+from functools import lru_cache
 from typing import NamedTuple
 
 # Function words: a phrase never holds one (but ``of`` between words). Closed classes only, so topic
@@ -126,7 +127,8 @@ class _Token:
     possessive: bool
 
 
-def tokens(text: str) -> list[_Token]:
+@lru_cache(maxsize=4)  # a paragraph is read twice in a row: is it a headline, and its phrases
+def tokens(text: str) -> tuple[_Token, ...]:
     """Words of a paragraph with their clause chunk: any character between two words other than a space
     ends a chunk (hyphens and apostrophes inside a word belong to it). Web addresses and markup are not
     words ("<a href=...>", "www.example.com/x?y=1")."""
@@ -143,7 +145,7 @@ def tokens(text: str) -> list[_Token]:
         out.append(_Token(word, word.lower(), chunk, not sentence_start, word != raw))
         sentence_start = False
         end = match.end()
-    return out
+    return tuple(out)
 
 
 @dataclass
