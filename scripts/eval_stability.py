@@ -155,11 +155,11 @@ def main() -> None:
                 again = ours(corpus, articles, embedder.encode, first)
                 topics, paragraphs = kept(first.ids, again.ids)
                 survived = set(first.labels.values()) <= set(again.labels.values())
-                lines.append(f"{name:<7}{stage:<6}{'topics (ours)':<16}{100 * topics:>11.1f}%{100 * paragraphs:>10.1f}%"
+                lines.append(f"{name:<8}{stage:<6}{'topics (ours)':<16}{100 * topics:>11.1f}%{100 * paragraphs:>10.1f}%"
                              f"{'all' if survived else 'lost':>8}")
                 print(lines[-1], flush=True)
             ari = seeds_ari([ours(corpus, everything, embedder.encode, None, seed).ids for seed in (0, 1, 2)])
-            lines.append(f"{name:<7}{'seeds':<6}{'topics (ours)':<16}{'':>12}{'':>11}{'':>8}{ari:>8.3f}")
+            lines.append(f"{name:<8}{'seeds':<6}{'topics (ours)':<16}{'':>12}{'':>11}{'':>8}{ari:>8.3f}")
             print(lines[-1], flush=True)
             if args.no_peer:
                 continue
@@ -167,14 +167,14 @@ def main() -> None:
             for stage, articles in stages.items():
                 peer = matched(peer_first, bertopic(corpus, articles, embedder))
                 topics, paragraphs = kept(peer_first, peer)
-                lines.append(f"{name:<7}{stage:<6}{'BERTopic 0.17':<16}{100 * topics:>11.1f}%{100 * paragraphs:>10.1f}%"
+                lines.append(f"{name:<8}{stage:<6}{'BERTopic 0.17':<16}{100 * topics:>11.1f}%{100 * paragraphs:>10.1f}%"
                              f"{'—':>8}")
                 print(lines[-1], flush=True)
             ari = seeds_ari([bertopic(corpus, everything, embedder, seed) for seed in (0, 1, 2)])
-            lines.append(f"{name:<7}{'seeds':<6}{'BERTopic 0.17':<16}{'':>12}{'':>11}{'':>8}{ari:>8.3f}")
+            lines.append(f"{name:<8}{'seeds':<6}{'BERTopic 0.17':<16}{'':>12}{'':>11}{'':>8}{ari:>8.3f}")
             print(lines[-1], flush=True)
     print()
-    print(f"{'corpus':<7}{'step':<6}{'model':<16}{'topics kept':>12}{'paragraphs':>11}{'labels':>8}{'ARI':>8}")
+    print(f"{'corpus':<8}{'step':<6}{'model':<16}{'topics kept':>12}{'paragraphs':>11}{'labels':>8}{'ARI':>8}")
     print("\n".join(lines))
     print(f"topics kept: same id and Jaccard ≥ {MIN_JACCARD} over the first fit's paragraphs; paragraphs: the "
           "first fit's assigned paragraphs that keep their topic; ARI: mean pairwise over seeds 0, 1, 2.")
