@@ -4,9 +4,11 @@ from __future__ import annotations
 
 import numpy as np
 
+from topics.boilerplate import Boilerplate
 from topics.describe import TopicDescriber
-from topics.headings import Heading, distinct
-from topics.vocabulary import stem
+from topics.headings import Heading, distinct, headings
+from topics.phrases import Lexicon
+from topics.vocabulary import count_terms, stem
 
 
 def led(text: str, *weights: float) -> Heading:
@@ -90,3 +92,17 @@ def test_a_label_ends_where_its_noun_phrase_does(embedder):
     centroids = np.stack([embedder.encode(SERVERS).mean(axis=0), embedder.encode(WEATHER).mean(axis=0)])
     described = TopicDescriber(embedder.encode).describe(texts, labels, np.ones(len(texts), np.float32), centroids)
     assert described[0].label and not described[0].label.endswith("IBM"), described[0].label
+
+
+def test_a_refit_keeps_a_label_that_still_fits_and_drops_one_that_does_not(embedder):
+    texts = SERVERS + WEATHER
+    lexicon = Lexicon.learn(texts)
+    vocabulary = count_terms(texts, np.repeat([0, 1], 4), 2, lexicon, Boilerplate(), [False] * len(texts))
+    centroids = np.stack([embedder.encode(SERVERS).mean(axis=0), embedder.encode(WEATHER).mean(axis=0)])
+    centroids /= np.linalg.norm(centroids, axis=1, keepdims=True)
+    fresh = [h.text for h in headings(vocabulary, 1, centroids, 4, lexicon, embedder.encode)]
+    assert len(fresh) > 1
+    kept = [h.text for h in headings(vocabulary, 1, centroids, 4, lexicon, embedder.encode, frozenset({fresh[1].lower()}))]
+    assert kept[0] == fresh[1] and sorted(kept) == sorted(fresh)
+    gone = [h.text for h in headings(vocabulary, 1, centroids, 4, lexicon, embedder.encode, frozenset({"new servers"}))]
+    assert gone == fresh

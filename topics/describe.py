@@ -97,12 +97,15 @@ class TopicDescriber:
 
     def describe(self, texts: Sequence[str], labels: np.ndarray, confidence: np.ndarray,
                  centroids: np.ndarray, *, titles: Sequence[bool] | None = None, lexicon: Lexicon | None = None,
-                 boilerplate: Boilerplate = Boilerplate(), priority: np.ndarray | None = None) -> list[Description]:
+                 boilerplate: Boilerplate = Boilerplate(), priority: np.ndarray | None = None,
+                 kept_labels: Sequence[str] = ()) -> list[Description]:
         """Keywords and a label for each topic, from paragraph texts, topics and confidences.
 
         ``titles`` flags paragraphs that are headlines; ``lexicon`` is learnt from the topics' cores
         when not given; no term holds a phrase of ``boilerplate``; ``priority`` is
-        :func:`topics.sample.priorities` of the texts with this seed, when the caller has it.
+        :func:`topics.sample.priorities` of the texts with this seed, when the caller has it. A topic
+        whose candidates hold one of ``kept_labels`` (a warm refit's previous labels) that still embeds
+        nearest it keeps that label.
         """
         labels, confidence = np.asarray(labels), np.asarray(confidence)
         cored = self._core(texts, labels, confidence, priority)
@@ -115,6 +118,7 @@ class TopicDescriber:
         taken: Counter[str] = Counter()  # word stems of the keywords of the topics described so far
         words = [keywords(vocabulary, topic, lexicon, taken, count=self.n_keywords, candidates=self.candidates,
                           coherence=self.coherence) for topic in range(len(centroids))]
-        choices = [headings(vocabulary, topic, centroids, sizes[topic], lexicon, self.encode) if words[topic] else []
+        kept = frozenset(label.lower() for label in kept_labels)
+        choices = [headings(vocabulary, topic, centroids, sizes[topic], lexicon, self.encode, kept) if words[topic] else []
                    for topic in range(len(centroids))]
         return [Description(label, found) for label, found in zip(distinct(choices), words)]

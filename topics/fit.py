@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -75,14 +76,16 @@ LEXICON_SAMPLE = 5000  # paragraphs the corpus's word usage is learnt from
 
 
 def find_topics(vectors: np.ndarray, texts: list[str], layout: CorpusLayout, encode: Encode,
-                clusterer: TopicClusterer, novel: np.ndarray | None = None) -> FoundTopics:
+                clusterer: TopicClusterer, novel: np.ndarray | None = None,
+                kept_labels: Sequence[str] = ()) -> FoundTopics:
     """Cluster the paragraphs read in their articles (:mod:`topics.context`), find the corpus's
     boilerplate, and describe the topics.
 
     Paragraphs made mostly of boilerplate (release headers, dateline lines) would otherwise form a topic
     of their own and pull every article's mean the same way; when there are any, the clustering is
     fitted again without them, they stay out of the means, and they stay unassigned. ``novel`` flags
-    the paragraphs a warm-started clusterer's previous fit did not have.
+    the paragraphs a warm-started clusterer's previous fit did not have, and ``kept_labels`` are its
+    labels, which topics keep while they still fit (:meth:`TopicDescriber.describe`).
     """
     articles = list(layout.articles.values())
     clusterer.fit(vectors, novel, context=in_context(vectors, articles))
@@ -99,7 +102,8 @@ def find_topics(vectors: np.ndarray, texts: list[str], layout: CorpusLayout, enc
         labels[covered] = UNASSIGNED
     describer = TopicDescriber(encode, seed=clusterer.seed)
     descriptions = describer.describe(texts, labels, confidence, clusterer.centroids_, titles=layout.titles,
-                                      lexicon=lexicon, boilerplate=boilerplate, priority=priority)
+                                      lexicon=lexicon, boilerplate=boilerplate, priority=priority,
+                                      kept_labels=kept_labels)
     return FoundTopics(clusterer, descriptions, labels, confidence)
 
 
@@ -172,10 +176,13 @@ def _fit(store: Store, previous: TopicModel | None, params: dict[str, Any], fres
         layout = corpus_layout(store, ids)
         corpus_hash = store.content_hash()
     init = warm_start(previous, params, fresh)
-    novel = ~previous.lookup(ids)[2] if init is not None and previous is not None else None
+    novel: np.ndarray | None = None  # on a warm start: the paragraphs the last fit lacked, and its labels
+    kept_labels: list[str] = []
+    if init is not None and previous is not None:
+        novel, kept_labels = ~previous.lookup(ids)[2], [topic.label for topic in previous.topics]
     found = find_topics(vectors, texts, layout, store.embedder.encode, TopicClusterer(
         params["n_topics"], min_topic_size=params["min_topic_size"], min_confidence=params["min_confidence"],
-        init=init, seed=params["seed"]), novel)
+        init=init, seed=params["seed"]), novel, kept_labels)
     clusterer = found.clusterer
     carried = carry_ids(previous, ids, found.labels, clusterer.n_topics_)
     id_of = np.array(carried.ids + [UNASSIGNED], dtype=np.int64)  # label -1 picks the last entry

@@ -48,11 +48,13 @@ class Heading:
 
 
 def headings(vocabulary: Vocabulary, topic: int, centroids: np.ndarray, core_size: int, lexicon: Lexicon,
-             encode: Encode) -> list[Heading]:
+             encode: Encode, kept: frozenset[str] = frozenset()) -> list[Heading]:
     """The topic's candidate labels, best first, led by its dominant name where it has one.
 
     With a lead name a label is "Name: phrase", the phrase a common-noun phrase judged on its own, since
-    the name already says who or where; without one, any phrase but a bare name.
+    the name already says who or where; without one, any phrase but a bare name. A candidate in
+    ``kept`` (lower case: the labels of the fit a refit starts from) that still embeds nearest this
+    topic comes first: a topic keeps its label while the label still fits it.
     """
     heads = _heads(vocabulary, topic, core_size, lexicon)
     top = max(heads.values(), default=0.0) or 1.0
@@ -80,9 +82,10 @@ def headings(vocabulary: Vocabulary, topic: int, centroids: np.ndarray, core_siz
     own = sims[:, topic].copy()
     sims[:, topic] = -np.inf
     margin = own - sims.max(axis=1) if len(centroids) > 1 else np.ones(len(own))
-    # Nearest its own centroid first; then specific and central.
+    # Nearest its own centroid first, a kept label before others; then specific and central.
     ranked = sorted(range(len(labels)), key=lambda i: (
-        margin[i] <= 0, -(SPECIFICITY * options[labels[i]][0] + centrality[options[labels[i]][1]]), labels[i]))
+        margin[i] <= 0, labels[i].lower() not in kept,
+        -(SPECIFICITY * options[labels[i]][0] + centrality[options[labels[i]][1]]), labels[i]))
     out = []
     for i in ranked:
         phrase = options[labels[i]][2]

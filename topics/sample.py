@@ -17,7 +17,7 @@ import numpy as np
 
 def priorities(texts: Sequence[str], seed: int) -> np.ndarray:
     """Each text's place in every sample with this seed (lower: drawn first), the same in any corpus."""
-    salt = seed.to_bytes(8, "little", signed=False)
+    salt = int(seed).to_bytes(8, "little", signed=False)
     return np.array([int.from_bytes(hashlib.blake2b(text.encode("utf-8"), digest_size=8, salt=salt).digest(), "little")
                      for text in texts], dtype=np.uint64)
 
