@@ -13,9 +13,10 @@ For each corpus a seeded 10% of the articles is held back from the first fit. Th
   of the paragraphs' topics (unassigned paragraphs count as one more topic).
 
 Our refits start from the previous fit's centroids, carry ids as ``topics cluster`` does
-(:func:`topics.stable.carry_ids`) and are given the previous fit's labels to keep where they still fit. BERTopic has no warm start: it is refitted from scratch and its topics
-are matched to the first fit's by the Hungarian algorithm on the paragraphs they share. Needs the bench
-extra for BERTopic (pip install -e '.[bench]'); ``--no-peer`` leaves it out.
+(:func:`topics.stable.carry_ids`) and are given the previous fit's labels to keep where they still
+fit. BERTopic has no warm start: it is refitted from scratch and its topics are matched to the first
+fit's by the Hungarian algorithm on the paragraphs they share. Needs the bench extra for BERTopic (pip
+install -e '.[bench]'); ``--no-peer`` leaves it out.
 
     python scripts/eval_stability.py --store-root /tmp/eval          # BBC and ISAF
     python scripts/eval_stability.py --dataset isaf --store-root /tmp/eval
@@ -96,7 +97,8 @@ def ours(corpus: Corpus, articles: list[str], encode, previous: Fit | None, seed
                {t: d.label for t, d in zip(carried.ids, found.descriptions)})
 
 
-def bertopic(corpus: Corpus, articles: list[str], embedder: Embedder, seed: int = 0) -> tuple[np.ndarray, dict[int, str]]:
+def bertopic(corpus: Corpus, articles: list[str], embedder: Embedder,
+             seed: int = 0) -> tuple[np.ndarray, dict[int, str]]:
     from bertopic import BERTopic
     from sklearn.feature_extraction.text import CountVectorizer
     from umap import UMAP

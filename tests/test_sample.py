@@ -19,7 +19,8 @@ def test_a_few_paragraphs_more_or_less_move_the_sample_by_as_few():
 
 def test_the_sample_is_the_same_in_any_run_and_other_with_another_seed():
     assert np.array_equal(priorities(TEXTS[:50], 0), priorities(TEXTS[:50], 0))
-    first, other = stable_sample(np.arange(3000), 100, priorities(TEXTS, 0)), stable_sample(np.arange(3000), 100, priorities(TEXTS, 1))
+    first = stable_sample(np.arange(3000), 100, priorities(TEXTS, 0))
+    other = stable_sample(np.arange(3000), 100, priorities(TEXTS, 1))
     assert len(first) == 100 and np.all(np.diff(first) > 0)
     assert len(set(first.tolist()) & set(other.tolist())) < 50
 

@@ -119,6 +119,6 @@ class TopicDescriber:
         words = [keywords(vocabulary, topic, lexicon, taken, count=self.n_keywords, candidates=self.candidates,
                           coherence=self.coherence) for topic in range(len(centroids))]
         kept = frozenset(label.lower() for label in kept_labels)
-        choices = [headings(vocabulary, topic, centroids, sizes[topic], lexicon, self.encode, kept) if words[topic] else []
-                   for topic in range(len(centroids))]
+        choices = [headings(vocabulary, topic, centroids, sizes[topic], lexicon, self.encode, kept)
+                   if words[topic] else [] for topic in range(len(centroids))]
         return [Description(label, found) for label, found in zip(distinct(choices), words)]

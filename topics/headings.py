@@ -1,18 +1,21 @@
 """Vocabulary and centroids → labels: a heading a person would write for each topic.
 
 **Candidates** are the topic's ``HEADS`` most specific phrases (with those tied with the last, up to
-twice as many), found in at least two of its paragraphs in a topic of ten or more, and in its body
-text when it has any (headlines drop articles and put verbs in the present, "Israel kills …", which
-rules without a tagger read as noun phrases). A phrase's specificity is the mean c-TF-IDF weight of
-its words in the topic, so a phrase is as specific as the words it is made of however rarely it
-recurs whole.
+twice as many), found in at least two of its paragraphs in a topic of ten or more, in its body text
+when it has any (headlines drop articles and put verbs in the present, "Israel kills …", which rules
+without a tagger read as noun phrases), and at least once where their noun phrase ends ("new IBM" of
+"new IBM Power5 servers" stops short of its head). A phrase's specificity is the mean c-TF-IDF
+weight of its words in the topic, so a phrase is as specific as the words it is made of however
+rarely it recurs whole.
 
 **Choice**: the candidate that best combines specificity (relative to the topic's best) and centrality
 (cosine of its embedding to the centroid), among those whose embedding lies nearer this topic's
-centroid than any other's. A bare name is no label (a name says who, not what about) unless the topic
-has nothing else to offer. When a name (a word the corpus writes with a capital) appears in most of
-the topic's core paragraphs, and far more often than in the other topics, it leads the label, followed
-by a phrase found in a paragraph with it ("Taliban: list of terrorist groups").
+centroid than any other's; on a warm refit, the topic's previous label first while it is still such a
+candidate, so labels change no more than the topics do. A bare name is no label (a name says who, not
+what about) unless the topic has nothing else to offer. When a name (a word the corpus writes with a
+capital) appears in most of the topic's core paragraphs, and far more often than in the other topics,
+it leads the label, followed by a phrase found in a paragraph with it ("Taliban: list of terrorist
+groups").
 
 **Across topics** labels are unique, and the phrases of name-led labels share no word family: the name
 already says who, so the phrase is what tells two such topics apart ("ISIS: spread of terrorism" beside
