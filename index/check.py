@@ -27,6 +27,7 @@ from .errors import StoreError
 from .lock import LOCK_NAME, write_lock
 from .store import Store
 from .vectors import VectorIndex
+from .wording import counted
 
 TABLES = ("meta", "articles", "paragraphs", "links")  # what store.db holds that nothing else can restore
 _UNRECORDED = "no checksum recorded (written by an older version); repair records one"
@@ -119,7 +120,7 @@ def _build_problems(store: Store) -> list[Finding]:
         return [Finding(str(exc.path), exc.reason)]
     name = str(builds.file(build, "*"))
     if len(index) != len(ids) or not np.all(np.diff(ids) > 0):
-        return [Finding(name, f"the index holds {len(index)} vectors for {len(ids)} ids")]
+        return [Finding(name, f"the index holds {counted(len(index), 'vector')} for {counted(len(ids), 'id')}")]
     if not np.array_equal(postings.ids, ids):
         return [Finding(name, "the BM25 postings are of other paragraphs than the index")]
     return []
@@ -154,7 +155,7 @@ def check(store: Store) -> CheckReport:
         except StoreError as exc:
             report.findings.append(Finding(str(store.path), str(exc)))
             return report
-        report.checked.append(f"index build {snapshot.build}: {len(snapshot.ids)} paragraphs load and search")
+        report.checked.append(f"index build {snapshot.build}: {counted(len(snapshot.ids), 'paragraph')} load and search")
     return report
 
 
@@ -251,7 +252,7 @@ def repair(store_path: Path, *, model: object = None) -> list[str]:
         unrecorded = [n for n, p in found if p == "no checksum"]
         if unrecorded:
             _record_checksums(store, unrecorded)
-            done.append(f"recorded the checksums of {len(unrecorded)} segments written before checksums were kept")
+            done.append(f"recorded the checksums of {counted(len(unrecorded), 'segment')} written before checksums were kept")
         damaged = _build_problems(store)
         if lost or damaged:
             old_build = int(store.meta("index_build"))
@@ -259,6 +260,6 @@ def repair(store_path: Path, *, model: object = None) -> list[str]:
             if damaged:  # never to be read again
                 for file in store.path.glob(f"index.{old_build}.*"):
                     file.unlink()
-            done.append(f"rebuilt the index of {len(snapshot.ids)} paragraphs (build {snapshot.build}) "
+            done.append(f"rebuilt the index of {counted(len(snapshot.ids), 'paragraph')} (build {snapshot.build}) "
                         "and its BM25 postings" + (f": {damaged[0]}" if damaged else ""))
     return done

@@ -151,6 +151,6 @@ def test_an_older_store_gets_its_checksums_recorded(sound_store: Path, tmp_path:
         assert store.meta("format_version") == "5"
         assert [f.problem for f in check(store).findings] == [
             "no checksum recorded (written by an older version); repair records one"]
-    assert repair(path, model=embedder) == ["recorded the checksums of 1 segments written before checksums were kept"]
+    assert repair(path, model=embedder) == ["recorded the checksums of 1 segment written before checksums were kept"]
     with Store.open(path, model=embedder) as store:
         assert check(store).ok

@@ -1,6 +1,7 @@
-"""Text for people: counts with their nouns (for the terminal, the reports and the pages alike), and
-paragraph text for the terminal: wrapped, cut to a readable length around the matches, and with the
-matched query terms highlighted when the output is a colour terminal."""
+"""Text for people: counts with their nouns (for the terminal, the reports and the pages alike; from
+:mod:`index.wording`, which the store's own messages use too), and paragraph text for the terminal:
+wrapped, cut to a readable length around the matches, and with the matched query terms highlighted
+when the output is a colour terminal."""
 
 from __future__ import annotations
 
@@ -9,16 +10,12 @@ import re
 from collections.abc import Sequence
 from typing import IO
 
+from index.wording import counted
+
+__all__ = ["counted", "excerpt", "use_colour"]
+
 BOLD_YELLOW, RESET = "\x1b[1;33m", "\x1b[0m"
 _WORD = re.compile(r"\S+")
-
-
-def counted(n: int, noun: str, plural: str | None = None, grouped: bool = False) -> str:
-    """``n`` and the noun, in the plural (``plural``, else the noun and "s") unless n is one ("1 article",
-    "3 files", "2 entries"); ``grouped`` writes thousands with commas ("12,099 paragraphs"), as the web
-    pages do."""
-    number = f"{n:,}" if grouped else str(n)
-    return f"{number} {noun}" if n == 1 else f"{number} {plural or noun + 's'}"
 
 
 def use_colour(choice: str, stream: IO[str]) -> bool:
