@@ -59,6 +59,12 @@ def test_months_are_no_keywords():
     assert is_keyword("protest march") and is_keyword("interest rates")
 
 
+def test_a_name_of_more_than_two_words_is_one_keyword_and_a_longer_common_phrase_none():
+    assert is_keyword("collective security treaty organization", "Collective Security Treaty Organization")
+    assert not is_keyword("collective security treaty organization", "collective security treaty organization")
+    assert not is_keyword("new security treaty")
+
+
 def test_a_verb_in_the_past_is_a_participle_and_the_injured_are_not():
     texts = ["The security force targeted a compound.", "Forces targeted the leader.",
              "The patrol searched the area.", "The injured were taken to hospital.", "Doctors treated the injured."]

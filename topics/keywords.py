@@ -1,6 +1,8 @@
 """Vocabulary → keywords: each topic's words that go together and tell it apart.
 
-From the best ``candidates`` terms of one or two words, keywords are chosen one at a time by c-TF-IDF
+From the best ``candidates`` terms of one or two words (or names of up to five: "Collective Security
+Treaty Organization" is one thing, and cut to two words it gives two fragments), keywords are chosen
+one at a time by c-TF-IDF
 weight (times the share of the term's weight over all topics that falls on this one, so template words
 of a corpus, weighty everywhere, give way to the topic's own) plus coherence with the keywords already
 chosen (mean NPMI over the drawn paragraphs), so a list reads as words that go together rather than
@@ -19,7 +21,7 @@ from scipy import sparse
 from .phrases import NEGATION, Lexicon
 from .vocabulary import Vocabulary, stems
 
-KEYWORD_WORDS = 2  # longest keyword, in words
+KEYWORD_WORDS = 2  # longest keyword that is not a name, in words
 SHARED = 2  # topics that may share a keyword (1: diversity 0.99 but NPMI 0.18 on ISAF; 3: 0.78 and 0.22)
 MONTHS = frozenset("""
 january february april june july august september october november december
@@ -32,7 +34,8 @@ def keywords(vocabulary: Vocabulary, topic: int, lexicon: Lexicon, taken: Counte
     """The topic's ``count`` keywords with their weights, chosen as the module docstring says; ``taken``
     holds the stems of larger topics' keywords and gains this topic's."""
     pool = [j for j in vocabulary.shortlist(topic, 4 * candidates)
-            if is_keyword(vocabulary.keys[j]) and not lexicon.reads_as_clause(vocabulary.keys[j])
+            if is_keyword(vocabulary.keys[j], vocabulary.surface(vocabulary.keys[j], lexicon))
+            and not lexicon.reads_as_clause(vocabulary.keys[j])
             and all(taken[s] < SHARED for s in stems(vocabulary.keys[j]))]
     pool = _whole(vocabulary, topic, pool[:candidates])
     if not pool:
@@ -56,11 +59,13 @@ def keywords(vocabulary: Vocabulary, topic: int, lexicon: Lexicon, taken: Counte
             for i in chosen]
 
 
-def is_keyword(key: str) -> bool:
-    """Keywords are terms of one or two words, without ``of``, a possessive or a month: a date says when,
-    not what about ("Jan" under a topic of press releases; "March" and "May" name other things too)."""
+def is_keyword(key: str, written: str | None = None) -> bool:
+    """Keywords are terms of one or two words, or names (every word capitalised as ``written``) of more,
+    without ``of``, a possessive or a month: a date says when, not what about ("Jan" under a topic of
+    press releases; "March" and "May" name other things too)."""
     words = key.split()
-    return (len(words) <= KEYWORD_WORDS and "of" not in words and words[0] != NEGATION
+    name = written is not None and all(w[:1].isupper() for w in written.split())
+    return ((len(words) <= KEYWORD_WORDS or name) and "of" not in words and words[0] != NEGATION
             and not any(w.endswith("'s") for w in words) and MONTHS.isdisjoint(words))
 
 
@@ -75,9 +80,10 @@ def _npmi(incidence: sparse.csc_matrix) -> np.ndarray:
 
 
 def _whole(vocabulary: Vocabulary, topic: int, pool: list[int]) -> list[int]:
-    """``pool`` without single words that the topic nearly always writes inside one of the pool's
-    two-word terms ("Central" of "Central Asian"): the term stands for them."""
+    """``pool`` without terms that the topic nearly always writes inside one longer term of the pool
+    ("Central" of "Central Asian", "Treaty Organization" of "Collective Security Treaty Organization"):
+    the longer term stands for them."""
     count = {j: vocabulary.counts[topic, j] for j in pool}
-    pairs = [j for j in pool if " " in vocabulary.keys[j]]
-    return [j for j in pool if " " in vocabulary.keys[j] or not any(
-        vocabulary.keys[j] in vocabulary.keys[p].split() and count[p] >= 0.8 * count[j] for p in pairs)]
+    padded = {j: f" {vocabulary.keys[j]} " for j in pool}
+    return [j for j in pool if not any(
+        len(padded[p]) > len(padded[j]) and padded[j] in padded[p] and count[p] >= 0.8 * count[j] for p in pool)]
