@@ -39,7 +39,7 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(ROOT / "scripts"))
 
-from eval_topics import Corpus, corpus_arguments, load  # noqa: E402
+from eval_topics import Corpus, bertopic_names, corpus_arguments, load  # noqa: E402
 from index import Embedder  # noqa: E402
 from topics.cluster import UNASSIGNED, TopicClusterer  # noqa: E402
 from topics.fit import CorpusLayout, find_topics  # noqa: E402
@@ -109,7 +109,7 @@ def bertopic(corpus: Corpus, articles: list[str], embedder: Embedder,
     topics, _ = peer.fit_transform([corpus.texts[r] for r in rows], embeddings=corpus.vectors[rows])
     ids = np.full(len(corpus.texts), UNASSIGNED, dtype=np.int64)
     ids[rows] = topics
-    return ids, {int(r.Topic): r.Name.split("_", 1)[1] for r in peer.get_topic_info().itertuples() if r.Topic != -1}
+    return ids, {t: name for t, name in bertopic_names(peer).items() if t != UNASSIGNED}
 
 
 def matched(first: np.ndarray, second: np.ndarray) -> tuple[np.ndarray, dict[int, int]]:

@@ -31,6 +31,7 @@ import time
 from collections import Counter
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 from sklearn.feature_extraction.text import CountVectorizer
@@ -183,12 +184,17 @@ def run_bertopic(corpus: Corpus, n_topics: int | None, embedder: Embedder, seed:
     ids = sorted(t for t in set(topics.tolist()) if t != -1)
     remap = {t: i for i, t in enumerate(ids)}
     dense = np.array([remap.get(int(t), UNASSIGNED) for t in topics])
-    info = {int(r.Topic): r.Name for r in peer.get_topic_info().itertuples()}
-    names = [" ".join(info[t].split("_")[1:]) for t in ids]
+    info = bertopic_names(peer)
+    names = [info[t] for t in ids]
     keywords = [[w for w, _ in peer.get_topic(t)] for t in ids]
     centroids = np.stack([_unit(corpus.vectors[dense == i].mean(axis=0)) for i in range(len(ids))])
     return Result("BERTopic 0.17", dense, majority_topics(corpus.rows_of, dense), keywords, names, centroids,
                   seconds)
+
+
+def bertopic_names(peer: Any) -> dict[int, str]:
+    """BERTopic's label of each topic: its ``Name`` without the leading id ("0_said_mr" → "said mr")."""
+    return {int(r.Topic): " ".join(r.Name.split("_")[1:]) for r in peer.get_topic_info().itertuples()}
 
 
 def _unit(vector: np.ndarray) -> np.ndarray:

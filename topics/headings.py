@@ -159,7 +159,7 @@ def _heads(vocabulary: Vocabulary, topic: int, core_size: int, lexicon: Lexicon)
     for j, n in zip(row.indices, row.data):
         key = vocabulary.keys[j]
         last = key.split()[-1]
-        if n < floor or lexicon.reads_as_clause(key) or last in lexicon.premodifiers or key not in vocabulary.whole:
+        if n < floor or lexicon.reads_as_clause(key) or last in lexicon.premodifiers or key not in vocabulary.ending:
             continue
         specs[key] = float(np.mean([word_weight.get(w, 0.0) for w in _content_words(key)]))
     if any(k in vocabulary.in_text for k in specs):  # headlines' verbs read as nouns ("Israel kills")

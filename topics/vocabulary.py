@@ -38,7 +38,7 @@ class Vocabulary:
     incidence: sparse.csc_matrix  # (n_paragraphs, n_terms): which drawn paragraphs hold each term
     written: dict[str, str]  # each term's usual form inside sentences, where it is seen there
     in_text: frozenset[str]  # terms seen in a paragraph that is not a headline
-    whole: frozenset[str]  # terms seen at least once ending their noun phrase (see phrases.Phrase)
+    ending: frozenset[str]  # terms seen at least once where their noun phrase ends (phrases.Phrase.ends)
 
     @property
     def totals(self) -> np.ndarray:
@@ -85,7 +85,7 @@ def count_terms(texts: Sequence[str], topics: np.ndarray, n_topics: int, lexicon
     index: dict[str, int] = {}
     forms: dict[str, Counter[str]] = {}
     in_text: set[str] = set()
-    whole: set[str] = set()
+    ending: set[str] = set()
     rows, cols, paragraphs = [], [], []
     for number, (text, topic, is_title) in enumerate(zip(texts, topics, titles)):
         is_title = is_title or headline_like(text)
@@ -94,7 +94,7 @@ def count_terms(texts: Sequence[str], topics: np.ndarray, n_topics: int, lexicon
             if written is not None and not is_title:
                 forms.setdefault(key, Counter())[written] += 1
             if ends:
-                whole.add(key)
+                ending.add(key)
             found.add(key)
         for key in found:
             if key in boilerplate:
@@ -110,7 +110,7 @@ def count_terms(texts: Sequence[str], topics: np.ndarray, n_topics: int, lexicon
     incidence = sparse.csc_matrix((ones, (paragraphs, cols)), shape=(len(texts), len(index)))
     written = {key: usual_form(c) for key, c in forms.items()}
     return Vocabulary(list(index), index, counts, class_tfidf(counts), incidence, written, frozenset(in_text),
-                      frozenset(whole))
+                      frozenset(ending))
 
 
 _STEMMER = snowballstemmer.stemmer("english")
