@@ -253,6 +253,15 @@ def test_batches_take_a_field_mapping(client: TestClient):
     assert article["title"] == "Mapped" and "storm hit the bay" in article["paragraphs"][1]["text"]
     bad = client.post("/v1/articles", json={**batch, "fields": {"text": "story..body"}})
     assert bad.status_code == 422 and bad.json()["detail"][0]["loc"] == ["body", "fields"]
+    rows = {"fields": {"title": "1", "text": "2", "class": "0"},  # a headerless CSV's rows, by column number
+            "articles": [["2", "Harbour  quot;closed quot;", "The fleet stayed in port &amp; the bay froze."]]}
+    added = client.post("/v1/articles", json=rows)
+    assert added.status_code == 200, added.text
+    row = client.get(f"/v1/articles/{added.json()['ids'][0]}").json()
+    assert (row["title"], row["metadata"]) == ('Harbour "closed"', {"class": "2"})
+    assert row["paragraphs"][1]["text"] == "The fleet stayed in port & the bay froze."
+    short = client.post("/v1/articles", json={**rows, "fields": {"title": "1", "text": "5"}}).json()["detail"][0]
+    assert short["loc"] == ["body", "articles", 0, "text"] and short["msg"].startswith("column 5 is out of range")
 
 
 def test_api_docs_render_from_the_service_alone(client: TestClient):

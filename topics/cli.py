@@ -80,6 +80,8 @@ def _ingest_commands(commands: Any) -> None:
                         help="where JSON/JSONL/CSV records keep a field: a key or dotted path, e.g. "
                              "title=headline, published=meta.date, text=conversations.1.value (repeatable)")
     ingest.add_argument("--fields", metavar="FILE", help="the same mapping as a TOML [fields] table")
+    ingest.add_argument("--no-header", action="store_true",
+                        help="CSV files have no header row: --field NAME=N reads column N, counted from 0")
     ingest.add_argument("--encoding", help="text encoding of the files (default: UTF-8, else Windows-1252)")
     ingest.add_argument("--quiet", action="store_true", help="no progress bar")
     ingest.add_argument("--ray", metavar="ADDRESS",
@@ -271,7 +273,7 @@ def cmd_ingest(args: argparse.Namespace) -> None:
     from index import FieldMap, iter_articles, ReadResult
 
     options = {"skip_bad": args.skip_bad, "encoding": args.encoding,
-               "fields": FieldMap.parse(args.field or (), args.fields)}
+               "fields": FieldMap.parse(args.field or (), args.fields, header=False if args.no_header else None)}
     checked = ReadResult()
     total = sum(1 for _ in iter_articles(args.paths, **options, result=checked))  # every file, before any write
     if not total:

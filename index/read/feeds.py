@@ -1,4 +1,8 @@
-"""RSS and Atom feeds via feedparser: one article per item, the feed's title as source."""
+"""RSS and Atom feeds via feedparser: one article per item, the feed's title as source.
+
+feedparser undoes the feed's own escaping; entities still in the text after that (a feed escaped twice)
+are decoded as in other records.
+"""
 
 from __future__ import annotations
 

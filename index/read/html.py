@@ -77,4 +77,4 @@ def read_html(path: Path, data: bytes, encoding: str | None = None) -> Iterator[
                                "is this an article page?")
     record = {k: v for k, v in fields.items() if v}
     yield article_from_record({"title": title, "text": "\n".join(blocks), **record},
-                              path, whole_file=True)
+                              path, whole_file=True, entities=False)

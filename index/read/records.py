@@ -2,7 +2,9 @@
 
 ``text`` may also be called ``body`` or ``content``, and ``published`` may be called ``date``; any other
 field is kept as metadata. A field mapping (:mod:`index.read.fields`) reads them from other keys or nested
-paths. Errors name the line (JSONL, CSV) or item (JSON) and the field.
+paths, or from the columns of a CSV file without a header row and of JSON arrays. HTML entities in the
+title, text and source are decoded (:mod:`index.read.entities`). Errors name the line (JSONL, CSV) or item
+(JSON) and the field.
 """
 
 from __future__ import annotations
@@ -12,18 +14,23 @@ import io
 import json
 import re
 import sys
-from collections.abc import Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
 from ..articles import Article, parse_date
 from ..errors import InputError
+from ..wording import counted
+from .entities import decode_entities
 from .fields import FieldMap
 from .wrap import unwrap
 
 TEXT_FIELDS = ("text", "body", "content")
 DATE_FIELDS = ("published", "date")
 _KNOWN = {"id", "title", "url", "source", "path", *TEXT_FIELDS, *DATE_FIELDS}
+NO_HEADER_HINT = ("; if the first line is not a header but an article, read the columns by number: "
+                  "--no-header --field text=N, counted from 0")
+_PROSE = {"title", "source", *TEXT_FIELDS}  # where HTML entities are decoded; ids, URLs and metadata stay as written
 _CONTROL = re.compile(r"[\x00-\x08\x0e-\x1f\x7f]")  # control characters but tab and line breaks
 _BREAKS = re.compile(r"[\t\n\r\x0b\x0c\x85\u2028\u2029]+")  # a title or id is one line
 
@@ -35,13 +42,22 @@ def _first(record: Mapping[str, Any], names: tuple[str, ...]) -> tuple[str | Non
     return None, None
 
 
-def article_from_record(record: Mapping[str, Any], path: Path | None, *, line: int | None = None,
-                        item: int | None = None, whole_file: bool = False, fields: FieldMap | None = None) -> Article:
+def article_from_record(record: Mapping[str, Any] | Sequence[Any], path: Path | None, *, line: int | None = None,
+                        item: int | None = None, whole_file: bool = False, fields: FieldMap | None = None,
+                        entities: bool = True) -> Article:
     """Build an Article from one record, validating every field it uses (``path=None``: not from a file);
-    ``fields`` says where the record keeps them (see :mod:`index.read.fields`)."""
+    ``fields`` says where the record keeps them (see :mod:`index.read.fields`), and must for a row of
+    values. ``entities=False`` keeps HTML entities as written, for readers whose parser decoded them."""
     def fail(message: str, field: str) -> InputError:
         return InputError(path, message, line=line, item=item, field=field)
 
+    if isinstance(record, (list, tuple)):
+        if not fields:
+            raise fail(f"a row of {counted(len(record), 'value')} and no field mapping: say which column holds "
+                       "the text, e.g. text=2 (columns counted from 0)", "text")
+        wrong = fields.out_of_range(record)
+        if wrong is not None:
+            raise fail(wrong[1], wrong[0])
     if fields:
         record, missing = fields.apply(record)
         if "text" in missing and "title" not in record:
@@ -52,7 +68,10 @@ def article_from_record(record: Mapping[str, Any], path: Path | None, *, line: i
         if value is None or value == "":
             return None
         if isinstance(value, (str, int, float)) and not isinstance(value, bool):
-            text = _CONTROL.sub("", valid(str(value), field))  # NUL and the like are never text
+            text = valid(str(value), field)
+            if entities and field in _PROSE:
+                text = decode_entities(text)
+            text = _CONTROL.sub("", text)  # NUL and the like are never text
             return (text if field in TEXT_FIELDS else _BREAKS.sub(" ", text)).strip() or None
         raise fail(f"expected text, got {type(value).__name__}", field)
 
@@ -93,7 +112,11 @@ def article_from_record(record: Mapping[str, Any], path: Path | None, *, line: i
 
 def _from_mapping(value: Any, path: Path, line: int | None = None, item: int | None = None,
                   fields: FieldMap | None = None) -> Article:
-    if not isinstance(value, Mapping):
+    """An article from a JSON object, or from a JSON array read by a field mapping's column numbers."""
+    if isinstance(value, list) and not fields:
+        raise InputError(path, "expected a JSON object, got an array; to read an array by position, map its "
+                               "items, e.g. text=2 (counted from 0)", line=line, item=item)
+    if not isinstance(value, (Mapping, list)):
         raise InputError(path, f"expected a JSON object, got {type(value).__name__}", line=line, item=item)
     return article_from_record(value, path, line=line, item=item, fields=fields)
 
@@ -150,22 +173,10 @@ def _csv_problem(exc: csv.Error) -> str:
     return f"malformed CSV ({exc}); quote fields that hold commas, quotes or line breaks"
 
 
-def read_csv(path: Path, text: str, fields: FieldMap | None = None) -> Iterator[Article | InputError]:
-    csv.field_size_limit(sys.maxsize)
-    reader = csv.DictReader(io.StringIO(text, newline=""), strict=True)
-    try:
-        fieldnames = reader.fieldnames
-    except csv.Error as exc:
-        raise InputError(path, _csv_problem(exc), line=1) from None
-    header = [h.strip().lower() for h in fieldnames or []]
-    mapped = fields.paths.get("text") if fields else None
-    if mapped is not None and mapped not in (fieldnames or []):
-        shown = ", ".join(reader.fieldnames or []) or "nothing"
-        raise InputError(path, f"no column '{mapped}' for the text field; the header has {shown}", line=1)
-    if mapped is None and not any(name in header for name in TEXT_FIELDS):
-        shown = ", ".join(reader.fieldnames or []) or "nothing"
-        raise InputError(path, f"no text column: the header has {shown}; name the article text column "
-                               "'text', 'body' or 'content'", line=1)
+def _csv_articles(path: Path, reader: Any, fields: FieldMap | None,
+                  misshapen: Callable[[Any], str | None]) -> Iterator[Article | InputError]:
+    """The article of each row of a ``csv`` reader, or what is wrong with it (``misshapen`` says what is
+    wrong with a row's number of values); at a row that cannot be told apart, an error and no more rows."""
     while True:
         start = reader.line_num + 1
         try:
@@ -175,12 +186,47 @@ def read_csv(path: Path, text: str, fields: FieldMap | None = None) -> Iterator[
         except csv.Error as exc:  # the rest of the file cannot be told apart into rows
             yield InputError(path, _csv_problem(exc), line=start)
             return
-        if None in row:
-            yield InputError(path, f"{len(reader.fieldnames or []) + len(row[None])} values for "
-                                   f"{len(reader.fieldnames or [])} columns; quote fields that contain commas",
-                             line=reader.line_num)
+        if not row:  # a blank line
             continue
+        problem = misshapen(row)
         try:
+            if problem:
+                raise InputError(path, f"{problem}; quote fields that contain commas", line=reader.line_num)
             yield article_from_record(row, path, line=reader.line_num, fields=fields)
         except InputError as exc:
             yield exc
+
+
+def read_csv(path: Path, text: str, fields: FieldMap | None = None) -> Iterator[Article | InputError]:
+    csv.field_size_limit(sys.maxsize)
+    if fields is not None and not fields.header:
+        yield from _read_headerless(path, text, fields)
+        return
+    reader = csv.DictReader(io.StringIO(text, newline=""), strict=True)
+    try:
+        fieldnames = reader.fieldnames
+    except csv.Error as exc:
+        raise InputError(path, _csv_problem(exc), line=1) from None
+    header = [h.strip().lower() for h in fieldnames or []]
+    shown = ", ".join(name if len(name) <= 40 else name[:39] + "…" for name in fieldnames or []) or "nothing"
+    mapped = fields.paths.get("text") if fields else None
+    if mapped is not None and mapped not in (fieldnames or []):
+        raise InputError(path, f"no column '{mapped}' for the text field; the header has {shown}"
+                               + (NO_HEADER_HINT if mapped.isdigit() else ""), line=1)
+    if mapped is None and not any(name in header for name in TEXT_FIELDS):
+        raise InputError(path, f"no text column: the header has {shown}; name the article text column "
+                               "'text', 'body' or 'content'" + NO_HEADER_HINT, line=1)
+    yield from _csv_articles(path, reader, fields, lambda row: f"{len(header) + len(row[None])} values for "
+                             f"{len(header)} columns" if None in row else None)
+
+
+def _read_headerless(path: Path, text: str, fields: FieldMap) -> Iterator[Article | InputError]:
+    """A CSV file whose first line is a row like the others, read by the mapping's column numbers."""
+    width = 0
+
+    def misshapen(row: list[str]) -> str | None:
+        nonlocal width
+        width = width or len(row)
+        return f"{len(row)} values where the first row has {width}" if len(row) > width else None
+
+    yield from _csv_articles(path, csv.reader(io.StringIO(text, newline=""), strict=True), fields, misshapen)

@@ -24,7 +24,7 @@ def _titled_article(path: Path, blocks: list[str], fields: dict[str, str] | None
     if not blocks:
         raise InputError(path, "no text: the file is empty or holds only boilerplate")
     record = {"title": blocks[0], "text": "\n".join(blocks[1:]), **(fields or {})}
-    return article_from_record(record, path, whole_file=True)
+    return article_from_record(record, path, whole_file=True, entities=False)
 
 
 def read_text(path: Path, text: str) -> Iterator[Article]:

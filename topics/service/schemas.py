@@ -29,9 +29,12 @@ class ArticleIn(BaseModel):
 
 
 class ArticlesIn(BaseModel):
-    articles: list[ArticleIn] = Field(..., min_length=1)
+    articles: list[ArticleIn | list[str | int | float | None]] = Field(
+        ..., min_length=1, description="articles as objects, or as rows of values (a CSV row as an array) that "
+                                       "\"fields\" maps by column number")
     fields: dict[str, str] | None = Field(None, description="where the records keep a field: name → key or "
-                                          "dotted path, e.g. {\"text\": \"conversations.1.value\"}")
+                                          "dotted path, e.g. {\"text\": \"conversations.1.value\"}; for rows, "
+                                          "a column number counted from 0, e.g. {\"title\": \"1\", \"text\": \"2\"}")
 
 
 class IngestResult(BaseModel):

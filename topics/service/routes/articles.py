@@ -26,7 +26,8 @@ def _articles(batch: ArticlesIn) -> list[Article]:
         raise RequestValidationError([{"loc": ["body", "fields"], "msg": exc.reason, "type": "value_error"}]) from None
     for number, item in enumerate(batch.articles):
         try:
-            articles.append(article_from_record(item.model_dump(exclude_none=True), None, fields=fields))
+            record = item if isinstance(item, list) else item.model_dump(exclude_none=True)
+            articles.append(article_from_record(record, None, fields=fields))
         except InputError as exc:
             errors.append({"loc": ["body", "articles", number, exc.field or "text"], "msg": exc.reason,
                            "type": "value_error"})
