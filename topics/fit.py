@@ -16,9 +16,10 @@ from .cluster import TopicClusterer
 from .context import in_context
 from .describe import Description, Encode, TopicDescriber
 from .model import UNASSIGNED, NoParagraphs, Topic, TopicModel
+from .stories import Stories, StoryClusterer
 from .phrases import Lexicon
 from .sample import priorities, stable_sample
-from .stable import carry_ids
+from .stable import Carried, carry_ids
 
 log = logging.getLogger(__name__)
 
@@ -46,6 +47,15 @@ class CorpusLayout:
     articles: dict[str, list[int]]
     titles: list[bool]
 
+    def new_articles(self, known: np.ndarray) -> np.ndarray:
+        """Which rows belong to an article new since a fit that saw the rows ``known``: one none of whose
+        paragraphs that fit had."""
+        out = np.zeros(len(known), dtype=bool)
+        for rows in self.articles.values():
+            if not known[rows].any():
+                out[rows] = True
+        return out
+
 
 def corpus_layout(store: Store, ids: np.ndarray) -> CorpusLayout:
     """The :class:`CorpusLayout` of the paragraphs ``ids`` (sorted) in ``store``."""
@@ -68,6 +78,8 @@ class FoundTopics:
     descriptions: list[Description]
     labels: np.ndarray
     confidence: np.ndarray
+    stories: Stories
+    story_descriptions: list[Description]
 
 
 REPRESENTATIVES = 3  # paragraphs shown for a topic
@@ -77,7 +89,7 @@ LEXICON_SAMPLE = 5000  # paragraphs the corpus's word usage is learnt from
 
 def find_topics(vectors: np.ndarray, texts: list[str], layout: CorpusLayout, encode: Encode,
                 clusterer: TopicClusterer, novel: np.ndarray | None = None,
-                kept_labels: Sequence[str] = ()) -> FoundTopics:
+                kept_labels: Sequence[str] = (), n_stories: int | None = None) -> FoundTopics:
     """Cluster the paragraphs read in their articles (:mod:`topics.context`), find the corpus's
     boilerplate, and describe the topics.
 
@@ -88,7 +100,8 @@ def find_topics(vectors: np.ndarray, texts: list[str], layout: CorpusLayout, enc
     labels, which topics keep while they still fit (:meth:`TopicDescriber.describe`).
     """
     articles = list(layout.articles.values())
-    clusterer.fit(vectors, novel, context=in_context(vectors, articles))
+    context = in_context(vectors, articles)
+    clusterer.fit(vectors, novel, context=context)
     priority = priorities(texts, clusterer.seed) if len(texts) > LEXICON_SAMPLE else None
     sample = np.arange(len(texts)) if priority is None else stable_sample(np.arange(len(texts)), LEXICON_SAMPLE, priority)
     lexicon = Lexicon.learn((texts[i] for i in sample), (layout.titles[i] for i in sample))
@@ -96,24 +109,52 @@ def find_topics(vectors: np.ndarray, texts: list[str], layout: CorpusLayout, enc
     covered = np.array([boilerplate.covers(text, lexicon) for text in texts], dtype=bool)
     labels, confidence = clusterer.labels_, clusterer.confidence_
     if covered.any() and not covered.all():
-        context = in_context(vectors, articles, skip=covered, rows=~covered)
-        clusterer.fit(vectors[~covered], None if novel is None else novel[~covered], context=context)
+        context = in_context(vectors, articles, skip=covered)
+        clusterer.fit(vectors[~covered], None if novel is None else novel[~covered], context=context[~covered])
         labels, confidence = clusterer.predict(vectors)
         labels[covered] = UNASSIGNED
+    stories = StoryClusterer(n_stories, seed=clusterer.seed).fit(vectors, labels, clusterer.n_topics_, context)
     describer = TopicDescriber(encode, seed=clusterer.seed)
-    descriptions = describer.describe(texts, labels, confidence, clusterer.centroids_, titles=layout.titles,
-                                      lexicon=lexicon, boilerplate=boilerplate, priority=priority,
-                                      kept_labels=kept_labels)
-    return FoundTopics(clusterer, descriptions, labels, confidence)
+    options = {"titles": layout.titles, "lexicon": lexicon, "boilerplate": boilerplate, "priority": priority,
+               "kept_labels": kept_labels}
+    descriptions = describer.describe(texts, labels, confidence, clusterer.centroids_, **options)
+    story_descriptions = describe_stories(describer, texts, stories, descriptions, options)
+    return FoundTopics(clusterer, descriptions, labels, confidence, stories, story_descriptions)
 
 
-FIT_DEFAULTS: dict[str, Any] = {"n_topics": None, "min_topic_size": None, "min_confidence": 0.2, "seed": 0}
+def describe_stories(describer: TopicDescriber, texts: list[str], stories: Stories,
+                     themes: Sequence[Description], options: dict[str, Any]) -> list[Description]:
+    """Each story's keywords and label, told apart from its siblings (the other stories of its theme);
+    the one story of a theme is the theme, and is described as it is."""
+    out: list[Description | None] = [None] * len(stories.themes)
+    for theme, description in enumerate(themes):
+        own = stories.of_theme(theme)
+        if len(own) == 1:
+            out[int(own[0])] = description
+        if len(own) <= 1:
+            continue
+        rows = np.flatnonzero(np.isin(stories.labels, own))
+        local = np.searchsorted(own, stories.labels[rows])
+        titles = options["titles"]
+        found = describer.describe([texts[r] for r in rows], local, stories.confidence[rows], stories.centroids[own],
+                                   **{**options, "titles": [titles[r] for r in rows],
+                                      "priority": None if options["priority"] is None else options["priority"][rows]})
+        for story, described in zip(own, found):
+            out[int(story)] = described
+    return [d if d is not None else Description("", []) for d in out]
 
 
-def check_params(n_topics: int | None, min_topic_size: int | None, min_confidence: float, seed: int) -> None:
+FIT_DEFAULTS: dict[str, Any] = {"n_topics": None, "min_topic_size": None, "min_confidence": 0.2, "seed": 0,
+                                "n_stories": None}
+
+
+def check_params(n_topics: int | None, min_topic_size: int | None, min_confidence: float, seed: int,
+                 n_stories: int | None = None) -> None:
     """Refuse parameters the clustering cannot use, naming the parameter."""
     if n_topics is not None and n_topics < 1:
         raise ParameterError("n_topics", f"must be at least 1, not {n_topics}")
+    if n_stories is not None and n_stories < 1:
+        raise ParameterError("n_stories", f"must be at least 1, not {n_stories}")
     if min_topic_size is not None and min_topic_size < 1:
         raise ParameterError("min_topic_size", f"must be at least 1, not {min_topic_size}")
     if not 0 <= min_confidence <= 1:
@@ -135,15 +176,18 @@ def previous_model(store: Store) -> TopicModel | None:
 
 
 def fit_topics(store: Store, *, n_topics: int | None = None, min_topic_size: int | None = None,
-               min_confidence: float = 0.2, seed: int = 0, fresh: bool = False) -> TopicModel:
+               min_confidence: float = 0.2, seed: int = 0, fresh: bool = False,
+               n_stories: int | None = None) -> TopicModel:
     """Fit topics over every stored paragraph and save them in the store (see :mod:`topics.cluster`).
 
     With a previous fit of the same ``n_topics`` setting, the fit starts from its centroids (a warm
     start: the topics change as much as the corpus did); ``fresh`` finds them from scratch. Topic ids
     and person-given labels of the previous fit carry over to the topics that still exist. The store's
-    write lock is held throughout, so fits, labels and ingests never interleave.
+    write lock is held throughout, so fits, labels and ingests never interleave. Each theme is cut into
+    stories (:mod:`topics.stories`), ``n_stories`` in all when given, else as many as its tree shows.
     """
-    params = {"n_topics": n_topics, "min_topic_size": min_topic_size, "min_confidence": min_confidence, "seed": seed}
+    params = {"n_topics": n_topics, "min_topic_size": min_topic_size, "min_confidence": min_confidence, "seed": seed,
+              "n_stories": n_stories}
     check_params(**params)
     with store.writing():
         return _fit(store, previous_model(store), params, fresh)
@@ -179,30 +223,49 @@ def _fit(store: Store, previous: TopicModel | None, params: dict[str, Any], fres
     novel: np.ndarray | None = None  # on a warm start: the paragraphs the last fit lacked, and its labels
     kept_labels: list[str] = []
     if init is not None and previous is not None:
-        novel, kept_labels = ~previous.lookup(ids)[2], [topic.label for topic in previous.topics]
+        novel = ~previous.lookup(ids)[2]
+        kept_labels = [topic.label for topic in previous.themes_and_stories]
     found = find_topics(vectors, texts, layout, store.embedder.encode, TopicClusterer(
         params["n_topics"], min_topic_size=params["min_topic_size"], min_confidence=params["min_confidence"],
-        init=init, seed=params["seed"]), novel, kept_labels)
-    clusterer = found.clusterer
-    carried = carry_ids(previous, ids, found.labels, clusterer.n_topics_)
-    id_of = np.array(carried.ids + [UNASSIGNED], dtype=np.int64)  # label -1 picks the last entry
+        init=init, seed=params["seed"]), novel, kept_labels, params.get("n_stories"))
+    clusterer, stories = found.clusterer, found.stories
+    arrived = None if previous is None else layout.new_articles(previous.lookup(ids)[2])
+    carried = carry_ids(previous, ids, found.labels, clusterer.n_topics_, arrived=arrived)
+    carried_stories = carry_ids(previous, ids, stories.labels, len(stories.themes), stories=True, taken=carried.ids,
+                                arrived=arrived)
     fit_number = (previous.fit_number + 1) if previous else 1
-    topics = [Topic(id=carried.ids[index], label=description.label or f"topic {carried.ids[index]}",
-                    keywords=[(k, round(w, 6)) for k, w in description.keywords],
-                    size=int((found.labels == index).sum()), representatives=[],
-                    custom_label=carried.custom_labels[index]) for index, description in enumerate(found.descriptions)]
+    topics = _topics(found.descriptions, carried, found.labels)
+    story_topics = _topics(found.story_descriptions, carried_stories, stories.labels,
+                           [carried.ids[int(t)] for t in stories.themes])
     model = TopicModel(
-        topics=topics, centroids=clusterer.centroids_, paragraph_ids=ids, assignments=id_of[found.labels],
+        topics=topics, centroids=clusterer.centroids_, paragraph_ids=ids, assignments=_ids(carried, found.labels),
         confidence=found.confidence, params=params, corpus_hash=corpus_hash,
         embedding_model=store.embedder.model_id,
         hierarchy=_hierarchy(clusterer.tree_, carried.ids, [t.size for t in topics]),
-        history=(previous.history if previous else []) + [{**e, "fit": fit_number} for e in carried.events],
-        cuts=clusterer.cuts_, fit_number=fit_number)
-    for topic in topics:
+        history=(previous.history if previous else []) + [{**e, "fit": fit_number}
+                                                           for e in carried.events + carried_stories.events],
+        cuts=clusterer.cuts_, fit_number=fit_number, stories=story_topics, story_centroids=stories.centroids,
+        story_assignments=_ids(carried_stories, stories.labels), story_confidence=stories.confidence)
+    for topic in model.themes_and_stories:
         topic.representatives = [int(pid) for pid in model.members(topic.id)[:REPRESENTATIVES]]
     model.fits = ((previous.fits if previous else []) + [model.summary()])[-KEPT_FITS:]
     model.save(store.path)
     return model
+
+
+def _ids(carried: Carried, labels: np.ndarray) -> np.ndarray:
+    """Each paragraph's topic id from its index into the fit's topics (-1 stays -1)."""
+    return np.array(carried.ids + [UNASSIGNED], dtype=np.int64)[labels]  # label -1 picks the last entry
+
+
+def _topics(descriptions: Sequence[Description], carried: Carried, labels: np.ndarray,
+            parents: Sequence[int] | None = None) -> list[Topic]:
+    """The fit's themes (or, with their ``parents``' ids, stories) as :class:`Topic` records."""
+    return [Topic(id=carried.ids[index], label=description.label or f"topic {carried.ids[index]}",
+                  keywords=[(k, round(w, 6)) for k, w in description.keywords],
+                  size=int((labels == index).sum()), representatives=[],
+                  custom_label=carried.custom_labels[index], parent=None if parents is None else parents[index])
+            for index, description in enumerate(descriptions)]
 
 
 def relabel(store: Store, topic_id: int, text: str | None) -> Topic:

@@ -2,7 +2,9 @@
 
 ``<store>/topics/`` holds, for fit number n: ``model.n.json`` (parameters, topics, labels, keywords,
 hierarchy, history, corpus hash) and ``centroids.n.npy``, ``paragraphs.n.npy`` (paragraph ids),
-``assignments.n.npy`` (topic id per paragraph, -1 unassigned), ``confidence.n.npy``. ``current.json``
+``assignments.n.npy`` (topic id per paragraph, -1 unassigned), ``confidence.n.npy``, and for the stories
+inside the themes (:mod:`topics.stories`) ``story_centroids.n.npy``, ``story_assignments.n.npy`` and
+``story_confidence.n.npy``. ``current.json``
 names the fit in use and is replaced last, so a crash mid-save leaves the previous model in force.
 """
 
@@ -18,10 +20,12 @@ import numpy as np
 from index import QueryError, Store, StoreError, save_json, save_npy, sync_folder
 
 from .cluster import UNASSIGNED, article_topic, nearest_centroid
+from .stories import story_of
 
 MODEL_VERSION = 1
 FOLDER = "topics"
 ARRAYS = ("centroids", "paragraphs", "assignments", "confidence")
+STORY_ARRAYS = ("story_centroids", "story_assignments", "story_confidence")
 
 
 class NoTopics(StoreError):
@@ -44,7 +48,8 @@ class TopicNotFound(QueryError, KeyError):
 
 @dataclass
 class Topic:
-    """One topic. ``label`` is automatic; ``custom_label`` is set by a person and survives refits."""
+    """One topic: a theme, or a story inside the theme ``parent``. ``label`` is automatic;
+    ``custom_label`` is set by a person and survives refits."""
 
     id: int
     label: str
@@ -52,6 +57,7 @@ class Topic:
     size: int
     representatives: list[int]
     custom_label: str | None = None
+    parent: int | None = None
 
     @property
     def name(self) -> str:
@@ -75,12 +81,32 @@ class TopicModel:
     fits: list[dict[str, Any]] = field(default_factory=list)  # a summary of each fit, for what changed
     cuts: dict[int, float] = field(default_factory=dict)
     fit_number: int = 1
+    stories: list[Topic] = field(default_factory=list)  # inside the themes, ordered by theme
+    story_centroids: np.ndarray = field(default_factory=lambda: np.zeros((0, 0), np.float32))
+    story_assignments: np.ndarray = field(default_factory=lambda: np.zeros(0, np.int64))
+    story_confidence: np.ndarray = field(default_factory=lambda: np.zeros(0, np.float32))
 
     def topic(self, topic_id: int) -> Topic:
-        for topic in self.topics:
+        """The theme or story of that id."""
+        for topic in self.themes_and_stories:
             if topic.id == topic_id:
                 return topic
-        raise TopicNotFound(topic_id, sorted(t.id for t in self.topics))
+        raise TopicNotFound(topic_id, sorted(t.id for t in self.themes_and_stories))
+
+    @property
+    def themes_and_stories(self) -> list[Topic]:
+        return self.topics + self.stories
+
+    def level(self, stories: bool) -> list[Topic]:
+        """The themes, or the stories."""
+        return self.stories if stories else self.topics
+
+    def stories_of(self, theme_id: int) -> list[Topic]:
+        return [story for story in self.stories if story.parent == theme_id]
+
+    @property
+    def story_ids(self) -> np.ndarray:
+        return np.array([s.id for s in self.stories], dtype=np.int64)
 
     @property
     def ids(self) -> np.ndarray:
@@ -97,20 +123,42 @@ class TopicModel:
         ids = np.append(self.ids, UNASSIGNED)[rows]  # row -1 picks the last entry
         return ids, confidence
 
+    def assign_stories(self, vectors: np.ndarray, theme_ids: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """Story id (or -1) and confidence for vectors whose themes are ``theme_ids``: the nearest story
+        centroid of the vector's theme, as in the fit."""
+        if not self.stories:
+            return np.full(len(theme_ids), UNASSIGNED, np.int64), np.zeros(len(theme_ids), np.float32)
+        row_of = {int(t): row for row, t in enumerate(self.ids)}
+        themes = np.array([row_of.get(int(t), UNASSIGNED) for t in theme_ids], dtype=np.int64)
+        parents = np.array([row_of[s.parent] for s in self.stories], dtype=np.int64)
+        rows, confidence = story_of(vectors, themes, parents, self.story_centroids)
+        return np.append(self.story_ids, UNASSIGNED)[rows], confidence
+
     def summary(self) -> dict[str, Any]:
         """This fit in brief, kept in later fits' ``fits`` so changes can be told since any of them:
         its size and, per topic, label, size and most central paragraphs."""
+        def brief(t: Topic) -> dict[str, Any]:
+            return {"id": t.id, "label": t.name, "size": t.size, "representatives": t.representatives,
+                    **({"parent": t.parent} if t.parent is not None else {})}
+
         return {"fit": self.fit_number, "paragraphs": int(len(self.paragraph_ids)),
-                "topics": [{"id": t.id, "label": t.name, "size": t.size, "representatives": t.representatives}
-                           for t in self.topics]}
+                "topics": [brief(t) for t in self.topics], "stories": [brief(t) for t in self.stories]}
 
     def members(self, topic_id: int, present: np.ndarray | None = None) -> np.ndarray:
-        """Paragraph ids of a topic's fitted paragraphs, most confident first (ties by id); with
-        ``present``, only those among these ids (the paragraphs still stored)."""
-        rows = np.flatnonzero(self.assignments == topic_id)
+        """Paragraph ids of a theme's or story's fitted paragraphs, most confident first (ties by id);
+        with ``present``, only those among these ids (the paragraphs still stored)."""
+        story = any(s.id == topic_id for s in self.stories)
+        assignments, confidence = self._arrays(story)
+        rows = np.flatnonzero(assignments == topic_id)
         if present is not None:
             rows = rows[np.isin(self.paragraph_ids[rows], present)]
-        return self.paragraph_ids[rows[np.argsort(-self.confidence[rows], kind="stable")]]
+        return self.paragraph_ids[rows[np.argsort(-confidence[rows], kind="stable")]]
+
+    def _arrays(self, stories: bool) -> tuple[np.ndarray, np.ndarray]:
+        """Assignments and confidences of the themes, or of the stories."""
+        if stories:
+            return self.story_assignments, self.story_confidence
+        return self.assignments, self.confidence
 
     @staticmethod
     def stamp(store_path: Path) -> int:
@@ -131,13 +179,24 @@ class TopicModel:
         row = article_topic(vectors, np.asarray(topics) != UNASSIGNED, self.centroids, self.params["min_confidence"])
         return int(self.ids[row]) if row != UNASSIGNED else UNASSIGNED
 
-    def lookup(self, paragraph_ids: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-        """Fitted topic and confidence of stored paragraphs, and a mask of those the fit has seen."""
+    def main_story(self, vectors: np.ndarray, topics: np.ndarray, main: int) -> int:
+        """An article's main story: of the stories of its main theme ``main``, the one nearest the same
+        weighted mean of its paragraphs that chose the theme (``UNASSIGNED`` without a main theme)."""
+        own = [row for row, story in enumerate(self.stories) if story.parent == main]
+        if main == UNASSIGNED or not own:
+            return UNASSIGNED
+        row = article_topic(vectors, np.asarray(topics) != UNASSIGNED, self.story_centroids[own], -1.0)
+        return int(self.stories[own[row]].id)
+
+    def lookup(self, paragraph_ids: np.ndarray, stories: bool = False) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """Fitted theme (or story) and confidence of stored paragraphs, and a mask of those the fit has
+        seen."""
+        assignments, confidence = self._arrays(stories and bool(self.stories))
         rows = np.searchsorted(self.paragraph_ids, paragraph_ids)
         rows = np.clip(rows, 0, max(len(self.paragraph_ids) - 1, 0))
         known = (self.paragraph_ids[rows] == paragraph_ids) if len(self.paragraph_ids) else \
             np.zeros(len(paragraph_ids), bool)
-        return self.assignments[rows], self.confidence[rows], known
+        return assignments[rows], confidence[rows], known
 
     def topics_of(self, store: Store, paragraph_ids: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         """Topics of stored paragraphs: as fitted where the fit saw them, else by nearest centroid."""
@@ -156,12 +215,17 @@ class TopicModel:
         n = self.fit_number
         arrays = dict(zip(ARRAYS, (self.centroids.astype(np.float32), self.paragraph_ids.astype(np.int64),
                                    self.assignments.astype(np.int64), self.confidence.astype(np.float32))))
+        if self.stories:
+            arrays.update(zip(STORY_ARRAYS, (self.story_centroids.astype(np.float32),
+                                             self.story_assignments.astype(np.int64),
+                                             self.story_confidence.astype(np.float32))))
         for name, array in arrays.items():
             save_npy(folder / f"{name}.{n}.npy", array)
         document = {
             "format_version": MODEL_VERSION, "fit_number": n, "params": self.params,
             "corpus_hash": self.corpus_hash, "embedding_model": self.embedding_model,
-            "topics": [asdict(t) for t in self.topics], "hierarchy": self.hierarchy,
+            "topics": [asdict(t) for t in self.topics], "stories": [asdict(t) for t in self.stories],
+            "hierarchy": self.hierarchy,
             "history": self.history, "fits": self.fits, "cuts": {str(k): v for k, v in self.cuts.items()},
         }
         save_json(folder / f"model.{n}.json", document)
@@ -196,14 +260,20 @@ class TopicModel:
         if document.get("format_version") != MODEL_VERSION:
             raise StoreError(f"{folder} holds topic model version {document.get('format_version')}; "
                              f"this version reads {MODEL_VERSION}; fit the topics again")
-        arrays = {name: np.load(folder / f"{name}.{n}.npy") for name in ARRAYS}
-        topics = [Topic(**{**t, "keywords": [tuple(k) for k in t["keywords"]]}) for t in document["topics"]]
+        stories = [_topic(t) for t in document.get("stories", [])]
+        arrays = {name: np.load(folder / f"{name}.{n}.npy") for name in ARRAYS + (STORY_ARRAYS if stories else ())}
+        topics = [_topic(t) for t in document["topics"]]
         return cls(topics=topics, centroids=arrays["centroids"], paragraph_ids=arrays["paragraphs"],
                    assignments=arrays["assignments"], confidence=arrays["confidence"],
                    params=document["params"], corpus_hash=document["corpus_hash"],
                    embedding_model=document["embedding_model"], hierarchy=document["hierarchy"],
                    history=document["history"], fits=document.get("fits", []),
-                   cuts={int(k): v for k, v in document.get("cuts", {}).items()}, fit_number=n)
+                   cuts={int(k): v for k, v in document.get("cuts", {}).items()}, fit_number=n, stories=stories,
+                   **{name: arrays[name] for name in STORY_ARRAYS if stories})
+
+
+def _topic(saved: dict[str, Any]) -> Topic:
+    return Topic(**{**saved, "keywords": [tuple(k) for k in saved["keywords"]]})
 
 
 def topic_mix(topic_ids: np.ndarray) -> list[tuple[int, float]]:

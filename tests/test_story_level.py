@@ -1,0 +1,81 @@
+"""Stories inside themes: the second level of the topic model (topics.stories)."""
+
+from __future__ import annotations
+
+import numpy as np
+
+from index import Article, read_paths
+from topics.cluster import TopicClusterer
+from topics.fit import fit_topics
+from topics.stories import StoryClusterer
+
+from .conftest import SEEDS
+
+
+def _three_themes_of_four_stories(seed: int = 7) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Unit vectors of 3 themes × 4 stories of uneven sizes: a story is its theme's direction, its own
+    direction at a smaller angle, and noise; with each vector's theme and story."""
+    rng = np.random.default_rng(seed)
+    dim = 64
+    basis = np.linalg.qr(rng.normal(size=(dim, dim)))[0]
+    rows, themes, stories = [], [], []
+    for theme in range(3):
+        for story in range(4):
+            size = (30, 45, 60, 90)[(story + theme) % 4]
+            centre = 4.0 * basis[theme] + 1.0 * basis[3 + 4 * theme + story]
+            rows.append(centre + 0.15 * rng.normal(size=(size, dim)))
+            themes += [theme] * size
+            stories += [4 * theme + story] * size
+    X = np.vstack(rows).astype(np.float32)
+    return X / np.linalg.norm(X, axis=1, keepdims=True), np.array(themes), np.array(stories)
+
+
+def test_three_themes_of_four_stories_give_three_themes_and_twelve_stories():
+    X, themes, stories = _three_themes_of_four_stories()
+    clusterer = TopicClusterer().fit(X)
+    assert clusterer.n_topics_ == 3
+    found = StoryClusterer().fit(X, clusterer.labels_, clusterer.n_topics_)
+    assert len(found.themes) == 12
+    for story in range(12):  # every found story is one true story, inside one theme
+        members = found.labels == story
+        assert len(set(stories[members])) == 1 and len(set(clusterer.labels_[members])) == 1
+    assert StoryClusterer(n_stories=6).fit(X, clusterer.labels_, 3).themes.tolist().count(0) >= 1
+
+
+def test_seed_has_three_stories_naming_its_subjects(new_store):
+    store = new_store()
+    store.add(read_paths([SEEDS]).articles)
+    model = fit_topics(store)
+    assert len(model.stories) == 3
+    labels = " | ".join(s.name.lower() for s in model.stories)
+    assert "taliban" in labels and ("terrorist" in labels or "designation" in labels), labels
+    assert "isis" in labels and ("central asia" in labels or "militan" in labels), labels
+    assert "csto" in labels and "meeting" in labels, labels
+    assert all(s.parent in {t.id for t in model.topics} for s in model.stories)
+    assert not {s.id for s in model.stories} & {t.id for t in model.topics}
+
+
+def _articles(start: int, stop: int) -> list[Article]:
+    subjects = {
+        "cup": "The striker scored twice as the home side won the cup final in front of a full stadium.",
+        "tennis": "The champion won the tennis final in straight sets after a long rally on the grass court.",
+        "rates": "The central bank raised interest rates again to fight inflation as bond markets fell.",
+        "oil": "Oil prices jumped after the producers' cartel agreed to cut output for the coming months.",
+    }
+    return [Article(id=f"{name}-{i}", title="", text=f"{text} Report number {i} has more from the scene.")
+            for i in range(start, stop) for name, text in subjects.items()]
+
+
+def test_story_ids_and_labels_survive_a_refit_with_more_articles(new_store):
+    store = new_store()
+    store.add(_articles(0, 25))
+    first = fit_topics(store)
+    assert first.stories and all(s.parent is not None for s in first.stories)
+    story = first.stories[0]
+    from topics.fit import relabel
+    relabel(store, story.id, "My story")
+    store.add(_articles(25, 26))  # a few per cent more
+    second = fit_topics(store)
+    assert {s.id for s in first.stories} == {s.id for s in second.stories}
+    assert second.topic(story.id).name == "My story"
+    assert {t.id for t in first.topics} == {t.id for t in second.topics}
