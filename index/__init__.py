@@ -19,7 +19,7 @@ from .files import atomic_write, save_json, save_npy, sync_folder
 from .ingest import AddReport
 from .paragraphs import Paragraph, ParagraphSplitter
 from .search import MODES, Hit, Hits, Mode, search
-from .similarity import DuplicatePair, SimilarArticle, article_similarity, duplicates, similar
+from .similarity import DuplicatePair, SimilarArticle, article_similarity, duplicates, duplicates_of, similar
 from .store import Store, StoreStats, default_store_path
 from .stories import KINDS as DUPLICATE_KINDS
 
@@ -29,7 +29,7 @@ __all__ = [
     "Hits", "InputError", "Link", "LocalExecutor", "MODES", "Mode", "Paragraph", "ParagraphSplitter",
     "ParameterError", "QueryError", "RayExecutor", "ReadResult", "SimilarArticle", "Store", "StoreError",
     "StoreStats", "TopicsError", "article_from_record", "article_similarity", "atomic_write", "check",
-    "database_error", "default_store_path", "duplicates", "iter_articles", "offline_environment",
+    "database_error", "default_store_path", "duplicates", "duplicates_of", "iter_articles", "offline_environment",
     "ray_executor", "read_paths", "repair", "save_json", "save_npy", "search", "similar", "sync_folder",
 ]
 

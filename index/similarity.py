@@ -127,26 +127,84 @@ def duplicates(store: Store, threshold: float = 0.9, neighbours: int = 10) -> li
         return _duplicates(store, snapshot, threshold, neighbours)
 
 
-def _duplicates(store: Store, snapshot: Snapshot, threshold: float, neighbours: int) -> list[DuplicatePair]:
+@dataclass(frozen=True)
+class _Corpus:
+    """Every article's paragraphs and story text, and the articles whose body holds each paragraph."""
+
+    grouped: dict[str, list[Link]]
+    info: dict[str, ArticleInfo]
+    owners: dict[int, set[str]]
+    stories: StoryIndex
+
+
+def _corpus(store: Store) -> _Corpus:
     grouped, info = _by_article(store.links(article_ids=store.article_ids()))
     owners: dict[int, set[str]] = defaultdict(set)
     for aid, links in grouped.items():
         for pid in _body(links):
             owners[pid].add(aid)
-    stories = StoryIndex({aid: story_text(info[aid].title, [l.text for l in links if not l.is_title]
-                                          or [l.text for l in links]) for aid, links in grouped.items()})
-    pairs = stories.lexical_candidates()
-    for ids, vectors in snapshot.chunks(4096):
-        scores, found = snapshot.search(vectors, neighbours + 1)
-        for pid, row_scores, row_ids in zip(ids, scores, found):
-            own = owners.get(int(pid), set())
-            near = set().union(own, *(owners.get(int(i), set()) for s, i in zip(row_scores, row_ids)
-                                      if i >= 0 and s >= threshold))
-            pairs.update((min(a, b), max(a, b)) for a in own for b in near if a != b)
+    return _Corpus(grouped, info, owners, StoryIndex({aid: story_text(info[aid].title, [l.text for l in links if not l.is_title]
+                                                                    or [l.text for l in links])
+                                                         for aid, links in grouped.items()}))
+
+
+def _near_pairs(corpus: _Corpus, snapshot: Snapshot, ids: np.ndarray, vectors: np.ndarray, threshold: float,
+                neighbours: int) -> set[tuple[str, str]]:
+    """Pairs of articles, one holding a paragraph of ``ids`` (its vector in ``vectors``) and the other it
+    or one of its ``neighbours`` nearest paragraphs at a cosine of ``threshold`` or more."""
+    pairs: set[tuple[str, str]] = set()
+    scores, found = snapshot.search(vectors, neighbours + 1)
+    for pid, row_scores, row_ids in zip(ids, scores, found):
+        own = corpus.owners.get(int(pid), set())
+        near = set().union(own, *(corpus.owners.get(int(i), set()) for s, i in zip(row_scores, row_ids)
+                                  if i >= 0 and s >= threshold))
+        pairs.update((min(a, b), max(a, b)) for a in own for b in near if a != b)
+    return pairs
+
+
+def _judged(corpus: _Corpus, snapshot: Snapshot, pairs: set[tuple[str, str]], threshold: float) -> list[DuplicatePair]:
+    """The candidate pairs that are one story, most similar first."""
     result = []
     for a, b in sorted(pairs):
-        score = article_similarity(snapshot.vectors_of(_body(grouped[a])), snapshot.vectors_of(_body(grouped[b])))
-        kind, overlap = stories.kind(a, b, score + SCORE_TOLERANCE, threshold)
+        score = article_similarity(snapshot.vectors_of(_body(corpus.grouped[a])),
+                                   snapshot.vectors_of(_body(corpus.grouped[b])))
+        kind, overlap = corpus.stories.kind(a, b, score + SCORE_TOLERANCE, threshold)
         if kind is not None:
-            result.append(DuplicatePair(score, info[a], info[b], kind, overlap))
+            result.append(DuplicatePair(score, corpus.info[a], corpus.info[b], kind, overlap))
     return sorted(result, key=lambda p: (-p.score, p.first.id, p.second.id))
+
+
+def _duplicates(store: Store, snapshot: Snapshot, threshold: float, neighbours: int) -> list[DuplicatePair]:
+    corpus = _corpus(store)
+    pairs = corpus.stories.lexical_candidates()
+    for ids, vectors in snapshot.chunks(4096):
+        pairs |= _near_pairs(corpus, snapshot, ids, vectors, threshold, neighbours)
+    return _judged(corpus, snapshot, pairs, threshold)
+
+
+def _within(snapshot: Snapshot, vectors: np.ndarray, threshold: float) -> set[int]:
+    """Every stored paragraph at a cosine of ``threshold`` or more from one of ``vectors``."""
+    k = 64
+    while True:
+        scores, found = snapshot.search(vectors, k)
+        if not len(scores) or scores[:, -1].max() < threshold or k >= len(snapshot.ids):
+            return {int(i) for i in found[(found >= 0) & (scores >= threshold)]}
+        k *= 4
+
+
+def duplicates_of(store: Store, article_id: str, threshold: float = 0.9, neighbours: int = 10) -> list[DuplicatePair]:
+    """The pairs :func:`duplicates` lists that hold ``article_id``, and only those, without searching
+    every paragraph's neighbours: a pair holding it comes from one of its own paragraphs, or from a
+    paragraph that counts one of them among its nearest, so at least ``threshold`` from it. The story
+    texts and LSH candidates are still the whole store's, as stock phrases are counted across it."""
+    if not 0 < threshold <= 1:
+        raise QueryError(f"threshold must be in (0, 1], not {threshold}")
+    with store.reading() as snapshot:
+        corpus = _corpus(store)
+        if article_id not in corpus.grouped:
+            raise QueryError(f"no article with id '{article_id}' in {store.path}")
+        mine = _body(corpus.grouped[article_id])
+        rows = np.array(sorted(set(mine) | _within(snapshot, snapshot.vectors_of(mine), threshold)), dtype=np.int64)
+        near = _near_pairs(corpus, snapshot, rows, snapshot.vectors_of(rows), threshold, neighbours)
+        pairs = corpus.stories.lexical_candidates() | near
+        return _judged(corpus, snapshot, {p for p in pairs if article_id in p}, threshold)

@@ -377,15 +377,18 @@ def test_changes_between_fits_name_new_topics_and_keep_examples(new_store, capsy
     found = changes(store, second)
     kinds = {c.kind for c in found.changes}
     new = [c for c in found.changes if c.kind == "new"]
-    assert found.since == 1 and found.fit == 2 and "new" in kinds and "shrunk" in kinds
+    assert found.since == 1 and found.fit == 2 and "new" in kinds and "fell" in kinds
     assert len(new) == 1 and new[0].topic == _topic_at(store, second, "polling stations")
     assert new[0].before is None and new[0].after[0] == 10 and len(new[0].examples) == 2
     assert main(["changes", "--store", str(store.path)]) == 0
     out = capsys.readouterr().out
-    assert "fit 2 against fit 1" in out and "new      topic" in out
+    assert "fit 2 against fit 1" in out and f"topic {new[0].topic} “{new[0].label}”: new, 10 paragraphs (25.0%)" in out
+    fell = next(c for c in found.changes if c.kind == "fell")
+    assert f"topic {fell.topic} “{fell.label}”: share fell " in out
     assert main(["changes", "--since", "7", "--store", str(store.path)]) == 1
     assert "no fit 7 to compare with; earlier fits kept: 1" in capsys.readouterr().err
     report = build_report(store, second)
     jsonschema.validate(report, SCHEMA)
     for text in (render_markdown(report), render_html(report)):
         assert "What changed" in text and "new</strong>" in text or "**new**" in text
+        assert "share fell</strong>" in text or "**share fell**" in text

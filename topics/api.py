@@ -10,7 +10,7 @@ from typing import Any
 
 import numpy as np
 
-from index import Article, ArticleInfo, QueryError, Store
+from index import Article, ArticleInfo, DuplicatePair, QueryError, Store, duplicates_of
 
 from .changes import Changes, changes, dated_main_topics
 from .cluster import UNASSIGNED
@@ -61,18 +61,22 @@ class ArticleTopics:
 
 @dataclass(frozen=True)
 class TopicSummary:
+    """A topic as lists show it; ``share`` is its part of the fit's paragraphs (unassigned ones count)."""
+
     id: int
     label: str
     automatic_label: str
     keywords: list[str]
     paragraphs: int
+    share: float
 
     @classmethod
-    def of(cls, topic: Topic) -> TopicSummary:
-        return cls(topic.id, topic.name, topic.label, [k for k, _ in topic.keywords], topic.size)
+    def of(cls, topic: Topic, model: TopicModel) -> TopicSummary:
+        return cls(topic.id, topic.name, topic.label, [k for k, _ in topic.keywords], topic.size,
+                   topic.size / max(len(model.paragraph_ids), 1))
 
     def to_dict(self) -> dict[str, Any]:
-        return asdict(self)
+        return {**asdict(self), "share": round(self.share, 6)}
 
 
 @dataclass(frozen=True)
@@ -108,7 +112,7 @@ def topic_page(store: Store, model: TopicModel, topic_id: int, offset: int = 0, 
         page = members[offset:offset + limit]
         texts = store.paragraph_texts(page)
     _, confidence, _ = model.lookup(page)
-    return TopicPage(TopicSummary.of(topic), len(members), offset, limit,
+    return TopicPage(TopicSummary.of(topic, model), len(members), offset, limit,
                      [TopicMember(int(pid), float(c), text) for pid, c, text in zip(page, confidence, texts)])
 
 
@@ -197,8 +201,31 @@ def topics_overview(store: Store, model: TopicModel) -> TopicsOverview:
         dated = dated_main_topics(store, model)
         found = changes(store, model, dated=dated)
         fresh = model.corpus_hash == store.content_hash()
-    return TopicsOverview(model, [TopicSummary.of(t) for t in model.topics],
+    return TopicsOverview(model, [TopicSummary.of(t, model) for t in model.topics],
                           timeline([d for d, _ in dated], dated), found, fresh)
+
+
+@dataclass(frozen=True)
+class TopicListing:
+    """The topics of the fit in force, as ``topics topics`` and ``GET /v1/topics`` give them, with what
+    that fit changed; ``up_to_date`` is false once articles were added or deleted since."""
+
+    model: TopicModel
+    topics: list[TopicSummary]
+    up_to_date: bool
+
+    def to_dict(self) -> dict[str, Any]:
+        events = fit_events(self.model)
+        return {"fit_number": self.model.fit_number, "paragraphs": int(len(self.model.paragraph_ids)),
+                "unassigned_rate": round(self.model.unassigned_rate, 6), "up_to_date": self.up_to_date,
+                "topics": [t.to_dict() for t in self.topics], "events": events,
+                "messages": [event_line(e) for e in events]}
+
+
+def topic_listing(store: Store, model: TopicModel) -> TopicListing:
+    """The fit's topics in id order, without refitting."""
+    return TopicListing(model, [TopicSummary.of(t, model) for t in model.topics],
+                        model.corpus_hash == store.content_hash())
 
 
 def article_topics(store: Store, model: TopicModel | None, article: str | Article) -> ArticleTopics:
@@ -232,6 +259,41 @@ def article_topics(store: Store, model: TopicModel | None, article: str | Articl
 def assign_article(store: Store, model: TopicModel, article: str | Article) -> list[tuple[int, float]]:
     """Topic mix of a stored article (as fitted) or of an article not in the store: (topic id, share)."""
     return [(share.topic, share.share) for share in article_topics(store, model, article).mix]
+
+
+@dataclass(frozen=True)
+class ArticleView:
+    """A stored article as ``topics show`` and ``GET /v1/articles/{id}`` give it: its metadata, its
+    paragraphs each with its topic, its topic mix and main topic, and the same-story pairs
+    ``topics duplicates`` lists for it. Each paragraph is a dict of its own, so a finer level than
+    topics can be added to it as one more field."""
+
+    info: ArticleInfo
+    topics: ArticleTopics
+    duplicates: list[DuplicatePair]
+
+    def other(self, pair: DuplicatePair) -> ArticleInfo:
+        """The article a pair holds besides this one."""
+        return pair.second if pair.first.id == self.info.id else pair.first
+
+    def to_dict(self) -> dict[str, Any]:
+        data = self.topics.to_dict()
+        return {**info_dict(self.info), "paragraphs": data["paragraphs"], "topics": data["mix"],
+                "main_topic": data["main"],
+                "duplicates": [{"kind": p.kind, "score": round(p.score, 6), "overlap": round(p.overlap, 4),
+                                "article": info_dict(self.other(p))} for p in self.duplicates]}
+
+
+def article_view(store: Store, model: TopicModel | None, article_id: str, threshold: float = 0.9) -> ArticleView:
+    """A stored article with its topics (none before the first fit) and its same-story pairs at
+    ``threshold`` (as ``topics duplicates``), read from one snapshot."""
+    with store.reading():
+        info = store.article(article_id)
+        if info is None:
+            raise QueryError(f"no article with id '{article_id}' in {store.path}")
+        topics = article_topics(store, model, article_id)
+        pairs = duplicates_of(store, article_id, threshold)
+    return ArticleView(info, topics, pairs)
 
 
 def info_dict(info: ArticleInfo) -> dict[str, Any]:

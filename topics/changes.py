@@ -3,8 +3,9 @@
 **Changes.** Every fit keeps a summary of the fits before it (their topics' ids, labels, sizes and most
 central paragraphs), so the latest fit can be compared with any earlier one. A topic is *new*, *split*
 (from an old topic), *merged* (into another) or *vanished* as the refits recorded it; a topic in both
-fits *grew* or *shrank* when its share of the paragraphs moved by at least a tenth of what it was; the rest are
-steady and not listed.
+fits *rose* or *fell* when its share of the paragraphs moved by at least a tenth of what it was; the rest are
+steady and not listed. It is the share that is compared, so a topic whose count grew less than the
+corpus did fell; its line says so in those words ("share fell 26.2% → 21.5% (2,574 → 2,605 paragraphs)").
 
 **Emerging topics** (dated corpora): articles are binned by their publication date in the periods the
 report's timeline uses (:mod:`topics.periods`: the finest of day, week, month, quarter or year that
@@ -38,9 +39,13 @@ EXAMPLES = 2
 GROWTH = 0.1  # a share moving by this fraction of itself is a change
 
 
+WHAT = {"rose": "share rose", "fell": "share fell"}  # a kind in words, where the kind alone would mislead
+
+
 @dataclass(frozen=True)
 class TopicChange:
-    """One topic's change: ``kind`` is new, split, merged, vanished, grown or shrunk."""
+    """One topic's change: ``kind`` is new, split, merged, vanished, rose or fell (its share of the
+    paragraphs; its count may have moved the other way)."""
 
     kind: str
     topic: int
@@ -53,15 +58,26 @@ class TopicChange:
     def to_dict(self) -> dict[str, Any]:
         def size(value: tuple[int, float] | None) -> dict[str, Any] | None:
             return None if value is None else {"paragraphs": value[0], "share": round(value[1], 6)}
-        return {"kind": self.kind, "topic": self.topic, "label": self.label, "before": size(self.before),
-                "after": size(self.after), "other": self.other, "examples": self.examples}
+        return {"kind": self.kind, "what": self.what, "topic": self.topic, "label": self.label,
+                "before": size(self.before), "after": size(self.after), "other": self.other,
+                "examples": self.examples, "text": self.line()}
+
+    @property
+    def what(self) -> str:
+        """The kind in words: "share fell", not "fell", since the count may have grown."""
+        return WHAT.get(self.kind, self.kind)
 
     def line(self) -> str:
-        """The change as a sentence for people."""
-        def size(value: tuple[int, float] | None) -> str:
-            return "—" if value is None else f"{value[0]:,} ({100 * value[1]:.1f}%)"
+        """The change as a sentence for people, e.g. topic 3 “Business”: share fell 26.2% → 21.5%
+        (2,574 → 2,605 paragraphs)."""
+        head = f"topic {self.topic} “{self.label}”: {self.what}"
+        if self.before and self.after:
+            return (f"{head} {100 * self.before[1]:.1f}% → {100 * self.after[1]:.1f}% ({self.before[0]:,} → "
+                    f"{counted(self.after[0], 'paragraph', grouped=True)})")
         where = {"split": f" from topic {self.other}", "merged": f" into topic {self.other}"}.get(self.kind, "")
-        return f"{self.kind:<8} topic {self.topic} “{self.label}”{where}: {size(self.before)} → {size(self.after)}"
+        count, share = self.after or self.before or (0, 0.0)
+        return (f"{head}{where}, {counted(count, 'paragraph', grouped=True)} ({100 * share:.1f}%)"
+                + ("" if self.after else " before"))
 
 
 @dataclass(frozen=True)
@@ -133,13 +149,13 @@ def _compared(store: Store, model: TopicModel, before: dict[str, Any], events: l
             moved = after_size[1] - before_size[1]
             if abs(moved) < GROWTH * before_size[1]:
                 continue
-            kind = "grown" if moved > 0 else "shrunk"
+            kind = "rose" if moved > 0 else "fell"
         other = event.get("from", event.get("into")) if event else None
         label = now.name if now else was["label"]
         pids = list(model.members(topic_id)[:EXAMPLES]) if now else was["representatives"][:EXAMPLES]
         out.append(TopicChange(kind, topic_id, label, before_size, after_size,
                                None if other is None else int(other), _texts(store, pids)))
-    order = {"new": 0, "split": 1, "grown": 2, "shrunk": 3, "merged": 4, "vanished": 5}
+    order = {"new": 0, "split": 1, "rose": 2, "fell": 3, "merged": 4, "vanished": 5}
     return sorted(out, key=lambda c: (order[c.kind], c.topic))
 
 

@@ -12,6 +12,7 @@ import logging
 import os
 import sqlite3
 import sys
+import textwrap
 import time
 from collections.abc import Sequence
 from dataclasses import asdict
@@ -28,6 +29,7 @@ from .display import counted, excerpt, use_colour
 from .report import FORMATS
 
 if TYPE_CHECKING:
+    from .api import ArticleView
     from .model import TopicModel
 
 log = logging.getLogger("topics")
@@ -59,7 +61,8 @@ def build_parser() -> argparse.ArgumentParser:
         prog="topics", description="Paragraph-level semantic search, similarity and topics for news articles.")
     parser.add_argument("--version", action="version", version=f"topics {__version__}")
     commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
-    for add in (_ingest_commands, _search_commands, _topic_commands, _changes_command, _upkeep_commands):
+    for add in (_ingest_commands, _search_commands, _topic_commands, _reading_commands, _changes_command,
+                _upkeep_commands):
         add(commands)
     return parser
 
@@ -188,6 +191,22 @@ def _topic_commands(commands: Any) -> None:
                             "localhost, 127.0.0.1 and ::1 when bound to a loopback address, else any)")
     _store_options(serve)
 
+
+
+def _reading_commands(commands: Any) -> None:
+    show = commands.add_parser("show", help="one stored article: its paragraphs with their topics, and its duplicates",
+                               description="Show a stored article: its metadata, each paragraph with its topic, "
+                                           "its topic mix and main topic, and the articles that are the same "
+                                           "story (the pairs 'topics duplicates' lists for it).")
+    show.add_argument("article", metavar="ARTICLE_ID")
+    _store_options(show)
+    _json_option(show, "article")
+
+    listing = commands.add_parser("topics", help="the current topics: sizes, labels and keywords, without refitting",
+                                  description="List the topics of the fit in force, largest first: id, "
+                                              "paragraphs, share, label and keywords. Nothing is refitted.")
+    _store_options(listing)
+    _json_option(listing, "fit")
 
 
 def _changes_command(commands: Any) -> None:
@@ -423,6 +442,67 @@ def cmd_assign(args: argparse.Namespace) -> None:
         print(f"{100 * share.share:5.1f}%  topic {share.topic}  {share.label}")
 
 
+def _current_model(store: Store) -> TopicModel | None:
+    """The topic model in force, or ``None`` before the first fit."""
+    from .model import TopicModel
+
+    return TopicModel.load(store.path) if TopicModel.exists(store.path) else None
+
+
+def cmd_show(args: argparse.Namespace) -> None:
+    from .api import article_view
+
+    with Store.open(args.store) as store:
+        model = _current_model(store)
+        view = article_view(store, model, args.article)
+    if args.json:
+        _emit([view.to_dict()])
+        return
+    _print_article(view, {} if model is None else {t.id: t.name for t in model.topics})
+
+
+def _print_article(view: ArticleView, names: dict[int, str]) -> None:
+    """Metadata, the main topic and mix, each paragraph with its topic, and the same-story articles."""
+    info, found = view.info, view.topics
+    print(info.title or "(untitled)")
+    print(_describe(info) + (f" · {info.url}" if info.url else ""))
+    for key, value in sorted(info.metadata.items()):
+        print(f"{key}: {value if isinstance(value, str) else json.dumps(value, ensure_ascii=False)}")
+    def named(topic: int) -> str:
+        return f"topic {topic} “{names.get(topic, '')}”"
+
+    if not names:
+        print("no topics yet (run: topics cluster)")
+    else:
+        main = "no main topic (every paragraph unassigned)" if found.main is None else f"main {named(found.main)}"
+        print(main + "; mix: " + (", ".join(f"{100 * s.share:.0f}% {named(s.topic)}" for s in found.mix) or "—"))
+    print()
+    for paragraph in found.paragraphs:
+        where = "title" if paragraph.is_title else f"¶{paragraph.position}"
+        topic = "—" if paragraph.topic is None else f"topic {paragraph.topic}"
+        prefix = f"{where:<6} {topic:<10} "
+        print(textwrap.fill(paragraph.text, width=100, initial_indent=prefix, subsequent_indent=" " * len(prefix)))
+    if view.duplicates:
+        print(f"\nthe same story: {counted(len(view.duplicates), 'article')}")
+    for pair in view.duplicates:
+        other = view.other(pair)
+        print(f"  {pair.kind:<7}  {pair.score:.3f}  {other.id}  {other.title or '(untitled)'}")
+
+
+def cmd_topics(args: argparse.Namespace) -> None:
+    from .api import topic_listing
+    from .model import TopicModel
+
+    with Store.open(args.store) as store:
+        listing = topic_listing(store, TopicModel.load(store.path))
+    if args.json:
+        _emit([listing.to_dict()])
+        return
+    stale = "" if listing.up_to_date else " (articles were added or deleted since; refit with: topics cluster)"
+    print(f"fit {listing.model.fit_number}{stale}")
+    _print_topics(listing.model)
+
+
 def cmd_label(args: argparse.Namespace) -> None:
     if args.reset == (args.text is not None):
         raise QueryError("give a label for the topic, or --reset to restore its automatic label")
@@ -516,7 +596,7 @@ def cmd_stats(args: argparse.Namespace) -> None:
 
 COMMANDS = {"ingest": cmd_ingest, "search": cmd_search, "similar": cmd_similar,
             "duplicates": cmd_duplicates, "delete": cmd_delete, "cluster": cmd_cluster, "assign": cmd_assign,
-            "label": cmd_label, "changes": cmd_changes, "report": cmd_report, "serve": cmd_serve, "reindex": cmd_reindex,
+            "label": cmd_label, "show": cmd_show, "topics": cmd_topics, "changes": cmd_changes, "report": cmd_report, "serve": cmd_serve, "reindex": cmd_reindex,
             "check": cmd_check, "repair": cmd_repair, "stats": cmd_stats}
 
 

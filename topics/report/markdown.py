@@ -79,7 +79,7 @@ def _changes(found: dict[str, Any] | None) -> list[str]:
                      else f"No topic changed by a tenth of its share since fit {found['since']}.")
         lines.append("")
         for c in found["changes"]:
-            lines.append(f"- **{c['kind']}**: topic {c['topic']}, {_md(c['label'])}: {_size(c['before'])} → "
+            lines.append(f"- **{c['what']}**: topic {c['topic']}, {_md(c['label'])}: {_size(c['before'])} → "
                          f"{_size(c['after'])}" + (f" — e.g. “{_md(c['examples'][0][:160])}”" if c["examples"] else ""))
     for e in found["emerging"]:
         lines.append(f"- **emerging** in {e['period']}: topic {e['topic']}, {_md(e['label'])}: {e['articles']} "

@@ -69,10 +69,19 @@ class TopicShare(BaseModel):
     share: float
 
 
+class DuplicateOut(BaseModel):
+    kind: str = Field(description="copy, edited, part or rewrite (see topics duplicates)")
+    score: float = Field(description="the two articles' similarity")
+    overlap: float = Field(description="their word-shingle Jaccard")
+    article: ArticleMeta = Field(description="the other article of the pair")
+
+
 class ArticleOut(ArticleMeta):
     paragraphs: list[ParagraphOut]
     topics: list[TopicShare] = Field(description="the article's topic mix, by share of its paragraphs")
     main_topic: int | None = Field(None, description="the topic of the article as a whole")
+    duplicates: list[DuplicateOut] = Field(default_factory=list, description="articles that are the same story "
+                                           "(the pairs topics duplicates lists for this one)")
 
 
 class Deleted(BaseModel):
@@ -119,10 +128,12 @@ class TopicSummary(BaseModel):
     automatic_label: str
     keywords: list[str]
     paragraphs: int
+    share: float = Field(description="the topic's part of the fit's paragraphs, unassigned ones counted")
 
 
 class TopicsOut(BaseModel):
     fit_number: int
+    paragraphs: int = Field(description="paragraphs the fit covers")
     unassigned_rate: float
     up_to_date: bool
     topics: list[TopicSummary]

@@ -7,9 +7,9 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Depends, HTTPException
 from fastapi.exceptions import RequestValidationError
 
-from index import Article, FieldMap, InputError, article_from_record
+from index import Article, FieldMap, InputError, QueryError, article_from_record
 
-from ...api import info_dict
+from ...api import article_view
 from ..schemas import ArticleOut, ArticlesIn, Deleted, IngestResult
 from ..state import Service, service, write_access
 
@@ -49,12 +49,10 @@ def ingest(batch: ArticlesIn, state: State) -> IngestResult:
 
 @router.get("/{article_id:path}", response_model=ArticleOut)
 def get_article(article_id: str, state: State) -> dict[str, Any]:
-    found = state.article(article_id)
-    if found is None:
-        raise HTTPException(404, f"no article with id '{article_id}'")
-    info, topics = found
-    data = topics.to_dict()
-    return {**info_dict(info), "paragraphs": data["paragraphs"], "topics": data["mix"], "main_topic": data["main"]}
+    try:
+        return article_view(state.reader(), state.model_or_none(), article_id).to_dict()
+    except QueryError:
+        raise HTTPException(404, f"no article with id '{article_id}'") from None
 
 
 @router.delete("/{article_id:path}", response_model=Deleted, dependencies=[Depends(write_access)])

@@ -6,10 +6,10 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, HTTPException, Query
 
-from ...api import TopicSummary, event_line, fit_events, topic_page
+from ...api import topic_listing, topic_page
 from ...changes import changes
 from ...fit import refit
-from ...model import TopicModel, TopicNotFound
+from ...model import TopicNotFound
 from ..schemas import MAX_K, TopicOut, TopicsOut
 from ..state import Service, service, write_access
 
@@ -17,17 +17,9 @@ router = APIRouter(prefix="/v1/topics", tags=["topics"])
 State = Annotated[Service, Depends(service)]
 
 
-def _listing(state: Service, model: TopicModel) -> dict[str, Any]:
-    events = fit_events(model)
-    return {"fit_number": model.fit_number, "unassigned_rate": round(model.unassigned_rate, 6),
-            "up_to_date": model.corpus_hash == state.reader().content_hash(),
-            "topics": [TopicSummary.of(t).to_dict() for t in model.topics],
-            "events": events, "messages": [event_line(e) for e in events]}
-
-
 @router.get("", response_model=TopicsOut)
 def list_topics(state: State) -> dict[str, Any]:
-    return _listing(state, state.model())
+    return topic_listing(state.reader(), state.model()).to_dict()
 
 
 @router.get("/changes")
@@ -52,4 +44,4 @@ def refresh(state: State, fresh: Annotated[bool, Query(description="from scratch
             ) -> dict[str, Any]:
     with state.write_lock:
         model = refit(state.store, fresh=fresh)
-    return _listing(state, model)
+    return topic_listing(state.reader(), model).to_dict()
