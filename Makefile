@@ -32,6 +32,7 @@ demo: $(STAMP)
 	$(BIN)/topics cluster --store $(DEMO_STORE)
 	$(BIN)/topics report --store $(DEMO_STORE) -o .demo/report.html
 	$(BIN)/topics report --store $(DEMO_STORE) -o .demo/report.md
+	@echo "topics is installed in $(BIN): run '. $(BIN)/activate' to use it as the README does (or call $(BIN)/topics)"
 
 test: $(TEST_STAMP)
 	$(BIN)/python -m pytest

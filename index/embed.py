@@ -18,7 +18,7 @@ import json
 import logging
 import os
 import threading
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -32,8 +32,9 @@ from .tokenizer import ModelTokenizer, max_input_tokens
 
 if TYPE_CHECKING:
     from sentence_transformers import SentenceTransformer
-    from tqdm import tqdm
 
+# Told how many texts a forward pass just embedded.
+Progress = Callable[[int], object]
 DEFAULT_MODEL_NAME = "all-MiniLM-L6-v2"
 OFFLINE_ENVIRONMENT = {"HF_HUB_OFFLINE": "1", "TRANSFORMERS_OFFLINE": "1", "HF_HUB_DISABLE_PROGRESS_BARS": "1",
             "TOKENIZERS_PARALLELISM": "false"}
@@ -106,8 +107,8 @@ class Embedder:
         one scale per pass, so in a batch a text's vector moves with its batch mates (cosine down to
         about 0.98); one text a pass makes it the text's own, and costs no more on a CPU, having no padding.
     chunk_size:
-        Texts handed to the model per call; between chunks a progress bar advances and other threads
-        (a search during an ingest) get their turn with the model.
+        Texts embedded per turn with the model: between chunks other threads (a search during an
+        ingest) get their turn.
     backend:
         ``"onnx"`` runs the transformer with ONNX Runtime (see :mod:`index.onnx`: the same vectors, much
         faster for short texts), ``"onnx-int8"`` runs its int8 quantisation (faster still, vectors close
@@ -204,16 +205,25 @@ class Embedder:
         base = f"{self.name}@{self.fingerprint}"
         return f"{base}+int8" if self._backend == "onnx-int8" and self.backend == "onnx-int8" else base
 
-    def _forward(self, texts: list[str]) -> np.ndarray:
-        """Unit vectors of one batch (the caller holds the lock)."""
+    def _forward(self, texts: list[str], progress: Progress | None) -> np.ndarray:
+        """Unit vectors of ``texts``, one forward pass per ``batch_size`` of them, each pass reported to
+        ``progress`` (the caller holds the lock)."""
         runner = self._runner()
+        parts = []
+        for start in range(0, len(texts), self.batch_size):
+            batch = texts[start:start + self.batch_size]
+            parts.append(self._pass(runner, batch))
+            if progress is not None:
+                progress(len(batch))
+        return np.concatenate(parts)
+
+    def _pass(self, runner: OnnxTransformer | None, batch: list[str]) -> np.ndarray:
+        """Unit vectors of one forward batch."""
         if runner is None:
-            return self.model.encode(texts, batch_size=self.batch_size, normalize_embeddings=True,
+            return self.model.encode(batch, batch_size=len(batch), normalize_embeddings=True,
                                      convert_to_numpy=True, show_progress_bar=False)
         tokenizer = self.tokenizer
-        features = tokenizer.features if tokenizer is not None else self.model.preprocess
-        return np.concatenate([runner(features(texts[i:i + self.batch_size]))
-                               for i in range(0, len(texts), self.batch_size)])
+        return runner(tokenizer.features(batch) if tokenizer is not None else self.model.preprocess(batch))
 
     @property
     def dim(self) -> int:
@@ -245,19 +255,18 @@ class Embedder:
                                            verbose=False)
         return [tuple(span) for span in encoded["offset_mapping"]]
 
-    def encode(self, texts: Sequence[str], progress: tqdm | None = None) -> np.ndarray:
-        """Embed ``texts`` into an ``(n, dim)`` float32 array of unit vectors, advancing ``progress``.
+    def encode(self, texts: Sequence[str], progress: Progress | None = None) -> np.ndarray:
+        """Embed ``texts`` into an ``(n, dim)`` float32 array of unit vectors.
 
-        Texts are taken longest first across the whole call, so each batch pads little however the
-        work is chunked for the progress bar.
+        ``progress`` (``tqdm.update`` will do) is called after every forward pass with the number of
+        texts it embedded, so a bar moves as the model works, not once a call. Texts are taken longest
+        first across the whole call, so each batch pads little however the work is chunked.
         """
         out = np.empty((len(texts), self.dim), dtype=np.float32)
         order = longest_first(texts)
         for start in range(0, len(order), self.chunk_size):
             rows = order[start:start + self.chunk_size]
             with self._lock:
-                out[rows] = self._forward([texts[i] for i in rows])
-            if progress is not None:
-                progress.update(len(rows))
+                out[rows] = self._forward([texts[i] for i in rows], progress)
         self.texts_encoded += len(texts)
         return out

@@ -16,7 +16,7 @@ from typing import Any, Protocol
 
 import numpy as np
 
-from .embed import Embedder
+from .embed import Embedder, Progress
 from .errors import ClusterError
 
 RAY_INSTALL = "pip install 'topics[ray]'"
@@ -32,8 +32,9 @@ class Executor(Protocol):
 
     ahead: int  # batches that may wait, submitted, beyond the one being committed
 
-    def submit(self, embedder: Embedder, texts: list[str]) -> Pending:
-        """Start embedding ``texts`` with ``embedder``'s model, backend and batch size."""
+    def submit(self, embedder: Embedder, texts: list[str], progress: Progress | None = None) -> Pending:
+        """Start embedding ``texts`` with ``embedder``'s model, backend and batch size; ``progress`` is told
+        how many texts each forward pass (or each slice a worker hands back) embedded."""
 
     def close(self) -> None:
         """Release the workers (and a cluster connection the executor made)."""
@@ -49,9 +50,10 @@ class _Deferred:
 
     embedder: Embedder
     texts: list[str]
+    progress: Progress | None = None
 
     def result(self) -> np.ndarray:
-        return self.embedder.encode(self.texts)
+        return self.embedder.encode(self.texts, self.progress)
 
 
 class LocalExecutor:
@@ -59,8 +61,8 @@ class LocalExecutor:
 
     ahead = 0
 
-    def submit(self, embedder: Embedder, texts: list[str]) -> Pending:
-        return _Deferred(embedder, texts)
+    def submit(self, embedder: Embedder, texts: list[str], progress: Progress | None = None) -> Pending:
+        return _Deferred(embedder, texts, progress)
 
     def close(self) -> None:
         pass

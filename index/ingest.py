@@ -13,11 +13,13 @@ embedded again by a later one; it is linked when that batch commits first.
 from __future__ import annotations
 
 import json
+import math
 import time
 from collections import deque
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from datetime import datetime, timezone
+from functools import partial
 from typing import Any
 
 import numpy as np
@@ -32,6 +34,8 @@ from .paragraphs import Paragraph
 from .segments import Segments
 
 GROUP = 256  # articles planned per lookup of their stored fingerprints
+BAR_FORMAT = "{desc}: {percentage:3.0f}%|{bar}| {done}/{total_fmt} [{elapsed}<{remaining}, {rate_fmt}{postfix}]"
+COUNT_FORMAT = "{desc}: {done} {unit}s [{elapsed}, {rate_fmt}{postfix}]"  # when the total is not known
 
 
 @dataclass
@@ -58,15 +62,54 @@ class _Plan:
 
 
 @dataclass
+class _Share:
+    """Moves the bar while a batch is embedded, so it advances with every forward pass and not once a
+    batch of thousands of paragraphs: each paragraph embedded is worth its share of the batch's articles,
+    and the commit settles the rest (all of it for a batch with nothing to embed)."""
+
+    bar: tqdm
+    articles: int
+    paragraphs: int
+    moved: float = 0.0
+
+    def move(self, done: int) -> None:
+        step = self.articles * done / max(self.paragraphs, 1)
+        self.moved += step
+        self.bar.update(step)
+
+    def settle(self) -> None:
+        self.bar.update(self.articles - self.moved)
+        self.moved = self.articles
+
+
+@dataclass
 class _Handed:
     """A batch handed to the executor: its plans, the hashes of all their paragraphs, the paragraphs it
-    embeds (neither stored nor embedded by an earlier batch; row i of the vectors is ``new[i]``), and
-    the vectors to come."""
+    embeds (neither stored nor embedded by an earlier batch; row i of the vectors is ``new[i]``), the
+    vectors to come, and its part of the bar."""
 
     plans: list[_Plan]
     hashes: list[str]
     new: list[Paragraph]
     vectors: Pending
+    share: _Share
+
+
+class _ArticleBar(tqdm):
+    """A bar that counts articles in fractions while their paragraphs are embedded (see :class:`_Share`),
+    and shows the whole ones done as ``{done}``."""
+
+    @property
+    def format_dict(self) -> dict[str, Any]:
+        return {**super().format_dict, "done": math.floor(self.n + 1e-6)}
+
+
+def progress_bar(total: int | None, shown: bool | None) -> tqdm:
+    """The ingest's one-line bar on stderr (``shown`` None: on a terminal only). Its ETA divides what is
+    left by tqdm's moving average of the rate (smoothing 0.3), so it follows the current pace."""
+    return _ArticleBar(total=total, unit="article", desc="ingesting", leave=False, dynamic_ncols=True,
+                       bar_format=COUNT_FORMAT if total is None else BAR_FORMAT,
+                       disable=None if shown is None else not shown)
 
 
 def fingerprint(article: Article) -> str:
@@ -105,6 +148,7 @@ class Ingest:
         self.handed: deque[_Handed] = deque()  # handed to the executor, oldest first, none committed yet
         self.embedding: set[str] = set()  # hashes the handed batches embed
         self.latest: dict[str, str] = {}  # id → fingerprint of the last version handed over by this run
+        self.passed = 0  # paragraphs the executor has embedded so far, committed or not
         self.started = time.perf_counter()
 
     def run(self, articles: Iterable[Article]) -> AddReport:
@@ -182,8 +226,9 @@ class Ingest:
         known = self.catalog.hash_ids(hashes)
         texts = {p.hash: p for plan in plans for p in plan.paragraphs}
         new = [texts[h] for h in hashes if h not in known and h not in self.embedding]
-        vectors = self.executor.submit(self.embedder, [p.text for p in new])
-        self.handed.append(_Handed(plans, hashes, new, vectors))
+        share = _Share(self.bar, sum(plan.counted is not None for plan in plans), len(new))
+        vectors = self.executor.submit(self.embedder, [p.text for p in new], partial(self._embedded, share))
+        self.handed.append(_Handed(plans, hashes, new, vectors, share))
         self.embedding.update(p.hash for p in new)
         self.latest.update((plan.article.key, plan.fingerprint) for plan in plans)
         self.batch, self.pending = {}, set()
@@ -208,10 +253,15 @@ class Ingest:
         self.embedding.difference_update(p.hash for p in batch.new)
         report.paragraphs_embedded += len(new)
         report.paragraphs_reused += len(batch.hashes) - len(new)
-        self.bar.update(sum(plan.counted is not None for plan in batch.plans))
-        rate = report.paragraphs_embedded / max(time.perf_counter() - self.started, 1e-9)
-        self.bar.set_postfix({"embedded": report.paragraphs_embedded, "¶/s": f"{rate:.1f}"}, refresh=False)
+        batch.share.settle()
         self.after_commit()
+
+    def _embedded(self, share: _Share, done: int) -> None:
+        """After each forward pass (or slice from a worker) of ``done`` paragraphs of ``share``'s batch."""
+        share.move(done)
+        self.passed += done
+        rate = self.passed / max(time.perf_counter() - self.started, 1e-9)
+        self.bar.set_postfix({"embedded": self.passed, "¶/s": f"{rate:.1f}"}, refresh=False)
 
     def _with_lost(self, batch: _Handed, known: dict[str, int], vectors: np.ndarray) -> tuple[list[Paragraph], np.ndarray]:
         """The paragraphs (and their vectors) this commit inserts: the batch's new ones not stored since,

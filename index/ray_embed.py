@@ -31,7 +31,7 @@ import numpy as np
 import ray
 
 from . import onnx
-from .embed import Embedder, bundled_model_path, longest_first, offline_environment
+from .embed import Embedder, Progress, bundled_model_path, longest_first, offline_environment
 from .errors import ClusterError, TopicsError
 
 START_TIMEOUT = 600  # seconds for the actors to load their models
@@ -154,12 +154,13 @@ class _RayPending:
 
     order: list[int]
     refs: list[Any]
-    dim: int
+    pool: _Pool
 
     def result(self) -> np.ndarray:
-        out = np.empty((len(self.order), self.dim), dtype=np.float32)
+        out = np.empty((len(self.order), self.pool.dim), dtype=np.float32)
         if self.order:
             try:
+                self.pool.wait(self.refs)
                 out[self.order] = np.concatenate(ray.get(self.refs))
             except ray.exceptions.RayError as exc:
                 raise ClusterError(f"a Ray worker failed while embedding ({_reason(exc)}); the store keeps every "
@@ -168,7 +169,9 @@ class _RayPending:
 
 
 class _Pool:
-    """The actors for one model; each slice goes to the actor with the fewest slices still running."""
+    """The actors for one model; each slice goes to the actor with the fewest slices still running, and
+    is reported to its batch's progress when the driver first sees it done (while it waits for any
+    batch, so the bar moves slice by slice across the cluster)."""
 
     def __init__(self, embedder: Embedder, workers: int, cpus: float) -> None:
         self.model_id, self.dim = embedder.model_id, embedder.dim
@@ -178,6 +181,7 @@ class _Pool:
         actor = ray.remote(EmbedWorker).options(num_cpus=cpus)
         self.actors = [actor.remote(bundle, max(1, int(cpus))) for _ in range(workers)]
         self.running: list[list[Any]] = [[] for _ in self.actors]
+        self.unreported: dict[Any, tuple[Progress | None, int]] = {}  # slice → its batch's progress, its texts
         try:
             problems = ray.get([a.ready.remote() for a in self.actors], timeout=START_TIMEOUT)
         except ray.exceptions.GetTimeoutError:
@@ -197,19 +201,34 @@ class _Pool:
         whole = self.batch_size * max(1, math.ceil(count / len(self.actors) / self.batch_size))
         return min(whole, self.batch_size * max(1, self.chunk_size // self.batch_size))
 
-    def submit(self, texts: list[str]) -> _RayPending:
+    def submit(self, texts: list[str], progress: Progress | None = None) -> _RayPending:
         order = longest_first(texts)
         flat = [ref for refs in self.running for ref in refs]
         done, _ = ray.wait(flat, num_returns=len(flat), timeout=0) if flat else ([], [])
+        self._report(done)
         finished = set(done)
         self.running = [[r for r in refs if r not in finished] for refs in self.running]
         step, refs = self._slice(len(texts)), []
         for start in range(0, len(order), step):
             index = min(range(len(self.actors)), key=lambda i: len(self.running[i]))
-            ref = self.actors[index].encode.remote([texts[i] for i in order[start:start + step]])
+            part = [texts[i] for i in order[start:start + step]]
+            ref = self.actors[index].encode.remote(part)
             self.running[index].append(ref)
+            self.unreported[ref] = (progress, len(part))
             refs.append(ref)
-        return _RayPending(order, refs, self.dim)
+        return _RayPending(order, refs, self)
+
+    def wait(self, refs: list[Any]) -> None:
+        """Until each of ``refs`` is done, reporting every slice of any batch as it comes back."""
+        while any(ref in self.unreported for ref in refs):
+            done, _ = ray.wait(list(self.unreported), num_returns=1)
+            self._report(done)
+
+    def _report(self, done: list[Any]) -> None:
+        for ref in done:
+            progress, count = self.unreported.pop(ref, (None, 0))
+            if progress is not None:
+                progress(count)
 
     def close(self) -> None:
         for actor in self.actors:
@@ -257,8 +276,8 @@ class RayExecutor:
             self.start_seconds = self._pool.start_seconds
         return self._pool
 
-    def submit(self, embedder: Embedder, texts: list[str]) -> _RayPending:
-        return self.pool(embedder).submit(texts)
+    def submit(self, embedder: Embedder, texts: list[str], progress: Progress | None = None) -> _RayPending:
+        return self.pool(embedder).submit(texts, progress)
 
     def close(self) -> None:
         if self._pool is not None:

@@ -35,7 +35,6 @@ from datetime import datetime, timezone
 from pathlib import Path
 
 import numpy as np
-from tqdm import tqdm
 
 from . import catalog as catalogue
 from .articles import Article
@@ -44,7 +43,7 @@ from .catalog import DB_NAME, FORMAT_VERSION, MIGRATIONS, ArticleInfo, Catalog, 
 from .embed import Embedder
 from .errors import Fix, StoreError
 from .executors import Executor
-from .ingest import AddReport, Ingest
+from .ingest import AddReport, Ingest, progress_bar
 from .lexicon import Lexicon, LexiconCache
 from .lock import LOCK_NAME, write_lock
 from .paragraphs import ParagraphSplitter
@@ -306,8 +305,7 @@ class Store:
         """
         if total is None and isinstance(articles, Sized):
             total = len(articles)
-        with write_lock(self.path), tqdm(total=total, unit="article", desc="ingesting", leave=False,
-                                         disable=None if progress is None else not progress) as bar:
+        with write_lock(self.path), progress_bar(total, progress) as bar:
             run = Ingest(self.catalog, self.segments, self.embedder, lambda a: self.splitter.split(a), bar,
                          batch_paragraphs=batch_paragraphs, after_commit=self.builds.remove_stale_files,
                          executor=executor)

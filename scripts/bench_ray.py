@@ -34,6 +34,7 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
 from index import Article, Embedder, LocalExecutor, Store, offline_environment, read_paths  # noqa: E402
+from index.embed import Progress  # noqa: E402
 from index.executors import Executor  # noqa: E402
 
 BBC = ROOT.parent / "shared" / "data" / "bbc-news" / "bbc"
@@ -57,7 +58,7 @@ class Precomputed(LocalExecutor):
     def __init__(self, vectors: dict[str, np.ndarray], dim: int) -> None:
         self.vectors, self.dim = vectors, dim
 
-    def submit(self, embedder: Embedder, texts: list[str]) -> Precomputed:
+    def submit(self, embedder: Embedder, texts: list[str], progress: Progress | None = None) -> Precomputed:
         self.texts = texts
         return self
 

@@ -147,7 +147,7 @@ class TiledEmbedder(Embedder):
         noise = np.random.default_rng(int(picks.sum())).normal(0, 0.02, (len(texts), self.base.shape[1]))
         noisy = self.base[picks] + noise
         if progress is not None:
-            progress.update(len(texts))
+            progress(len(texts))
         return (noisy / np.linalg.norm(noisy, axis=1, keepdims=True)).astype(np.float32)
 
 

@@ -23,9 +23,9 @@ class Ahead(LocalExecutor):
     def __init__(self) -> None:
         self.submitted: list[list[str]] = []
 
-    def submit(self, embedder, texts):
+    def submit(self, embedder, texts, progress=None):
         self.submitted.append(texts)
-        return super().submit(embedder, texts)
+        return super().submit(embedder, texts, progress)
 
 
 def _text(name: str, n: int) -> str:
