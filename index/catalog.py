@@ -195,14 +195,19 @@ def _is_date_only(value: str) -> bool:
 
 
 def _condition(condition: str) -> tuple[str, bool, str]:
-    """A ``KEY=VALUE`` or ``KEY!=VALUE`` condition as (JSON path, negated, value)."""
+    """A ``KEY=VALUE`` or ``KEY!=VALUE`` condition as (KEY, negated, VALUE)."""
     negate = "!=" in condition
     key, _, value = condition.partition("!=" if negate else "=")
     key = key.strip()
     if "=" not in condition or not key or any(not part or '"' in part for part in key.split(".")):
         raise QueryError(f"where: '{condition}' is not KEY=VALUE or KEY!=VALUE (KEY a metadata field, "
                          "or a dotted path such as meta.desk)")
-    return "$." + ".".join(f'"{part}"' for part in key.split(".")), negate, value.strip()
+    return key, negate, value.strip()
+
+
+def _json_path(key: str) -> str:
+    """The SQLite JSON path of a metadata field or a dotted path into one (``meta.desk``)."""
+    return "$." + ".".join(f'"{part}"' for part in key.split("."))
 
 
 @dataclass(frozen=True)
@@ -253,11 +258,16 @@ class Filters:
                 clauses.append("a.published <= ?")
             params.append(bound)
         for condition in self.where:
-            path, negate, value = _condition(condition)
+            key, negate, value = _condition(condition)
             clauses.append(f"{'NOT ' if negate else ''}EXISTS (SELECT 1 FROM json_each(a.metadata, ?) "
                            "WHERE CAST(value AS TEXT) = ?)")
-            params += [path, value]
+            params += [_json_path(key), value]
         return " AND ".join(clauses), params
+
+    @property
+    def fields(self) -> tuple[str, ...]:
+        """The metadata fields (KEYs) that ``where`` names, each once, in order."""
+        return tuple(dict.fromkeys(_condition(condition)[0] for condition in self.where))
 
     def linked_sql(self) -> tuple[str, list[str]]:
         """A query for the ids of the paragraphs of matching articles, and its parameters.
@@ -428,6 +438,20 @@ class Catalog:
     def paragraph_ids(self, filters: Filters) -> np.ndarray:
         """Ids of the paragraphs of articles matching ``filters``."""
         return self.matching(filters)[1]
+
+    def has_field(self, key: str) -> bool:
+        """Whether some article's metadata holds ``key`` (a field, or a dotted path into one)."""
+        return self.db.execute("SELECT 1 FROM articles WHERE json_type(metadata, ?) IS NOT NULL LIMIT 1",
+                               (_json_path(key),)).fetchone() is not None
+
+    def metadata_fields(self) -> list[str]:
+        """The metadata fields of the stored articles (top level), sorted."""
+        return [row[0] for row in self.db.execute(
+            "SELECT DISTINCT j.key FROM articles a, json_each(a.metadata) j ORDER BY j.key")]
+
+    def has_dates(self) -> bool:
+        """Whether some article has a publication date."""
+        return self.db.execute("SELECT 1 FROM articles WHERE published IS NOT NULL LIMIT 1").fetchone() is not None
 
     def paragraphs_in(self, segments: Sequence[int]) -> list[int]:
         """Ids of the paragraphs whose vectors lie in the given segments, in id order."""

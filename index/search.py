@@ -24,7 +24,9 @@ import numpy as np
 from .bm25 import BM25, Scores, locate
 from .catalog import ArticleInfo, Filters, Link
 from .errors import QueryError
+from .folding import Folder
 from .lexical import LexicalQuery
+from .notes import filter_notes, shortfall
 from .snapshot import Snapshot
 from .store import Store
 
@@ -40,8 +42,9 @@ class Hit:
     so the best reads about 1), the cosine in dense mode, BM25 in lexical mode. ``similarity`` is the
     cosine between the query and the paragraph in every mode, comparable across queries; ``bm25`` is the
     paragraph's BM25 in lexical mode (``None`` otherwise). ``also_in`` lists other articles that contain
-    the same paragraph (their text is identical); ``matches`` are the character spans of query terms
-    found in ``text`` (stemmed forms included).
+    the same paragraph (their text is identical) and, when the search folds near-duplicates, those that
+    are a copy or an edited version of this hit's article (see :mod:`index.folding`); ``matches`` are
+    the character spans of query terms found in ``text`` (stemmed forms included).
     """
 
     score: float
@@ -66,21 +69,12 @@ class Hit:
 
 
 class Hits(list[Hit]):
-    """The hits of one search, best first, and a ``note`` when fewer than asked for came back because
-    few paragraphs hold the query's quoted phrases (``None`` otherwise); a list, so callers that only
+    """The hits of one search, best first, and a ``note`` (``None`` when there is nothing to say): how
+    few paragraphs hold the query's quoted phrases, when fewer than asked for came back, and which filter
+    asks about something no stored article has (see :mod:`index.notes`); a list, so callers that only
     rank need nothing else."""
 
     note: str | None = None
-
-
-def shortfall(query: LexicalQuery, found: int, by_article: bool, filtered: bool) -> str:
-    """Says how many paragraphs (articles) contain the query's phrases, when fewer than asked for."""
-    unit = "article" if by_article else "paragraph"
-    phrases = " and ".join(f'"{" ".join(p)}"' for p in query.phrases)
-    scope = " among the articles the filters allow" if filtered else ""
-    if not found:
-        return f"no {unit} contains {phrases}{scope}"
-    return f"only {found} {unit}{'s' * (found != 1)} contain{'s' * (found == 1)} {phrases}{scope}"
 
 
 @dataclass(frozen=True)
@@ -264,7 +258,8 @@ def _scored(hits: list[Hit], snapshot: Snapshot, vector: np.ndarray, mode: str) 
 
 
 def search(store: Store, query: str, k: int = 10, filters: Filters | None = None, *,
-           by_article: bool = False, mode: Mode = "hybrid", fusion: Fusion | None = None) -> Hits:
+           by_article: bool = False, mode: Mode = "hybrid", fusion: Fusion | None = None,
+           fold: bool = True) -> Hits:
     """The ``k`` paragraphs that best match ``query``, best first.
 
     ``mode``: ``"hybrid"`` (default) blends meaning and exact words; ``"dense"`` ranks by cosine
@@ -272,7 +267,11 @@ def search(store: Store, query: str, k: int = 10, filters: Filters | None = None
     "quoted phrase" must appear in the paragraph as written. With ``filters`` only paragraphs of matching
     articles are searched, so k hits come back whenever k exist. With ``by_article`` each article appears
     once, with its best paragraph; the search goes deeper until k articles are found or none are left.
-    When the phrases leave fewer than ``k`` hits, the result's ``note`` says how many contain them.
+    With ``fold`` (the default) a hit whose article is a copy or an edited version of a higher hit's
+    article is listed in that hit's ``also_in`` instead (:mod:`index.folding`), and the search goes
+    deeper to fill the k places; ``fold=False`` shows every article apart. The result's ``note`` says
+    how many hits contain the phrases when they leave fewer than ``k``, and names a filter's field that
+    no stored article has (:mod:`index.notes`).
     """
     check_k(k)
     check_mode(mode)
@@ -283,15 +282,17 @@ def search(store: Store, query: str, k: int = 10, filters: Filters | None = None
     vector = _embed(store, parsed)
     with store.reading() as snapshot:
         ranker = _Ranker(store, snapshot, parsed, vector, filters, fusion)
+        folder = Folder(store, snapshot) if fold else None
         while True:
             ranked, exhausted = ranker.rank(mode, depth)
-            hits = _hits(store.links(paragraph_ids=[pid for pid, _ in ranked], filters=filters), ranked,
-                         by_article)
+            every = _hits(store.links(paragraph_ids=[pid for pid, _ in ranked], filters=filters), ranked,
+                          by_article)
+            hits = folder.fold(every, k) if folder else every
             if len(hits) >= k or exhausted:
                 break
             depth *= 4
         found = Hits(_scored([replace(hit, matches=parsed.matches(hit.text)) for hit in hits[:k]], snapshot,
                              vector, mode))
-    if parsed.phrases and len(found) < k:
-        found.note = shortfall(parsed, len(found), by_article, bool(filters))
+    notes = [shortfall(parsed, len(every), by_article, bool(filters))] if parsed.phrases and len(every) < k else []
+    found.note = "; ".join(notes + filter_notes(store.catalog, filters)) or None
     return found

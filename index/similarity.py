@@ -23,10 +23,9 @@ from .articles import Article
 from .catalog import ArticleInfo, Filters, Link
 from .errors import QueryError
 from .search import check_k
-from .shingles import story_text
 from .snapshot import Snapshot
 from .store import Store
-from .stories import StoryIndex
+from .stories import StoryIndex, body, story_of
 
 CANDIDATES_PER_PARAGRAPH = 50
 SCORE_TOLERANCE = 1e-5  # float32 cosines of identical texts can fall a hair below 1.0
@@ -65,8 +64,7 @@ def article_similarity(a: np.ndarray, b: np.ndarray) -> float:
 
 
 def _body(links: list[Link]) -> list[int]:
-    body = [link.paragraph_id for link in links if not link.is_title]
-    return body or [link.paragraph_id for link in links]
+    return [link.paragraph_id for link in body(links)]
 
 
 def _by_article(links: list[Link]) -> tuple[dict[str, list[Link]], dict[str, ArticleInfo]]:
@@ -143,9 +141,7 @@ def _corpus(store: Store) -> _Corpus:
     for aid, links in grouped.items():
         for pid in _body(links):
             owners[pid].add(aid)
-    return _Corpus(grouped, info, owners, StoryIndex({aid: story_text(info[aid].title, [l.text for l in links if not l.is_title]
-                                                                    or [l.text for l in links])
-                                                         for aid, links in grouped.items()}))
+    return _Corpus(grouped, info, owners, StoryIndex({aid: story_of(links) for aid, links in grouped.items()}))
 
 
 def _near_pairs(corpus: _Corpus, snapshot: Snapshot, ids: np.ndarray, vectors: np.ndarray, threshold: float,

@@ -43,13 +43,14 @@ from __future__ import annotations
 
 import math
 from collections import Counter
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from itertools import combinations
 
 import numpy as np
 
+from .catalog import Link
 from .minhash import buckets, signatures
-from .shingles import StoryText, new_words, unmatched
+from .shingles import StoryText, new_words, story_text, unmatched
 
 TEMPLATE_SHARE = 0.05
 MIN_TEMPLATE = 5  # a story may be told a few times over: a phrase in more articles than this may be stock
@@ -57,6 +58,17 @@ COPY, NEW, PART, NAMES = 0.8, 0.15, 0.5, 0.8
 MIN_NAMES = 3
 MIN_SHARED = 5  # fewer own shingles in common than this: too little text to call it one story
 KINDS = ("copy", "edited", "part", "rewrite")
+
+
+def body(links: Sequence[Link]) -> list[Link]:
+    """An article's body paragraphs (its stored links, in order), or its title alone when it has nothing
+    else: a title repeats its body, so comparing articles leaves it out."""
+    return [link for link in links if not link.is_title] or list(links)
+
+
+def story_of(links: Sequence[Link]) -> StoryText:
+    """An article's story text from its stored paragraphs (in order); the title is read for its names."""
+    return story_text(links[0].article.title, [link.text for link in body(links)])
 
 
 class StoryIndex:

@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from index import Store
+from index import Article, Store
 from topics.cli import build_parser, main
 
 from .conftest import ROOT, SEEDS, store_state
@@ -148,19 +148,47 @@ def test_store_from_environment(filled: Path, monkeypatch: pytest.MonkeyPatch, c
     assert Store.open().path == filled
 
 
-def test_search_prints_similarity_and_json_carries_both_scores(tmp_path: Path, embedder, capsys: pytest.CaptureFixture):
+def test_search_prints_score_and_similarity_and_json_carries_both(tmp_path: Path, embedder,
+                                                                  capsys: pytest.CaptureFixture):
     from .conftest import seeded
 
     store = str(seeded(tmp_path / "store", embedder))
     assert main(["search", "Islamic State spreading toward Central Asia", "-k", "2", "--json", "--store", store]) == 0
     hits = [json.loads(line) for line in capsys.readouterr().out.splitlines()]
     assert all({"score", "similarity", "bm25"} <= set(h) and h["bm25"] is None for h in hits)
-    assert main(["search", "Islamic State spreading toward Central Asia", "-k", "1", "--store", store]) == 0
-    assert f"  1. {hits[0]['similarity']:.3f}  " in capsys.readouterr().out
+    assert main(["search", "Islamic State spreading toward Central Asia", "-k", "2", "--store", store]) == 0
+    lines = capsys.readouterr().out.splitlines()
+    assert lines[0] == "  #  score  similarity  article"  # the order's score first, the similarity beside it
+    ranks = [line for line in lines if line[:4] in ("  1.", "  2.")]
+    assert [line[:22] for line in ranks] == [f"{i:>3}. {h['score']:.3f}  {h['similarity']:>10.3f}"
+                                             for i, h in enumerate(hits, start=1)]
     assert main(["search", '"security situation"', "-k", "3", "--mode", "lexical", "--json", "--store", store]) == 0
     out, err = capsys.readouterr()
     assert [json.loads(line)["bm25"] > 0 for line in out.splitlines()] == [True]
     assert err == 'topics: note: only 1 paragraph contains "security situation"\n'
+
+
+def test_search_folds_an_edited_copy_unless_all_and_notes_filters_that_cannot_match(
+        tmp_path: Path, embedder, capsys: pytest.CaptureFixture):
+    from .test_stories import STORY, edited
+
+    with Store.open(tmp_path / "store", model=embedder, create=True) as store:
+        store.add([Article(id="bridge", title="Tallest bridge opens", text="\n".join(STORY), metadata={"desk": "news"}),
+                   Article(id="update", title="Update: the bridge opens", text="\n".join(edited(STORY)),
+                           metadata={"desk": "news"})])
+    argv = ["search", "the tallest road bridge in the world near Millau", "--articles",
+            "--store", str(tmp_path / "store")]
+    assert main(argv) == 0
+    out = capsys.readouterr().out
+    assert out.count("\n  1. ") == 1 and "\n  2. " not in out and " · also in update\n" in out
+    assert main([*argv, "--all", "--json"]) == 0
+    apart = [json.loads(line)["article_id"] for line in capsys.readouterr().out.splitlines()]
+    assert sorted(apart) == ["bridge", "update"]
+    assert main([*argv, "--where", "section=arts", "--since", "2024-01-01"]) == 0
+    out, err = capsys.readouterr()
+    assert out == "no matches\n"
+    assert err == ("topics: note: no stored article has the metadata field 'section'; no stored article has a "
+                   "publication date (published), so since matches no article (metadata fields: desk)\n")
 
 
 def test_duplicates_says_so_when_no_two_articles_tell_one_story(filled: Path, capsys: pytest.CaptureFixture):

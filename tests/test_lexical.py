@@ -67,7 +67,8 @@ def test_filters_and_grouping_work_in_every_mode(news: Store, mode: str):
     assert all(h.article.id != "d17" for h in hits)
     dated = search(news, "border security", k=5, mode=mode, filters=Filters(since="2024-03-10", until="2024-03-12"))
     assert {h.article.id for h in dated} <= {"d9", "d10", "d11"} and dated
-    grouped = search(news, "special representative talks spring", k=8, mode=mode, by_article=True)
+    grouped = search(news, "special representative talks spring", k=8, mode=mode, by_article=True,
+                     fold=False)  # articles of one country differ in a number: copies, unless shown apart
     ids = [h.article.id for h in grouped]
     assert len(ids) == 8 == len(set(ids))
 

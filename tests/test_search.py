@@ -53,7 +53,8 @@ def test_filters_search_deep_enough_to_return_k(mixed_store: Store):
     assert len(hits) == 4 and {h.article.source for h in hits} == {"Wire"}
     january = search(mixed_store, "football derby", k=100, filters=Filters(until="2024-01-31"))
     assert len(january) == 80 and all(h.article.published < "2024-02" for h in january)
-    february = search(mixed_store, "interest rates", k=100, filters=Filters(since="2024-02-01", until="2024-02-02"))
+    february = search(mixed_store, "interest rates", k=100, filters=Filters(since="2024-02-01", until="2024-02-02"),
+                      fold=False)  # the two derby reports differ in a number: one story, unless shown apart
     assert {h.article.id for h in february} == {"l0", "l1"}
     assert search(mixed_store, "rates", k=5, filters=Filters(source="Nobody")) == []
 
@@ -183,3 +184,66 @@ def test_similar_keeps_to_the_metadata_filter(new_store):
                for i in range(8)])
     found = similar(store, "s0", k=5, filters=Filters(where=("desk=a",)))
     assert found and {r.article.metadata["desk"] for r in found} == {"a"}
+
+
+@pytest.fixture()
+def story_store(new_store) -> Store:
+    """The bridge story three times (as published, copied under another title, re-published with edits)
+    beside eight releases written from one template, each another raid."""
+    store = new_store()
+    stories = {"story": ("Tallest bridge opens", STORY), "story-copy": ("Bridge opens in France", STORY),
+               "story-edited": ("Update: tallest bridge opens in France", edited(STORY))}
+    store.add([Article(id=key, title=title, text="\n".join(paragraphs))
+               for key, (title, paragraphs) in (releases() | stories).items()])
+    return store
+
+
+@pytest.mark.parametrize("mode", ["hybrid", "dense", "lexical"])
+def test_copies_and_edited_versions_fold_under_the_higher_hit(story_store: Store, mode: str):
+    query = "the tallest road bridge opened over the Tarn valley near Millau"
+    folded = search(story_store, query, k=3, by_article=True, mode=mode)
+    story = {"story", "story-copy", "story-edited"}
+    assert folded[0].article.id in story and set(folded[0].also_in) == story - {folded[0].article.id}
+    assert all(hit.article.id.startswith("release-") and not hit.also_in for hit in folded[1:])
+    assert len(folded) == (1 if mode == "lexical" else 3)  # no release holds the query's words
+    apart = search(story_store, query, k=3, by_article=True, mode=mode, fold=False)
+    assert {hit.article.id for hit in apart} == story and all(not hit.also_in for hit in apart)
+    assert [hit.to_dict() for hit in search(story_store, query, k=3, by_article=True, mode=mode)] == \
+        [hit.to_dict() for hit in folded]
+
+
+def test_folded_paragraphs_still_fill_k_and_keep_their_own_order(story_store: Store):
+    query = "the tallest road bridge opened over the Tarn valley near Millau"
+    hits = search(story_store, query, k=6)
+    assert len(hits) == 6 and [h.score for h in hits] == sorted((h.score for h in hits), reverse=True)
+    shown = {h.article.id for h in hits} & {"story", "story-copy", "story-edited"}
+    assert len(shown) == 1  # the copies' paragraphs are listed under the first, not shown
+    assert {"story-copy", "story-edited"} - shown <= set().union(*(h.also_in for h in hits))
+
+
+@pytest.mark.parametrize("k", [2, 8])
+def test_releases_from_one_template_are_not_folded(story_store: Store, k: int):
+    hits = search(story_store, "a combined Afghan and coalition force detained suspected insurgents", k=k,
+                  by_article=True)
+    assert len(hits) == k and all(h.article.id.startswith("release-") and not h.also_in for h in hits)
+
+
+def test_a_filter_on_a_field_no_article_has_says_which_fields_there_are(new_store):
+    store = new_store()
+    store.add([Article(id=f"a{i}", title="", text=f"Storms closed the harbour on day {i}.",
+                       metadata={"section": "weather", "tags": {"region": "north"}}) for i in range(3)])
+    hits = search(store, "harbour storms", k=2, filters=Filters(where=("desk=news",)))
+    assert hits == [] and hits.note == \
+        "no stored article has the metadata field 'desk' (metadata fields: section, tags)"
+    other = search(store, "harbour", k=2, filters=Filters(where=("desk!=news", "tags.city!=x")))
+    assert len(other) == 2 and other.note == \
+        "no stored article has the metadata field 'desk' or 'tags.city' (metadata fields: section, tags)"
+    assert search(store, "harbour", k=2, filters=Filters(where=("tags.region=north",))).note is None
+    undated = search(store, '"harbour" storms', k=5, filters=Filters(since="2024-01-01", where=("desk=x",)))
+    assert undated.note == ('no paragraph contains "harbour" among the articles the filters allow; no stored '
+                            "article has the metadata field 'desk'; no stored article has a publication date "
+                            "(published), so since matches no article (metadata fields: section, tags)")
+
+
+def test_a_date_filter_on_dated_articles_has_no_note(mixed_store: Store):
+    assert search(mixed_store, "rates", k=3, filters=Filters(since="2030-01-01", until="2030-02-01")).note is None

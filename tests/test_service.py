@@ -273,3 +273,29 @@ def test_api_docs_render_from_the_service_alone(client: TestClient):
             if ref.startswith("/docs-assets/"):
                 assert client.get(ref).status_code == 200, ref
         assert "fonts.googleapis" not in html and "cdn.jsdelivr" not in html
+
+
+def test_search_folds_copies_unless_all_and_notes_filters_that_cannot_match(tmp_path: Path, embedder: Embedder):
+    from .test_stories import STORY, edited
+
+    with Store.open(tmp_path / "store", model=embedder, create=True) as store:
+        store.add([Article(id="bridge", title="Tallest bridge opens", text="\n".join(STORY), metadata={"desk": "news"}),
+                   Article(id="update", title="Update: the bridge opens", text="\n".join(edited(STORY)),
+                           metadata={"desk": "news"})])
+    client = TestClient(create_app(tmp_path / "store", model=embedder))
+    query = {"q": "the tallest road bridge in the world near Millau", "group": True}
+    folded = client.get("/v1/search", params=query)
+    assert [(h["article_id"], h["also_in"]) for h in folded.json()] == [("bridge", ["update"])]
+    assert "X-Search-Note" not in folded.headers
+    apart = client.get("/v1/search", params={**query, "all": True}).json()
+    assert sorted(h["article_id"] for h in apart) == ["bridge", "update"] and all(not h["also_in"] for h in apart)
+    missing = client.get("/v1/search", params={**query, "where": "section=arts"})
+    assert missing.json() == [] and missing.headers["X-Search-Note"] == \
+        "no stored article has the metadata field 'section' (metadata fields: desk)"
+    undated = client.get("/v1/search", params={**query, "until": "2024-12-31"})
+    assert undated.json() == [] and undated.headers["X-Search-Note"] == \
+        "no stored article has a publication date (published), so until matches no article (metadata fields: desk)"
+    page = client.get("/", params={**query, "where": "section=arts"}).text
+    assert "No stored article has the metadata field" in page
+    assert client.get("/", params=query).text.count('class="hit"') == 1
+    assert client.get("/", params={**query, "all": "true"}).text.count('class="hit"') == 2

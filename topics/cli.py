@@ -115,6 +115,9 @@ def _search_commands(commands: Any) -> None:
                       help="only articles whose metadata field KEY is VALUE (KEY!=VALUE: is not); repeatable, "
                            "all must hold; KEY may be a dotted path")
     find.add_argument("--articles", action="store_true", help="one result per article (its best paragraph)")
+    find.add_argument("--all", action="store_true",
+                      help="show copies and edited versions of a higher hit's article as hits of their own "
+                           "(default: listed under that hit, as 'also in')")
     find.add_argument("--color", choices=("auto", "always", "never"), default="auto",
                       help="highlight the query's words in the results (default: on a terminal, unless "
                            "NO_COLOR is set)")
@@ -261,9 +264,17 @@ def _emit(rows: Sequence[dict[str, Any]]) -> None:
         print(json.dumps(row, ensure_ascii=False))
 
 
+def _also_in(ids: Sequence[str], shown: int = 3) -> str:
+    """The other articles of a hit (same paragraph, or a copy of its article): a few named, the rest counted."""
+    if not ids:
+        return ""
+    return " · also in " + ", ".join(ids[:shown]) + (f" and {len(ids) - shown} more" if len(ids) > shown else "")
+
+
 def _print_hits(hits: Hits, as_json: bool, colour: bool) -> None:
-    """The hits, each with its similarity to the query (comparable across queries, unlike the ranking
-    score, which --json carries too); a phrase's shortfall as a note on stderr, so --json stays JSON."""
+    """The hits in rank order, each with the score they are ranked by and its similarity to the query
+    beside it (comparable across queries, unlike the score), both named in a header line; a note (a
+    phrase's shortfall, a filter that cannot match) on stderr, so --json stays JSON."""
     if hits.note:
         print(f"topics: note: {hits.note}", file=sys.stderr)
     if as_json:
@@ -271,11 +282,14 @@ def _print_hits(hits: Hits, as_json: bool, colour: bool) -> None:
         return
     if not hits:
         print("no matches")
-    for rank, hit in enumerate(hits, start=1):
+        return
+    scores = [f"{hit.score:.3f}" for hit in hits]
+    width = max(len("score"), *map(len, scores))
+    print(f"{'#':>3}  {'score':>{width}}  similarity  article")
+    for rank, (hit, score) in enumerate(zip(hits, scores), start=1):
         where = "title" if hit.is_title else f"¶{hit.position}"
-        print(f"{rank:>3}. {hit.similarity:.3f}  {hit.article.title or '(untitled)'}")
-        also = f" · also in {len(hit.also_in)} more" if hit.also_in else ""
-        print(f"      {_describe(hit.article)} · {where}{also}")
+        print(f"{rank:>3}. {score:>{width}}  {hit.similarity:>10.3f}  {hit.article.title or '(untitled)'}")
+        print(f"      {_describe(hit.article)} · {where}{_also_in(hit.also_in)}")
         print(excerpt(hit.text, hit.matches, colour=colour))
 
 
@@ -319,7 +333,7 @@ def cmd_ingest(args: argparse.Namespace) -> None:
 def cmd_search(args: argparse.Namespace) -> None:
     with Store.open(args.store) as store:
         hits = search(store, args.query, args.k, Filters(args.source, args.since, args.until, tuple(args.where or ())),
-                      by_article=args.articles, mode=args.mode)
+                      by_article=args.articles, mode=args.mode, fold=not args.all)
     _print_hits(hits, args.json, use_colour(args.color, sys.stdout))
 
 

@@ -104,7 +104,9 @@ class HitOut(BaseModel):
     position: int
     is_title: bool
     text: str
-    also_in: list[str]
+    also_in: list[str] = Field(description="other articles holding this paragraph word for word and, unless "
+                                           "all=true, those that are a copy or an edited version of this "
+                                           "hit's article")
     matches: list[tuple[int, int]] = Field(
         description="[start, end) character spans of the query's words found in text, for highlighting")
 

@@ -17,8 +17,10 @@ router = APIRouter(prefix="/v1", tags=["search"])
 State = Annotated[Service, Depends(service)]
 NOTE_HEADER = "X-Search-Note"
 _NOTE = {"description": "when a quoted phrase leaves fewer than k hits, how many paragraphs (articles, with "
-                        "group) contain it, e.g. 'only 1 paragraph contains \"hot line\"'; non-ASCII "
-                        "characters UTF-8 percent-encoded", "schema": {"type": "string"}}
+                        "group) contain it, e.g. 'only 1 paragraph contains \"hot line\"'; when a where field "
+                        "or a date filter asks for what no stored article has, which, and the metadata fields "
+                        "there are; notes joined by '; ', non-ASCII characters UTF-8 percent-encoded",
+         "schema": {"type": "string"}}
 
 
 def header_value(text: str) -> str:
@@ -35,8 +37,13 @@ def find(state: State, response: Response,
          where: Annotated[list[str] | None, Query(description="KEY=VALUE or KEY!=VALUE on article metadata; "
                                                               "repeat for more, all must hold")] = None,
          mode: Annotated[Mode, Query(description="hybrid: meaning and words; dense: meaning only; "
-                                                 "lexical: words only (BM25)")] = "hybrid") -> list[dict[str, Any]]:
-    hits = search(state.reader(), q, k, Filters(source, since, until, tuple(where or ())), by_article=group, mode=mode)
+                                                 "lexical: words only (BM25)")] = "hybrid",
+         show_all: Annotated[bool, Query(alias="all", description="copies and edited versions of a higher "
+                                                                  "hit's article as hits of their own (by "
+                                                                  "default listed in its also_in)")] = False,
+         ) -> list[dict[str, Any]]:
+    hits = search(state.reader(), q, k, Filters(source, since, until, tuple(where or ())), by_article=group, mode=mode,
+                  fold=not show_all)
     if hits.note:
         response.headers[NOTE_HEADER] = header_value(hits.note)
     return [hit.to_dict() for hit in hits]

@@ -1,5 +1,5 @@
 """The search form as the page reads it from its query string: the parameters of ``GET /v1/search``
-(``q``, ``mode``, ``source``, ``since``, ``until``, ``where``, ``group``, ``k``), checked here so a bad
+(``q``, ``mode``, ``source``, ``since``, ``until``, ``where``, ``group``, ``all``, ``k``), checked here so a bad
 value becomes a message beside its field rather than a JSON error."""
 
 from __future__ import annotations
@@ -15,7 +15,7 @@ from ..schemas import MAX_K
 MAX_QUERY = 2000
 RESULTS = (10, 20, 50)
 LABELS = {"q": "Search", "mode": "Mode", "since": "Published from", "until": "Published to", "where": "Metadata",
-          "group": "By article", "k": "Results"}
+          "group": "By article", "all": "Copies apart", "k": "Results"}
 _TRUE, _FALSE = ("true", "1", "on", "yes"), ("false", "0", "off", "no", "")
 
 
@@ -33,21 +33,24 @@ class SearchForm:
     k: int = RESULTS[0]
     errors: dict[str, str] = field(default_factory=dict)
     filters: Filters | None = Filters()
+    apart: bool = False  # ``all``: copies and edited versions of a higher hit's article as hits of their own
 
     @classmethod
     def parse(cls, params: QueryParams) -> SearchForm:
         """The form from a query string; a field that cannot be read keeps its default and gets an error."""
         errors: dict[str, str] = {}
-        text = {name: params.get(name, "").strip() for name in ("q", "mode", "source", "since", "until", "group", "k")}
+        text = {name: params.get(name, "").strip()
+                for name in ("q", "mode", "source", "since", "until", "group", "all", "k")}
         if len(text["q"]) > MAX_QUERY:
             errors["q"] = f"the query is {len(text['q']):,} characters long; use at most {MAX_QUERY:,}"
         mode = text["mode"] or "hybrid"
         if mode not in MODES:
             errors["mode"] = f"'{mode}' is not a mode; use one of {', '.join(MODES)}"
             mode = "hybrid"
-        group = text["group"].lower()
-        if group not in _TRUE + _FALSE:
-            errors["group"] = f"'{text['group']}' is neither true nor false"
+        group, apart = text["group"].lower(), text["all"].lower()
+        for name in ("group", "all"):
+            if text[name].lower() not in _TRUE + _FALSE:
+                errors[name] = f"'{text[name]}' is neither true nor false"
         k = RESULTS[0]
         if text["k"]:
             try:
@@ -60,7 +63,7 @@ class SearchForm:
         where = tuple(w.strip() for w in params.getlist("where") if w.strip())
         filters = _filters(text["source"], text["since"], text["until"], where, errors)
         return cls(text["q"][:MAX_QUERY], mode, text["source"], text["since"], text["until"], where,
-                   group in _TRUE, k, errors, filters)
+                   group in _TRUE, k, errors, filters, apart in _TRUE)
 
     @property
     def filtered(self) -> bool:

@@ -38,7 +38,7 @@ def search_page(request: Request, state: State) -> HTMLResponse:
     if not reader.article_count():
         return page(request, "search.html", form=form, hits=None)
     try:
-        hits = search(reader, form.q, form.k, form.filters, by_article=form.group, mode=form.mode)
+        hits = search(reader, form.q, form.k, form.filters, by_article=form.group, mode=form.mode, fold=not form.apart)
     except TopicsError as exc:
         status, text = status_of(exc)
         form.errors["q"] = text

@@ -16,7 +16,7 @@
   document.querySelectorAll("form[data-autosubmit]").forEach(function (form) {
     form.addEventListener("change", function (event) {
       var name = event.target.name, query = form.querySelector("[name=q]");
-      if ((name === "mode" || name === "group") && query && query.value.trim()) form.requestSubmit();
+      if ((name === "mode" || name === "group" || name === "all") && query && query.value.trim()) form.requestSubmit();
     });
   });
 })();
