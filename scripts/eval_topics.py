@@ -10,6 +10,13 @@ clustering stage (with keywords and labels), and two label measures:
   nearer the name of the topic's majority class than any other class name (BBC and AG News);
 - specificity: share of topics whose label embeds nearest its own centroid among all centroids.
 
+With ``--stories``, the second level too (:mod:`topics.stories`): for themes and stories, their count,
+largest share, story purity (the share of a story's articles from its majority class: BBC's desk, AG
+News's class, ISAF's annotated event as province and start date) and three label measures that are not
+the label picker's objective (:mod:`topics.quality`): support, sibling precision and consistency, each
+beside BERTopic's at the same counts. ``--ablation`` adds, for each label rule (:mod:`topics.rules`),
+the change in each label measure when the rule is off.
+
 BERTopic runs with its defaults (UMAP + HDBSCAN, seeded UMAP) plus the English stop-word vectorizer its
 documentation recommends, and ``nr_topics`` at the label count; its labels are its default ``Name``
 without the id prefix. Needs the bench extra: pip install -e '.[bench]'.
@@ -17,6 +24,7 @@ without the id prefix. Needs the bench extra: pip install -e '.[bench]'.
     python scripts/eval_topics.py                                   # bbc, bbc300, ag-news, isaf
     python scripts/eval_topics.py --dataset isaf --store-root /tmp/eval   # reuse stores /tmp/eval/<dataset>
     python scripts/eval_topics.py --labels                          # print every topic's label and keywords
+    python scripts/eval_topics.py --stories --ablation --no-peer     # two levels, and each label rule off
 """
 
 from __future__ import annotations
@@ -43,8 +51,13 @@ sys.path.insert(0, str(ROOT))
 from index import Article, Embedder, Store, read_paths  # noqa: E402
 from topics.cluster import UNASSIGNED, TopicClusterer, article_topic  # noqa: E402
 from topics.fit import CorpusLayout, find_topics  # noqa: E402
+from topics.describe import TopicDescriber  # noqa: E402
+from topics.english import FUNCTION_WORDS  # noqa: E402
 from topics.phrases import words  # noqa: E402
-from topics.quality import npmi_coherence, topic_diversity  # noqa: E402
+from topics.quality import (label_consistency, label_matches, label_parts, label_support_precision,  # noqa: E402
+                            npmi_coherence, topic_diversity)
+from topics.rules import DEFAULT_RULES, RULES  # noqa: E402
+from topics.vocabulary import stem  # noqa: E402
 
 DATA = ROOT.parent / "shared" / "data"
 
@@ -89,6 +102,16 @@ def isaf() -> tuple[list[Article], dict[str, str]]:
             articles.append(article)
             labels[article.key] = (json.loads(turns[2]["value"]).get("event_type") or ["none"])[0]
     return articles, labels
+
+
+def isaf_events() -> dict[str, str]:
+    """Each ISAF release's annotated event: its province and start date (what a story of releases is)."""
+    out = {}
+    with open(DATA / "isaf-press-releases" / "isaf_press_releases_ft_test.jsonl", encoding="utf-8") as handle:
+        for i, line in enumerate(handle):
+            note = json.loads(json.loads(line)["conversations"][2]["value"])
+            out[f"isaf-{i}"] = f"{'/'.join(note.get('province') or ['?'])} {note.get('start_date')}"
+    return out
 
 
 DATASETS = {"bbc": bbc, "bbc300": bbc300, "ag-news": ag_news, "isaf": isaf}
@@ -248,6 +271,109 @@ def measure(result: Result, corpus: Corpus, encode) -> dict[str, object]:
             "fidelity": fidelity, "specificity": specificity, "seconds": result.seconds}
 
 
+@dataclass
+class Level:
+    """One level of a fit as the label measures see it: each paragraph's topic (-1: none), each topic's
+    label, keywords and siblings (the topics its label must tell it from)."""
+
+    name: str
+    topics: np.ndarray
+    labels: list[str]
+    keywords: list[list[str]]
+    siblings: list[list[int]]
+
+
+def our_levels(found: Any) -> list[Level]:
+    """Themes (siblings: the other themes) and stories (siblings: the other stories of their theme)."""
+    n = len(found.descriptions)
+    themes = Level("themes", found.labels, [d.label for d in found.descriptions],
+                   [[k for k, _ in d.keywords] for d in found.descriptions],
+                   [[t for t in range(n) if t != s] for s in range(n)])
+    story_themes = found.stories.themes
+    stories = Level("stories", found.stories.labels, [d.label for d in found.story_descriptions],
+                    [[k for k, _ in d.keywords] for d in found.story_descriptions],
+                    [[t for t in np.flatnonzero(story_themes == story_themes[s]) if t != s]
+                     for s in range(len(story_themes))])
+    return [themes, stories]
+
+
+def peer_level(result: Result, name: str) -> Level:
+    n = len(result.names)
+    return Level(name, result.topics, result.names, result.keywords, [[t for t in range(n) if t != s] for s in range(n)])
+
+
+def label_figures(level: Level, corpus: Corpus, encode, documents: list[frozenset[str]]) -> dict[str, float]:
+    """Support, sibling precision and consistency of a level's labels (see topics.quality); a story that
+    is its theme's only one has no siblings and is left out of support and precision."""
+    supports, precisions = [], []
+    for topic, label in enumerate(level.labels):
+        if not level.siblings[topic] and level.name == "stories":
+            continue
+        matches = label_matches(label_parts(label, words, stem, FUNCTION_WORDS), documents)
+        support, precision = label_support_precision(matches, level.topics, topic, level.siblings[topic])
+        supports.append(support)
+        precisions.append(precision)
+    named = [i for i, label in enumerate(level.labels) if label]
+    consistency = label_consistency(encode([level.labels[i] for i in named]),
+                                    encode([", ".join(level.keywords[i][:10]) for i in named])) if named else 0.0
+    both = [s >= 0.3 and p >= 0.7 for s, p in zip(supports, precisions)]
+    return {"support": float(np.mean(supports)) if supports else 0.0,
+            "precision": float(np.mean(precisions)) if precisions else 0.0,
+            "targets": float(np.mean(both)) if both else 0.0, "consistency": consistency}
+
+
+def purity(level: Level, corpus: Corpus, classes: dict[str, str]) -> tuple[float, float]:
+    """Share of topics whose articles (those it is the main topic of, by their paragraphs' majority)
+    are ≥ 90% of one class, and the mean purity."""
+    main = majority_topics(corpus.rows_of, level.topics)
+    values = []
+    for topic in range(len(level.labels)):
+        counts = Counter(classes.get(a, "") for a, t in main.items() if t == topic)
+        if counts:
+            values.append(max(counts.values()) / sum(counts.values()))
+    return (float(np.mean([v >= 0.9 for v in values])) if values else 0.0,
+            float(np.mean(values)) if values else 0.0)
+
+
+LEVEL_HEADER = (f"{'corpus':<9}{'model':<15}{'level':<9}{'count':>6}{'largest':>9}{'pure≥.9':>9}{'purity':>8}"
+                f"{'support':>9}{'sib.prec':>9}{'targets':>9}{'consist.':>9}{'NPMI':>7}{'divers.':>8}")
+
+
+def level_row(corpus: Corpus, model: str, level: Level, encode, documents, classes) -> str:
+    sizes = np.bincount(level.topics[level.topics >= 0], minlength=len(level.labels))
+    pure, mean = purity(level, corpus, classes)
+    f = label_figures(level, corpus, encode, documents)
+    top = [top_words(k) for k in level.keywords]
+    return (f"{corpus.name:<9}{model:<15}{level.name:<9}{len(level.labels):>6}"
+            f"{100 * sizes.max() / max(len(level.topics), 1):>8.1f}%{pure:>9.2f}{mean:>8.2f}{f['support']:>9.2f}"
+            f"{f['precision']:>9.2f}{f['targets']:>9.2f}{f['consistency']:>9.2f}"
+            f"{npmi_coherence(top, corpus.texts, words):>7.3f}{topic_diversity(top):>8.2f}")
+
+
+def print_labels(level: Level) -> None:
+    sizes = np.bincount(level.topics[level.topics >= 0], minlength=len(level.labels))
+    for topic, (label, keywords) in enumerate(zip(level.labels, level.keywords)):
+        print(f"    {level.name[:5]} {topic:>3} {sizes[topic]:>6}  {label:<45} {', '.join(keywords[:6])}")
+
+
+def ablation(corpus: Corpus, encode, documents, seed: int) -> list[str]:
+    """Each label rule off in turn: the change in each label measure at both levels (rule off − on)."""
+    def figures(rules: frozenset[str]) -> list[dict[str, float]]:
+        found = find_topics(corpus.vectors, corpus.texts, corpus.layout, encode, TopicClusterer(seed=seed),
+                            describer=TopicDescriber(encode, seed=seed, rules=rules))
+        return [label_figures(level, corpus, encode, documents) for level in our_levels(found)]
+
+    base = figures(DEFAULT_RULES)
+    out = []
+    for rule in RULES:
+        off = figures(DEFAULT_RULES - {rule})
+        cells = "  ".join(f"{level[:5]} " + " ".join(f"{key[:4]} {off[i][key] - base[i][key]:+.2f}" for key in base[i])
+                          for i, level in enumerate(("themes", "stories")))
+        out.append(f"{corpus.name:<9}{rule:<14}{cells}")
+        print(out[-1], flush=True)
+    return out
+
+
 HEADER = (f"{'corpus':<9}{'count':<7}{'model':<15}{'topics':>7}{'largest':>9}{'unassigned':>11}{'NMI':>7}{'ARI':>7}"
           f"{'NPMI':>8}{'diversity':>10}{'fidelity':>10}{'specificity':>12}{'seconds':>9}")
 
@@ -275,15 +401,25 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--labels", action="store_true", help="print each topic's label and keywords")
+    parser.add_argument("--stories", action="store_true", help="themes and stories, with the label measures")
+    parser.add_argument("--ablation", action="store_true", help="with --stories: each label rule off in turn")
     args = corpus_arguments(parser)
     embedder = Embedder()
-    rows = []
+    rows: list[str] = []
+    level_rows: list[str] = []
+    ablations: list[str] = []
     with tempfile.TemporaryDirectory() as tmp:
         for name in args.dataset or ["bbc", "bbc300", "ag-news", "isaf"]:
             corpus = load(name, args.store_root, Path(tmp))
             embedder.encode(["warm up"])
             gold = len(set(corpus.labels.values()))
             print(f"{name}: {len(corpus.rows_of)} articles, {len(corpus.texts)} paragraphs, {gold} labels", flush=True)
+            if args.stories:
+                level_rows += two_levels(corpus, embedder, args)
+                if args.ablation:
+                    documents = [frozenset(stem(w) for w in words(t)) for t in corpus.texts]
+                    ablations += ablation(corpus, embedder.encode, documents, args.seed)
+                continue
             for count, k in (("auto", None), (f"k={gold}", gold)):
                 results = [run_ours(corpus, k, embedder.encode, args.seed)]
                 if not args.no_peer:
@@ -296,9 +432,41 @@ def main() -> None:
                             size = int((result.topics == topic).sum())
                             print(f"    {topic:>3} {size:>6}  {label:<40} {', '.join(keywords[:8])}")
     print()
+    if args.stories:
+        print(LEVEL_HEADER)
+        print("\n".join(level_rows))
+        print("targets: share of labels with support ≥ 0.3 and sibling precision ≥ 0.7; purity by desk (BBC), "
+              "class (AG News), annotated event (ISAF: province and start date)")
+        if ablations:
+            print("\nrule off: change in each label measure (supp(ort), prec(ision), targ(ets), cons(istency))")
+            print("\n".join(ablations))
+        return
     print(HEADER)
     print("\n".join(rows))
     print("NPMI over paragraphs; fidelity only where the gold classes have names (BBC, AG News).")
+
+
+def two_levels(corpus: Corpus, embedder: Embedder, args: argparse.Namespace) -> list[str]:
+    """Our themes and stories at the automatic counts, and BERTopic's topics at the same two counts."""
+    encode = embedder.encode
+    documents = [frozenset(stem(w) for w in words(t)) for t in corpus.texts]
+    classes = isaf_events() if corpus.name == "isaf" else corpus.labels
+    start = time.perf_counter()
+    found = find_topics(corpus.vectors, corpus.texts, corpus.layout, encode, TopicClusterer(seed=args.seed))
+    print(f"  ours: themes, stories, keywords and labels in {time.perf_counter() - start:.1f} s", flush=True)
+    out = []
+    for level in our_levels(found):
+        out.append(level_row(corpus, "topics (ours)", level, encode, documents, classes))
+        print(out[-1], flush=True)
+        if args.labels:
+            print_labels(level)
+        if not args.no_peer:
+            peer = peer_level(run_bertopic(corpus, len(level.labels), embedder, args.seed), level.name)
+            out.append(level_row(corpus, "BERTopic 0.17", peer, encode, documents, classes))
+            print(out[-1], flush=True)
+            if args.labels:
+                print_labels(peer)
+    return out
 
 
 if __name__ == "__main__":

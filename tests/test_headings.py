@@ -100,10 +100,10 @@ def test_a_refit_keeps_a_label_that_still_fits_and_drops_one_that_does_not(embed
     vocabulary = count_terms(texts, np.repeat([0, 1], 4), 2, lexicon, Boilerplate(), [False] * len(texts))
     centroids = np.stack([embedder.encode(SERVERS).mean(axis=0), embedder.encode(WEATHER).mean(axis=0)])
     centroids /= np.linalg.norm(centroids, axis=1, keepdims=True)
-    fresh = [h.text for h in headings(vocabulary, 1, centroids, 4, lexicon, embedder.encode)]
+    fresh = [h.text for h in headings(vocabulary, 1, centroids, np.array([4, 4]), lexicon, embedder.encode)]
     assert len(fresh) > 1
-    kept = [h.text for h in headings(vocabulary, 1, centroids, 4, lexicon, embedder.encode,
+    kept = [h.text for h in headings(vocabulary, 1, centroids, np.array([4, 4]), lexicon, embedder.encode,
                                      frozenset({fresh[1].lower()}))]
     assert kept[0] == fresh[1] and sorted(kept) == sorted(fresh)
-    gone = [h.text for h in headings(vocabulary, 1, centroids, 4, lexicon, embedder.encode, frozenset({"new servers"}))]
+    gone = [h.text for h in headings(vocabulary, 1, centroids, np.array([4, 4]), lexicon, embedder.encode, frozenset({"new servers"}))]
     assert gone == fresh

@@ -71,9 +71,10 @@ def test_show_prints_what_the_service_answers(fitted: Path, embedder: Embedder, 
     assert {k: shown[k] for k in ("id", "title", "source", "published")} == {
         "id": "n1", "title": "Harbour report 1", "source": "Wire", "published": "2024-03-02T00:00:00"}
     assert [set(p) for p in shown["paragraphs"]] == [
-        {"paragraph_id", "position", "is_title", "text", "topic", "confidence"}] * len(shown["paragraphs"])
+        {"paragraph_id", "position", "is_title", "text", "topic", "confidence", "story"}] * len(shown["paragraphs"])
     assert shown["paragraphs"][0]["is_title"] and all(p["topic"] is not None for p in shown["paragraphs"])
     assert shown["main_topic"] in {t["topic"] for t in shown["topics"]}
+    assert shown["main_story"] is not None and all(p["story"] is not None for p in shown["paragraphs"])
     assert abs(sum(t["share"] for t in shown["topics"]) - 1) < 1e-6
     copies = [d for d in shown["duplicates"] if d["kind"] == "copy"]
     assert [d["article"]["id"] for d in copies] == ["copy-of-n1"] and copies[0]["score"] > 0.99

@@ -4,9 +4,13 @@ from __future__ import annotations
 
 import numpy as np
 
+import jsonschema
+
 from index import Article, read_paths
+from topics.api import article_topics, topic_listing
 from topics.cluster import TopicClusterer
-from topics.fit import fit_topics
+from topics.fit import fit_topics, relabel
+from topics.report import SCHEMA, build_report
 from topics.stories import StoryClusterer
 
 from .conftest import SEEDS
@@ -66,16 +70,33 @@ def _articles(start: int, stop: int) -> list[Article]:
             for i in range(start, stop) for name, text in subjects.items()]
 
 
-def test_story_ids_and_labels_survive_a_refit_with_more_articles(new_store):
+def test_story_ids_and_labels_survive_a_refit_with_one_per_cent_more_articles(new_store):
     store = new_store()
-    store.add(_articles(0, 25))
+    store.add(_articles(0, 100))
     first = fit_topics(store)
-    assert first.stories and all(s.parent is not None for s in first.stories)
+    assert first.stories and all(s.parent in {t.id for t in first.topics} for s in first.stories)
     story = first.stories[0]
-    from topics.fit import relabel
     relabel(store, story.id, "My story")
-    store.add(_articles(25, 26))  # a few per cent more
+    store.add(_articles(100, 101))  # 1% more
     second = fit_topics(store)
     assert {s.id for s in first.stories} == {s.id for s in second.stories}
     assert second.topic(story.id).name == "My story"
     assert {t.id for t in first.topics} == {t.id for t in second.topics}
+
+
+def test_stories_reach_the_report_the_listing_and_each_article(new_store):
+    store = new_store()
+    store.add(_articles(0, 12))
+    model = fit_topics(store)
+    report = build_report(store, model)
+    jsonschema.validate(report, SCHEMA)
+    listed = [s["id"] for topic in report["topics"] for s in topic["stories"]]
+    assert sorted(listed) == sorted(s.id for s in model.stories)
+    assert all(a["main_story"] in listed for a in report["articles"] if a["main_topic"] is not None)
+    listing = topic_listing(store, model).to_dict()
+    assert [s["id"] for s in listing["stories"]] == [s.id for s in model.stories]
+    assert all(s["theme"] in {t["id"] for t in listing["topics"]} for s in listing["stories"])
+    found = article_topics(store, model, "tennis-3")
+    assert found.main_story is not None and model.topic(found.main_story).parent == found.main
+    stored = model.lookup(np.array([p.paragraph_id for p in found.paragraphs]), stories=True)[0]
+    assert [p.story for p in found.paragraphs] == [int(s) for s in stored]

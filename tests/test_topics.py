@@ -376,7 +376,7 @@ def test_changes_between_fits_name_new_topics_and_keep_examples(new_store, capsy
     second = fit_topics(store)
     found = changes(store, second)
     kinds = {c.kind for c in found.changes}
-    new = [c for c in found.changes if c.kind == "new"]
+    new = [c for c in found.changes if c.kind == "new" and c.level == "topic"]
     assert found.since == 1 and found.fit == 2 and "new" in kinds and "fell" in kinds
     assert len(new) == 1 and new[0].topic == _topic_at(store, second, "polling stations")
     assert new[0].before is None and new[0].after[0] == 10 and len(new[0].examples) == 2

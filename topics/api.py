@@ -5,7 +5,7 @@ API answer with the same shapes.
 
 from __future__ import annotations
 
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, field
 from typing import Any
 
 import numpy as np
@@ -32,7 +32,8 @@ class TopicShare:
 
 @dataclass(frozen=True)
 class ParagraphTopic:
-    """A paragraph of an article with its topic (``None`` before the first fit or when unassigned)."""
+    """A paragraph of an article with its topic and the story inside it (``None`` before the first fit
+    or when unassigned)."""
 
     paragraph_id: int
     position: int
@@ -40,6 +41,7 @@ class ParagraphTopic:
     text: str
     topic: int | None
     confidence: float | None
+    story: int | None = None
 
     def to_dict(self) -> dict[str, Any]:
         return {**asdict(self), "confidence": None if self.confidence is None else round(self.confidence, 4)}
@@ -53,15 +55,17 @@ class ArticleTopics:
     main: int | None
     mix: list[TopicShare]
     paragraphs: list[ParagraphTopic]
+    main_story: int | None = None
 
     def to_dict(self) -> dict[str, Any]:
-        return {"main": self.main, "mix": [s.to_dict() for s in self.mix],
+        return {"main": self.main, "main_story": self.main_story, "mix": [s.to_dict() for s in self.mix],
                 "paragraphs": [p.to_dict() for p in self.paragraphs]}
 
 
 @dataclass(frozen=True)
 class TopicSummary:
-    """A topic as lists show it; ``share`` is its part of the fit's paragraphs (unassigned ones count)."""
+    """A topic (a theme, or a story inside the theme ``theme``) as lists show it; ``share`` is its part of
+    the fit's paragraphs (unassigned ones count)."""
 
     id: int
     label: str
@@ -69,11 +73,12 @@ class TopicSummary:
     keywords: list[str]
     paragraphs: int
     share: float
+    theme: int | None = None
 
     @classmethod
     def of(cls, topic: Topic, model: TopicModel) -> TopicSummary:
         return cls(topic.id, topic.name, topic.label, [k for k, _ in topic.keywords], topic.size,
-                   topic.size / max(len(model.paragraph_ids), 1))
+                   topic.size / max(len(model.paragraph_ids), 1), topic.parent)
 
     def to_dict(self) -> dict[str, Any]:
         return {**asdict(self), "share": round(self.share, 6)}
@@ -111,7 +116,7 @@ def topic_page(store: Store, model: TopicModel, topic_id: int, offset: int = 0, 
         members = model.members(topic_id, present=snapshot.ids)
         page = members[offset:offset + limit]
         texts = store.paragraph_texts(page)
-    _, confidence, _ = model.lookup(page)
+    _, confidence, _ = model.lookup(page, topic.parent is not None)
     return TopicPage(TopicSummary.of(topic, model), len(members), offset, limit,
                      [TopicMember(int(pid), float(c), text) for pid, c, text in zip(page, confidence, texts)])
 
@@ -164,7 +169,8 @@ def topic_detail(store: Store, model: TopicModel, topic_id: int, paragraphs: int
             sources.setdefault(link.paragraph_id, link.article)
         holding = sorted({aid for _, aid in store.placements(paragraph_ids=members.tolist())})
         links = store.links(article_ids=holding)
-        topics, _ = model.topics_of(store, np.array([link.paragraph_id for link in links], dtype=np.int64))
+        topics, _ = model.topics_of(store, np.array([link.paragraph_id for link in links], dtype=np.int64),
+                                    stories=model.topic(topic_id).parent is not None)
     rows: dict[str, list[int]] = {}
     infos: dict[str, ArticleInfo] = {}
     for row, link in enumerate(links):
@@ -213,19 +219,21 @@ class TopicListing:
     model: TopicModel
     topics: list[TopicSummary]
     up_to_date: bool
+    stories: list[TopicSummary] = field(default_factory=list)
 
     def to_dict(self) -> dict[str, Any]:
         events = fit_events(self.model)
         return {"fit_number": self.model.fit_number, "paragraphs": int(len(self.model.paragraph_ids)),
                 "unassigned_rate": round(self.model.unassigned_rate, 6), "up_to_date": self.up_to_date,
-                "topics": [t.to_dict() for t in self.topics], "events": events,
-                "messages": [event_line(e) for e in events]}
+                "topics": [t.to_dict() for t in self.topics], "stories": [s.to_dict() for s in self.stories],
+                "events": events, "messages": [event_line(e) for e in events]}
 
 
 def topic_listing(store: Store, model: TopicModel) -> TopicListing:
-    """The fit's topics in id order, without refitting."""
+    """The fit's themes and the stories inside them, in id order, without refitting."""
     return TopicListing(model, [TopicSummary.of(t, model) for t in model.topics],
-                        model.corpus_hash == store.content_hash())
+                        model.corpus_hash == store.content_hash(),
+                        [TopicSummary.of(s, model) for s in model.stories])
 
 
 def article_topics(store: Store, model: TopicModel | None, article: str | Article) -> ArticleTopics:
@@ -250,10 +258,16 @@ def article_topics(store: Store, model: TopicModel | None, article: str | Articl
         topics, confidence = model.topics_of(store, ids)
         vectors = store.snapshot().vectors_of(ids)
     main = model.main_topic(vectors, topics)
+    story = model.main_story(vectors, topics, main)
+    stories, _ = model.assign_stories(vectors, topics)  # as fitted: one rule, topics.stories.story_of
     mix = [TopicShare(t, model.topic(t).name, share) for t, share in topic_mix(topics)]
-    paragraphs = [ParagraphTopic(pid, pos, is_title, text, None if t == UNASSIGNED else int(t), float(c))
-                  for (pid, pos, is_title, text), t, c in zip(rows, topics, confidence)]
-    return ArticleTopics(None if main == UNASSIGNED else main, mix, paragraphs)
+    paragraphs = [ParagraphTopic(pid, pos, is_title, text, _known(t), float(c), _known(s))
+                  for (pid, pos, is_title, text), t, c, s in zip(rows, topics, confidence, stories)]
+    return ArticleTopics(_known(main), mix, paragraphs, _known(story))
+
+
+def _known(topic: int) -> int | None:
+    return None if topic == UNASSIGNED else int(topic)
 
 
 def assign_article(store: Store, model: TopicModel, article: str | Article) -> list[tuple[int, float]]:
@@ -279,7 +293,7 @@ class ArticleView:
     def to_dict(self) -> dict[str, Any]:
         data = self.topics.to_dict()
         return {**info_dict(self.info), "paragraphs": data["paragraphs"], "topics": data["mix"],
-                "main_topic": data["main"],
+                "main_topic": data["main"], "main_story": data["main_story"],
                 "duplicates": [{"kind": p.kind, "score": round(p.score, 6), "overlap": round(p.overlap, 4),
                                 "article": info_dict(self.other(p))} for p in self.duplicates]}
 
@@ -311,10 +325,11 @@ def fit_events(model: TopicModel) -> list[dict[str, Any]]:
 
 def event_line(event: dict[str, Any]) -> str:
     """One event as a sentence for people."""
-    kind, topic = event["event"], event["topic"]
-    text = {"new": f"topic {topic} is new", "split": f"topic {topic} split off topic {event.get('from')}",
-            "merged": f"topic {topic} merged into topic {event.get('into')}",
-            "vanished": f"topic {topic} vanished"}.get(kind, f"topic {topic}: {kind}")
+    kind, noun = event["event"], "story" if event.get("level") == "story" else "topic"
+    topic = f"{noun} {event['topic']}"
+    text = {"new": f"{topic} is new", "split": f"{topic} split off {noun} {event.get('from')}",
+            "merged": f"{topic} merged into {noun} {event.get('into')}",
+            "vanished": f"{topic} vanished"}.get(kind, f"{topic}: {kind}")
     if event.get("custom_label"):
         label = event["custom_label"]
         text += (f"; its label '{label}' now names topic {event['label_to']}" if "label_to" in event

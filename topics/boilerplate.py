@@ -15,7 +15,10 @@ when
   topic that is at most half as common in the corpus at large.
 
 Keywords and labels never contain a boilerplate phrase, and a paragraph made mostly of boilerplate (a
-release header that the splitter kept whole) belongs to no topic.
+release header that the splitter kept whole) belongs to no topic. A phrase that passes the first two
+tests but opens or closes mostly one topic's articles (a wire credit only the sports desk uses, "(AP)
+-") is a *credit*: it still tells the topic apart, so its paragraphs keep their topic, but it says who
+wrote, not what about, so it is no keyword or label either.
 """
 
 from __future__ import annotations
@@ -43,11 +46,13 @@ class Boilerplate:
     """The boilerplate phrases of one corpus (lower-case keys, as :func:`topics.phrases.phrases` gives)."""
 
     phrases: frozenset[str] = frozenset()
+    credits: frozenset[str] = frozenset()  # edge phrases of mostly one topic's articles: no words, but no boilerplate
 
     def __contains__(self, key: str) -> bool:
-        """Whether a phrase is, or holds, boilerplate."""
+        """Whether a phrase is, or holds, boilerplate or a credit (and so is no keyword or label)."""
         words = key.split()
-        return any(" ".join(words[i:j]) in self.phrases for i in range(len(words)) for j in range(i + 1, len(words) + 1))
+        return any(" ".join(words[i:j]) in self.phrases or " ".join(words[i:j]) in self.credits
+                   for i in range(len(words)) for j in range(i + 1, len(words) + 1))
 
     def covers(self, text: str, lexicon: Lexicon) -> bool:
         """Whether most of a paragraph's words belong to boilerplate: a release header, a dateline line."""
@@ -92,13 +97,15 @@ class Boilerplate:
                 article_topics.setdefault(key, Counter())[topic] += 1
         floor = max(min_articles, min_share * len(articles))
         corpus = Counter(topic for spread in article_topics.values() for topic in spread.elements())
-        candidates = [key for key, n in counted.items() if n >= floor and not _concentrated(article_topics[key], corpus)]
+        candidates = [key for key, n in counted.items() if n >= floor]
         text = "\n".join(bodies)
         anywhere = {key: text.count(key) for key in candidates}  # as a substring: cheap, and it only errs high
         # An evenly spread phrase has ``baseline`` of its occurrences at the edges; boilerplate, at least
         # halfway from there to all of them.
         baseline = edge_total / max(word_total, 1)
-        return cls(frozenset(key for key in candidates if at_edges[key] >= (1 + baseline) / 2 * anywhere[key]))
+        edges = [key for key in candidates if at_edges[key] >= (1 + baseline) / 2 * anywhere[key]]
+        concentrated = {key for key in edges if _concentrated(article_topics[key], corpus)}
+        return cls(frozenset(edges) - concentrated, frozenset(concentrated))
 
 
 def _concentrated(spread: Counter[int], corpus: Counter[int]) -> bool:

@@ -54,13 +54,14 @@ class TopicChange:
     after: tuple[int, float] | None
     other: int | None = None  # the topic split from or merged into
     examples: list[str] = field(default_factory=list)
+    level: str = "topic"  # or "story": a story inside a topic
 
     def to_dict(self) -> dict[str, Any]:
         def size(value: tuple[int, float] | None) -> dict[str, Any] | None:
             return None if value is None else {"paragraphs": value[0], "share": round(value[1], 6)}
         return {"kind": self.kind, "what": self.what, "topic": self.topic, "label": self.label,
                 "before": size(self.before), "after": size(self.after), "other": self.other,
-                "examples": self.examples, "text": self.line()}
+                "examples": self.examples, "level": self.level, "text": self.line()}
 
     @property
     def what(self) -> str:
@@ -70,11 +71,12 @@ class TopicChange:
     def line(self) -> str:
         """The change as a sentence for people, e.g. topic 3 “Business”: share fell 26.2% → 21.5%
         (2,574 → 2,605 paragraphs)."""
-        head = f"topic {self.topic} “{self.label}”: {self.what}"
+        head = f"{self.level} {self.topic} “{self.label}”: {self.what}"
         if self.before and self.after:
             return (f"{head} {100 * self.before[1]:.1f}% → {100 * self.after[1]:.1f}% ({self.before[0]:,} → "
                     f"{counted(self.after[0], 'paragraph', grouped=True)})")
-        where = {"split": f" from topic {self.other}", "merged": f" into topic {self.other}"}.get(self.kind, "")
+        where = {"split": f" from {self.level} {self.other}",
+                 "merged": f" into {self.level} {self.other}"}.get(self.kind, "")
         count, share = self.after or self.before or (0, 0.0)
         return (f"{head}{where}, {counted(count, 'paragraph', grouped=True)} ({100 * share:.1f}%)"
                 + ("" if self.after else " before"))
@@ -90,13 +92,14 @@ class Emerging:
     articles: int
     expected: float
     z: float
+    level: str = "topic"  # or "story"
 
     def to_dict(self) -> dict[str, Any]:
         return {"topic": self.topic, "label": self.label, "period": self.period, "articles": self.articles,
-                "expected": round(self.expected, 3), "z": round(self.z, 3)}
+                "expected": round(self.expected, 3), "z": round(self.z, 3), "level": self.level}
 
     def line(self) -> str:
-        return (f"emerging topic {self.topic} “{self.label}”: {counted(self.articles, 'article')} in "
+        return (f"emerging {self.level} {self.topic} “{self.label}”: {counted(self.articles, 'article')} in "
                 f"{self.period}, {self.expected:.1f} expected (z = {self.z:.1f})")
 
 
@@ -120,20 +123,25 @@ def changes(store: Store, model: TopicModel, since: int | None = None,
     latest fit; ``dated`` as for :func:`emerging`."""
     earlier = {summary["fit"]: summary for summary in model.fits}
     if since is None and model.fit_number - 1 not in earlier:  # the first fit: nothing to compare with
-        return Changes(None, model.fit_number, [], emerging(store, model, dated))
+        return Changes(None, model.fit_number, [], emerging(store, model, dated) + emerging(store, model, stories=True))
     since = model.fit_number - 1 if since is None else since
     if since not in earlier or since >= model.fit_number:
         fits = ", ".join(str(f) for f in sorted(earlier) if f < model.fit_number) or "none"
         raise QueryError(f"no fit {since} to compare with; earlier fits kept: {fits}")
-    found = _compared(store, model, earlier[since],
-                      [e for e in model.history if since < int(e.get("fit", 0)) <= model.fit_number])
-    return Changes(since, model.fit_number, found, emerging(store, model, dated))
+    events = [e for e in model.history if since < int(e.get("fit", 0)) <= model.fit_number]
+    found = _compared(store, model, earlier[since], events) + _compared(store, model, earlier[since], events, True)
+    return Changes(since, model.fit_number, found, emerging(store, model, dated) + emerging(store, model, stories=True))
 
 
-def _compared(store: Store, model: TopicModel, before: dict[str, Any], events: list[dict[str, Any]]) -> list[TopicChange]:
-    old = {t["id"]: t for t in before["topics"]}
+def _compared(store: Store, model: TopicModel, before: dict[str, Any], events: list[dict[str, Any]],
+              stories: bool = False) -> list[TopicChange]:
+    """The changes of the themes, or of the stories (but those that are their theme's only one, whose
+    changes are the theme's)."""
+    old = {t["id"]: t for t in before.get("stories" if stories else "topics", [])}
     total_before, total_after = max(before["paragraphs"], 1), max(len(model.paragraph_ids), 1)
-    current = {t.id: t for t in model.topics}
+    current = {t.id: t for t in model.level(stories) if not stories or len(model.stories_of(t.parent)) > 1}
+    if stories:
+        old = {i: t for i, t in old.items() if sum(o.get("parent") == t.get("parent") for o in old.values()) > 1}
     kinds = {int(e["topic"]): e for e in events}  # the latest event of each topic wins
     out = []
     for topic_id in sorted(set(old) | set(current)):
@@ -154,7 +162,8 @@ def _compared(store: Store, model: TopicModel, before: dict[str, Any], events: l
         label = now.name if now else was["label"]
         pids = list(model.members(topic_id)[:EXAMPLES]) if now else was["representatives"][:EXAMPLES]
         out.append(TopicChange(kind, topic_id, label, before_size, after_size,
-                               None if other is None else int(other), _texts(store, pids)))
+                               None if other is None else int(other), _texts(store, pids),
+                               "story" if stories else "topic"))
     order = {"new": 0, "split": 1, "rose": 2, "fell": 3, "merged": 4, "vanished": 5}
     return sorted(out, key=lambda c: (order[c.kind], c.topic))
 
@@ -166,12 +175,16 @@ def _texts(store: Store, paragraph_ids: list[int]) -> list[str]:
         return store.paragraph_texts(present)
 
 
-def emerging(store: Store, model: TopicModel, dated: list[tuple[str, int]] | None = None) -> list[Emerging]:
-    """Topics whose share of the latest period's articles rose significantly (see the module docstring).
+def emerging(store: Store, model: TopicModel, dated: list[tuple[str, int]] | None = None,
+             stories: bool = False) -> list[Emerging]:
+    """Topics (or stories) whose share of the latest period's articles rose significantly (see the
+    module docstring).
 
-    ``dated`` gives (publication date, main topic) of the dated articles when the caller has them
-    already (the report does); otherwise they are read from the store."""
-    dated = dated_main_topics(store, model) if dated is None else dated
+    ``dated`` gives (publication date, main topic or story) of the dated articles when the caller has
+    them already (the report does); otherwise they are read from the store."""
+    if stories and len(model.stories) <= len(model.topics):
+        return []  # every theme is one story: its stories are its themes
+    dated = dated_main_topics(store, model, stories) if dated is None else dated
     if len(dated) < 2:
         return []
     unit = choose_unit([d for d, _ in dated])
@@ -182,18 +195,18 @@ def emerging(store: Store, model: TopicModel, dated: list[tuple[str, int]] | Non
     if not m:
         return []
     out = []
-    for topic in model.topics:
+    for topic in model.level(stories):
         x = now.get(topic.id, 0)
         p = (before.get(topic.id, 0) + 0.5) / (m + 1)
         expected = n * p
         z = (x - expected) / math.sqrt(max(n * p * (1 - p), 1e-12))
         if x >= MIN_ARTICLES and z >= Z:
-            out.append(Emerging(topic.id, topic.name, latest, x, expected, z))
+            out.append(Emerging(topic.id, topic.name, latest, x, expected, z, "story" if stories else "topic"))
     return sorted(out, key=lambda e: (-e.z, e.topic))
 
 
-def dated_main_topics(store: Store, model: TopicModel) -> list[tuple[str, int]]:
-    """(publication date, main topic) of every dated article with a main topic."""
+def dated_main_topics(store: Store, model: TopicModel, stories: bool = False) -> list[tuple[str, int]]:
+    """(publication date, main topic, or main story) of every dated article with a main topic."""
     out = []
     with store.reading() as snapshot:
         topics, _ = model.topics_of(store, snapshot.ids)
@@ -206,7 +219,8 @@ def dated_main_topics(store: Store, model: TopicModel) -> list[tuple[str, int]]:
             info = store.article(aid)
             if info is None or not info.published:
                 continue
-            topic = model.main_topic(snapshot.at(np.array(rows)), topics[rows])
+            vectors = snapshot.at(np.array(rows))
+            topic = model.main_topic(vectors, topics[rows])
             if topic != UNASSIGNED:
-                out.append((info.published, topic))
+                out.append((info.published, model.main_story(vectors, topics[rows], topic) if stories else topic))
     return out

@@ -30,7 +30,7 @@ from .report import FORMATS
 
 if TYPE_CHECKING:
     from .api import ArticleView
-    from .model import TopicModel
+    from .model import Topic, TopicModel
 
 log = logging.getLogger("topics")
 EXIT_ERROR, EXIT_INTERRUPTED = 1, 130
@@ -155,6 +155,8 @@ def _topic_commands(commands: Any) -> None:
                                               "ids and labels set with 'topics label' carry over.")
     cluster.add_argument("--topics", default="auto", metavar="N|auto", type=_topic_count,
                          help="number of topics (default: chosen automatically)")
+    cluster.add_argument("--stories", default="auto", metavar="N|auto", type=_topic_count,
+                         help="number of stories inside the topics, in all (default: chosen in each topic)")
     cluster.add_argument("--min-topic-size", type=_positive, metavar="N",
                          help="dissolve smaller topics (default: 0.2%% of paragraphs, at least 2)")
     cluster.add_argument("--min-confidence", type=float, default=0.2, metavar="C",
@@ -391,18 +393,28 @@ def cmd_delete(args: argparse.Namespace) -> None:
 
 
 def _print_topics(model: TopicModel) -> None:
-    """The fit as a table, largest topic first."""
+    """The fit as a table: themes largest first, each with its stories indented beneath (a theme of one
+    story is that story, and shows no second line)."""
     total = len(model.paragraph_ids)
-    print(f"{counted(len(model.topics), 'topic')} over {counted(total, 'paragraph', grouped=True)}; "
+    stories = (f", {counted(len(model.stories), 'story', 'stories')}" if len(model.stories) > len(model.topics)
+               else "")  # every theme one story: the themes are the stories
+    print(f"{counted(len(model.topics), 'topic')}{stories} over {counted(total, 'paragraph', grouped=True)}; "
           f"{100 * model.unassigned_rate:.1f}% unassigned")
     if not model.topics:
         return
-    width = min(40, max(len("label"), *(len(t.name) for t in model.topics)))
+    rows: list[tuple[Topic, str]] = []
+    for theme in sorted(model.topics, key=lambda t: (-t.size, t.id)):
+        rows.append((theme, ""))
+        inside = model.stories_of(theme.id)
+        if len(inside) > 1:
+            rows += [(story, "  ") for story in sorted(inside, key=lambda t: (-t.size, t.id))]
+    width = min(42, max(len("label"), *(len(indent + t.name) for t, indent in rows)))
     print(f"{'topic':>5}  {'paragraphs':>10}  {'share':>6}  {'label':<{width}}  keywords")
-    for topic in sorted(model.topics, key=lambda t: (-t.size, t.id)):
+    for topic, indent in rows:
         keywords = ", ".join(k for k, _ in topic.keywords[:6])
         share = f"{100 * topic.size / max(total, 1):.1f}%"
-        name = topic.name if len(topic.name) <= width else topic.name[:width - 1] + "…"
+        name = indent + topic.name
+        name = name if len(name) <= width else name[:width - 1] + "…"
         print(f"{topic.id:>5}  {topic.size:>10,}  {share:>6}  {name:<{width}}  {keywords}")
 
 
@@ -412,7 +424,8 @@ def cmd_cluster(args: argparse.Namespace) -> None:
 
     with Store.open(args.store) as store:
         model = fit_topics(store, n_topics=args.topics, min_topic_size=args.min_topic_size,
-                           min_confidence=args.min_confidence, seed=args.seed, fresh=args.fresh)
+                           min_confidence=args.min_confidence, seed=args.seed, fresh=args.fresh,
+                           n_stories=args.stories)
     _print_topics(model)
     events = [e for e in fit_events(model) if e["event"] != "new" or model.fit_number > 1]
     for event in events:
@@ -446,14 +459,17 @@ def cmd_assign(args: argparse.Namespace) -> None:
     ref = _reference(args.article, "assign")
     with Store.open(args.store) as store:
         model = TopicModel.load(store.path)
-        mix = article_topics(store, model, ref).mix
+        found = article_topics(store, model, ref)
     if args.json:
-        _emit([share.to_dict() for share in mix])
+        _emit([share.to_dict() for share in found.mix])
         return
-    if not mix:
+    if not found.mix:
         print("no paragraph is close enough to any topic (all unassigned)")
-    for share in mix:
+    for share in found.mix:
         print(f"{100 * share.share:5.1f}%  topic {share.topic}  {share.label}")
+    story = None if found.main_story is None else model.topic(found.main_story)
+    if story is not None and story.parent is not None and len(model.stories_of(story.parent)) > 1:
+        print(f"main story: {story.id}  {story.name}")
 
 
 def _current_model(store: Store) -> TopicModel | None:
@@ -472,7 +488,7 @@ def cmd_show(args: argparse.Namespace) -> None:
     if args.json:
         _emit([view.to_dict()])
         return
-    _print_article(view, {} if model is None else {t.id: t.name for t in model.topics})
+    _print_article(view, {} if model is None else {t.id: t.name for t in model.themes_and_stories})
 
 
 def _print_article(view: ArticleView, names: dict[int, str]) -> None:
@@ -490,11 +506,14 @@ def _print_article(view: ArticleView, names: dict[int, str]) -> None:
     else:
         main = "no main topic (every paragraph unassigned)" if found.main is None else f"main {named(found.main)}"
         print(main + "; mix: " + (", ".join(f"{100 * s.share:.0f}% {named(s.topic)}" for s in found.mix) or "—"))
+        if found.main_story is not None and found.main_story != found.main:
+            print(f"main story {found.main_story} “{names.get(found.main_story, '')}”")
     print()
     for paragraph in found.paragraphs:
         where = "title" if paragraph.is_title else f"¶{paragraph.position}"
         topic = "—" if paragraph.topic is None else f"topic {paragraph.topic}"
-        prefix = f"{where:<6} {topic:<10} "
+        story = "" if paragraph.story is None else f"story {paragraph.story}"
+        prefix = f"{where:<6} {topic:<10} {story:<10} "
         print(textwrap.fill(paragraph.text, width=100, initial_indent=prefix, subsequent_indent=" " * len(prefix)))
     if view.duplicates:
         print(f"\nthe same story: {counted(len(view.duplicates), 'article')}")

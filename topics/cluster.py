@@ -93,10 +93,6 @@ class TopicClusterer:
     seed:
         Seeds the samples drawn from corpora too large to cluster whole (k-means itself starts from a
         deterministic split, so on smaller corpora every seed gives the same topics).
-    without_gap:
-        Whether the automatic choice may cut where the tree shows no gap (the smallest readable cut,
-        step 2 of :meth:`_choose`): yes for themes, which a reader needs however even the corpus is; no
-        for the stories inside a theme, where no gap means one subject (:mod:`topics.stories`).
 
     Attributes (after ``fit``)
     --------------------------
@@ -113,7 +109,7 @@ class TopicClusterer:
     def __init__(self, n_topics: int | None = None, *, min_topic_size: int | None = None,
                  min_confidence: float = 0.2, max_topics: int = 60, max_share: float = 0.3,
                  exact_below: int = 1000, points_per_micro: int = 64, refine_steps: int = 30,
-                 init: np.ndarray | None = None, seed: int = 0, without_gap: bool = True) -> None:
+                 init: np.ndarray | None = None, seed: int = 0) -> None:
         self.n_topics = n_topics
         self.min_topic_size = min_topic_size
         self.min_confidence = min_confidence
@@ -124,7 +120,6 @@ class TopicClusterer:
         self.refine_steps = refine_steps
         self.init = init
         self.seed = seed
-        self.without_gap = without_gap
 
     def _n_micro(self, n: int) -> int:
         """Micro-clusters for a corpus of n paragraphs (0: each paragraph is its own)."""
@@ -166,11 +161,10 @@ class TopicClusterer:
         the paragraphs. In order:
 
         1. the widest gap, when it is clear (clear subjects are kept whole, however large) or dominant
-           and readable (the corpus has that many subjects; readable or not, without ``without_gap``);
+           and readable (the corpus has that many subjects);
         2. the smallest readable cut at a real gap, else the smallest readable cut (a corpus without
            clear subjects, such as one agency's press releases, is cut where a reader can tell the
-           topics apart); without ``without_gap``, the smallest readable cut at a real gap, else one
-           topic.
+           topics apart).
         """
         heights = np.sort(tree[:, 2])[::-1]
         shares = {}
@@ -188,15 +182,12 @@ class TopicClusterer:
         ranked = sorted(ks, key=lambda k: (-gaps[k], k))
         widest = ranked[0]
         dominant = len(ranked) == 1 or gaps[widest] - 1 >= 2 * (gaps[ranked[1]] - 1)
-        if gaps[widest] >= CLEAR_GAP or (dominant and (widest in readable or not self.without_gap)):
+        if gaps[widest] >= CLEAR_GAP or (dominant and widest in readable):
             return widest
-        typical = float(np.median([gaps[k] - 1 for k in ks]))
-        at_gap = next((k for k in readable if gaps[k] - 1 >= 3 * typical), None)
-        if not self.without_gap:
-            return at_gap or 1
         if not readable:
             return min(ks, key=lambda k: (shares[k], k))
-        return at_gap or readable[0]
+        typical = float(np.median([gaps[k] - 1 for k in ks]))
+        return next((k for k in readable if gaps[k] - 1 >= 3 * typical), readable[0])
 
     def fit(self, X: np.ndarray, novel: np.ndarray | None = None, context: np.ndarray | None = None) -> TopicClusterer:
         """Learn topics from ``X`` (n × dim; not copied beyond the k-means sample and one chunk).

@@ -21,13 +21,16 @@ from dataclasses import dataclass
 import numpy as np
 
 from .boilerplate import Boilerplate
-from .headings import Encode, distinct, headings
+from .headings import Encode, Heading, distinct, headings, sentence_case
 from .keywords import keywords
 from .phrases import Lexicon
+from .rules import DEFAULT_RULES, check_rules
 from .sample import priorities, stable_sample
 from .vocabulary import count_terms
 
 __all__ = ["Description", "Encode", "TopicDescriber"]
+
+KEYWORD_LABEL = 3  # keywords that make the label of a topic no phrase may head
 
 
 @dataclass(frozen=True)
@@ -66,11 +69,13 @@ class TopicDescriber:
         and 0.351–0.358; labels vary less between samples at 2,000.
     seed:
         Seeds the sample of large cores.
+    rules:
+        The label rules in force (:mod:`topics.rules`); all of them unless measuring one's effect.
     """
 
     def __init__(self, encode: Encode, *, n_keywords: int = 10, candidates: int = 60,
                  coherence: float = 3.0, core: float = 1.0, min_core: int = 20, max_core: int = 2000,
-                 seed: int = 0) -> None:
+                 seed: int = 0, rules: frozenset[str] = DEFAULT_RULES) -> None:
         self.encode = encode
         self.n_keywords = n_keywords
         self.candidates = candidates
@@ -79,6 +84,7 @@ class TopicDescriber:
         self.min_core = min_core
         self.max_core = max_core
         self.seed = seed
+        self.rules = check_rules(frozenset(rules))
 
     def _core(self, texts: Sequence[str], labels: np.ndarray, confidence: np.ndarray,
               priority: np.ndarray | None = None) -> np.ndarray:
@@ -119,6 +125,14 @@ class TopicDescriber:
         words = [keywords(vocabulary, topic, lexicon, taken, count=self.n_keywords, candidates=self.candidates,
                           coherence=self.coherence) for topic in range(len(centroids))]
         kept = frozenset(label.lower() for label in kept_labels)
-        choices = [headings(vocabulary, topic, centroids, sizes[topic], lexicon, self.encode, kept)
-                   if words[topic] else [] for topic in range(len(centroids))]
+        choices = [headings(vocabulary, topic, centroids, sizes, lexicon, self.encode, kept, self.rules,
+                            [k for k, _ in words[topic]]) + _from_keywords(words[topic]) if words[topic] else []
+                   for topic in range(len(centroids))]
         return [Description(label, found) for label, found in zip(distinct(choices), words)]
+
+
+def _from_keywords(found: list[tuple[str, float]]) -> list[Heading]:
+    """The last candidates of every topic, the only ones of a topic no phrase may head: its strongest
+    keywords, which say what it holds without naming one part of it as the whole (more of them where
+    another topic's label already has as many)."""
+    return [Heading(sentence_case(", ".join(k for k, _ in found[:n]))) for n in range(min(KEYWORD_LABEL, len(found)), len(found) + 1) if n]

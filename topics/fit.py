@@ -89,7 +89,8 @@ LEXICON_SAMPLE = 5000  # paragraphs the corpus's word usage is learnt from
 
 def find_topics(vectors: np.ndarray, texts: list[str], layout: CorpusLayout, encode: Encode,
                 clusterer: TopicClusterer, novel: np.ndarray | None = None,
-                kept_labels: Sequence[str] = (), n_stories: int | None = None) -> FoundTopics:
+                kept_labels: Sequence[str] = (), n_stories: int | None = None,
+                describer: TopicDescriber | None = None, story_init: np.ndarray | None = None) -> FoundTopics:
     """Cluster the paragraphs read in their articles (:mod:`topics.context`), find the corpus's
     boilerplate, and describe the topics.
 
@@ -97,7 +98,10 @@ def find_topics(vectors: np.ndarray, texts: list[str], layout: CorpusLayout, enc
     of their own and pull every article's mean the same way; when there are any, the clustering is
     fitted again without them, they stay out of the means, and they stay unassigned. ``novel`` flags
     the paragraphs a warm-started clusterer's previous fit did not have, and ``kept_labels`` are its
-    labels, which topics keep while they still fit (:meth:`TopicDescriber.describe`).
+    labels, which topics keep while they still fit (:meth:`TopicDescriber.describe`). Each theme is then
+    cut into stories (``n_stories`` in all when given; warm-started from ``story_init``, the previous
+    fit's story centroids), and both levels are described by ``describer`` (the default one when not
+    given).
     """
     articles = list(layout.articles.values())
     context = in_context(vectors, articles)
@@ -113,8 +117,9 @@ def find_topics(vectors: np.ndarray, texts: list[str], layout: CorpusLayout, enc
         clusterer.fit(vectors[~covered], None if novel is None else novel[~covered], context=context[~covered])
         labels, confidence = clusterer.predict(vectors)
         labels[covered] = UNASSIGNED
-    stories = StoryClusterer(n_stories, seed=clusterer.seed).fit(vectors, labels, clusterer.n_topics_, context)
-    describer = TopicDescriber(encode, seed=clusterer.seed)
+    stories = StoryClusterer(n_stories, seed=clusterer.seed, init=story_init).fit(
+        vectors, labels, clusterer.n_topics_, context, novel, clusterer.centroids_)
+    describer = describer or TopicDescriber(encode, seed=clusterer.seed)
     options = {"titles": layout.titles, "lexicon": lexicon, "boilerplate": boilerplate, "priority": priority,
                "kept_labels": kept_labels}
     descriptions = describer.describe(texts, labels, confidence, clusterer.centroids_, **options)
@@ -227,7 +232,9 @@ def _fit(store: Store, previous: TopicModel | None, params: dict[str, Any], fres
         kept_labels = [topic.label for topic in previous.themes_and_stories]
     found = find_topics(vectors, texts, layout, store.embedder.encode, TopicClusterer(
         params["n_topics"], min_topic_size=params["min_topic_size"], min_confidence=params["min_confidence"],
-        init=init, seed=params["seed"]), novel, kept_labels, params.get("n_stories"))
+        init=init, seed=params["seed"]), novel, kept_labels, params.get("n_stories"),
+        story_init=previous.story_centroids if init is not None and previous is not None and previous.stories
+        and previous.params.get("n_stories") == params.get("n_stories") else None)
     clusterer, stories = found.clusterer, found.stories
     arrived = None if previous is None else layout.new_articles(previous.lookup(ids)[2])
     carried = carry_ids(previous, ids, found.labels, clusterer.n_topics_, arrived=arrived)

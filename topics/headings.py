@@ -1,26 +1,30 @@
 """Vocabulary and centroids → labels: a heading a person would write for each topic.
 
-**Candidates** are the topic's ``HEADS`` most specific phrases (with those tied with the last, up to
-twice as many), found in at least two of its paragraphs in a topic of ten or more, in its body text
-when it has any (headlines drop articles and put verbs in the present, "Israel kills …", which rules
-without a tagger read as noun phrases), and at least once where their noun phrase ends ("new IBM" of
-"new IBM Power5 servers" stops short of its head). A phrase's specificity is the mean c-TF-IDF
-weight of its words in the topic, so a phrase is as specific as the words it is made of however
-rarely it recurs whole.
+**The objective.** A label is the phrase from the text that best tells a topic's paragraphs from its
+siblings' (for a story, the other stories of its theme; for a theme, the other themes) while covering
+the topic. For a candidate phrase p of topic c, over the paragraphs drawn from each topic:
 
-**Choice**: the candidate that best combines specificity (relative to the topic's best) and centrality
-(cosine of its embedding to the centroid), among those whose embedding lies nearer this topic's
-centroid than any other's; on a warm refit, the topic's previous label first while it is still such a
-candidate, so labels change no more than the topics do. A bare name is no label (a name says who, not
-what about) unless the topic has nothing else to offer. When a name (a word the corpus writes with a
-capital) appears in most of the topic's core paragraphs, and far more often than in the other topics,
-it leads the label, followed by a phrase found in a paragraph with it ("Taliban: list of terrorist
-groups").
+    support        σ(p) = |{d ∈ c : p ∈ d}| / |c|
+    precision      π(p) = σ(p) / (σ(p) + max_s σ_s(p))          s over the siblings, by rate
+    centrality     κ(p) = max(0, cos(e(p), μ_c))                  e the embedding, μ_c the centroid
+    score(p)       = F_½(π, σ) · κ(p),   F_½ = 1.25 · π · σ / (0.25 · π + σ)
+
+F_½ is the F-measure of the phrase as a classifier of the topic's paragraphs that weighs precision
+twice as much as coverage: a phrase every sibling uses covers much and tells nothing, and a phrase of
+one paragraph tells much and covers nothing. κ adds what the phrase means to what its counts say.
+
+**Rules** (:mod:`topics.rules`, each switchable) decide what may compete: a label is supported (σ at
+least ``MIN_SUPPORT``) and distinctive (π above ½: more common here than in any sibling), agrees with
+the topic's keywords (shares a word family with one of them), embeds nearest its own centroid, comes
+from body text, and ends where its noun phrase does. A one-word common
+noun ranks below a supported longer phrase or a name. A name in most of the topic's paragraphs leads
+the label ("Taliban: list of terrorist groups"). When no phrase covers ``COVER`` of the topic, two
+phrases of different paragraphs that together do make a two-part label ("Google privacy; Apple
+apps"); when none passes at all, the caller labels the topic with its strongest keywords.
 
 **Across topics** labels are unique, and the phrases of name-led labels share no word family: the name
-already says who, so the phrase is what tells two such topics apart ("ISIS: spread of terrorism" beside
-"Taliban: list of terrorist groups" reads as one subject twice). Where two share one, the topic that
-word weighs less in takes its next candidate. Labels are written in sentence case.
+already says who, so the phrase is what tells two such topics apart. Where two share one, the topic
+that word weighs less in takes its next candidate. Labels are written in sentence case.
 """
 
 from __future__ import annotations
@@ -30,13 +34,18 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from .english import MONTHS
 from .phrases import MAX_WORDS, NEGATION, Lexicon
+from .rules import DEFAULT_RULES
 from .vocabulary import Vocabulary, stem
 
 Encode = Callable[[Sequence[str]], np.ndarray]
-NAME_SHARE = 0.5  # a name in at least this share of a topic's core paragraphs may lead its label
-HEADS = 40  # label candidates per topic, the best phrases by specificity
-SPECIFICITY = 0.5  # weight of a heading's specificity beside its centrality
+MIN_SUPPORT = 0.1  # share of a topic's paragraphs a label must occur in ("supported")
+COVER = 0.3  # share of a topic's paragraphs below which one phrase does not cover it ("two_part")
+NAME_SHARE = 0.5  # a name in at least this share of a topic's paragraphs may lead its label
+HEADS = 40  # candidates embedded per topic: the best by F_½
+PAIRS = 12  # best candidates whose pairs are tried for a two-part label
+AGREE = 10  # keywords a label must share a word family with one of ("agrees")
 FAMILY = 6  # a word stem this long that begins another's is of the same family ("terror", "terrorist")
 
 
@@ -50,51 +59,141 @@ class Heading:
     weights: tuple[float, ...] = ()
 
 
-def headings(vocabulary: Vocabulary, topic: int, centroids: np.ndarray, core_size: int, lexicon: Lexicon,
-             encode: Encode, kept: frozenset[str] = frozenset()) -> list[Heading]:
-    """The topic's candidate labels, best first, led by its dominant name where it has one.
+@dataclass(frozen=True)
+class Candidate:
+    """A phrase's standing in its topic: support σ, precision π, and F_½ (see the module docstring)."""
 
-    With a lead name a label is "Name: phrase", the phrase a common-noun phrase judged on its own, since
-    the name already says who or where; without one, any phrase but a bare name. A candidate in
-    ``kept`` (lower case: the labels of the fit a refit starts from) that still embeds nearest this
-    topic comes first: a topic keeps its label while the label still fits it.
+    key: str
+    support: float
+    precision: float
+
+    @property
+    def f(self) -> float:
+        return f_half(self.precision, self.support)
+
+
+def f_half(precision: float, support: float) -> float:
+    """F_½ of a phrase as a classifier of its topic's paragraphs (0 when both are 0)."""
+    return 1.25 * precision * support / max(0.25 * precision + support, 1e-12)
+
+
+def candidates(vocabulary: Vocabulary, topic: int, sizes: np.ndarray, lexicon: Lexicon,
+               rules: frozenset[str] = DEFAULT_RULES, keywords: Sequence[str] = ()) -> dict[str, Candidate]:
+    """The topic's phrases that may be its label, with their support and precision; with ``keywords``
+    (the topic's, best first), only phrases that share a word family with one of them ("agrees")."""
+    backed = [stem(w) for keyword in keywords[:AGREE] for w in _content_words(keyword.lower())]
+    row = vocabulary.counts.getrow(topic)
+    if not len(row.indices):
+        return {}
+    rates = vocabulary.counts[:, row.indices].toarray() / np.maximum(sizes, 1)[:, None]
+    own = rates[topic].copy()
+    rates[topic] = 0.0
+    other = rates.max(axis=0) if len(rates) > 1 else np.zeros_like(own)
+    floor = 2 if sizes[topic] >= 10 else 1
+    found = {}
+    for i, (j, n) in enumerate(zip(row.indices, row.data)):
+        key = vocabulary.keys[j]
+        if n < floor or lexicon.reads_as_clause(key) or not MONTHS.isdisjoint(key.split()):
+            continue  # a date says when, not what about
+        if "whole_phrase" in rules and (key.split()[-1] in lexicon.premodifiers or key not in vocabulary.ending):
+            continue
+        precision = float(own[i] / max(own[i] + other[i], 1e-12))
+        if "supported" in rules and own[i] < MIN_SUPPORT or "distinctive" in rules and precision <= 0.5:
+            continue
+        if "agrees" in rules and backed and not any(_kin(stem(w), b) for w in _content_words(key) for b in backed):
+            continue
+        found[key] = Candidate(key, float(own[i]), precision)
+    if "body_text" in rules and any(k in vocabulary.in_text for k in found):
+        found = {k: c for k, c in found.items() if k in vocabulary.in_text}
+    best = sorted(found, key=lambda k: (-found[k].f, k))[:HEADS]
+    keep = {vocabulary.keys[j] for j in _maximal(vocabulary, topic, [vocabulary.index[k] for k in best])}
+    return {k: found[k] for k in best if k in keep}
+
+
+def headings(vocabulary: Vocabulary, topic: int, centroids: np.ndarray, sizes: np.ndarray, lexicon: Lexicon,
+             encode: Encode, kept: frozenset[str] = frozenset(), rules: frozenset[str] = DEFAULT_RULES,
+             keywords: Sequence[str] = ()) -> list[Heading]:
+    """The topic's candidate labels, best first by the objective of the module docstring.
+
+    A candidate in ``kept`` (lower case: the labels of the fit a refit starts from) that still embeds
+    nearest this topic comes first: a topic keeps its label while the label still fits it.
     """
-    heads = _heads(vocabulary, topic, core_size, lexicon)
-    top = max(heads.values(), default=0.0) or 1.0
-    surface = {k: vocabulary.surface(k, lexicon) for k in heads}
-    lead = next((k for k in heads if _is_name(surface[k]) and k not in lexicon.modifiers
-                 and _leads(vocabulary, topic, k, core_size)), None)
-    # label → (specificity, the text whose centrality counts, the key of a name-led label's phrase)
-    options: dict[str, tuple[float, str, str | None]] = {}
-    for key, spec in heads.items():
-        if lead is None and not _is_name(surface[key]):
-            options[sentence_case(surface[key])] = (spec / top, surface[key], None)
+    found = candidates(vocabulary, topic, sizes, lexicon, rules, keywords)
+    surface = {k: vocabulary.surface(k, lexicon) for k in found}
+    lead = next((k for k in sorted(found, key=lambda k: (-found[k].support, k))
+                 if _is_name(surface[k]) and k not in lexicon.modifiers
+                 and found[k].support >= NAME_SHARE and found[k].precision >= 2 / 3), None) \
+        if "lead_name" in rules else None
+    # label → (F of its phrase, the text whose centrality counts, the key of its phrase)
+    options: dict[str, tuple[float, str, str]] = {}
+    for key, candidate in found.items():
+        if lead is None:
+            options.setdefault(sentence_case(surface[key]), (candidate.f, surface[key], key))
         elif not any(word[:1].isupper() for word in surface[key].split()) \
                 and len(key.split()) + len(lead.split()) <= MAX_WORDS and vocabulary.together(lead, key):
-            options[f"{surface[lead]}: {surface[key]}"] = ((spec + heads[lead]) / 2 / top, surface[key], key)
-    if not options:  # nothing but names: the most specific one
-        name = lead or next(iter(heads), None)
-        if name is not None:
-            options[sentence_case(surface[name])] = (1.0, surface[name], None)
+            options[f"{surface[lead]}: {surface[key]}"] = ((candidate.f + found[lead].f) / 2, surface[key], key)
+    if lead is not None and not options:
+        options[sentence_case(surface[lead])] = (found[lead].f, surface[lead], lead)
     labels = sorted(options)
     if not labels:
         return []
     contents = sorted({options[label][1] for label in labels})
-    centrality = dict(zip(contents, encode(contents) @ centroids[topic]))
+    centrality = dict(zip(contents, np.maximum(encode(contents) @ centroids[topic], 0.0)))
     sims = encode(labels) @ centroids.T
     own = sims[:, topic].copy()
     sims[:, topic] = -np.inf
-    margin = own - sims.max(axis=1) if len(centroids) > 1 else np.ones(len(own))
-    # Nearest its own centroid first, a kept label before others; then specific and central.
+    near = own > sims.max(axis=1) if len(centroids) > 1 and "nearest" in rules else np.ones(len(own), bool)
+    score = {label: options[label][0] * centrality[options[label][1]] for label in labels}
+    generic = {label: "specific" in rules and _generic(label, options[label][2], lead) for label in labels}
+    specific_exists = not all(generic[label] or not near[i] for i, label in enumerate(labels))
     ranked = sorted(range(len(labels)), key=lambda i: (
-        margin[i] <= 0, labels[i].lower() not in kept,
-        -(SPECIFICITY * options[labels[i]][0] + centrality[options[labels[i]][1]]), labels[i]))
-    out = []
-    for i in ranked:
-        phrase = options[labels[i]][2]
-        words = _content_words(phrase) if phrase else []
-        out.append(Heading(labels[i], tuple(stem(w) for w in words), tuple(vocabulary.weight(topic, w) for w in words)))
+        not near[i], labels[i].lower() not in kept, generic[labels[i]] and specific_exists,
+        -score[labels[i]], labels[i]))
+    out = [_heading(vocabulary, topic, labels[i], options[labels[i]][2] if lead else None) for i in ranked]
+    covered = max(c.support for c in found.values()) >= COVER or labels[ranked[0]].lower() in kept
+    if "two_part" in rules and lead is None and not covered:
+        pair = _two_part(vocabulary, topic, found, score, options, [labels[i] for i in ranked if near[i]])
+        if pair is not None:
+            out.insert(0, Heading(pair))
     return out
+
+
+def _generic(label: str, key: str, lead: str | None) -> bool:
+    """A one-word common noun standing alone: "Court", "Company"."""
+    return lead is None and " " not in key and label[1:].islower()
+
+
+def _heading(vocabulary: Vocabulary, topic: int, text: str, phrase: str | None) -> Heading:
+    words = _content_words(phrase) if phrase else []
+    return Heading(text, tuple(stem(w) for w in words), tuple(vocabulary.weight(topic, w) for w in words))
+
+
+def _two_part(vocabulary: Vocabulary, topic: int, found: dict[str, Candidate],
+              score: dict[str, float], options: dict[str, tuple[float, str, str]], ranked: list[str]) -> str | None:
+    """"A; B" from two of the best labels that stand mostly in different paragraphs and together cover
+    ``COVER`` of the topic, when that pair scores above the best single label (``None``: no such pair)."""
+    size = max(int((vocabulary.rows == topic).sum()), 1)
+    best = score[ranked[0]] if ranked else 0.0
+    shortlist = ranked[:PAIRS]
+    rows = {label: set(vocabulary.paragraphs(topic, options[label][2]).tolist()) for label in shortlist}
+    chosen, top = None, best
+    for i, a in enumerate(shortlist):
+        for b in shortlist[i + 1:]:
+            both = len(rows[a] & rows[b])
+            if both > 0.25 * min(len(rows[a]), len(rows[b])) or _kindred(options[a][2], options[b][2]):
+                continue
+            support = len(rows[a] | rows[b]) / size
+            precision = min(found[options[a][2]].precision, found[options[b][2]].precision)
+            value = f_half(precision, support) * (score[a] / max(options[a][0], 1e-12)
+                                                  + score[b] / max(options[b][0], 1e-12)) / 2
+            if support >= COVER and value > top:
+                chosen, top = f"{a}; {b}", value
+    return chosen
+
+
+def _kindred(a: str, b: str) -> bool:
+    """Whether two phrases share a word family ("Russia", "Russian"): two parts of one subject."""
+    return any(_kin(stem(x), stem(y)) for x in _content_words(a) for y in _content_words(b))
 
 
 def distinct(choices: Sequence[Sequence[Heading]]) -> list[str]:
@@ -119,7 +218,10 @@ def distinct(choices: Sequence[Sequence[Heading]]) -> list[str]:
 
 
 def sentence_case(text: str) -> str:
-    return text[:1].upper() + text[1:]
+    """``text`` with a capital first letter, unless its first word is written with a capital inside
+    ("iPod", "eBay"), as a name keeps its own casing."""
+    first = text.split(" ", 1)[0]
+    return text if any(c.isupper() for c in first[1:]) else text[:1].upper() + text[1:]
 
 
 def _shared(a: Heading, b: Heading) -> tuple[float, float] | None:
@@ -143,42 +245,6 @@ def _content_words(key: str) -> list[str]:
     """The words of a phrase's key that say what it is about, as single-word keys: less ``of``, a leading
     "no" and possessive endings."""
     return [w.removesuffix("'s") for w in key.split() if w not in ("of", NEGATION)]
-
-
-def _heads(vocabulary: Vocabulary, topic: int, core_size: int, lexicon: Lexicon) -> dict[str, float]:
-    """The topic's candidate headings with their specificity (see the module docstring). A heading
-    never ends with a word the corpus uses before nouns ("Microsoft's new"), ends where its noun phrase
-    does at least once ("new IBM" only ever of "new IBM Power5 servers" stops short) and never reads as
-    a clause ("security force targeted")."""
-    row = vocabulary.counts.getrow(topic)
-    weights = vocabulary.weights.getrow(topic)
-    word_weight = {vocabulary.keys[j]: float(w) for j, w in zip(weights.indices, weights.data)
-                   if " " not in vocabulary.keys[j]}
-    floor = 2 if core_size >= 10 else 1
-    specs = {}
-    for j, n in zip(row.indices, row.data):
-        key = vocabulary.keys[j]
-        last = key.split()[-1]
-        if n < floor or lexicon.reads_as_clause(key) or last in lexicon.premodifiers or key not in vocabulary.ending:
-            continue
-        specs[key] = float(np.mean([word_weight.get(w, 0.0) for w in _content_words(key)]))
-    if any(k in vocabulary.in_text for k in specs):  # headlines' verbs read as nouns ("Israel kills")
-        specs = {k: v for k, v in specs.items() if k in vocabulary.in_text}
-    best = sorted(specs, key=lambda k: (-specs[k], k))
-    if len(best) > HEADS:  # ties with the last kept stay (up to twice as many): the alphabet is no reason to drop one
-        best = [k for k in best if specs[k] >= specs[best[HEADS - 1]]][:2 * HEADS]
-    keep = set(vocabulary.keys[j] for j in _maximal(vocabulary, topic, [vocabulary.index[k] for k in best]))
-    return {k: specs[k] for k in best if k in keep}
-
-
-def _leads(vocabulary: Vocabulary, topic: int, key: str, core_size: int) -> bool:
-    """Whether a name may lead the topic's label: it is in at least ``NAME_SHARE`` of the topic's core
-    paragraphs, and at least twice as common there as in the other topics' ("Haqqani" among press
-    releases that all say "Taliban")."""
-    column = vocabulary.counts.getcol(vocabulary.index[key]).toarray().ravel()
-    here = column[topic] / max(core_size, 1)
-    others = (column.sum() - column[topic]) / max(vocabulary.drawn - core_size, 1)
-    return here >= NAME_SHARE and here >= 2 * others
 
 
 def _maximal(vocabulary: Vocabulary, topic: int, shortlist: list[int]) -> list[int]:

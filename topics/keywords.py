@@ -18,15 +18,12 @@ from collections import Counter
 import numpy as np
 from scipy import sparse
 
+from .english import MONTHS
 from .phrases import NEGATION, Lexicon
 from .vocabulary import Vocabulary, stems
 
 KEYWORD_WORDS = 2  # longest keyword that is not a name, in words
 SHARED = 2  # topics that may share a keyword (1: diversity 0.99 but NPMI 0.18 on ISAF; 3: 0.78 and 0.22)
-MONTHS = frozenset("""
-january february april june july august september october november december
-jan feb mar apr jun jul aug sep sept oct nov dec
-""".split())
 
 
 def keywords(vocabulary: Vocabulary, topic: int, lexicon: Lexicon, taken: Counter[str], *, count: int,

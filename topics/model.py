@@ -198,14 +198,17 @@ class TopicModel:
             np.zeros(len(paragraph_ids), bool)
         return assignments[rows], confidence[rows], known
 
-    def topics_of(self, store: Store, paragraph_ids: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-        """Topics of stored paragraphs: as fitted where the fit saw them, else by nearest centroid."""
+    def topics_of(self, store: Store, paragraph_ids: np.ndarray,
+                  stories: bool = False) -> tuple[np.ndarray, np.ndarray]:
+        """Topics (or stories) of stored paragraphs: as fitted where the fit saw them, else by nearest
+        centroid."""
         paragraph_ids = np.asarray(paragraph_ids, dtype=np.int64)
-        topics, confidence, known = self.lookup(paragraph_ids)
+        topics, confidence, known = self.lookup(paragraph_ids, stories)
         topics, confidence = topics.copy(), confidence.copy()
         if not known.all():
             fresh = store.snapshot().vectors_of(paragraph_ids[~known])
-            topics[~known], confidence[~known] = self.assign(fresh)
+            themes, sureness = self.assign(fresh)
+            topics[~known], confidence[~known] = self.assign_stories(fresh, themes) if stories else (themes, sureness)
         return topics, confidence
 
     # -- persistence ---------------------------------------------------------------------------

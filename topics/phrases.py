@@ -34,61 +34,9 @@ from dataclasses import dataclass, field
 from functools import lru_cache
 from typing import NamedTuple
 
-# Function words: a phrase never holds one (but ``of`` between words). Closed classes only, so topic
-# words such as "fire", "bill" or "interest" (stop words in some lists) stay available.
-FUNCTION_WORDS = frozenset("""
-a about above across after afterwards again against all almost alone along already also although always am
-among amongst an and another any anyhow anyone anything anyway anywhere are around as at be became because
-become becomes becoming been before beforehand behind being below beside besides between beyond both but
-by can cannot could did do does doing done down during each either else elsewhere enough etc even ever
-every everyone everything everywhere except few for former formerly from further had has have having he
-hence her here hereafter hereby herein hers herself him himself his how however i if in indeed into is it
-its itself just last latter latterly least less many may me meanwhile might mine more moreover most mostly
-much must my myself namely neither never nevertheless next no nobody none noone nor not nothing now nowhere
-of off often on once one only onto or other others otherwise our ours ourselves out over own per perhaps
-please quite rather re same seem seemed seeming seems several she should since so some somehow someone
-something sometime sometimes somewhere still such than that the their theirs them themselves then thence
-there thereafter thereby therefore therein thereupon these they this those though through throughout thru
-thus to together too toward towards under unless until up upon us very via was we well were what whatever
-when whence whenever where whereafter whereas whereby wherein whereupon wherever whether which while
-whither who whoever whole whom whose why will with within without would yet you your yours yourself
-yourselves like unlike amid including despite versus vs s t ll ve d m o y n't not
-""".split())
-# Reporting verbs, honorifics, time and number words: never at a phrase's edge; no keyword either.
-REPORTING = frozenset("""
-said says say saying told tell tells telling added adds according asked asks stated states explained
-explains noted notes claimed claims insisted insists announced announces confirmed confirms reported
-warned warns urged urges commented comments described describes suggested suggests believes believed
-""".split())
-# Words that are only ever verbs: verbs of speech and the base forms of common irregular verbs. They
-# end a phrase even where the corpus is too small to show them as verbs ("The IAAF said new
-# substances …", "radio fans can hear programmes"); a large corpus shows them anyway.
-ONLY_VERBS = frozenset("""
-said says saying told tells telling hear see make get give take keep let bring begin become know think
-seem choose grow throw write speak seek teach buy send lose feel
-""".split())
-HONORIFICS = frozenset("mr mrs ms miss mx dr prof sir dame lord lady rev st gen lt col sgt capt maj cpl".split())
-NUMBER_WORDS = frozenset("""
-hundred hundreds thousand thousands million millions billion billions dozen dozens several numerous
-additional various
-""".split())
-_SPELLED = re.compile(r"(?:(?:twen|thir|for|fif|six|seven|eigh|nine)ty(?:-(?:one|two|three|four|five|six|seven|eight|nine))?"
-                      r"|one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve"
-                      r"|(?:thir|four|fif|six|seven|eigh|nine)teen)")
-TIME_WORDS = frozenset("""
-monday tuesday wednesday thursday friday saturday sunday today yesterday tomorrow tonight week weeks
-weekend month months year years day days time times ago earlier later recently
-""".split())
-EDGE_WORDS = REPORTING | HONORIFICS | TIME_WORDS | NUMBER_WORDS
-# In the possessive these say when, like a day's name ("Saturday night's game"); "night raid" is a kind of raid.
-TIMES_OF_DAY = frozenset("morning afternoon evening night".split())
-# Past forms of strong verbs, which no -ed rule catches and which are not nouns: no heading holds one
-# ("tight election race came").
-STRONG_PAST = frozenset("""
-came went took made gave won began brought became chose drew drove flew grew knew threw wrote spoke broke
-fought sought caught taught thought bought sold held kept met ran saw got stood sent spent paid lost felt
-fell rose
-""".split())
+from .english import (ARTICLES, EDGE_WORDS, ENTITY_NAMES, FUNCTION_WORDS, HONORIFICS, MODALS, OBJECTS, ONLY_VERBS, SPELLED_NUMBER,
+                      STRONG_PAST, SUBJECTS, TIMES_OF_DAY)
+
 MAX_WORDS = 5
 NEGATION = "no"  # the one function word a heading may open with (see phrases)
 
@@ -98,10 +46,7 @@ _ALPHA = re.compile(r"[^\W\d_]+(?:[-’'][^\W\d_]+)*", re.UNICODE)
 _MARKUP = re.compile(r"\S*(?:://|www\.|[<>=\\/@])\S*")
 _AGE = re.compile(r"\byears? old\b|\byear-old\b|\baged\b")
 _SENTENCE_END = frozenset(".!?:;\"“”")
-SUBJECTS = frozenset("i you he she it we they who which was were been be being is are has have had".split())
-MODALS = frozenset("will would can could should may might must shall cannot n't not".split())
-ARTICLES = frozenset("the a an his her its their our my your this these those".split())
-OBJECTS = frozenset("the a an his her its their our him them us me".split())
+
 
 
 def words(text: str) -> list[str]:
@@ -158,6 +103,16 @@ class Lexicon:
     modifiers: frozenset[str] = frozenset()  # names used as adjectives ("Russian government")
     premodifiers: frozenset[str] = frozenset()  # common words that stand before a noun ("new", "nuclear")
     participles: frozenset[str] = frozenset()  # -ed words that end a clause as verbs ("force targeted")
+    # A paragraph's reading (headline or not, its phrases), kept: the themes and then their stories are
+    # described from mostly the same paragraphs, and reading them is most of describing.
+    _read: dict[str, tuple[bool, tuple[Phrase, ...]]] = field(default_factory=dict, compare=False, repr=False)
+
+    def read(self, text: str) -> tuple[bool, tuple[Phrase, ...]]:
+        """Whether a paragraph reads as a headline, and its phrases (``no`` may open one)."""
+        found = self._read.get(text)
+        if found is None:
+            found = self._read[text] = (headline_like(text), tuple(phrases(text, self, negated=True)))
+        return found
 
     @classmethod
     def learn(cls, texts: Iterable[str], titles: Iterable[bool] | None = None) -> Lexicon:
@@ -210,7 +165,7 @@ class Lexicon:
 
     def breaks(self, tok: _Token) -> bool:
         """Whether ``tok`` cannot stand inside a noun phrase."""
-        if tok.lower in FUNCTION_WORDS and tok.lower != "of":
+        if tok.lower in FUNCTION_WORDS and tok.lower != "of" or tok.lower in ENTITY_NAMES:
             return True
         if tok.lower in self.verbal or tok.lower in ONLY_VERBS:
             return True
@@ -282,9 +237,10 @@ def _inflected(word: str) -> bool:
 
 def _edge_ok(tok: _Token) -> bool:
     """Whether a phrase may start or end with ``tok``: a word of letters, not a function, reporting, time
-    or title word, and not a two-letter scrap unless written in capitals ("EU")."""
+    or title word, not a number unless it begins a name inside a sentence ("the Six Nations"), and not a
+    two-letter scrap unless written in capitals ("EU")."""
     return (tok.lower not in FUNCTION_WORDS and tok.lower not in EDGE_WORDS and bool(_ALPHA.fullmatch(tok.lower))
-            and not _SPELLED.fullmatch(tok.lower)
+            and (not SPELLED_NUMBER.fullmatch(tok.lower) or (tok.inner and tok.text[:1].isupper()))
             and (len(tok.lower) > 2 or (len(tok.lower) == 2 and tok.text.isupper())))
 
 

@@ -53,3 +53,44 @@ def topic_diversity(topics: Sequence[Sequence[str]]) -> float:
     """Share of distinct words among all words of the topics' terms (n-grams count word by word)."""
     words = [word for topic in topics for term in topic for word in term.split()]
     return len(set(words)) / len(words) if words else 0.0
+
+
+# -- labels ----------------------------------------------------------------------------------------
+# Three measures that are not the label picker's own objective (topics.headings), so tuning to them
+# does not grade the picker by its own yardstick:
+#
+# - support: share of a topic's paragraphs that hold every content word of its label (of either part,
+#   for a label of parts: "A; B", or a keyword label "a, b, c");
+# - sibling precision: of the paragraphs of the topic and its siblings that hold the label's words, the
+#   share inside the topic (counts, not rates: a label a large sibling also fits is a weak one);
+# - consistency: the label, embedded, is nearer its own topic's keyword list than any other topic's.
+
+def label_parts(label: str, analyser: Callable[[str], list[str]], stem: Callable[[str], str],
+                stop: frozenset[str]) -> list[frozenset[str]]:
+    """The word stems each part of a label stands for (parts split at ';' and ','; "Name: phrase" is
+    one part), less ``stop`` words."""
+    parts = [p for chunk in label.split(";") for p in chunk.split(",")]
+    out = [frozenset(stem(w) for w in analyser(p) if w not in stop) for p in parts]
+    return [p for p in out if p]
+
+
+def label_matches(parts: Sequence[frozenset[str]], documents: Sequence[frozenset[str]]) -> np.ndarray:
+    """Which documents (each a set of word stems) hold all words of some part."""
+    return np.array([any(part <= document for part in parts) for document in documents], dtype=bool)
+
+
+def label_support_precision(matches: np.ndarray, topics: np.ndarray, topic: int,
+                            siblings: Sequence[int]) -> tuple[float, float]:
+    """Support and sibling precision of one label whose ``matches`` flag the documents holding it."""
+    own = topics == topic
+    near = own | np.isin(topics, list(siblings))
+    support = float(matches[own].mean()) if own.any() else 0.0
+    held = matches & near
+    return support, float((held & own).sum() / held.sum()) if held.any() else 0.0
+
+
+def label_consistency(labels: np.ndarray, keyword_lists: np.ndarray) -> float:
+    """Share of labels (embedded, unit rows) nearest their own topic's keyword list (embedded)."""
+    if not len(labels):
+        return 0.0
+    return float(np.mean((labels @ keyword_lists.T).argmax(axis=1) == np.arange(len(labels))))

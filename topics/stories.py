@@ -8,7 +8,9 @@ so each theme is clustered again, by the same method, over its own paragraphs on
    and the same rule that chose the themes chooses the theme's story count from that tree: the widest
    clear gap in its merge heights, else the coarsest cut where no story holds more than ``max_share`` of
    the theme (see :meth:`topics.cluster.TopicClusterer._choose`). The stories settle in k-means steps
-   on the paragraphs read in their articles, as the themes do.
+   on the paragraphs read in their articles, as the themes do. Cutting only at a gap (one story where
+   the tree shows none), BBC's five desks held 19 stories, its politics and business desks two each:
+   news is a continuum, where the readable cut finds 44 (36 of them ≥ 90% one desk).
 2. **Nesting by construction.** A paragraph's story is the nearest story centroid *of its theme*, so
    every story lies inside one theme, an unassigned paragraph has no story, and the fit, ``predict``
    and ``assign`` agree (one helper, :func:`story_of`).
@@ -76,27 +78,35 @@ class StoryClusterer:
         The automatic count's readability bound, as a share of the theme (see :mod:`topics.cluster`).
     seed:
         Seeds the k-means samples of large themes, as for the themes.
+    init:
+        The previous fit's story centroids: a warm start, as for the themes, so a refit after a few more
+        articles keeps its stories (each theme starts from the previous stories nearest it).
     """
 
     def __init__(self, n_stories: int | None = None, *, min_story_size: int | None = None,
-                 max_share: float = 0.3, seed: int = 0) -> None:
+                 max_share: float = 0.3, seed: int = 0, init: np.ndarray | None = None) -> None:
         self.n_stories = n_stories
         self.min_story_size = min_story_size
         self.max_share = max_share
         self.seed = seed
+        self.init = init
 
     def _floor(self, n: int) -> int:
         return self.min_story_size or max(MIN_STORY, round(0.002 * n))
 
-    def _clusterer(self, n_topics: int | None, floor: int) -> TopicClusterer:
+    def _clusterer(self, n_topics: int | None, floor: int, init: np.ndarray | None = None) -> TopicClusterer:
         return TopicClusterer(n_topics, min_topic_size=floor, min_confidence=-1.0, max_share=self.max_share,
-                              seed=self.seed, without_gap=False)
+                              seed=self.seed, init=init)
 
-    def fit(self, X: np.ndarray, themes: np.ndarray, n_themes: int, context: np.ndarray | None = None) -> Stories:
+    def fit(self, X: np.ndarray, themes: np.ndarray, n_themes: int, context: np.ndarray | None = None,
+            novel: np.ndarray | None = None, theme_centroids: np.ndarray | None = None) -> Stories:
         """Stories of the paragraphs ``X`` whose theme index is ``themes`` (``UNASSIGNED``: none);
-        ``context`` as for :meth:`TopicClusterer.fit`."""
+        ``context`` as for :meth:`TopicClusterer.fit`. A warm start (``init``) needs the themes'
+        ``theme_centroids`` and takes ``novel`` (the paragraphs the previous fit lacked)."""
         floor = self._floor(len(X))
         counts = self._counts(X, themes, n_themes, floor) if self.n_stories else [None] * n_themes
+        warm = self.init is not None and len(self.init) and theme_centroids is not None and not self.n_stories
+        near = nearest_centroid(self.init, theme_centroids, -1.0)[0] if warm else None
         story_themes, centroids = [], []
         for theme in range(n_themes):
             rows = np.flatnonzero(themes == theme)
@@ -105,8 +115,9 @@ class StoryClusterer:
             if len(rows) < 2 * floor or counts[theme] == 1:
                 found = _unit(X[rows].mean(axis=0, dtype=np.float64))[None, :]
             else:
-                sub = self._clusterer(counts[theme], floor)
-                sub.fit(X[rows], context=None if context is None else context[rows])
+                start = self.init[near == theme] if near is not None and (near == theme).any() else None
+                sub = self._clusterer(counts[theme], floor, start)
+                sub.fit(X[rows], None if novel is None else novel[rows], None if context is None else context[rows])
                 found = sub.centroids_
             story_themes += [theme] * len(found)
             centroids.append(found.astype(np.float32))

@@ -18,13 +18,14 @@ from __future__ import annotations
 from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass
+from functools import lru_cache
 
 import numpy as np
 import snowballstemmer
 from scipy import sparse
 
 from .boilerplate import Boilerplate
-from .phrases import Lexicon, headline_like, phrases, usual_form
+from .phrases import Lexicon, usual_form
 
 
 @dataclass
@@ -39,6 +40,7 @@ class Vocabulary:
     written: dict[str, str]  # each term's usual form inside sentences, where it is seen there
     in_text: frozenset[str]  # terms seen in a paragraph that is not a headline
     ending: frozenset[str]  # terms seen at least once where their noun phrase ends (phrases.Phrase.ends)
+    rows: np.ndarray  # (n_paragraphs,) the topic of each drawn paragraph
 
     @property
     def totals(self) -> np.ndarray:
@@ -56,6 +58,12 @@ class Vocabulary:
     def together(self, a: str, b: str) -> bool:
         """Whether two terms stand in one drawn paragraph at least once."""
         return bool(self.incidence[:, self.index[a]].multiply(self.incidence[:, self.index[b]]).nnz)
+
+    def paragraphs(self, topic: int, key: str) -> np.ndarray:
+        """The topic's drawn paragraphs (rows) that hold the term."""
+        column = self.incidence[:, self.index[key]]
+        rows = column.indices[column.data > 0]
+        return rows[self.rows[rows] == topic]
 
     def surface(self, key: str, lexicon: Lexicon) -> str:
         """How the corpus writes a term: as a whole inside sentences, else word by word."""
@@ -87,17 +95,21 @@ def count_terms(texts: Sequence[str], topics: np.ndarray, n_topics: int, lexicon
     in_text: set[str] = set()
     ending: set[str] = set()
     rows, cols, paragraphs = [], [], []
+    allowed: dict[str, bool] = {}
     for number, (text, topic, is_title) in enumerate(zip(texts, topics, titles)):
-        is_title = is_title or headline_like(text)
+        headline, read = lexicon.read(text)
+        is_title = is_title or headline
         found = set()
-        for key, written, ends in phrases(text, lexicon, negated=True):
+        for key, written, ends in read:
             if written is not None and not is_title:
                 forms.setdefault(key, Counter())[written] += 1
             if ends:
                 ending.add(key)
             found.add(key)
         for key in found:
-            if key in boilerplate:
+            if key not in allowed:
+                allowed[key] = key not in boilerplate
+            if not allowed[key]:
                 continue
             if not is_title:
                 in_text.add(key)
@@ -110,12 +122,13 @@ def count_terms(texts: Sequence[str], topics: np.ndarray, n_topics: int, lexicon
     incidence = sparse.csc_matrix((ones, (paragraphs, cols)), shape=(len(texts), len(index)))
     written = {key: usual_form(c) for key, c in forms.items()}
     return Vocabulary(list(index), index, counts, class_tfidf(counts), incidence, written, frozenset(in_text),
-                      frozenset(ending))
+                      frozenset(ending), np.asarray(topics))
 
 
 _STEMMER = snowballstemmer.stemmer("english")
 
 
+@lru_cache(maxsize=1 << 16)  # a corpus's words recur: stemming each once is most of the saving
 def stem(word: str) -> str:
     return _STEMMER.stemWord(word.removesuffix("'s"))
 

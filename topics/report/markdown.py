@@ -50,8 +50,9 @@ def render_markdown(report: dict[str, Any]) -> str:
         lines += ["", f'<a id="topic-{t["id"]}"></a>', f"## Topic {t['id']}: {_md(t['label'])}", "",
                   "Keywords: " + _md(" · ".join(k["term"] for k in t["keywords"])), "",
                   f"{counted(t['paragraphs'], 'paragraph')} · main topic of {counted(t['articles'], 'article')} · "
-                  f"present in {counted(t['present_in'], 'article')}", "",
-                  "### Representative paragraphs", ""]
+                  f"present in {counted(t['present_in'], 'article')}", ""]
+        lines += _stories(t.get("stories", []))
+        lines += ["### Representative paragraphs", ""]
         for r in t["representatives"]:
             article = r["article"]
             meta = " · ".join(_md(v) for v in (article["title"] or "(untitled)", article["source"],
@@ -85,3 +86,14 @@ def _changes(found: dict[str, Any] | None) -> list[str]:
         lines.append(f"- **emerging** in {e['period']}: topic {e['topic']}, {_md(e['label'])}: {e['articles']} "
                      f"articles, {e['expected']:.1f} expected (z = {e['z']:.1f})")
     return lines
+
+
+def _stories(stories: list[dict]) -> list[str]:
+    """A theme's stories as a table (none for a theme of one story, which is the theme itself)."""
+    if len(stories) < 2:
+        return []
+    lines = ["### Stories", "", "| Story | Label | Keywords | Paragraphs | Main story of (articles) |",
+             "| ---: | --- | --- | ---: | ---: |"]
+    lines += [f"| {s['id']} | {_md(s['label'])} | {_md(', '.join(k['term'] for k in s['keywords'][:6]))} | "
+              f"{s['paragraphs']} | {s['articles']} |" for s in stories]
+    return lines + [""]

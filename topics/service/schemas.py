@@ -61,6 +61,7 @@ class ParagraphOut(BaseModel):
     text: str
     topic: int | None = None
     confidence: float | None = None
+    story: int | None = Field(None, description="the story, inside its topic, the paragraph belongs to")
 
 
 class TopicShare(BaseModel):
@@ -80,6 +81,7 @@ class ArticleOut(ArticleMeta):
     paragraphs: list[ParagraphOut]
     topics: list[TopicShare] = Field(description="the article's topic mix, by share of its paragraphs")
     main_topic: int | None = Field(None, description="the topic of the article as a whole")
+    main_story: int | None = Field(None, description="the story, inside its main topic, of the article as a whole")
     duplicates: list[DuplicateOut] = Field(default_factory=list, description="articles that are the same story "
                                            "(the pairs topics duplicates lists for this one)")
 
@@ -131,6 +133,7 @@ class TopicSummary(BaseModel):
     keywords: list[str]
     paragraphs: int
     share: float = Field(description="the topic's part of the fit's paragraphs, unassigned ones counted")
+    theme: int | None = Field(None, description="for a story, the topic (theme) it lies inside")
 
 
 class TopicsOut(BaseModel):
@@ -139,6 +142,8 @@ class TopicsOut(BaseModel):
     unassigned_rate: float
     up_to_date: bool
     topics: list[TopicSummary]
+    stories: list[TopicSummary] = Field(default_factory=list, description="the stories inside the topics; "
+                                        "each names its topic in 'theme'")
     events: list[dict[str, Any]] = Field(default_factory=list, description="what the latest fit changed: new, "
                                          "split, merged and vanished topics, and where labels went")
     messages: list[str] = Field(default_factory=list, description="the events, as sentences")

@@ -92,7 +92,10 @@ def _topic(request: Request, state: Service, topic_id: str, status: int = 200, n
         ids = ", ".join(str(t.id) for t in model.topics) or "none"
         return message(request, 404, "No such topic", f"There is no topic “{topic_id}”; the topics are {ids}.")
     topic = model.topic(detail.page.topic.id)
-    return page(request, "topic.html", status, detail=detail, topic=topic, notice=notice, errors=errors or {},
+    theme = None if topic.parent is None else model.topic(topic.parent)
+    stories = model.stories_of(topic.id) if topic.parent is None else []
+    return page(request, "topic.html", status, detail=detail, topic=topic, theme=theme,
+                stories=stories if len(stories) > 1 else [], notice=notice, errors=errors or {},
                 typed=topic.name if typed is None else typed, needs_token=state.token is not None,
                 total=max(len(model.paragraph_ids), 1))
 

@@ -1,0 +1,44 @@
+"""The named rules a label passes, each with the one line that says why, as data.
+
+Every rule can be switched off (``TopicDescriber(rules=...)``), so its effect can be measured: the
+ablation table of ``scripts/eval_topics.py --ablation`` prints, for each rule, the change in every
+label measure on each corpus when it is off. A rule stays only while switching it off makes the labels
+worse on at least two of BBC, AG News and ISAF.
+
+The noun-phrase grammar that proposes candidates (:mod:`topics.phrases`, its word lists in
+:mod:`topics.english`) and the boilerplate finder (:mod:`topics.boilerplate`) come before these
+rules; the objective that ranks what passes them is stated in :mod:`topics.headings`.
+"""
+
+from __future__ import annotations
+
+RULES: dict[str, str] = {
+    "supported": "a label occurs in at least a tenth of its topic's paragraphs: a heading is about the "
+                 "topic, not about one paragraph of it",
+    "distinctive": "a label is more common (by rate) in its topic than in any sibling: it tells the topic "
+                   "from the others",
+    "agrees": "a label shares a word family with one of its topic's ten keywords: the keywords are what "
+              "readers trust, and a label none of them backs reads as another topic ('Oil prices' over "
+              "dollar, euro, currency)",
+    "nearest": "a label embeds nearer its own topic's centroid than any sibling's: what it means, not only "
+               "its words, points at the topic",
+    "specific": "a one-word common noun ranks below a supported phrase of more words or a name: 'Court' "
+                "or 'Company' heads any number of topics",
+    "body_text": "candidates come from body text where the topic has any: headlines drop articles and put "
+                 "verbs in the present ('Israel kills'), which reads as a noun phrase",
+    "whole_phrase": "a label ends where its noun phrase does at least once, and not on a word the corpus "
+                    "writes before nouns: 'new IBM' of 'new IBM Power5 servers', 'Microsoft's new'",
+    "lead_name": "a name found in most of a topic's paragraphs, far more than in its siblings', leads the "
+                 "label ('Taliban: list of terrorist groups'): a bare name says who, not what about",
+    "two_part": "a topic that no phrase covers gets a label of two parts that together do, rather than the "
+                "name of one sub-story",
+}
+DEFAULT_RULES = frozenset(RULES)
+
+
+def check_rules(rules: frozenset[str]) -> frozenset[str]:
+    """``rules`` as given, after refusing a name that is not a rule."""
+    unknown = sorted(rules - RULES.keys())
+    if unknown:
+        raise ValueError(f"unknown label rules {', '.join(unknown)}; the rules are {', '.join(RULES)}")
+    return rules
