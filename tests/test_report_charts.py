@@ -1,13 +1,16 @@
-"""The report's charts: time bins, article counts per topic, and the HTML read in headless Chromium at a
-desktop and a phone width (screenshots in the test's tmp folder)."""
+"""The report's charts: time bins, article counts per topic, the map's layout and colours, and the HTML
+read in headless Chromium at a desktop and a phone width with 5 and 30 topics (screenshots in the test's
+tmp folder)."""
 
 from __future__ import annotations
 
+import itertools
 import re
 from collections.abc import Iterator
 from pathlib import Path
 
 import jsonschema
+import numpy as np
 import pytest
 
 from index import Store
@@ -15,6 +18,9 @@ from topics.fit import fit_topics
 from topics.model import TopicModel
 from topics.report import SCHEMA, build, build_report, render_html, render_markdown
 from topics.report.build import excerpt
+from topics.report.charts import PALETTE, colours
+from topics.report.layout import pca_layout
+from topics.report.tree import WIDTH
 from topics.periods import choose_unit, periods, short_label
 
 from .browser import chromium_page, needs_chromium, watch
@@ -53,6 +59,56 @@ def dated_report(dated_store: Store) -> dict:
     return build_report(dated_store, TopicModel.load(dated_store.path))
 
 
+@pytest.fixture(scope="module")
+def crowded_store(tmp_path_factory: pytest.TempPathFactory, embedder) -> Iterator[Store]:
+    """The same articles cut into 30 topics: many colours, labels and leaves."""
+    with Store.open(tmp_path_factory.mktemp("crowded") / "store", model=embedder, create=True) as store:
+        store.add(dated_corpus())
+        fit_topics(store, n_topics=30, seed=1)
+        yield store
+
+
+@pytest.fixture(scope="module")
+def crowded_report(crowded_store: Store) -> dict:
+    return build_report(crowded_store, TopicModel.load(crowded_store.path))
+
+
+def _lab(colour: str) -> np.ndarray:
+    """CIELAB (D65) of a ``#rrggbb`` colour."""
+    rgb = np.array([int(colour[i:i + 2], 16) for i in (1, 3, 5)]) / 255
+    linear = np.where(rgb <= 0.04045, rgb / 12.92, ((rgb + 0.055) / 1.055) ** 2.4)
+    xyz = np.array([[0.4124, 0.3576, 0.1805], [0.2126, 0.7152, 0.0722], [0.0193, 0.1192, 0.9505]]) @ linear
+    f = np.cbrt(np.maximum(xyz / np.array([0.95047, 1.0, 1.08883]), 216 / 24389))
+    return np.array([116 * f[1] - 16, 500 * (f[0] - f[1]), 200 * (f[1] - f[2])])
+
+
+def _nearest_in_own_topic(xy: np.ndarray, topics: np.ndarray) -> float:
+    """Share of the points of topics with two or more points whose nearest other point shares their topic."""
+    distance = np.linalg.norm(xy[:, None] - xy[None], axis=2)
+    np.fill_diagonal(distance, np.inf)
+    counts = {t: int((topics == t).sum()) for t in set(topics.tolist())}
+    rows = [i for i, t in enumerate(topics) if t != -1 and counts[t] > 1]
+    return float(np.mean([topics[distance[i].argmin()] == topics[i] for i in rows]))
+
+
+@pytest.mark.parametrize("topics", [5, 30])
+def test_map_keeps_topics_apart_in_colours_that_differ(request: pytest.FixtureRequest, topics: int):
+    store: Store = request.getfixturevalue("dated_store" if topics == 5 else "crowded_store")
+    report: dict = request.getfixturevalue("dated_report" if topics == 5 else "crowded_report")
+    assert len(report["topics"]) == topics
+    topic_colours = [colours(report)[t["id"]] for t in report["topics"]]
+    assert len(set(topic_colours)) == topics and "#cccccc" not in topic_colours
+    assert min(np.linalg.norm(_lab(a) - _lab(b)) for a, b in itertools.combinations(PALETTE[:topics], 2)) > 25
+    with store.reading() as snapshot:
+        ids, vectors = np.asarray(snapshot.ids), np.asarray(snapshot.vectors)
+    xy = np.array([[p["x"], p["y"]] for p in report["map"]])
+    drawn = vectors[np.searchsorted(ids, [p["paragraph_id"] for p in report["map"]])]
+    assert xy.min() >= 0 and xy.max() <= 1
+    of = np.array([p["topic"] for p in report["map"]])
+    ours, pca = _nearest_in_own_topic(xy, of), _nearest_in_own_topic(pca_layout(drawn), of)
+    assert ours >= 0.9 and ours > pca, (ours, pca)
+
+
 def test_map_samples_deterministically_with_excerpts(dated_store: Store, monkeypatch: pytest.MonkeyPatch):
     model = TopicModel.load(dated_store.path)
     monkeypatch.setattr(build, "MAP_POINTS", 40)
@@ -86,15 +142,75 @@ def _hover_tip(page, selector: str) -> str:
     return page.locator("#tip").inner_text()
 
 
+def _check_hierarchy(page, report: dict, width: int) -> None:
+    """Every topic a named leaf beside the tree, the tree as tall as its names, and a merge height scale."""
+    names = page.locator("#chart-hierarchy .tree-name")
+    assert names.count() == len(report["topics"])
+    assert sorted(names.all_inner_texts()) == sorted(f"{t['id']}: {t['label']}" for t in report["topics"])
+    shown = page.evaluate("""() => Array.from(document.querySelectorAll('#chart-hierarchy .tree-label'),
+        l => [l.clientWidth, l.scrollWidth])""")
+    assert all(visible >= min(full, 60) for visible, full in shown), "a leaf's name is cut to nothing"
+    if width >= 1000:
+        assert all(visible >= full for visible, full in shown), "names cut on a wide screen"
+    tree = page.locator("#chart-hierarchy .tree-svg").bounding_box()
+    first, last = (page.locator(f"#chart-hierarchy .tree-name >> nth={i}").bounding_box() for i in (0, -1))
+    assert abs(first["y"] - tree["y"]) <= 1 and abs(last["y"] + last["height"] - tree["y"] - tree["height"]) <= 1
+    ticks = page.locator("#chart-hierarchy .tree-axis span").all_inner_texts()
+    assert len(ticks) >= 3 and ticks[0] == "0" and float(ticks[-1]) >= max(m["distance"] for m in report["hierarchy"])
+    assert "merge height" in page.locator("#chart-hierarchy").inner_text()
+
+
+def _check_sizes(page, report: dict) -> None:
+    """One bar per topic and no blank beside or under them: the chart is as tall as its rows."""
+    figure = page.locator("#chart-sizes").bounding_box()
+    bars = page.locator("#chart-sizes .bars").bounding_box()
+    assert page.locator("#chart-sizes .bar").count() == len(report["topics"])
+    assert figure["y"] + figure["height"] - (bars["y"] + bars["height"]) <= 2
+    assert bars["height"] <= 24 * len(report["topics"])
+    assert figure["width"] >= page.locator(".charts").bounding_box()["width"] - 1, "the chart has a row of its own"
+
+
+def _check_map(page, report: dict, width: int, folder: Path) -> None:
+    """A label per topic at its points (names on a wide screen, ids on a phone), a colour per topic, and
+    a legend entry that picks out its topic's points."""
+    drawn = {p["topic"] for p in report["map"]} - {-1}
+    labels = page.locator("#chart-map .map-label")
+    assert labels.count() == len(drawn)
+    fills = set(page.evaluate("() => Array.from(document.querySelectorAll('#chart-map .point'), "
+                              "p => p.getAttribute('fill'))"))
+    assert len(fills - {"#cccccc"}) == len(drawn)
+    names = page.locator("#chart-map .map-label .rest")
+    visible = sum(names.nth(i).is_visible() for i in range(names.count()))
+    assert visible == 0 if width < 600 else visible >= min(5, len(drawn))
+    box = page.locator("#chart-map svg").bounding_box()
+    for i in range(labels.count()):
+        label = labels.nth(i).bounding_box()
+        if labels.nth(i).is_visible():
+            assert box["x"] <= label["x"] and label["x"] + label["width"] <= box["x"] + box["width"] + 1
+    topic = report["topics"][1]["id"]
+    page.locator(f'#chart-map .legend li[data-topic="{topic}"]').hover()
+    assert page.locator("#chart-map.focus").count() == 1
+    assert page.locator("#chart-map .point.on").count() == sum(p["topic"] == topic for p in report["map"])
+    assert page.locator(f"#chart-map .map-label.t{topic}.on").count() == 1
+    other = page.locator(f"#chart-map .point:not(.t{topic})").first
+    assert float(other.evaluate("p => getComputedStyle(p).opacity")) < 0.2
+    page.locator("#chart-map").screenshot(path=str(folder / f"map-focus-{width}.png"))
+    page.mouse.move(0, 0)
+    assert page.locator("#chart-map.focus").count() == 0
+
+
 @pytest.mark.slow
 @needs_chromium
-@pytest.mark.parametrize("width", [1400, 390])
-def test_report_reads_in_headless_chromium(dated_report: dict, tmp_path: Path, width: int):
-    html = render_html(dated_report)
+@pytest.mark.parametrize("width", [1280, 390])
+@pytest.mark.parametrize("topics", [5, 30])
+def test_report_reads_in_headless_chromium(request: pytest.FixtureRequest, tmp_path: Path, width: int, topics: int):
+    report = request.getfixturevalue("dated_report" if topics == 5 else "crowded_report")
+    assert len(report["topics"]) == topics
+    html = render_html(report)
     assert set(re.findall(r"https?://[^\s\"'<>)]+", html)) <= {SVG_NAMESPACE}, "the file names no other host"
     path = tmp_path / "report.html"
     path.write_text(html, encoding="utf-8")
-    labels = [t["label"] for t in dated_report["topics"]]
+    labels = [t["label"] for t in report["topics"]]
     with chromium_page(width) as page:
         seen = watch(page)
         page.goto(path.as_uri())
@@ -122,6 +238,17 @@ def test_report_reads_in_headless_chromium(dated_report: dict, tmp_path: Path, w
 
         cell_tip = _hover_tip(page, "#chart-similarity rect[data-tip] >> nth=1")
         assert "similarity" in cell_tip
+        _check_hierarchy(page, report, width)
+        _check_sizes(page, report)
+        _check_map(page, report, width, tmp_path)
+        root = page.locator("#chart-hierarchy .tree-hit >> nth=-1")
+        root.scroll_into_view_if_needed()
+        _, top, x, bottom, _ = map(float, re.findall(r"[\d.]+", root.get_attribute("d")))
+        tree = page.locator("#chart-hierarchy .tree-svg").bounding_box()
+        page.mouse.move(tree["x"] + tree["width"] * x / WIDTH - 1, tree["y"] + (top + bottom) / 2)  # its upright
+        page.wait_for_selector("#tip", state="visible")
+        assert page.locator("#tip").inner_text().startswith("merge at ") and f"{topics} topics" in \
+            page.locator("#tip").inner_text()
         for chart in ("similarity", "sizes", "hierarchy"):
             page.locator(f"#chart-{chart}").screenshot(path=str(tmp_path / f"{chart}-{width}.png"))
         assert all(url.startswith(("file:", "data:")) for url in seen.requests), seen.requests

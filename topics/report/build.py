@@ -1,8 +1,8 @@
 """Store + topic model → the report document, a plain JSON-ready dict (schema in :mod:`.schema`).
 
-Everything the renderers show is computed here once, deterministically: the 2-D map is a PCA projection
-of a seeded sample of paragraphs (with an excerpt of each for hover text), periods are calendar days,
-weeks, months, quarters or years depending on the span (:mod:`.periods`).
+Everything the renderers show is computed here once, deterministically: the 2-D map lays out a seeded
+sample of paragraphs by topic (:mod:`.layout`, with an excerpt of each for hover text), periods are
+calendar days, weeks, months, quarters or years depending on the span (:mod:`.periods`).
 """
 
 from __future__ import annotations
@@ -11,7 +11,6 @@ from collections import Counter, defaultdict
 from typing import Any
 
 import numpy as np
-from sklearn.decomposition import PCA
 
 from index import Store
 
@@ -19,6 +18,7 @@ from ..api import top_articles
 from ..model import UNASSIGNED, TopicModel, topic_mix
 from ..changes import changes
 from ..periods import timeline
+from .layout import pca_layout, topic_layout, topic_rows
 
 SCHEMA_ID = "topics-report/1"
 MAP_POINTS = 3000
@@ -35,16 +35,19 @@ def excerpt(text: str, limit: int = EXCERPT) -> str:
     return text[:cut if cut > limit // 2 else limit].rstrip(" ,;:") + "…"
 
 
-def _map(store: Store, ids: np.ndarray, vectors: np.ndarray, topics: np.ndarray, seed: int) -> list[dict[str, Any]]:
-    """PCA of at most :data:`MAP_POINTS` paragraphs, a seeded sample beyond that, scaled to the unit square."""
+def _map(store: Store, ids: np.ndarray, vectors: np.ndarray, topics: np.ndarray,
+         model: TopicModel) -> list[dict[str, Any]]:
+    """At most :data:`MAP_POINTS` paragraphs (a seeded sample beyond that) laid out by topic
+    (:mod:`.layout`; PCA for a model without topics), in the unit square."""
     rows = np.arange(len(vectors))
     if len(rows) > MAP_POINTS:
+        seed = int(model.params.get("seed", 0))
         rows = np.sort(np.random.default_rng(seed).choice(rows, MAP_POINTS, replace=False))
-    if len(rows) < 3:
-        xy = np.full((len(rows), 2), 0.5)
+    drawn = np.asarray(vectors[rows], np.float64)
+    if len(model.topics):
+        xy = topic_layout(drawn, topic_rows(drawn, topics[rows], model.ids, model.centroids), model.centroids)
     else:
-        xy = PCA(n_components=2, svd_solver="full").fit_transform(np.asarray(vectors[rows], np.float64))
-        xy = (xy - xy.min(axis=0)) / np.maximum(xy.max(axis=0) - xy.min(axis=0), 1e-9)
+        xy = pca_layout(drawn)
     texts = store.paragraph_texts([int(ids[r]) for r in rows])
     return [{"x": round(float(x), 4), "y": round(float(y), 4), "topic": int(topics[r]), "paragraph_id": int(ids[r]),
              "text": excerpt(text)} for (x, y), r, text in zip(xy, rows, texts)]
@@ -119,7 +122,7 @@ def build_report(store: Store, model: TopicModel) -> dict[str, Any]:
         "periods": line.periods,
         "period_unit": line.unit,
         "period_articles": line.totals,
-        "map": _map(store, snapshot.ids, snapshot.vectors, topic_of, int(model.params.get("seed", 0))),
+        "map": _map(store, snapshot.ids, snapshot.vectors, topic_of, model),
         "history": model.history,
         "changes": changes(store, model, dated=dated).to_dict(),
     }

@@ -1,4 +1,6 @@
-"""Charts as inline SVG built from the report document, so the HTML report needs nothing from the web.
+"""What the report's charts share (topic colours, legends, axis ticks, the SVG frame) and the
+paragraphs-per-topic bars. Charts are inline SVG built from the report document, so the HTML report needs
+nothing from the web.
 
 Every piece of text placed in an SVG or a ``data-tip`` (hover text, shown by the page's script as plain text)
 goes through :func:`markupsafe.escape`.
@@ -6,15 +8,24 @@ goes through :func:`markupsafe.escape`.
 
 from __future__ import annotations
 
+import math
 from typing import Any
 
 from markupsafe import Markup, escape
 
 from ..display import counted
 
-PALETTE = ("#1f77b4", "#ff7f0e", "#2ca02c", "#d62728", "#9467bd", "#8c564b", "#e377c2", "#7f7f7f", "#bcbd22",
-           "#17becf", "#aec7e8", "#ffbb78", "#98df8a", "#ff9896", "#c5b0d5", "#c49c94", "#f7b6d2", "#dbdb8d",
-           "#9edae5", "#393b79")
+# Colours for many topics: the Tableau 10 colours but its grey (grey marks unassigned paragraphs), then
+# each next colour the one farthest (CIELAB distance) from all before it and from white and the grey,
+# among colours of lightness 35-78 and chroma at least 30, so any two of the first 30 differ by 27 or more.
+PALETTE = ("#1f77b4", "#ff7f0e", "#2ca02c", "#d62728", "#9467bd", "#8c564b", "#e377c2", "#bcbd22", "#17becf",
+           "#4b00ff", "#ff00f0", "#4b5a0f", "#004be1", "#f0b478", "#ff0078", "#96c387", "#9600a5", "#965a00",
+           "#ff8787", "#00785a", "#00d200", "#0087ff", "#a52d5a", "#b4b4f0", "#00d296", "#e178ff", "#ff1eb4",
+           "#b43cff", "#d29600", "#ff0000", "#f0a5c3", "#87d22d", "#a5963c", "#4bc3ff", "#a53c2d", "#694b78",
+           "#00691e", "#b41e87", "#2d4bb4", "#f0784b", "#698700", "#8778ff", "#e1a5ff", "#69d2b4", "#a5c35a",
+           "#e13c5a", "#f06996", "#0087a5", "#b46987", "#00d269", "#3ca5ff", "#5a2de1", "#b4784b", "#78d278",
+           "#5a874b", "#e13cd2", "#964be1", "#b43c00", "#9696ff", "#00965a", "#ff004b", "#f0a596", "#ff5a1e",
+           "#ffa54b")
 UNASSIGNED_COLOUR = "#cccccc"
 
 
@@ -23,6 +34,18 @@ def colours(report: dict[str, Any]) -> dict[int, str]:
     out = {t["id"]: PALETTE[i % len(PALETTE)] for i, t in enumerate(report["topics"])}
     out[-1] = UNASSIGNED_COLOUR
     return out
+
+
+def nice_ticks(peak: float, count: int = 5, whole: bool = False) -> list[float]:
+    """Round tick values from 0 to at least ``peak``: steps of 1, 2, 2.5 or 5 times a power of ten."""
+    if peak <= 0:
+        return [0.0, 1.0]
+    rough = peak / (count - 1)
+    power = 10 ** math.floor(math.log10(rough))
+    step = next(m * power for m in (1, 2, 2.5, 5, 10) if m * power >= rough)
+    if whole:
+        step = max(1, math.ceil(step))
+    return [round(i * step, 10) for i in range(int(math.ceil(peak / step - 1e-9)) + 1)]
 
 
 def svg(width: float, height: float, body: list[str], label: str, min_width: float | None = None) -> Markup:
@@ -39,12 +62,15 @@ def topic_name(topic: dict[str, Any], limit: int | None = None) -> str:
     return name if limit is None or len(name) <= limit else name[:limit - 1].rstrip() + "…"
 
 
-def legend(report: dict[str, Any], unassigned: bool = False) -> Markup:
-    """Topic swatches with their labels; hovering one highlights that topic in its chart."""
+def legend(report: dict[str, Any], unassigned: bool = False, keywords: int = 0) -> Markup:
+    """Topic swatches with their labels (and their first ``keywords`` keywords); hovering one highlights
+    that topic in its chart."""
     colour = colours(report)
-    entries = [(t["id"], topic_name(t)) for t in report["topics"]] + ([(-1, "unassigned")] if unassigned else [])
+    entries = [(t["id"], topic_name(t), ", ".join(k["term"] for k in t["keywords"][:keywords]))
+               for t in report["topics"]] + ([(-1, "unassigned", "")] if unassigned else [])
     items = "".join(f'<li data-topic="{tid}" tabindex="0"><span class="swatch" style="background:{colour[tid]}">'
-                    f'</span>{escape(name)}</li>' for tid, name in entries)
+                    f'</span><span>{escape(name)}{f"<small>{escape(words)}</small>" if words else ""}</span></li>'
+                    for tid, name, words in entries)
     return Markup(f'<ul class="legend">{items}</ul>')
 
 
@@ -63,48 +89,3 @@ def sizes_chart(report: dict[str, Any]) -> Markup:
                     f'width="{100 * t["paragraphs"] / largest:.2f}" height="10" fill="{colour[t["id"]]}"/></svg>'
                     f'<span class="bar-value">{t["paragraphs"]}</span></div>')
     return Markup('<div class="bars">' + "".join(rows) + "</div>")
-
-
-def map_chart(report: dict[str, Any]) -> Markup:
-    """Paragraphs on the PCA plane; hover names the topic and shows the paragraph's start."""
-    colour = colours(report)
-    names = {t["id"]: topic_name(t) for t in report["topics"]}
-    size = 520
-    body = [f'<rect width="{size}" height="{size}" fill="#fafafa"/>']
-    for p in sorted(report["map"], key=lambda p: p["topic"] != -1):  # unassigned drawn first, underneath
-        tip = f"{names.get(p['topic'], 'unassigned')}\n{p.get('text', '')}"
-        body.append(f'<circle class="point t{p["topic"]}" cx="{10 + p["x"] * (size - 20):.1f}" '
-                    f'cy="{10 + (1 - p["y"]) * (size - 20):.1f}" r="3" fill="{colour.get(p["topic"], "#000")}" '
-                    f'fill-opacity="0.75" data-tip="{escape(tip)}"/>')
-    return svg(size, size, body, "2-D map of paragraphs coloured by topic")
-
-
-def hierarchy_chart(report: dict[str, Any]) -> Markup:
-    """Dendrogram of the topic merge tree; leaves in tree order, height by merge distance."""
-    merges = report["hierarchy"]
-    labels = {f"t{t['id']}": topic_name(t, 38) for t in report["topics"]}
-    if not merges:
-        return svg(10, 10, [], "topic hierarchy")
-    children = {m["node"]: (m["left"], m["right"]) for m in merges}
-    height_of = {m["node"]: m["distance"] for m in merges}
-    order: list[str] = []
-
-    def walk(node: str) -> None:
-        if node in children:
-            walk(children[node][0])
-            walk(children[node][1])
-        else:
-            order.append(node)
-    walk(merges[-1]["node"])
-    row, left, width = 20, 260, 720
-    top = max(height_of.values()) or 1.0
-    x_of = lambda h: width - 20 - (width - left - 30) * h / top  # noqa: E731
-    position: dict[str, tuple[float, float]] = {leaf: (x_of(0), i * row + 10) for i, leaf in enumerate(order)}
-    body = [f'<text x="{left - 6}" y="{y + 4}" font-size="13" text-anchor="end">{escape(labels.get(leaf, leaf))}'
-            f'</text>' for leaf, (_, y) in position.items()]
-    for m in merges:
-        (xa, ya), (xb, yb) = position[m["left"]], position[m["right"]]
-        x = x_of(m["distance"])
-        body.append(f'<path d="M{xa:.1f},{ya:.1f} H{x:.1f} V{yb:.1f} H{xb:.1f}" fill="none" stroke="#555"/>')
-        position[m["node"]] = (x, (ya + yb) / 2)
-    return svg(width, row * len(order) + 10, body, "topic hierarchy (merge tree of centroids)", min_width=600)

@@ -9,7 +9,9 @@ from jinja2 import Environment, PackageLoader, select_autoescape
 from ..display import counted
 from . import charts
 from .heatmap import similarity_chart
+from .paragraph_map import map_chart
 from .timeline import timeline_chart
+from .tree import hierarchy_chart
 
 _ENV = Environment(loader=PackageLoader("topics.report", "templates"), autoescape=select_autoescape(["html"]),
                    trim_blocks=True, lstrip_blocks=True, keep_trailing_newline=True)
@@ -27,6 +29,6 @@ def render_html(report: dict[str, Any]) -> str:
     """All text is escaped by the template engine; charts escape their own labels."""
     return _ENV.get_template("report.html").render(
         report=report, colours=charts.colours(report), sizes=charts.sizes_chart(report),
-        map=charts.map_chart(report), similarity=similarity_chart(report), legend=charts.legend(report),
-        map_legend=charts.legend(report, unassigned=report["unassigned"]["paragraphs"] > 0),
-        hierarchy=charts.hierarchy_chart(report), timeline=timeline_chart(report))
+        map=map_chart(report), similarity=similarity_chart(report), legend=charts.legend(report),
+        map_legend=charts.legend(report, unassigned=report["unassigned"]["paragraphs"] > 0, keywords=3),
+        hierarchy=hierarchy_chart(report), timeline=timeline_chart(report))

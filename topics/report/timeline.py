@@ -8,7 +8,7 @@ from typing import Any
 
 from markupsafe import Markup, escape
 
-from .charts import colours, svg, topic_name
+from .charts import colours, nice_ticks, svg, topic_name
 from ..display import counted
 from ..periods import short_label
 
@@ -17,18 +17,6 @@ LEFT, RIGHT, TOP, BOTTOM = 54, 18, 14, 40
 FONT = 15
 X_TICKS, Y_TICKS = 6, 5
 TIP_TOPICS = 8
-
-
-def nice_ticks(peak: float, count: int = Y_TICKS, whole: bool = False) -> list[float]:
-    """Round tick values from 0 to at least ``peak``: steps of 1, 2, 2.5 or 5 times a power of ten."""
-    if peak <= 0:
-        return [0.0, 1.0]
-    rough = peak / (count - 1)
-    power = 10 ** math.floor(math.log10(rough))
-    step = next(m * power for m in (1, 2, 2.5, 5, 10) if m * power >= rough)
-    if whole:
-        step = max(1, math.ceil(step))
-    return [round(i * step, 10) for i in range(int(math.ceil(peak / step - 1e-9)) + 1)]
 
 
 def _x(i: int, n: int) -> float:
@@ -61,7 +49,7 @@ def _mode(report: dict[str, Any], key: str) -> str:
     n = len(report["periods"])
     values = {t["id"]: [p[key] for p in t["timeline"]] for t in report["topics"]}
     peak = max((v for vs in values.values() for v in vs if v is not None), default=0)
-    ticks = nice_ticks(peak, whole=key == "articles")
+    ticks = nice_ticks(peak, Y_TICKS, whole=key == "articles")
     body = []
     for tick in ticks:
         y = _y(tick, ticks[-1])
