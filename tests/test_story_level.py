@@ -26,8 +26,8 @@ def _three_themes_of_four_stories(seed: int = 7) -> tuple[np.ndarray, np.ndarray
     for theme in range(3):
         for story in range(4):
             size = (30, 45, 60, 90)[(story + theme) % 4]
-            centre = 4.0 * basis[theme] + 1.0 * basis[3 + 4 * theme + story]
-            rows.append(centre + 0.15 * rng.normal(size=(size, dim)))
+            centre = 4.0 * basis[theme] + 2.0 * basis[3 + 4 * theme + story]
+            rows.append(centre + 0.4 * rng.normal(size=(size, dim)))
             themes += [theme] * size
             stories += [4 * theme + story] * size
     X = np.vstack(rows).astype(np.float32)

@@ -320,7 +320,15 @@ def info_dict(info: ArticleInfo) -> dict[str, Any]:
 def fit_events(model: TopicModel) -> list[dict[str, Any]]:
     """What the latest fit changed, as recorded in the model's history: new, split, merged and vanished
     topics, and where person-given labels went."""
-    return [event for event in model.history if event.get("fit") == model.fit_number]
+    return [event for event in model.history if event.get("fit") == model.fit_number and not _alone(model, event)]
+
+
+def _alone(model: TopicModel, event: dict[str, Any]) -> bool:
+    """Whether an event is of a story that is its theme's only one, whose news is the theme's."""
+    if event.get("level") != "story" or event["event"] not in ("new", "split"):
+        return False
+    story = next((s for s in model.stories if s.id == event["topic"]), None)
+    return story is not None and len(model.stories_of(story.parent)) == 1
 
 
 def event_line(event: dict[str, Any]) -> str:

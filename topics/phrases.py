@@ -167,7 +167,7 @@ class Lexicon:
         """Whether ``tok`` cannot stand inside a noun phrase."""
         if tok.lower in FUNCTION_WORDS and tok.lower != "of" or tok.lower in ENTITY_NAMES:
             return True
-        if tok.lower in self.verbal or tok.lower in ONLY_VERBS:
+        if tok.lower in self.verbal or tok.lower in ONLY_VERBS or tok.lower in STRONG_PAST:
             return True
         return _inflected(tok.lower) and tok.lower not in self.forms and not tok.text[:1].isupper()
 
@@ -211,7 +211,8 @@ def _premodifiers(pairs: Counter[tuple[str, str]], verbal: frozenset[str]) -> fr
     before: Counter[str] = Counter()
     ending: Counter[str] = Counter()
     for (word, after), n in pairs.items():
-        phrase_word = bool(after) and after not in FUNCTION_WORDS and after not in EDGE_WORDS and after not in verbal
+        phrase_word = (bool(after) and after not in FUNCTION_WORDS and after not in EDGE_WORDS and after not in verbal
+                       and after not in STRONG_PAST and after not in ONLY_VERBS)
         (before if phrase_word else ending)[word] += n
     return frozenset(w for w, n in before.items() if n >= 4 * ending[w])
 

@@ -14,9 +14,11 @@ so each theme is clustered again, by the same method, over its own paragraphs on
 2. **Nesting by construction.** A paragraph's story is the nearest story centroid *of its theme*, so
    every story lies inside one theme, an unassigned paragraph has no story, and the fit, ``predict``
    and ``assign`` agree (one helper, :func:`story_of`).
-3. **A floor.** A story holds at least ``min_story_size`` paragraphs (the theme floor, and never
-   fewer than three: two paragraphs are a passage, not a story a reader follows), so a theme too small
-   to hold two stories has one, the theme itself.
+3. **One subject, one story.** A story holds at least ``min_story_size`` paragraphs (the theme
+   floor, and never fewer than three: two paragraphs are a passage, not a story a reader follows), so
+   a theme too small to hold two stories has one, the theme itself; and so has a theme whose paragraphs
+   lie on average at least ``copies`` from its centroid (cosine): near-copies of one text, which any
+   cut would split by noise (the same report re-run with another number, a release template).
 
 ``n_stories`` asks for a total instead: the themes' trees are cut at one merge height, the one that
 leaves that many stories, so the largest splits are made wherever they are (a Ward cut of the forest).
@@ -31,6 +33,7 @@ import numpy as np
 from .cluster import UNASSIGNED, TopicClusterer, nearest_centroid
 
 MIN_STORY = 3  # fewest paragraphs of a story, whatever the corpus size
+COPIES = 0.9  # the similarity at which topics duplicates calls two articles the same story
 
 
 @dataclass(frozen=True)
@@ -81,15 +84,19 @@ class StoryClusterer:
     init:
         The previous fit's story centroids: a warm start, as for the themes, so a refit after a few more
         articles keeps its stories (each theme starts from the previous stories nearest it).
+    copies:
+        A theme whose paragraphs' mean cosine to its centroid is at least this is one story.
     """
 
     def __init__(self, n_stories: int | None = None, *, min_story_size: int | None = None,
-                 max_share: float = 0.3, seed: int = 0, init: np.ndarray | None = None) -> None:
+                 max_share: float = 0.3, seed: int = 0, init: np.ndarray | None = None,
+                 copies: float = COPIES) -> None:
         self.n_stories = n_stories
         self.min_story_size = min_story_size
         self.max_share = max_share
         self.seed = seed
         self.init = init
+        self.copies = copies
 
     def _floor(self, n: int) -> int:
         return self.min_story_size or max(MIN_STORY, round(0.002 * n))
@@ -112,8 +119,9 @@ class StoryClusterer:
             rows = np.flatnonzero(themes == theme)
             if not len(rows):
                 continue
-            if len(rows) < 2 * floor or counts[theme] == 1:
-                found = _unit(X[rows].mean(axis=0, dtype=np.float64))[None, :]
+            centre = _unit(X[rows].mean(axis=0, dtype=np.float64))
+            if len(rows) < 2 * floor or counts[theme] == 1 or float((X[rows] @ centre).mean()) >= self.copies:
+                found = centre[None, :]
             else:
                 start = self.init[near == theme] if near is not None and (near == theme).any() else None
                 sub = self._clusterer(counts[theme], floor, start)

@@ -74,6 +74,10 @@ def build_report(store: Store, model: TopicModel) -> dict[str, Any]:
     mixes = {aid: topic_mix(topic_of[rows]) for aid, rows in paragraphs_of.items()}
     main = {aid: topic for aid, rows in paragraphs_of.items()
             if (topic := model.main_topic(snapshot.at(np.array(rows)), topic_of[rows])) != UNASSIGNED}
+    story_of, story_confidence = model.assign_stories(snapshot.vectors, topic_of)
+    main_story = {aid: story for aid, topic in main.items()
+                  if (story := model.main_story(snapshot.at(np.array(paragraphs_of[aid])),
+                                                topic_of[paragraphs_of[aid]], topic)) != UNASSIGNED}
     dates = [a.published for a in articles.values() if a.published]
     dated = [(articles[aid].published, topic) for aid, topic in sorted(main.items()) if articles[aid].published]
     line = timeline(dates, dated)
@@ -84,23 +88,38 @@ def build_report(store: Store, model: TopicModel) -> dict[str, Any]:
 
     total = len(snapshot.ids)
     owners = {link.paragraph_id: link.article.id for link in reversed(links)}  # earliest article wins
+
+    def representatives(members: np.ndarray, sureness: np.ndarray) -> list[dict[str, Any]]:
+        best = members[np.argsort(-sureness[members], kind="stable")[:3]]
+        texts = store.paragraph_texts([int(snapshot.ids[r]) for r in best])
+        return [{"paragraph_id": int(snapshot.ids[r]), "confidence": round(float(sureness[r]), 4),
+                 "text": text, "article": article_ref(owners[int(snapshot.ids[r])])} for r, text in zip(best, texts)]
+
+    def stories(theme: int) -> list[dict[str, Any]]:
+        out = []
+        for story in model.stories_of(theme):
+            members = np.flatnonzero(story_of == story.id)
+            out.append({"id": story.id, "label": story.name, "automatic_label": story.label,
+                        "keywords": [{"term": k, "weight": w} for k, w in story.keywords],
+                        "paragraphs": int(len(members)), "share": round(len(members) / total, 6) if total else 0.0,
+                        "articles": sum(1 for s in main_story.values() if s == story.id),
+                        "representatives": representatives(members, story_confidence)})
+        return out
+
     topics_out = []
     for topic in model.topics:
         members = np.flatnonzero(topic_of == topic.id)
-        best = members[np.argsort(-confidence[members], kind="stable")[:3]]
-        texts = store.paragraph_texts([int(snapshot.ids[r]) for r in best])
         topics_out.append({
             "id": topic.id, "label": topic.name, "automatic_label": topic.label,
             "keywords": [{"term": k, "weight": w} for k, w in topic.keywords],
             "paragraphs": int(len(members)), "share": round(len(members) / total, 6) if total else 0.0,
             "articles": sum(1 for t in main.values() if t == topic.id),
             "present_in": sum(1 for mix in mixes.values() if any(tid == topic.id for tid, _ in mix)),
-            "representatives": [{"paragraph_id": int(snapshot.ids[r]), "confidence": round(float(confidence[r]), 4),
-                                 "text": text, "article": article_ref(owners[int(snapshot.ids[r])])}
-                                for r, text in zip(best, texts)],
+            "representatives": representatives(members, confidence),
             "top_articles": [{**article_ref(aid), "share": round(share, 4)}
                              for aid, share in top_articles(mixes, topic.id, TOP_ARTICLES)],
             "timeline": _topic_timeline(line.series(topic.id), line.periods, line.totals),
+            "stories": stories(topic.id),
         })
     similarity = (model.centroids @ model.centroids.T).round(4).tolist() if len(model.topics) else []
     unassigned = int((topic_of == UNASSIGNED).sum())
@@ -116,6 +135,7 @@ def build_report(store: Store, model: TopicModel) -> dict[str, Any]:
         "unassigned": {"paragraphs": unassigned, "rate": round(unassigned / total, 6) if total else 0.0},
         "topics": topics_out,
         "articles": [{"id": aid, "title": articles[aid].title, "main_topic": main.get(aid),
+                      "main_story": main_story.get(aid),
                       "mix": [{"topic": t, "share": round(s, 4)} for t, s in mixes[aid]]} for aid in sorted(articles)],
         "hierarchy": model.hierarchy,
         "similarity": {"topics": [t.id for t in model.topics], "matrix": similarity},
