@@ -107,3 +107,14 @@ def test_a_refit_keeps_a_label_that_still_fits_and_drops_one_that_does_not(embed
     assert kept[0] == fresh[1] and sorted(kept) == sorted(fresh)
     gone = [h.text for h in headings(vocabulary, 1, centroids, np.array([4, 4]), lexicon, embedder.encode, frozenset({"new servers"}))]
     assert gone == fresh
+
+
+def test_entity_fragments_are_never_labels_or_keywords(embedder):
+    """Text whose entities lost their "&" ("doesn #39;t", " quot;helping") names no topic "Quot"."""
+    texts = [f"The fund quot;helping savers quot; doesn #39;t cut fees, quot;said the manager {i}." for i in range(6)] + \
+            [f"Heavy rain flooded the coastal towns overnight, report {i} says." for i in range(6)]
+    labels = np.repeat([0, 1], 6)
+    centroids = np.stack([embedder.encode(texts[:6]).mean(axis=0), embedder.encode(texts[6:]).mean(axis=0)])
+    for described in TopicDescriber(embedder.encode).describe(texts, labels, np.ones(12, np.float32), centroids):
+        words = (described.label + " " + " ".join(k for k, _ in described.keywords)).lower()
+        assert "quot" not in words and "39" not in words, described
