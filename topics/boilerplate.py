@@ -30,7 +30,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from .phrases import Lexicon, phrases
+from .phrases import Lexicon, phrases, word_text
 
 
 def _edges(text: str, share: float, most: int) -> tuple[str, str]:
@@ -98,8 +98,10 @@ class Boilerplate:
         floor = max(min_articles, min_share * len(articles))
         corpus = Counter(topic for spread in article_topics.values() for topic in spread.elements())
         candidates = [key for key, n in counted.items() if n >= floor]
-        text = "\n".join(bodies)
-        anywhere = {key: text.count(key) for key in candidates}  # as a substring: cheap, and it only errs high
+        # Whole words only: counted as a substring, a short name such as "AP" (a wire credit) is found in
+        # "apple" and "happen", and never looks as if it kept to the edges.
+        text = f" {word_text(' '.join(bodies))} "
+        anywhere = {key: text.count(f" {key} ") + text.count(f" {key}'s ") for key in candidates}
         # An evenly spread phrase has ``baseline`` of its occurrences at the edges; boilerplate, at least
         # halfway from there to all of them.
         baseline = edge_total / max(word_total, 1)

@@ -63,6 +63,12 @@ def words(text: str) -> list[str]:
     return out
 
 
+def word_text(text: str) -> str:
+    """``text`` as its lower-case words (as phrases are made of) separated by single spaces, so a phrase's
+    key is found in it as a whole-word substring."""
+    return " ".join(match.group().lower() for match in _TOKEN.finditer(text))
+
+
 @dataclass(frozen=True)
 class _Token:
     text: str  # as written, a possessive ending dropped
