@@ -15,7 +15,7 @@ from .damage import database_error
 from .embed import BACKENDS, DEFAULT_BACKEND, Embedder, offline_environment
 from .errors import ClusterError, InputError, ParameterError, QueryError, StoreError, TopicsError
 from .executors import Executor, LocalExecutor, ray_executor
-from .files import atomic_write, save_json, save_npy, sync_folder
+from .files import atomic_write, save_json, save_npy, sync_folder, write_output
 from .ingest import AddReport
 from .paragraphs import Paragraph, ParagraphSplitter
 from .search import MODES, Hit, Hits, Mode, search
@@ -28,7 +28,7 @@ __all__ = [
     "DEFAULT_BACKEND", "DUPLICATE_KINDS", "DuplicatePair", "Embedder", "Executor", "FieldMap", "Filters", "Hit",
     "Hits", "InputError", "Link", "LocalExecutor", "MODES", "Mode", "Paragraph", "ParagraphSplitter",
     "ParameterError", "QueryError", "RayExecutor", "ReadResult", "SimilarArticle", "Store", "StoreError",
-    "StoreStats", "TopicsError", "article_from_record", "article_similarity", "atomic_write", "check",
+    "StoreStats", "TopicsError", "article_from_record", "article_similarity", "atomic_write", "check", "write_output",
     "database_error", "default_store_path", "duplicates", "duplicates_of", "iter_articles", "offline_environment",
     "ray_executor", "read_paths", "repair", "save_json", "save_npy", "search", "similar", "sync_folder",
 ]

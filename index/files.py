@@ -27,6 +27,22 @@ def atomic_write(path: Path, write: Callable[[Path], None]) -> None:
         tmp.unlink(missing_ok=True)
 
 
+def write_output(path: Path, text: str) -> bool:
+    """Write ``text`` to where a person asked for output: a regular file (or a link to one) crash-safely
+    through :func:`atomic_write`, anything else (a device, a FIFO, a link to a descriptor such as
+    ``/dev/stdout``) by writing into it, since renaming a file over it would replace the device itself.
+    Returns whether the target is a regular file."""
+    target = path.resolve() if path.is_symlink() and path.resolve().is_file() else path
+    if target.exists() and not target.is_file():
+        if target.is_dir():
+            raise IsADirectoryError(21, "is a folder, not a file", str(path))
+        with open(target, "w", encoding="utf-8") as handle:
+            handle.write(text)
+        return False
+    atomic_write(target, lambda tmp: tmp.write_text(text, encoding="utf-8"))
+    return True
+
+
 def sync_folder(path: Path) -> None:
     """Make renames in ``path`` durable."""
     fd = os.open(path, os.O_RDONLY)

@@ -19,10 +19,10 @@ from dataclasses import asdict
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from index import (Article, ArticleInfo, atomic_write, BACKENDS, check, CheckReport, database_error,
+from index import (Article, ArticleInfo, BACKENDS, check, CheckReport, database_error,
                    DB_NAME, DEFAULT_BACKEND, default_store_path, DUPLICATE_KINDS, duplicates, Embedder,
                    Executor, Filters, Hits, LocalExecutor, MODES, offline_environment, ParameterError, QueryError,
-                   ray_executor, repair, search, similar, Store, TopicsError)
+                   ray_executor, repair, search, similar, Store, TopicsError, write_output)
 
 from . import __version__
 from .display import counted, excerpt, use_colour
@@ -181,7 +181,8 @@ def _topic_commands(commands: Any) -> None:
                                  description="Write the topic report of the store's current topics: a "
                                              "self-contained HTML page, Markdown, or JSON (schema in the README).")
     report.add_argument("--format", choices=sorted(FORMATS), help="default: from the -o extension, else html")
-    report.add_argument("-o", "--output", type=Path, metavar="FILE", help="write here (default: standard output)")
+    report.add_argument("-o", "--output", type=Path, metavar="FILE",
+                        help="write here; a device or FIFO is written into, never replaced (default or -: standard output)")
     _store_options(report)
 
     serve = commands.add_parser("serve", help="run the web app and the HTTP service (OpenAPI at /docs)",
@@ -557,14 +558,16 @@ def cmd_report(args: argparse.Namespace) -> None:
     with Store.open(args.store) as store:
         document = build_report(store, TopicModel.load(store.path))
     text = FORMATS[fmt](document)
-    if args.output is None:
+    if args.output is None or str(args.output) == "-":
         sys.stdout.write(text)
         return
     try:
-        atomic_write(args.output, lambda path: path.write_text(text, encoding="utf-8"))
+        regular = write_output(args.output, text)
     except OSError as exc:
         raise QueryError(f"cannot write {args.output}: {exc.strerror}") from None
-    print(f"wrote {fmt} report of {counted(len(document['topics']), 'topic')} to {args.output}")
+    # Beside a device or a pipe (-o /dev/stdout) the line would join the report: it goes to stderr.
+    print(f"wrote {fmt} report of {counted(len(document['topics']), 'topic')} to {args.output}",
+          file=sys.stdout if regular else sys.stderr)
 
 
 def cmd_serve(args: argparse.Namespace) -> None:
