@@ -210,6 +210,9 @@ def _json_path(key: str) -> str:
     return "$." + ".".join(f'"{part}"' for part in key.split("."))
 
 
+MAX_CONDITIONS = 100  # where conditions in one filter: far past any real one, far below SQLite's depth limit of 1,000
+
+
 @dataclass(frozen=True)
 class Filters:
     """Restrict results to articles by source (case-insensitive), publication time (inclusive) and
@@ -235,6 +238,9 @@ class Filters:
                 except ValueError as exc:
                     raise QueryError(f"{name}: {exc}") from None
         object.__setattr__(self, "where", tuple(self.where))
+        if len(self.where) > MAX_CONDITIONS:
+            raise QueryError(f"{len(self.where)} where conditions; at most {MAX_CONDITIONS} are taken at once "
+                             "(each is one more test of every article)")
         for condition in self.where:
             _condition(condition)
 

@@ -10,6 +10,7 @@ from collections import Counter
 import json
 import logging
 import os
+import socket
 import sqlite3
 import sys
 import textwrap
@@ -40,6 +41,13 @@ def _positive(value: str) -> int:
     number = int(value)
     if number <= 0:
         raise argparse.ArgumentTypeError(f"must be a positive whole number, not {value}")
+    return number
+
+
+def _port(value: str) -> int:
+    number = int(value) if value.isdigit() else -1
+    if not 1 <= number <= 65535:
+        raise argparse.ArgumentTypeError(f"must be a port number from 1 to 65535, not {value}")
     return number
 
 
@@ -191,7 +199,7 @@ def _topic_commands(commands: Any) -> None:
                                             "write endpoints need 'Authorization: Bearer <token>' and the label "
                                             "form the token.")
     serve.add_argument("--host", default="127.0.0.1", help="address to bind (default 127.0.0.1, this machine only)")
-    serve.add_argument("--port", type=int, default=8000, help="port (default 8000)")
+    serve.add_argument("--port", type=_port, default=8000, help="port (default 8000)")
     serve.add_argument("--allowed-hosts", metavar="HOST[,HOST]",
                        help="Host header names to answer, against DNS rebinding; '*' for any (default: "
                             "localhost, 127.0.0.1 and ::1 when bound to a loopback address, else any)")
@@ -573,10 +581,28 @@ def cmd_report(args: argparse.Namespace) -> None:
 def cmd_serve(args: argparse.Namespace) -> None:
     from .service import serve
 
+    _listenable(args.host, args.port)
     print(f"serving {args.store or default_store_path()} on http://{args.host}:{args.port}/ "
           "(API under /v1, docs at /docs)", file=sys.stderr)
     serve(args.store or default_store_path(), host=args.host, port=args.port,
           token=os.environ.get("TOPICS_API_TOKEN") or None, hosts=args.allowed_hosts)
+
+
+def _listenable(host: str, port: int) -> None:
+    """Refuse, in one line, a host this machine cannot resolve or an address and port it cannot listen on
+    (the server would otherwise stop with a log line that names neither)."""
+    try:
+        family, kind, _, _, address = socket.getaddrinfo(host, port, type=socket.SOCK_STREAM)[0]
+    except socket.gaierror as exc:
+        raise QueryError(f"cannot serve on host '{host}': {exc.strerror}; give an address or a name this "
+                         "machine resolves (e.g. 127.0.0.1)") from None
+    with socket.socket(family, kind) as probe:
+        probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        try:
+            probe.bind(address)
+        except OSError as exc:
+            raise QueryError(f"cannot listen on {host}:{port}: {exc.strerror}; pick another --port or "
+                             "--host") from None
 
 
 def cmd_reindex(args: argparse.Namespace) -> None:
@@ -667,10 +693,22 @@ def _worded(exc: TopicsError, args: argparse.Namespace) -> str:
     return exc.worded(COMMAND_WORDS)
 
 
+def _decoded(argv: Sequence[str]) -> list[str]:
+    """The arguments with bytes that are not UTF-8 (which Python keeps as lone surrogates, and no text
+    model or database takes) read as replacement characters, each such argument named in a note."""
+    out = []
+    for number, value in enumerate(argv, start=1):
+        fixed = value.encode("utf-8", "surrogateescape").decode("utf-8", "replace")
+        if fixed != value:
+            print(f"topics: note: argument {number} is not UTF-8; read as {fixed!r}", file=sys.stderr)
+        out.append(fixed)
+    return out
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     offline_environment()
     logging.basicConfig(level=logging.WARNING, format="topics: warning: %(message)s", stream=sys.stderr)
-    args = build_parser().parse_args(argv)
+    args = build_parser().parse_args(_decoded(sys.argv[1:] if argv is None else argv))
     try:
         status = COMMANDS[args.command](args)
     except TopicsError as exc:

@@ -219,6 +219,10 @@ def _fit(store: Store, previous: TopicModel | None, params: dict[str, Any], fres
     with store.reading() as snapshot:
         if not len(snapshot.ids):
             raise NoParagraphs(f"{store.path} holds no articles yet; add some before fitting topics")
+        for name in ("n_topics", "n_stories"):  # asked for more than there are paragraphs, it would never end
+            if (params.get(name) or 0) > len(snapshot.ids):
+                raise ParameterError(name, f"must be at most the number of paragraphs ({len(snapshot.ids):,}), "
+                                           f"not {params[name]:,}")
         ids = snapshot.ids.copy()
         vectors = np.asarray(snapshot.vectors, dtype=np.float32)
         texts = store.paragraph_texts(ids)
