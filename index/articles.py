@@ -12,12 +12,16 @@ from email.utils import parsedate_to_datetime
 from typing import Any
 
 _SPACE = re.compile(r"\s+")
+# Invisible characters that join nothing: byte-order marks past the first (a file's own is read by the
+# decoder), zero-width spaces and word joiners. Left in, a file of nothing else is a title of thousands
+# of characters no one can see.
+INVISIBLE = re.compile("[\ufeff\u200b\u2060]+")
 
 
 def tidy_text(text: str) -> str:
-    """Text as written, with its white space tidied: one space between words, no outer space. What is
-    stored, shown and embedded."""
-    return _SPACE.sub(" ", text).strip()
+    """Text as written, with its white space tidied: one space between words, no outer space, no
+    invisible characters. What is stored, shown and embedded."""
+    return _SPACE.sub(" ", INVISIBLE.sub("", text)).strip()
 
 
 def normalize_text(text: str) -> str:

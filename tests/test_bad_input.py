@@ -107,3 +107,14 @@ def test_the_windows_1252_note_is_printed_once(tmp_path: Path, caplog: pytest.Lo
         assert main(["ingest", str(path), "--quiet", "--store", str(tmp_path / "s")]) == 0
     assert [r.getMessage() for r in caplog.records].count(
         f"{path}:2: not UTF-8; read as Windows-1252 (pass --encoding to choose another)") == 1
+
+
+def test_a_file_of_byte_order_marks_is_no_article(tmp_path: Path, capsys: pytest.CaptureFixture):
+    """Byte-order marks past a file's first are invisible characters, not a 4,999-character title."""
+    marks = tmp_path / "marks.txt"
+    marks.write_text("\ufeff" * 5000, encoding="utf-8")
+    rows = tmp_path / "marks.csv"
+    rows.write_text("title,text\n" + "\ufeff" * 50 + "," + "\ufeff" * 50 + "\n", encoding="utf-8")
+    for source, message in ((marks, "no text: the file is empty"), (rows, "marks.csv:2: field 'text': empty article")):
+        assert main(["ingest", str(source), "--store", str(tmp_path / "store")]) == 1
+        assert message in capsys.readouterr().err

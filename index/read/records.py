@@ -18,7 +18,7 @@ from collections.abc import Callable, Iterator, Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
-from ..articles import Article, parse_date
+from ..articles import INVISIBLE, Article, parse_date
 from ..errors import InputError
 from ..wording import counted
 from .entities import decode_entities
@@ -71,7 +71,7 @@ def article_from_record(record: Mapping[str, Any] | Sequence[Any], path: Path | 
             text = valid(str(value), field)
             if entities and field in _PROSE:
                 text = decode_entities(text)
-            text = _CONTROL.sub("", text)  # NUL and the like are never text
+            text = INVISIBLE.sub("", _CONTROL.sub("", text))  # NUL and the like are never text, nor are BOMs
             return (text if field in TEXT_FIELDS else _BREAKS.sub(" ", text)).strip() or None
         raise fail(f"expected text, got {type(value).__name__}", field)
 

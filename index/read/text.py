@@ -7,7 +7,7 @@ from pathlib import Path
 
 from markdown_it import MarkdownIt
 
-from ..articles import Article
+from ..articles import INVISIBLE, Article
 from ..errors import InputError
 from .clean import strip_trailing_boilerplate
 from .records import article_from_record
@@ -19,7 +19,7 @@ _INLINE_SPACE = {"softbreak", "hardbreak"}
 
 
 def _titled_article(path: Path, blocks: list[str], fields: dict[str, str] | None = None) -> Article:
-    blocks = strip_trailing_boilerplate([b.strip() for b in blocks])
+    blocks = strip_trailing_boilerplate([INVISIBLE.sub("", b).strip() for b in blocks])
     blocks = [b for b in blocks if b]
     if not blocks:
         raise InputError(path, "no text: the file is empty or holds only boilerplate")
