@@ -118,3 +118,16 @@ def test_a_file_of_byte_order_marks_is_no_article(tmp_path: Path, capsys: pytest
     for source, message in ((marks, "no text: the file is empty"), (rows, "marks.csv:2: field 'text': empty article")):
         assert main(["ingest", str(source), "--store", str(tmp_path / "store")]) == 1
         assert message in capsys.readouterr().err
+
+
+def test_no_articles_found_says_what_was_passed_over_and_why(tmp_path: Path, capsys: pytest.CaptureFixture):
+    empty = tmp_path / "empty.json"
+    empty.write_text("[]", encoding="utf-8")
+    loops = tmp_path / "loops"
+    loops.mkdir()
+    (loops / "a").symlink_to(loops / "b")
+    (loops / "b").symlink_to(loops / "a")
+    for source, reason in ((empty, "holds no article: an empty list"), (loops, "a broken or looping link")):
+        assert main(["ingest", str(source), "--store", str(tmp_path / "store")]) == 1
+        err = capsys.readouterr().err
+        assert err.startswith("topics: error: no articles found in") and str(source) in err and reason in err

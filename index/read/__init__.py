@@ -132,12 +132,14 @@ def iter_articles(paths: Iterable[str | Path], *, skip_bad: bool = False, encodi
         for path in _files(Path(root), result):
             result.files += 1
             bad: list[InputError] = []
+            found = 0
             try:
                 for item in read_file(path, encoding, warn=warn, fields=fields):
                     if isinstance(item, Article):
                         if warn and item.title and not item.text:
                             log.warning("%s: '%s' has a title but no body text; only the title is stored",
                                         path, item.title[:60])
+                        found += 1
                         yield item
                         continue
                     if not skip_bad:
@@ -148,6 +150,8 @@ def iter_articles(paths: Iterable[str | Path], *, skip_bad: bool = False, encodi
                     raise
                 bad.append(exc)
             result.skipped += bad
+            if not found and not bad:
+                result.ignored.append((path, "holds no article: an empty list or only blank records"))
             if bad and warn:
                 _warn_skipped(path, bad)
 
