@@ -208,7 +208,7 @@ def topics_overview(store: Store, model: TopicModel) -> TopicsOverview:
         found = changes(store, model, dated=dated)
         fresh = model.corpus_hash == store.content_hash()
     return TopicsOverview(model, [TopicSummary.of(t, model) for t in model.topics],
-                          timeline([d for d, _ in dated], dated), found, fresh)
+                          timeline([d for d, _, _ in dated], [(d, t) for d, t, _ in dated]), found, fresh)
 
 
 @dataclass(frozen=True)

@@ -118,19 +118,23 @@ class Changes:
 
 
 def changes(store: Store, model: TopicModel, since: int | None = None,
-            dated: list[tuple[str, int]] | None = None) -> Changes:
+            dated: list[tuple[str, int, int]] | None = None) -> Changes:
     """The changes from fit ``since`` (default: the one before the latest, none after a first fit) to the
-    latest fit; ``dated`` as for :func:`emerging`."""
+    latest fit, and the topics and stories emerging; ``dated`` is :func:`dated_main_topics` when the caller
+    has it already (the report and the topics page do), else it is read from the store once for both."""
+    dated = dated_main_topics(store, model) if dated is None else dated
+    rising = (emerging(store, model, [(d, t) for d, t, _ in dated])
+              + emerging(store, model, [(d, s) for d, _, s in dated], stories=True))
     earlier = {summary["fit"]: summary for summary in model.fits}
     if since is None and model.fit_number - 1 not in earlier:  # the first fit: nothing to compare with
-        return Changes(None, model.fit_number, [], emerging(store, model, dated) + emerging(store, model, stories=True))
+        return Changes(None, model.fit_number, [], rising)
     since = model.fit_number - 1 if since is None else since
     if since not in earlier or since >= model.fit_number:
         fits = ", ".join(str(f) for f in sorted(earlier) if f < model.fit_number) or "none"
         raise QueryError(f"no fit {since} to compare with; earlier fits kept: {fits}")
     events = [e for e in model.history if since < int(e.get("fit", 0)) <= model.fit_number]
     found = _compared(store, model, earlier[since], events) + _compared(store, model, earlier[since], events, True)
-    return Changes(since, model.fit_number, found, emerging(store, model, dated) + emerging(store, model, stories=True))
+    return Changes(since, model.fit_number, found, rising)
 
 
 def _compared(store: Store, model: TopicModel, before: dict[str, Any], events: list[dict[str, Any]],
@@ -139,9 +143,11 @@ def _compared(store: Store, model: TopicModel, before: dict[str, Any], events: l
     changes are the theme's)."""
     old = {t["id"]: t for t in before.get("stories" if stories else "topics", [])}
     total_before, total_after = max(before["paragraphs"], 1), max(len(model.paragraph_ids), 1)
-    current = {t.id: t for t in model.level(stories) if not stories or len(model.stories_of(t.parent)) > 1}
-    if stories:
-        old = {i: t for i, t in old.items() if sum(o.get("parent") == t.get("parent") for o in old.values()) > 1}
+    current = {t.id: t for t in model.level(stories)}
+    if stories:  # a story alone in its theme changes as the theme does, and is said there
+        now_per, then_per = Counter(t.parent for t in current.values()), Counter(t.get("parent") for t in old.values())
+        current = {i: t for i, t in current.items() if now_per[t.parent] > 1}
+        old = {i: t for i, t in old.items() if then_per[t.get("parent")] > 1}
     kinds = {int(e["topic"]): e for e in events}  # the latest event of each topic wins
     out = []
     for topic_id in sorted(set(old) | set(current)):
@@ -184,7 +190,8 @@ def emerging(store: Store, model: TopicModel, dated: list[tuple[str, int]] | Non
     them already (the report does); otherwise they are read from the store."""
     if stories and len(model.stories) <= len(model.topics):
         return []  # every theme is one story: its stories are its themes
-    dated = dated_main_topics(store, model, stories) if dated is None else dated
+    if dated is None:
+        dated = [(d, s if stories else t) for d, t, s in dated_main_topics(store, model)]
     if len(dated) < 2:
         return []
     unit = choose_unit([d for d, _ in dated])
@@ -205,8 +212,8 @@ def emerging(store: Store, model: TopicModel, dated: list[tuple[str, int]] | Non
     return sorted(out, key=lambda e: (-e.z, e.topic))
 
 
-def dated_main_topics(store: Store, model: TopicModel, stories: bool = False) -> list[tuple[str, int]]:
-    """(publication date, main topic, or main story) of every dated article with a main topic."""
+def dated_main_topics(store: Store, model: TopicModel) -> list[tuple[str, int, int]]:
+    """(publication date, main topic, main story) of every dated article with a main topic, in one pass."""
     out = []
     with store.reading() as snapshot:
         topics, _ = model.topics_of(store, snapshot.ids)
@@ -222,5 +229,5 @@ def dated_main_topics(store: Store, model: TopicModel, stories: bool = False) ->
             vectors = snapshot.at(np.array(rows))
             topic = model.main_topic(vectors, topics[rows])
             if topic != UNASSIGNED:
-                out.append((info.published, model.main_story(vectors, topics[rows], topic) if stories else topic))
+                out.append((info.published, topic, model.main_story(vectors, topics[rows], topic)))
     return out

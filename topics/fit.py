@@ -229,10 +229,11 @@ def _fit(store: Store, previous: TopicModel | None, params: dict[str, Any], fres
         layout = corpus_layout(store, ids)
         corpus_hash = store.content_hash()
     init = warm_start(previous, params, fresh)
+    seen = None if previous is None else previous.lookup(ids)[2]  # the paragraphs the last fit had
     novel: np.ndarray | None = None  # on a warm start: the paragraphs the last fit lacked, and its labels
     kept_labels: list[str] = []
-    if init is not None and previous is not None:
-        novel = ~previous.lookup(ids)[2]
+    if init is not None and seen is not None and previous is not None:
+        novel = ~seen
         kept_labels = [topic.label for topic in previous.themes_and_stories]
     found = find_topics(vectors, texts, layout, store.embedder.encode, TopicClusterer(
         params["n_topics"], min_topic_size=params["min_topic_size"], min_confidence=params["min_confidence"],
@@ -240,7 +241,7 @@ def _fit(store: Store, previous: TopicModel | None, params: dict[str, Any], fres
         story_init=previous.story_centroids if init is not None and previous is not None and previous.stories
         and previous.params.get("n_stories") == params.get("n_stories") else None)
     clusterer, stories = found.clusterer, found.stories
-    arrived = None if previous is None else layout.new_articles(previous.lookup(ids)[2])
+    arrived = None if seen is None else layout.new_articles(seen)
     carried = carry_ids(previous, ids, found.labels, clusterer.n_topics_, arrived=arrived)
     carried_stories = carry_ids(previous, ids, stories.labels, len(stories.themes), stories=True, taken=carried.ids,
                                 arrived=arrived)

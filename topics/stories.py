@@ -31,6 +31,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from .cluster import UNASSIGNED, TopicClusterer, nearest_centroid
+from .context import unit_rows
 
 MIN_STORY = 3  # fewest paragraphs of a story, whatever the corpus size
 COPIES = 0.9  # the similarity at which topics duplicates calls two articles the same story
@@ -119,9 +120,9 @@ class StoryClusterer:
             rows = np.flatnonzero(themes == theme)
             if not len(rows):
                 continue
-            centre = _unit(X[rows].mean(axis=0, dtype=np.float64))
-            if len(rows) < 2 * floor or counts[theme] == 1 or float((X[rows] @ centre).mean()) >= self.copies:
-                found = centre[None, :]
+            centre = unit_rows(X[rows].mean(axis=0, keepdims=True, dtype=np.float64))
+            if len(rows) < 2 * floor or counts[theme] == 1 or float((X[rows] @ centre[0]).mean()) >= self.copies:
+                found = centre
             else:
                 start = self.init[near == theme] if near is not None and (near == theme).any() else None
                 sub = self._clusterer(counts[theme], floor, start)
@@ -149,8 +150,3 @@ class StoryClusterer:
         for _, theme in heights[:max(0, (self.n_stories or 0) - n_themes)]:
             counts[theme] += 1
         return counts
-
-
-def _unit(vector: np.ndarray) -> np.ndarray:
-    return vector / max(float(np.linalg.norm(vector)), 1e-12)
-

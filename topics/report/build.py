@@ -74,13 +74,14 @@ def build_report(store: Store, model: TopicModel) -> dict[str, Any]:
     mixes = {aid: topic_mix(topic_of[rows]) for aid, rows in paragraphs_of.items()}
     main = {aid: topic for aid, rows in paragraphs_of.items()
             if (topic := model.main_topic(snapshot.at(np.array(rows)), topic_of[rows])) != UNASSIGNED}
-    story_of, story_confidence = model.assign_stories(snapshot.vectors, topic_of)
+    story_of, story_confidence = model.topics_of(store, snapshot.ids, stories=True)
     main_story = {aid: story for aid, topic in main.items()
                   if (story := model.main_story(snapshot.at(np.array(paragraphs_of[aid])),
                                                 topic_of[paragraphs_of[aid]], topic)) != UNASSIGNED}
     dates = [a.published for a in articles.values() if a.published]
-    dated = [(articles[aid].published, topic) for aid, topic in sorted(main.items()) if articles[aid].published]
-    line = timeline(dates, dated)
+    dated = [(articles[aid].published, topic, main_story.get(aid, UNASSIGNED))
+             for aid, topic in sorted(main.items()) if articles[aid].published]
+    line = timeline(dates, [(d, t) for d, t, _ in dated])
 
     def article_ref(aid: str) -> dict[str, Any]:
         a = articles[aid]
