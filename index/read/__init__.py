@@ -15,7 +15,7 @@ from pathlib import Path
 
 from ..articles import Article
 from ..errors import InputError
-from .decode import check_not_binary, decode
+from .decode import check_not_binary, head, text_codec
 from .feeds import read_feed
 from .html import read_html
 from .fields import FieldMap
@@ -35,6 +35,9 @@ RECORD_READERS: dict[str, Reader] = {  # text readers of structured records, whi
 BYTES_READERS: dict[str, Reader] = {
     ".html": read_html, ".htm": read_html, ".xml": read_feed, ".rss": read_feed, ".atom": read_feed,
 }
+# A JSON Lines record ends at a line feed (a lone carriage return stays inside it); every file is read with
+# its line breaks as written.
+NEWLINES = {".jsonl": "\n", ".ndjson": "\n"}
 SUPPORTED = tuple(sorted({*TEXT_READERS, *RECORD_READERS, *BYTES_READERS}))
 
 
@@ -100,22 +103,26 @@ def read_file(path: Path, encoding: str | None = None, *, warn: bool = True,
               fields: FieldMap | None = None) -> Iterator[Article | InputError]:
     """Articles (or bad records) of one file; errors that spoil the whole file are raised. ``warn``
     logs what was read in a way that may not be meant (an encoding guessed); ``fields`` maps the fields
-    of structured records."""
+    of structured records. Records are read one at a time from a stream, so memory stays flat in the
+    size of the file; a file that is one article (text, Markdown, HTML, a feed) is read whole."""
+    suffix = path.suffix.lower()
     try:
-        data = path.read_bytes()
+        if suffix in BYTES_READERS:
+            first = head(path)
+            if encoding is None:
+                check_not_binary(path, first)
+            yield from BYTES_READERS[suffix](path, path.read_bytes(), encoding)
+            return
+        codec = text_codec(path, encoding, warn=warn)
+        with path.open(encoding=codec, newline=NEWLINES.get(suffix, "")) as stream:
+            if suffix in RECORD_READERS:
+                yield from RECORD_READERS[suffix](path, stream, fields)
+            else:
+                yield from TEXT_READERS[suffix](path, stream.read())
     except OSError as exc:
         raise InputError(path, f"cannot read: {exc.strerror}") from None
-    if not data.strip():
-        raise InputError(path, "file is empty")
-    suffix = path.suffix.lower()
-    if suffix in BYTES_READERS:
-        if encoding is None:
-            check_not_binary(path, data)
-        yield from BYTES_READERS[suffix](path, data, encoding)
-    elif suffix in RECORD_READERS:
-        yield from RECORD_READERS[suffix](path, decode(path, data, encoding, warn=warn), fields)
-    else:
-        yield from TEXT_READERS[suffix](path, decode(path, data, encoding, warn=warn))
+    except UnicodeDecodeError:
+        raise InputError(path, "changed while it was read; read it again") from None
 
 
 def iter_articles(paths: Iterable[str | Path], *, skip_bad: bool = False, encoding: str | None = None,

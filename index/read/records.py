@@ -10,23 +10,24 @@ title, text and source are decoded (:mod:`index.read.entities`). Errors name the
 from __future__ import annotations
 
 import csv
-import io
 import json
 import re
 import sys
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from pathlib import Path
-from typing import Any
+from typing import Any, TextIO
 
 from ..articles import INVISIBLE, Article, parse_date
 from ..errors import InputError
 from ..wording import counted
 from .entities import decode_entities
 from .fields import FieldMap
+from .jsonstream import JSONStream, Malformed
 from .wrap import unwrap
 
 TEXT_FIELDS = ("text", "body", "content")
 DATE_FIELDS = ("published", "date")
+WRAPPERS = ("articles", "items")  # keys of an object that holds a list of articles
 _KNOWN = {"id", "title", "url", "source", "path", *TEXT_FIELDS, *DATE_FIELDS}
 NO_HEADER_HINT = ("; if the first line is not a header but an article, read the columns by number: "
                   "--no-header --field text=N, counted from 0")
@@ -58,11 +59,17 @@ def article_from_record(record: Mapping[str, Any] | Sequence[Any], path: Path | 
         wrong = fields.out_of_range(record)
         if wrong is not None:
             raise fail(wrong[1], wrong[0])
+
+    def no_text() -> InputError:
+        if fields and "text" in fields.paths:
+            return fail(f"no value at '{fields.paths['text']}' in this record; check where the field "
+                        "mapping looks for the text", "text")
+        return fail("empty article: give a 'text' (or 'body'/'content') or a 'title'", "text")
+
     if fields:
         record, missing = fields.apply(record)
         if "text" in missing and "title" not in record:
-            raise fail(f"no value at '{fields.paths['text']}' in this record; check where the field "
-                       "mapping looks for the text", "text")
+            raise no_text()
 
     def string(field: str, value: Any) -> str | None:
         if value is None or value == "":
@@ -84,11 +91,11 @@ def article_from_record(record: Mapping[str, Any] | Sequence[Any], path: Path | 
         return text
 
     lowered = {str(k).strip().lower(): v for k, v in record.items()}
-    text_field, text = _first(lowered, TEXT_FIELDS)
-    text = unwrap(string(text_field or "text", text) or "")
+    # a field left empty by cleaning (white space, control or invisible characters alone) is a missing one
+    text = unwrap(next(filter(None, (string(name, lowered.get(name)) for name in TEXT_FIELDS)), ""))
     title = string("title", lowered.get("title")) or ""
     if not text and not title:
-        raise fail("empty article: give a 'text' (or 'body'/'content') or a 'title'", "text")
+        raise no_text()
     date_field, date = _first(lowered, DATE_FIELDS)
     published = None
     if date is not None:
@@ -121,17 +128,24 @@ def _from_mapping(value: Any, path: Path, line: int | None = None, item: int | N
     return article_from_record(value, path, line=line, item=item, fields=fields)
 
 
-def read_jsonl(path: Path, text: str, fields: FieldMap | None = None) -> Iterator[Article | InputError]:
-    for number, raw in enumerate(text.split("\n"), start=1):
+def _json_problem(path: Path, exc: Exception, line: int | None = None) -> InputError:
+    """The error of bad JSON: where it is (a line and column) and what is wrong."""
+    if isinstance(exc, Malformed):
+        return InputError(path, f"malformed JSON at column {exc.column}: {exc.message}", line=exc.line)
+    if isinstance(exc, json.JSONDecodeError):
+        return InputError(path, f"malformed JSON at column {exc.colno}: {exc.msg}", line=line)
+    return InputError(path, f"unreadable JSON: {exc}", line=line)
+
+
+def read_jsonl(path: Path, stream: TextIO, fields: FieldMap | None = None) -> Iterator[Article | InputError]:
+    """One article a line, read a line at a time."""
+    for number, raw in enumerate(stream, start=1):
         if not raw.strip():
             continue
         try:
             value = json.loads(raw)
-        except json.JSONDecodeError as exc:
-            yield InputError(path, f"malformed JSON at column {exc.colno}: {exc.msg}", line=number)
-            continue
         except (ValueError, RecursionError) as exc:
-            yield InputError(path, f"unreadable JSON: {exc}", line=number)
+            yield _json_problem(path, exc, number)
             continue
         try:
             yield _from_mapping(value, path, number, fields=fields)
@@ -139,31 +153,55 @@ def read_jsonl(path: Path, text: str, fields: FieldMap | None = None) -> Iterato
             yield exc
 
 
-def read_json(path: Path, text: str, fields: FieldMap | None = None) -> Iterator[Article | InputError]:
-    """A list of articles, an object holding one under ``articles`` or ``items``, or one article."""
+def read_json(path: Path, stream: TextIO, fields: FieldMap | None = None) -> Iterator[Article | InputError]:
+    """A list of articles, an object holding one under ``articles`` or ``items`` (the first of them),
+    or one article. A list is read an article at a time (:mod:`index.read.jsonstream`)."""
+    reader = JSONStream(stream)
     try:
-        value = json.loads(text)
-    except json.JSONDecodeError as exc:
-        yield InputError(path, f"malformed JSON at column {exc.colno}: {exc.msg}", line=exc.lineno)
-        return
-    except (ValueError, RecursionError) as exc:
-        yield InputError(path, f"unreadable JSON: {exc}")
-        return
-    if isinstance(value, Mapping):
-        wrapper = next((k for k in ("articles", "items") if k in value), None)
-        if wrapper is not None and not isinstance(value[wrapper], list):
-            yield InputError(path, f"expected a list of article objects, got {type(value[wrapper]).__name__}",
-                             field=wrapper)
+        first = reader.peek()
+        if first == "[":
+            yield from _json_items(path, reader.items(), fields)
+        elif first == "{":
+            yield from _json_object(path, reader, fields)
+        else:
+            reader.value()
+            reader.end()
+            yield InputError(path, "expected a list of article objects")
             return
-        value = value[wrapper] if wrapper is not None else [value]
-    if not isinstance(value, list):
-        yield InputError(path, "expected a list of article objects")
-        return
-    for number, entry in enumerate(value, start=1):
+        reader.end()
+    except (ValueError, RecursionError) as exc:
+        yield _json_problem(path, exc)
+
+
+def _json_items(path: Path, items: Iterator[Any], fields: FieldMap | None) -> Iterator[Article | InputError]:
+    for number, entry in enumerate(items, start=1):
         try:
             yield _from_mapping(entry, path, item=number, fields=fields)
         except InputError as exc:
             yield exc
+
+
+def _json_object(path: Path, reader: JSONStream, fields: FieldMap | None) -> Iterator[Article | InputError]:
+    """The articles of a list under ``articles`` or ``items``, else the object as one article."""
+    record: dict[str, Any] = {}
+    listed = False
+    for key in reader.keys():
+        if key in WRAPPERS and not listed and reader.peek() == "[":
+            listed = True
+            yield from _json_items(path, reader.items(), fields)
+        else:
+            record[key] = reader.value()
+    if listed:
+        return
+    wrapper = next((k for k in WRAPPERS if k in record), None)
+    if wrapper is not None:
+        yield InputError(path, f"expected a list of article objects, got {type(record[wrapper]).__name__}",
+                         field=wrapper)
+        return
+    try:
+        yield _from_mapping(record, path, item=1, fields=fields)
+    except InputError as exc:
+        yield exc
 
 
 def _csv_problem(exc: csv.Error) -> str:
@@ -197,12 +235,13 @@ def _csv_articles(path: Path, reader: Any, fields: FieldMap | None,
             yield exc
 
 
-def read_csv(path: Path, text: str, fields: FieldMap | None = None) -> Iterator[Article | InputError]:
+def read_csv(path: Path, stream: TextIO, fields: FieldMap | None = None) -> Iterator[Article | InputError]:
+    """One article a row, read a row at a time from ``stream`` (opened with ``newline=""``)."""
     csv.field_size_limit(sys.maxsize)
     if fields is not None and not fields.header:
-        yield from _read_headerless(path, text, fields)
+        yield from _read_headerless(path, stream, fields)
         return
-    reader = csv.DictReader(io.StringIO(text, newline=""), strict=True)
+    reader = csv.DictReader(stream, strict=True)
     try:
         fieldnames = reader.fieldnames
     except csv.Error as exc:
@@ -220,7 +259,7 @@ def read_csv(path: Path, text: str, fields: FieldMap | None = None) -> Iterator[
                              f"{len(header)} columns" if None in row else None)
 
 
-def _read_headerless(path: Path, text: str, fields: FieldMap) -> Iterator[Article | InputError]:
+def _read_headerless(path: Path, stream: TextIO, fields: FieldMap) -> Iterator[Article | InputError]:
     """A CSV file whose first line is a row like the others, read by the mapping's column numbers."""
     width = 0
 
@@ -229,4 +268,4 @@ def _read_headerless(path: Path, text: str, fields: FieldMap) -> Iterator[Articl
         width = width or len(row)
         return f"{len(row)} values where the first row has {width}" if len(row) > width else None
 
-    yield from _csv_articles(path, csv.reader(io.StringIO(text, newline=""), strict=True), fields, misshapen)
+    yield from _csv_articles(path, csv.reader(stream, strict=True), fields, misshapen)
