@@ -54,8 +54,8 @@ def _utf16_order(head: bytes) -> str | None:
     pairs = len(head) // 2
     if pairs < 4:
         return None
-    for order, zeros in (("le", head[1::2]), ("be", head[0::2])):
-        if zeros.count(0) > 0.8 * pairs:
+    for order, zeros, letters in (("le", head[1::2], head[0::2]), ("be", head[0::2], head[1::2])):
+        if zeros.count(0) > 0.8 * pairs and letters.count(0) < 0.2 * pairs:  # NULs alone are no text
             return order
     return None
 
