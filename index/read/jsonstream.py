@@ -96,35 +96,32 @@ class JSONStream:
             self._pos = end
             return value
 
-    def items(self) -> Iterator[Any]:
-        """The values of the array that starts here, one at a time."""
-        self.take("[", "Expecting value")
-        if self.peek() == "]":
+    def _members(self, opening: str, closing: str) -> Iterator[None]:
+        """Step through the array or object that starts here: at each member, the caller reads it."""
+        self.take(opening, "Expecting value")
+        if self.peek() == closing:
             self._pos += 1
             return
         while True:
-            yield self.value()
-            if self.peek() == "]":
+            yield
+            if self.peek() == closing:
                 self._pos += 1
                 return
             self.take(",", "Expecting ',' delimiter")
 
+    def items(self) -> Iterator[Any]:
+        """The values of the array that starts here, one at a time."""
+        for _ in self._members("[", "]"):
+            yield self.value()
+
     def keys(self) -> Iterator[str]:
         """The keys of the object that starts here; after each, the caller reads its value."""
-        self.take("{", "Expecting value")
-        if self.peek() == "}":
-            self._pos += 1
-            return
-        while True:
+        for _ in self._members("{", "}"):
             if self.peek() != '"':
                 raise self.error("Expecting property name enclosed in double quotes")
             key = self.value()
             self.take(":", "Expecting ':' delimiter")
             yield key
-            if self.peek() == "}":
-                self._pos += 1
-                return
-            self.take(",", "Expecting ',' delimiter")
 
     def end(self) -> None:
         """Check that nothing but white space follows the value read."""
