@@ -76,12 +76,17 @@ def write_jsonl(path: Path, size_mb: int, records: list[dict[str, str]]) -> int:
     return count
 
 
+def _interruptible() -> None:
+    """A shell starts a background job with SIGINT ignored, and Python then leaves it ignored: restore it."""
+    signal.signal(signal.SIGINT, signal.SIG_DFL)
+
+
 def run_measured(command: list[str], env: dict[str, str], stop_after: Path | None = None,
                  seconds: float = 0) -> tuple[float, str]:
     """Peak RSS (MB) and output of ``command`` in a fresh process; with ``stop_after``, the process is
     interrupted ``seconds`` after that path appears."""
-    process = subprocess.Popen(command, env=env, cwd=env["PYTHONPATH"], stdout=subprocess.PIPE,
-                               stderr=subprocess.STDOUT, text=True)  # in the tree: python puts "." first
+    process = subprocess.Popen(command, env=env, cwd=env["PYTHONPATH"],  # python puts its folder first on the path
+                               stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, preexec_fn=_interruptible)
     if stop_after is not None and seconds > 0:
         appeared = None
         while process.poll() is None:
