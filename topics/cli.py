@@ -608,17 +608,16 @@ def cmd_export(args: argparse.Namespace) -> None:
         raise QueryError("Parquet is binary: write it to a file with -o FILE.parquet")
     with Store.open(args.store) as store:
         model = TopicModel.load(store.path)
+        if to_stdout:
+            sys.stdout.flush()
+            export(store, model, args.kind, sys.stdout.buffer, fmt)
+            return
         try:
-            if to_stdout:
-                sys.stdout.flush()
-                done = export(store, model, args.kind, sys.stdout.buffer, fmt)
-            else:
-                done = export(store, model, args.kind, Path(args.output), fmt)
+            done = export(store, model, args.kind, Path(args.output), fmt)
         except OSError as exc:
             raise QueryError(f"cannot write {args.output}: {exc.strerror}") from None
-    if not to_stdout:
-        print(f"wrote {counted(done.rows, 'row', grouped=True)} of {done.kind} as {fmt} to {args.output}",
-              file=sys.stdout if done.regular else sys.stderr)
+    print(f"wrote {counted(done.rows, 'row', grouped=True)} of {done.kind} as {fmt} to {args.output}",
+          file=sys.stdout if done.regular else sys.stderr)
 
 
 def cmd_serve(args: argparse.Namespace) -> None:
