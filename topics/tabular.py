@@ -20,7 +20,8 @@ from typing import Any, BinaryIO
 from index import QueryError
 
 FORMATS = ("csv", "jsonl", "parquet")
-BATCH = 10_000
+BATCH = 10_000  # rows of a Parquet row group
+CHUNK = 1_000  # rows of CSV or JSON Lines encoded at a time
 MISSING_PYARROW = "writing Parquet needs pyarrow: pip install 'topics[parquet]' (or choose --format csv or jsonl)"
 
 
@@ -67,8 +68,22 @@ def require(fmt: str) -> None:
 
 def write_table(table: Table, handle: BinaryIO, fmt: str) -> int:
     """Write the table's rows into ``handle`` in ``fmt``; returns how many rows."""
+    count = 0
+
+    def counting() -> Iterator[dict[str, Any]]:
+        nonlocal count
+        for count, row in enumerate(table.rows, start=1):
+            yield row
+    for chunk in encode(Table(table.columns, counting()), fmt):
+        handle.write(chunk)
+    return count
+
+
+def encode(table: Table, fmt: str) -> Iterator[bytes]:
+    """The table in ``fmt`` as chunks of bytes, each made as its rows come (for a file, or the body
+    of an HTTP answer)."""
     require(fmt)
-    return {"csv": _csv, "jsonl": _jsonl, "parquet": _parquet}[fmt](table, handle)
+    return {"csv": _csv, "jsonl": _jsonl, "parquet": _parquet}[fmt](table)
 
 
 def csv_cell(value: Any) -> str:
@@ -80,44 +95,75 @@ def csv_cell(value: Any) -> str:
     return str(value)
 
 
-def _csv(table: Table, handle: BinaryIO) -> int:
-    text = io.TextIOWrapper(handle, encoding="utf-8", newline="", write_through=True)
-    try:
-        writer = csv.writer(text)
-        writer.writerow(table.names)
-        count = 0
-        for count, row in enumerate(table.rows, start=1):
-            writer.writerow([csv_cell(row[name]) for name in table.names])
-        text.flush()
-        return count
-    finally:
-        text.detach()  # the handle stays open: its owner closes it
+def _csv(table: Table) -> Iterator[bytes]:
+    buffer = io.StringIO(newline="")
+    writer = csv.writer(buffer)
+    writer.writerow(table.names)
+    for batch in _batches(table.rows, CHUNK):
+        writer.writerows([csv_cell(row[name]) for name in table.names] for row in batch)
+        yield _drained(buffer)
+    if buffer.tell():
+        yield _drained(buffer)
 
 
-def _jsonl(table: Table, handle: BinaryIO) -> int:
-    count = 0
-    for count, row in enumerate(table.rows, start=1):
-        handle.write((json.dumps({name: row[name] for name in table.names}, ensure_ascii=False) + "\n").encode())
-    return count
+def _jsonl(table: Table) -> Iterator[bytes]:
+    for batch in _batches(table.rows, CHUNK):
+        yield "".join(json.dumps({name: row[name] for name in table.names}, ensure_ascii=False) + "\n"
+                      for row in batch).encode("utf-8")
 
 
-def _parquet(table: Table, handle: BinaryIO) -> int:
+def _drained(buffer: io.StringIO) -> bytes:
+    text = buffer.getvalue()
+    buffer.seek(0)
+    buffer.truncate()
+    return text.encode("utf-8")
+
+
+class _Sink(io.RawIOBase):
+    """Where the Parquet writer puts its bytes until they are handed on: it needs a file that knows its
+    position, and a pipe or an HTTP answer does not."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.data = bytearray()
+        self.position = 0
+
+    def writable(self) -> bool:
+        return True
+
+    def write(self, data: Any) -> int:
+        self.data += data
+        self.position += len(data)
+        return len(data)
+
+    def tell(self) -> int:
+        return self.position
+
+    def drain(self) -> bytes:
+        out = bytes(self.data)
+        self.data.clear()
+        return out
+
+
+def _parquet(table: Table) -> Iterator[bytes]:
     import pyarrow as pa
     import pyarrow.parquet as pq
 
     kinds = {str: pa.string(), int: pa.int64(), float: pa.float64(), bool: pa.bool_()}
     schema = pa.schema([(column.name, kinds[column.kind]) for column in table.columns])
-    count = 0
-    with pq.ParquetWriter(pa.PythonFile(handle, mode="w"), schema) as writer:
-        for batch in _batches(table.rows):
+    sink = _Sink()
+    with pq.ParquetWriter(pa.PythonFile(sink, mode="w"), schema) as writer:
+        empty = True
+        for batch in _batches(table.rows, BATCH):
             writer.write_table(pa.Table.from_pylist(batch, schema=schema))
-            count += len(batch)
-        if not count:
+            empty = False
+            yield sink.drain()
+        if empty:
             writer.write_table(schema.empty_table())
-    return count
+    yield sink.drain()
 
 
-def _batches(rows: Iterable[dict[str, Any]]) -> Iterator[list[dict[str, Any]]]:
+def _batches(rows: Iterable[dict[str, Any]], size: int) -> Iterator[list[dict[str, Any]]]:
     it = iter(rows)
-    while batch := list(islice(it, BATCH)):
+    while batch := list(islice(it, size)):
         yield batch
