@@ -153,3 +153,19 @@ def test_parquet_without_pyarrow_is_one_line_and_writes_nothing(fitted: Store, t
     assert done.stderr == ("topics: error: writing Parquet needs pyarrow: pip install 'topics[parquet]' "
                            "(or choose --format csv or jsonl)\n")
     assert not target.exists()
+
+
+def test_the_service_streams_the_same_rows(fitted: Store, embedder, tmp_path: Path):
+    from fastapi.testclient import TestClient
+
+    from topics.service import create_app
+
+    client = TestClient(create_app(fitted.path, model=embedder))
+    answer = client.get("/v1/export/articles", params={"format": "jsonl"})
+    assert answer.status_code == 200 and answer.headers["content-type"] == "application/x-ndjson"
+    assert [json.loads(line) for line in answer.text.splitlines()] == _rows(fitted, "articles")
+    export(fitted, TopicModel.load(fitted.path), "topics", tmp_path / "t.csv")
+    topics = client.get("/v1/export/topics")
+    assert topics.content == (tmp_path / "t.csv").read_bytes()
+    assert topics.headers["content-disposition"] == 'attachment; filename="topics.csv"'
+    assert client.get("/v1/export/stories").status_code == 422
