@@ -169,3 +169,24 @@ def test_the_service_streams_the_same_rows(fitted: Store, embedder, tmp_path: Pa
     assert topics.content == (tmp_path / "t.csv").read_bytes()
     assert topics.headers["content-disposition"] == 'attachment; filename="topics.csv"'
     assert client.get("/v1/export/stories").status_code == 422
+
+
+def test_a_fifo_is_written_into_and_a_reader_that_stops_early_is_no_error(fitted: Store, tmp_path: Path):
+    import threading
+
+    model = TopicModel.load(fitted.path)
+    export(fitted, model, "topics", tmp_path / "t.csv")
+    fifo = tmp_path / "pipe"
+    os.mkfifo(fifo)
+    read: list[bytes] = []
+    reader = threading.Thread(target=lambda: read.append(fifo.read_bytes()))
+    reader.start()
+    assert export(fitted, model, "topics", fifo, "csv").regular is False
+    reader.join(timeout=60)
+    assert fifo.is_fifo() and read == [(tmp_path / "t.csv").read_bytes()]
+    code = "from topics.cli import main; raise SystemExit(main())"
+    done = subprocess.run(f"{sys.executable} -c {code!r} export paragraphs --store {fitted.path} | head -1",
+                          shell=True, capture_output=True, text=True, cwd=ROOT, timeout=120,
+                          env={**os.environ, "PYTHONPATH": str(ROOT)})
+    assert done.stdout == "article_id,position,is_title,paragraph_id,text,topic,story,confidence\n"
+    assert done.stderr == ""
