@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import gc
 import os
 import re
 import subprocess
@@ -84,6 +85,11 @@ def test_a_temporary_store_goes_with_close(texts: list[str], embedder):
     assert folder.is_dir()
     tm.close()
     assert not folder.exists()
+    dropped = TopicMap(model=embedder).fit(texts[:12])
+    folder = dropped.store.path.parent
+    del dropped
+    gc.collect()
+    assert not folder.exists()  # collected without close: removed all the same
 
 
 def test_a_store_at_a_path_stays_and_answers_without_a_fit(tmp_path: Path, texts: list[str], embedder):
