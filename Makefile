@@ -12,14 +12,14 @@ $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
 
 # torch first, pinned to the CPU build by constraints.txt, so nothing pulls a CUDA build. The demo needs
-# the package alone; the tests also need the extras (Ray among them), installed by `make test`.
+# the package alone; the tests also need the extras (Ray, pyarrow and pandas among them), installed by `make test`.
 $(STAMP): pyproject.toml constraints.txt | $(BIN)/python
 	$(BIN)/pip install --quiet -c constraints.txt torch
 	$(BIN)/pip install --quiet -c constraints.txt -e '.'
 	touch $@
 
 $(TEST_STAMP): $(STAMP)
-	$(BIN)/pip install --quiet -c constraints.txt -e '.[dev,ray]'
+	$(BIN)/pip install --quiet -c constraints.txt -e '.[dev,ray,parquet,notebook]'
 	touch $@
 
 install: $(STAMP)

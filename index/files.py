@@ -6,7 +6,7 @@ import json
 import os
 from collections.abc import Callable
 from pathlib import Path
-from typing import Any
+from typing import Any, BinaryIO
 
 import numpy as np
 
@@ -27,19 +27,25 @@ def atomic_write(path: Path, write: Callable[[Path], None]) -> None:
         tmp.unlink(missing_ok=True)
 
 
-def write_output(path: Path, text: str) -> bool:
-    """Write ``text`` to where a person asked for output: a regular file (or a link to one) crash-safely
+def write_output(path: Path, content: str | Callable[[BinaryIO], None]) -> bool:
+    """Write ``content`` (text, or a function that writes bytes into a handle, for output written as it
+    is made) to where a person asked for output: a regular file (or a link to one) crash-safely
     through :func:`atomic_write`, anything else (a device, a FIFO, a link to a descriptor such as
     ``/dev/stdout``) by writing into it, since renaming a file over it would replace the device itself.
     Returns whether the target is a regular file."""
+    write = content if callable(content) else lambda handle: handle.write(content.encode("utf-8"))
     target = path.resolve() if path.is_symlink() and path.resolve().is_file() else path
     if target.exists() and not target.is_file():
         if target.is_dir():
             raise IsADirectoryError(21, "is a folder, not a file", str(path))
-        with open(target, "w", encoding="utf-8") as handle:
-            handle.write(text)
+        with open(target, "wb") as handle:
+            write(handle)
         return False
-    atomic_write(target, lambda tmp: tmp.write_text(text, encoding="utf-8"))
+
+    def fill(tmp: Path) -> None:
+        with open(tmp, "wb") as handle:
+            write(handle)
+    atomic_write(target, fill)
     return True
 
 

@@ -6,16 +6,19 @@ API answer with the same shapes.
 from __future__ import annotations
 
 from dataclasses import asdict, dataclass, field
-from typing import Any
+from pathlib import Path
+from typing import Any, BinaryIO
 
 import numpy as np
 
-from index import Article, ArticleInfo, DuplicatePair, QueryError, Store, duplicates_of
+from index import Article, ArticleInfo, DuplicatePair, QueryError, Store, duplicates_of, write_output
 
 from .changes import Changes, changes, dated_main_topics
 from .cluster import UNASSIGNED
+from .export import export_table
 from .model import Topic, TopicModel, topic_mix
 from .periods import Timeline, timeline
+from .tabular import format_of, require, write_table
 
 
 @dataclass(frozen=True)
@@ -343,3 +346,30 @@ def event_line(event: dict[str, Any]) -> str:
         text += (f"; its label '{label}' now names topic {event['label_to']}" if "label_to" in event
                  else f"; its label '{label}' is kept in the history")
     return text
+
+
+@dataclass(frozen=True)
+class Exported:
+    """What an export wrote: how many rows of which kind, in which format, and whether into a regular
+    file (not a device, a pipe or an open handle)."""
+
+    kind: str
+    format: str
+    rows: int
+    regular: bool
+
+
+def export(store: Store, model: TopicModel, kind: str, output: str | Path | BinaryIO,
+           fmt: str | None = None) -> Exported:
+    """Write the rows of ``kind`` (paragraphs, articles or topics; see :mod:`topics.export`) in ``fmt``
+    (csv, jsonl or parquet; default: from the file's extension, else csv) to a file, crash-safely (a
+    device or a FIFO is written into), or into an open binary handle. Rows stream from the store to
+    the output; a missing library is refused before anything is written."""
+    fmt = format_of(str(output) if isinstance(output, (str, Path)) else None, fmt)
+    require(fmt)
+    table = export_table(store, model, kind)
+    if not isinstance(output, (str, Path)):
+        return Exported(kind, fmt, write_table(table, output, fmt), False)
+    written: list[int] = []
+    regular = write_output(Path(output), lambda handle: written.append(write_table(table, handle, fmt)))
+    return Exported(kind, fmt, written[0], regular)

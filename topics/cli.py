@@ -70,7 +70,7 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--version", action="version", version=f"topics {__version__}")
     commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
     for add in (_ingest_commands, _search_commands, _topic_commands, _reading_commands, _changes_command,
-                _upkeep_commands):
+                _export_command, _upkeep_commands):
         add(commands)
     return parser
 
@@ -231,6 +231,24 @@ def _changes_command(commands: Any) -> None:
     what.add_argument("--since", type=int, metavar="FIT", help="compare with this fit (default: the one before)")
     _store_options(what)
     _json_option(what, "report")
+
+
+def _export_command(commands: Any) -> None:
+    from .tabular import FORMATS as TABLE_FORMATS
+
+    export = commands.add_parser("export", help="write the topics of every paragraph, article or topic as a table",
+                                 description="Write one row per paragraph (its article, position, text, topic, "
+                                             "story and confidence), per article (its fields, main topic and "
+                                             "story, topic mix and metadata) or per topic (labels, keywords, "
+                                             "sizes, parent) as CSV, JSON Lines or Parquet, for a spreadsheet, "
+                                             "a BI tool or a notebook.")
+    export.add_argument("kind", choices=("paragraphs", "articles", "topics"), help="what a row is")
+    export.add_argument("--format", choices=TABLE_FORMATS,
+                        help="default: from the -o extension, else csv; parquet needs pip install 'topics[parquet]'")
+    export.add_argument("-o", "--output", metavar="FILE", default="-",
+                        help="write here; a device or FIFO is written into, never replaced (default or -: "
+                             "standard output)")
+    _store_options(export)
 
 
 def _upkeep_commands(commands: Any) -> None:
@@ -578,6 +596,30 @@ def cmd_report(args: argparse.Namespace) -> None:
           file=sys.stdout if regular else sys.stderr)
 
 
+def cmd_export(args: argparse.Namespace) -> None:
+    from .api import export
+    from .model import TopicModel
+    from .tabular import format_of, require
+
+    to_stdout = args.output == "-"
+    fmt = format_of(None if to_stdout else args.output, args.format)
+    require(fmt)  # before the store opens: the refusal is at once
+    if to_stdout and fmt == "parquet" and sys.stdout.isatty():
+        raise QueryError("Parquet is binary: write it to a file with -o FILE.parquet")
+    with Store.open(args.store) as store:
+        model = TopicModel.load(store.path)
+        if to_stdout:
+            sys.stdout.flush()
+            export(store, model, args.kind, sys.stdout.buffer, fmt)
+            return
+        try:
+            done = export(store, model, args.kind, Path(args.output), fmt)
+        except OSError as exc:
+            raise QueryError(f"cannot write {args.output}: {exc.strerror}") from None
+    print(f"wrote {counted(done.rows, 'row', grouped=True)} of {done.kind} as {fmt} to {args.output}",
+          file=sys.stdout if done.regular else sys.stderr)
+
+
 def cmd_serve(args: argparse.Namespace) -> None:
     from .service import serve
 
@@ -659,7 +701,8 @@ def cmd_stats(args: argparse.Namespace) -> None:
 COMMANDS = {"ingest": cmd_ingest, "search": cmd_search, "similar": cmd_similar,
             "duplicates": cmd_duplicates, "delete": cmd_delete, "cluster": cmd_cluster, "assign": cmd_assign,
             "label": cmd_label, "show": cmd_show, "topics": cmd_topics, "changes": cmd_changes, "report": cmd_report, "serve": cmd_serve, "reindex": cmd_reindex,
-            "check": cmd_check, "repair": cmd_repair, "stats": cmd_stats}
+            "check": cmd_check, "repair": cmd_repair, "stats": cmd_stats,
+            "export": cmd_export}
 
 
 # The library's remedies in command-line terms (see index.errors.Fix)
