@@ -302,17 +302,18 @@ def peer_level(result: Result, name: str) -> Level:
     return Level(name, result.topics, result.names, result.keywords, [[t for t in range(n) if t != s] for s in range(n)])
 
 
+def label_measures(level: Level, topic: int, documents: list[frozenset[str]]) -> tuple[float, float]:
+    """Support and sibling precision of one topic's label."""
+    matches = label_matches(label_parts(level.labels[topic], words, stem, FUNCTION_WORDS), documents)
+    return label_support_precision(matches, level.topics, topic, level.siblings[topic])
+
+
 def label_figures(level: Level, corpus: Corpus, encode, documents: list[frozenset[str]]) -> dict[str, float]:
     """Support, sibling precision and consistency of a level's labels (see topics.quality); a story that
     is its theme's only one has no siblings and is left out of support and precision."""
-    supports, precisions = [], []
-    for topic, label in enumerate(level.labels):
-        if not level.siblings[topic] and level.name == "stories":
-            continue
-        matches = label_matches(label_parts(label, words, stem, FUNCTION_WORDS), documents)
-        support, precision = label_support_precision(matches, level.topics, topic, level.siblings[topic])
-        supports.append(support)
-        precisions.append(precision)
+    measured = [label_measures(level, topic, documents) for topic in range(len(level.labels))
+                if level.siblings[topic] or level.name != "stories"]
+    supports, precisions = [s for s, _ in measured], [p for _, p in measured]
     named = [i for i, label in enumerate(level.labels) if label]
     consistency = label_consistency(encode([level.labels[i] for i in named]),
                                     encode([", ".join(level.keywords[i][:10]) for i in named])) if named else 0.0
@@ -350,10 +351,13 @@ def level_row(corpus: Corpus, model: str, level: Level, encode, documents, class
             f"{npmi_coherence(top, corpus.texts, words):>7.3f}{topic_diversity(top):>8.2f}")
 
 
-def print_labels(level: Level) -> None:
+def print_labels(level: Level, documents: list[frozenset[str]]) -> None:
+    """Each topic's size, label, the label's support and sibling precision, and top six keywords."""
     sizes = np.bincount(level.topics[level.topics >= 0], minlength=len(level.labels))
     for topic, (label, keywords) in enumerate(zip(level.labels, level.keywords)):
-        print(f"    {level.name[:5]} {topic:>3} {sizes[topic]:>6}  {label:<45} {', '.join(keywords[:6])}")
+        support, precision = label_measures(level, topic, documents)
+        print(f"    {level.name[:5]} {topic:>3} {sizes[topic]:>6}  {label:<45} {support:4.2f} {precision:4.2f}  "
+              f"{', '.join(keywords[:6])}")
 
 
 def ablation(corpus: Corpus, encode, documents, seed: int) -> list[str]:
@@ -454,18 +458,21 @@ def two_levels(corpus: Corpus, embedder: Embedder, args: argparse.Namespace) -> 
     start = time.perf_counter()
     found = find_topics(corpus.vectors, corpus.texts, corpus.layout, encode, TopicClusterer(seed=args.seed))
     print(f"  ours: themes, stories, keywords and labels in {time.perf_counter() - start:.1f} s", flush=True)
+    plain = ~found.boilerplate
+    print(f"  ours: unassigned {100 * (found.labels[plain] == UNASSIGNED).mean():.1f}% of the paragraphs outside "
+          f"boilerplate ({100 * found.boilerplate.mean():.1f}% of all are boilerplate)", flush=True)
     out = []
     for level in our_levels(found):
         out.append(level_row(corpus, "topics (ours)", level, encode, documents, classes))
         print(out[-1], flush=True)
         if args.labels:
-            print_labels(level)
+            print_labels(level, documents)
         if not args.no_peer:
             peer = peer_level(run_bertopic(corpus, len(level.labels), embedder, args.seed), level.name)
             out.append(level_row(corpus, "BERTopic 0.17", peer, encode, documents, classes))
             print(out[-1], flush=True)
             if args.labels:
-                print_labels(peer)
+                print_labels(peer, documents)
     return out
 
 

@@ -5,10 +5,14 @@ from __future__ import annotations
 import numpy as np
 
 from topics.boilerplate import Boilerplate
+from topics.english import FUNCTION_WORDS
 from topics.describe import TopicDescriber
 from topics.headings import Heading, distinct, headings
-from topics.phrases import Lexicon
+from topics.phrases import Lexicon, words
+from topics.quality import label_matches, label_parts
 from topics.vocabulary import count_terms, stem
+
+from .conftest import SHARED_DATA, needs_shared
 
 
 def led(text: str, *weights: float) -> Heading:
@@ -63,7 +67,8 @@ def test_a_headline_verb_never_ends_a_label_where_the_topic_has_body_text(embedd
 
 
 def test_a_lead_name_is_followed_by_a_phrase_of_its_own_paragraphs(embedder):
-    """A small topic can hold two unrelated stories; "IAAF: yen" would join halves of both."""
+    """A small topic can hold two unrelated stories; "IAAF: yen" would join halves of both, where a label
+    of two parts names each from its own."""
     texts = ["The IAAF met in Monaco on Monday to weigh the case.",
              "The IAAF will rule on the appeal within weeks.",
              "The yen rose against the dollar as exporters sold dollars.",
@@ -73,8 +78,9 @@ def test_a_lead_name_is_followed_by_a_phrase_of_its_own_paragraphs(embedder):
     labels = np.array([0, 0, 0, 0, 1, 1])
     centroids = np.stack([embedder.encode(texts[:4]).mean(axis=0), embedder.encode(texts[4:]).mean(axis=0)])
     label = TopicDescriber(embedder.encode).describe(texts, labels, np.ones(6, np.float32), centroids)[0].label
-    words = set(label.lower().replace(":", "").split())
-    assert any(words <= set(" ".join(story).lower().replace(".", "").split()) for story in (texts[:2], texts[2:4])), label
+    for part in label.split("; "):
+        words = set(part.lower().replace(":", "").split())
+        assert any(words <= set(" ".join(story).lower().replace(".", "").split()) for story in (texts[:2], texts[2:4])), label
 
 
 SERVERS = ["Buyers lined up for the new IBM Power5 servers this spring.",
@@ -118,3 +124,37 @@ def test_entity_fragments_are_never_labels_or_keywords(embedder):
     for described in TopicDescriber(embedder.encode).describe(texts, labels, np.ones(12, np.float32), centroids):
         words = (described.label + " " + " ".join(k for k, _ in described.keywords)).lower()
         assert "quot" not in words and "39" not in words, described
+
+
+def _paragraphs_of(folder: str, word: str, articles: int) -> list[str]:
+    """The paragraphs (headline, then body paragraphs) of the first BBC articles of a desk that name ``word``."""
+    texts: list[str] = []
+    for path in sorted((SHARED_DATA / "bbc-news" / "bbc" / folder).glob("*.txt")):
+        text = path.read_text(encoding="utf-8", errors="replace")
+        if word in text:
+            texts.extend(p.strip() for p in text.split("\n\n") if p.strip())
+            articles -= 1
+        if not articles:
+            return texts
+    return texts
+
+
+@needs_shared
+def test_a_topic_of_two_unrelated_subjects_is_labelled_by_both_not_one(embedder):
+    """A label names one subject of a two-subject topic only at the cost of the other half: it gets a
+    two-part label or its keywords, each half holding the label's words."""
+    halves = [_paragraphs_of("business", "Yukos", 10), _paragraphs_of("entertainment", "Oscar", 10)]
+    siblings = [_paragraphs_of("sport", "rugby", 10), _paragraphs_of("tech", "broadband", 10)]
+    size = min(len(h) for h in halves)
+    groups = [halves[0][:size] + halves[1][:size], *siblings]
+    texts = [t for group in groups for t in group]
+    labels = np.repeat(np.arange(len(groups)), [len(g) for g in groups])
+    vectors = embedder.encode(texts)
+    centroids = np.stack([vectors[labels == t].mean(axis=0) for t in range(len(groups))])
+    centroids /= np.linalg.norm(centroids, axis=1, keepdims=True)
+    label = TopicDescriber(embedder.encode).describe(texts, labels, (vectors * centroids[labels]).sum(axis=1),
+                                                     centroids)[0].label
+    parts = label_parts(label, words, stem, FUNCTION_WORDS)
+    held = [label_matches(parts, [frozenset(stem(w) for w in words(t)) for t in half[:size]]).mean()
+            for half in halves]
+    assert min(held) >= 0.1, (label, held)

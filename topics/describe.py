@@ -26,6 +26,7 @@ from .keywords import keywords
 from .phrases import Lexicon
 from .rules import DEFAULT_RULES, check_rules
 from .sample import priorities, stable_sample
+from .subjects import two_subjects
 from .vocabulary import count_terms
 
 __all__ = ["Description", "Encode", "TopicDescriber"]
@@ -121,12 +122,16 @@ class TopicDescriber:
         vocabulary = count_terms([texts[i] for i in drawn], cored[drawn], len(centroids), lexicon, boilerplate,
                                  [bool(titles[i]) for i in drawn] if titles else [False] * len(drawn))
         sizes = np.bincount(cored[drawn], minlength=len(centroids))
+        halves = [two_subjects(vocabulary, topic) if "two_subjects" in self.rules else None
+                  for topic in range(len(centroids))]
         taken: Counter[str] = Counter()  # word stems of the keywords of the topics described so far
         words = [keywords(vocabulary, topic, lexicon, taken, count=self.n_keywords, candidates=self.candidates,
-                          coherence=self.coherence) for topic in range(len(centroids))]
+                          coherence=self.coherence, halves=halves[topic]) for topic in range(len(centroids))]
         kept = frozenset(label.lower() for label in kept_labels)
+        totals = np.bincount(labels[labels >= 0], minlength=len(centroids))
         choices = [headings(vocabulary, topic, centroids, sizes, lexicon, self.encode, kept, self.rules,
-                            [k for k, _ in words[topic]]) + _from_keywords(words[topic]) if words[topic] else []
+                            [k for k, _ in words[topic]], totals, halves[topic]) + _from_keywords(words[topic])
+                   if words[topic] else []
                    for topic in range(len(centroids))]
         return [Description(label, found) for label, found in zip(distinct(choices), words)]
 

@@ -72,7 +72,8 @@ def corpus_layout(store: Store, ids: np.ndarray) -> CorpusLayout:
 @dataclass
 class FoundTopics:
     """A clustering with its descriptions: each paragraph's topic (index into the clusterer's centroids,
-    ``UNASSIGNED`` below the confidence floor or for boilerplate) and confidence."""
+    ``UNASSIGNED`` below the confidence floor or for boilerplate) and confidence, and which paragraphs
+    are boilerplate."""
 
     clusterer: TopicClusterer
     descriptions: list[Description]
@@ -80,6 +81,7 @@ class FoundTopics:
     confidence: np.ndarray
     stories: Stories
     story_descriptions: list[Description]
+    boilerplate: np.ndarray
 
 
 REPRESENTATIVES = 3  # paragraphs shown for a topic
@@ -124,7 +126,7 @@ def find_topics(vectors: np.ndarray, texts: list[str], layout: CorpusLayout, enc
                "kept_labels": kept_labels}
     descriptions = describer.describe(texts, labels, confidence, clusterer.centroids_, **options)
     story_descriptions = describe_stories(describer, texts, stories, descriptions, options)
-    return FoundTopics(clusterer, descriptions, labels, confidence, stories, story_descriptions)
+    return FoundTopics(clusterer, descriptions, labels, confidence, stories, story_descriptions, covered)
 
 
 def describe_stories(describer: TopicDescriber, texts: list[str], stories: Stories,

@@ -5,7 +5,7 @@ siblings' (for a story, the other stories of its theme; for a theme, the other t
 the topic. For a candidate phrase p of topic c, over the paragraphs drawn from each topic:
 
     support        σ(p) = |{d ∈ c : p ∈ d}| / |c|
-    precision      π(p) = σ(p) / (σ(p) + max_s σ_s(p))          s over the siblings, by rate
+    precision      π(p) = n_c(p) / (n_c(p) + Σ_s n_s(p))          n the paragraphs holding p, s the siblings
     centrality     κ(p) = max(0, cos(e(p), μ_c))                  e the embedding, μ_c the centroid
     score(p)       = F_½(π, σ) · κ(p),   F_½ = 1.25 · π · σ / (0.25 · π + σ)
 
@@ -14,13 +14,14 @@ twice as much as coverage: a phrase every sibling uses covers much and tells not
 one paragraph tells much and covers nothing. κ adds what the phrase means to what its counts say.
 
 **Rules** (:mod:`topics.rules`, each switchable) decide what may compete: a label is supported (σ at
-least ``MIN_SUPPORT``) and distinctive (π above ½: more common here than in any sibling), agrees with
+least ``MIN_SUPPORT``) and distinctive (π above ½: most of the siblings' paragraphs holding it are here), agrees with
 the topic's keywords (shares a word family with one of them), embeds nearest its own centroid, comes
 from body text, and ends where its noun phrase does. A one-word common
 noun ranks below a supported longer phrase or a name. A name in most of the topic's paragraphs leads
 the label ("Taliban: list of terrorist groups"). When no phrase covers ``COVER`` of the topic, two
 phrases of different paragraphs that together do make a two-part label ("Google privacy; Apple
-apps"); when none passes at all, the caller labels the topic with its strongest keywords.
+apps"); so does a topic of two subjects (:mod:`topics.subjects`), one part from each. When none passes
+at all, the caller labels the topic with its strongest keywords.
 
 **Across topics** labels are unique, and the phrases of name-led labels share no word family: the name
 already says who, so the phrase is what tells two such topics apart. Where two share one, the topic
@@ -37,7 +38,8 @@ import numpy as np
 from .english import MONTHS
 from .phrases import MAX_WORDS, NEGATION, Lexicon
 from .rules import DEFAULT_RULES
-from .vocabulary import Vocabulary, stem
+from .subjects import Halves
+from .vocabulary import NESTED, Vocabulary, stem
 
 Encode = Callable[[Sequence[str]], np.ndarray]
 MIN_SUPPORT = 0.1  # share of a topic's paragraphs a label must occur in ("supported")
@@ -78,9 +80,11 @@ def f_half(precision: float, support: float) -> float:
 
 
 def candidates(vocabulary: Vocabulary, topic: int, sizes: np.ndarray, lexicon: Lexicon,
-               rules: frozenset[str] = DEFAULT_RULES, keywords: Sequence[str] = ()) -> dict[str, Candidate]:
+               rules: frozenset[str] = DEFAULT_RULES, keywords: Sequence[str] = (),
+               totals: np.ndarray | None = None) -> dict[str, Candidate]:
     """The topic's phrases that may be its label, with their support and precision; with ``keywords``
-    (the topic's, best first), only phrases that share a word family with one of them ("agrees")."""
+    (the topic's, best first), only phrases that share a word family with one of them ("agrees").
+    ``sizes`` counts each topic's drawn paragraphs, ``totals`` all of them (default: ``sizes``)."""
     backed = [stem(w) for keyword in keywords[:AGREE] for w in _content_words(keyword.lower())]
     row = vocabulary.counts.getrow(topic)
     if not len(row.indices):
@@ -88,7 +92,8 @@ def candidates(vocabulary: Vocabulary, topic: int, sizes: np.ndarray, lexicon: L
     rates = vocabulary.counts[:, row.indices].toarray() / np.maximum(sizes, 1)[:, None]
     own = rates[topic].copy()
     rates[topic] = 0.0
-    other = rates.max(axis=0) if len(rates) > 1 else np.zeros_like(own)
+    scale = np.asarray(totals if totals is not None else sizes, dtype=np.float64)
+    other = (rates * scale[:, None]).sum(axis=0) / max(scale[topic], 1.0)  # the siblings' count, as an own rate
     floor = 2 if sizes[topic] >= 10 else 1
     found = {}
     for i, (j, n) in enumerate(zip(row.indices, row.data)):
@@ -112,18 +117,20 @@ def candidates(vocabulary: Vocabulary, topic: int, sizes: np.ndarray, lexicon: L
 
 def headings(vocabulary: Vocabulary, topic: int, centroids: np.ndarray, sizes: np.ndarray, lexicon: Lexicon,
              encode: Encode, kept: frozenset[str] = frozenset(), rules: frozenset[str] = DEFAULT_RULES,
-             keywords: Sequence[str] = ()) -> list[Heading]:
-    """The topic's candidate labels, best first by the objective of the module docstring.
+             keywords: Sequence[str] = (), totals: np.ndarray | None = None,
+             halves: Halves | None = None) -> list[Heading]:
+    """The topic's candidate labels, best first by the objective of the module docstring; for a topic of
+    two subjects (``halves``), only the label of two parts that names the best of each.
 
     A candidate in ``kept`` (lower case: the labels of the fit a refit starts from) that still embeds
     nearest this topic comes first: a topic keeps its label while the label still fits it.
     """
-    found = candidates(vocabulary, topic, sizes, lexicon, rules, keywords)
+    found = candidates(vocabulary, topic, sizes, lexicon, rules, keywords, totals)
     surface = {k: vocabulary.surface(k, lexicon) for k in found}
     lead = next((k for k in sorted(found, key=lambda k: (-found[k].support, k))
                  if _is_name(surface[k]) and k not in lexicon.modifiers
                  and found[k].support >= NAME_SHARE and found[k].precision >= 2 / 3), None) \
-        if "lead_name" in rules else None
+        if "lead_name" in rules and halves is None else None
     # label → (F of its phrase, the text whose centrality counts, the key of its phrase)
     options: dict[str, tuple[float, str, str]] = {}
     for key, candidate in found.items():
@@ -144,11 +151,13 @@ def headings(vocabulary: Vocabulary, topic: int, centroids: np.ndarray, sizes: n
     sims[:, topic] = -np.inf
     near = own > sims.max(axis=1) if len(centroids) > 1 and "nearest" in rules else np.ones(len(own), bool)
     score = {label: options[label][0] * centrality[options[label][1]] for label in labels}
-    generic = {label: "specific" in rules and _generic(label, options[label][2], lead) for label in labels}
+    generic = {label: "specific" in rules and _generic(options[label][1], options[label][2], lead) for label in labels}
     specific_exists = not all(generic[label] or not near[i] for i, label in enumerate(labels))
     ranked = sorted(range(len(labels)), key=lambda i: (
         not near[i], labels[i].lower() not in kept, generic[labels[i]] and specific_exists,
         -score[labels[i]], labels[i]))
+    if halves is not None:
+        return _both(vocabulary, halves, [labels[i] for i in ranked], options)
     out = [_heading(vocabulary, topic, labels[i], options[labels[i]][2] if lead else None) for i in ranked]
     covered = max(c.support for c in found.values()) >= COVER or labels[ranked[0]].lower() in kept
     if "two_part" in rules and lead is None and not covered:
@@ -158,9 +167,10 @@ def headings(vocabulary: Vocabulary, topic: int, centroids: np.ndarray, sizes: n
     return out
 
 
-def _generic(label: str, key: str, lead: str | None) -> bool:
-    """A one-word common noun standing alone: "Court", "Company"."""
-    return lead is None and " " not in key and label[1:].islower()
+def _generic(written: str, key: str, lead: str | None) -> bool:
+    """A one-word common noun standing alone ("Court", "Company"), as the topic writes it: a name such as
+    "Yukos" is not one."""
+    return lead is None and " " not in key and not _is_name(written)
 
 
 def _heading(vocabulary: Vocabulary, topic: int, text: str, phrase: str | None) -> Heading:
@@ -189,6 +199,14 @@ def _two_part(vocabulary: Vocabulary, topic: int, found: dict[str, Candidate],
             if support >= COVER and value > top:
                 chosen, top = f"{a}; {b}", value
     return chosen
+
+
+def _both(vocabulary: Vocabulary, halves: Halves, ranked: list[str],
+          options: dict[str, tuple[float, str, str]]) -> list[Heading]:
+    """"A; B" from the best label of each subject of a two-subject topic (none when a subject has none)."""
+    sides = halves.sides(vocabulary, [vocabulary.index[options[label][2]] for label in ranked])
+    best = [next((label for label, side in zip(ranked, sides) if side == half), None) for half in (0, 1)]
+    return [Heading(f"{best[0]}; {best[1]}")] if None not in best else []
 
 
 def _kindred(a: str, b: str) -> bool:
@@ -248,20 +266,14 @@ def _content_words(key: str) -> list[str]:
 
 
 def _maximal(vocabulary: Vocabulary, topic: int, shortlist: list[int]) -> list[int]:
-    """``shortlist`` without phrases that only ever occur inside one longer phrase of the topic ("list of
-    terrorist" when it is always "list of terrorist groups")."""
+    """``shortlist`` without phrases the topic nearly always (``NESTED``) writes inside one longer phrase of
+    its own ("list of terrorist" of "list of terrorist groups", "Sox" of "Red Sox"): the longer one says it."""
     row = vocabulary.counts.getrow(topic)
-    counted = {vocabulary.keys[j]: n for j, n in zip(row.indices, row.data)}
-    wanted = {counted.get(vocabulary.keys[j], 0) for j in shortlist}
-    same_count: dict[float, list[str]] = {}  # the topic's longer phrases, by count: only those can hold one
-    for other, m in counted.items():
-        if m in wanted and " " in other:
-            same_count.setdefault(m, []).append(f" {other} ")
+    longer = [(f" {vocabulary.keys[j]} ", n) for j, n in zip(row.indices, row.data) if " " in vocabulary.keys[j]]
     out = []
     for j in shortlist:
-        key, n = vocabulary.keys[j], counted.get(vocabulary.keys[j], 0)
-        padded = f" {key} "
-        if not any(len(other) > len(padded) and padded in other for other in same_count.get(n, ())):
+        padded, n = f" {vocabulary.keys[j]} ", vocabulary.counts[topic, j]
+        if not any(m >= NESTED * n and len(other) > len(padded) and padded in other for other, m in longer):
             out.append(j)
     return out
 

@@ -20,16 +20,18 @@ from scipy import sparse
 
 from .english import MONTHS
 from .phrases import NEGATION, Lexicon
-from .vocabulary import Vocabulary, stems
+from .subjects import Halves, npmi_matrix
+from .vocabulary import NESTED, Vocabulary, stems
 
 KEYWORD_WORDS = 2  # longest keyword that is not a name, in words
 SHARED = 2  # topics that may share a keyword (1: diversity 0.99 but NPMI 0.18 on ISAF; 3: 0.78 and 0.22)
 
 
 def keywords(vocabulary: Vocabulary, topic: int, lexicon: Lexicon, taken: Counter[str], *, count: int,
-             candidates: int, coherence: float) -> list[tuple[str, float]]:
+             candidates: int, coherence: float, halves: Halves | None = None) -> list[tuple[str, float]]:
     """The topic's ``count`` keywords with their weights, chosen as the module docstring says; ``taken``
-    holds the stems of larger topics' keywords and gains this topic's."""
+    holds the stems of larger topics' keywords and gains this topic's. A topic of two subjects
+    (``halves``) takes its keywords from each in turn, each judged by its coherence with its own half's."""
     pool = [j for j in vocabulary.shortlist(topic, 4 * candidates)
             if is_keyword(vocabulary.keys[j], vocabulary.surface(vocabulary.keys[j], lexicon))
             and not lexicon.reads_as_clause(vocabulary.keys[j])
@@ -40,15 +42,17 @@ def keywords(vocabulary: Vocabulary, topic: int, lexicon: Lexicon, taken: Counte
     weight = np.array([vocabulary.weights[topic, j] for j in pool])
     weight *= weight / np.maximum(vocabulary.totals[pool], 1e-12)  # a word weighty in every topic names none
     weight /= weight.max() or 1.0
-    npmi = _npmi(vocabulary.incidence[:, pool])
+    npmi = npmi_matrix(vocabulary.incidence[:, pool])
+    side = halves.sides(vocabulary, pool) if halves is not None else np.zeros(len(pool), dtype=int)
     chosen: list[int] = []
     seen: set[str] = set()
     while len(chosen) < count:
-        score = weight + coherence * (npmi[:, chosen].mean(axis=1) if chosen else 0.0)
-        ranked = sorted(range(len(pool)), key=lambda i: (-score[i], i))
-        pick = next((i for i in ranked if i not in chosen and not set(stems(vocabulary.keys[pool[i]])) & seen), None)
-        if pick is None:
+        score = weight + coherence * _coherence(npmi, side, chosen)
+        free = [i for i in sorted(range(len(pool)), key=lambda i: (-score[i], i))
+                if i not in chosen and not set(stems(vocabulary.keys[pool[i]])) & seen]
+        if not free:
             break
+        pick = next((i for i in free if side[i] == len(chosen) % 2), free[0]) if halves is not None else free[0]
         chosen.append(pick)
         seen |= set(stems(vocabulary.keys[pool[pick]]))
     taken.update(seen)
@@ -66,14 +70,13 @@ def is_keyword(key: str, written: str | None = None) -> bool:
             and not any(w.endswith("'s") for w in words) and MONTHS.isdisjoint(words))
 
 
-def _npmi(incidence: sparse.csc_matrix) -> np.ndarray:
-    """NPMI of every pair of terms over the drawn paragraphs (as the evaluation measures coherence)."""
-    n = max(incidence.shape[0], 1)
-    joint = (incidence.T @ incidence).toarray() / n + 1e-12
-    alone = np.diag(joint)
-    with np.errstate(divide="ignore", invalid="ignore"):
-        score = np.log(joint / np.outer(alone, alone)) / -np.log(joint)
-    return np.nan_to_num(score, nan=-1.0)
+def _coherence(npmi: np.ndarray, side: np.ndarray, chosen: list[int]) -> np.ndarray:
+    """Each term's mean NPMI with the chosen keywords of its own half (0 before its half has one)."""
+    if not chosen:
+        return np.zeros(len(side))
+    same = side[np.array(chosen)][None, :] == side[:, None]
+    counts = same.sum(axis=1)
+    return np.where(counts > 0, (npmi[:, chosen] * same).sum(axis=1) / np.maximum(counts, 1), 0.0)
 
 
 def _whole(vocabulary: Vocabulary, topic: int, pool: list[int]) -> list[int]:
@@ -83,4 +86,4 @@ def _whole(vocabulary: Vocabulary, topic: int, pool: list[int]) -> list[int]:
     count = {j: vocabulary.counts[topic, j] for j in pool}
     padded = {j: f" {vocabulary.keys[j]} " for j in pool}
     return [j for j in pool if not any(
-        len(padded[p]) > len(padded[j]) and padded[j] in padded[p] and count[p] >= 0.8 * count[j] for p in pool)]
+        len(padded[p]) > len(padded[j]) and padded[j] in padded[p] and count[p] >= NESTED * count[j] for p in pool)]

@@ -23,8 +23,8 @@ from __future__ import annotations
 RULES: dict[str, str] = {
     "supported": "a label occurs in at least a tenth of its topic's paragraphs: a heading is about the "
                  "topic, not about one paragraph of it",
-    "distinctive": "a label is more common (by rate) in its topic than in any sibling: it tells the topic "
-                   "from the others",
+    "distinctive": "most of the paragraphs of a topic and its siblings that hold a label are the topic's: "
+                   "it tells the topic from the others",
     "agrees": "a label shares a word family with one of its topic's ten keywords: the keywords are what "
               "readers trust, and a label none of them backs reads as another topic ('Oil prices' over "
               "dollar, euro, currency)",
@@ -40,6 +40,9 @@ RULES: dict[str, str] = {
                  "label ('Taliban: list of terrorist groups'): a bare name says who, not what about",
     "two_part": "a topic that no phrase covers gets a label of two parts that together do, rather than the "
                 "name of one sub-story",
+    "two_subjects": "a topic whose best words fall into two groups found apart at least as strongly as each "
+                    "is found together takes keywords from both and a label naming both: one half's name "
+                    "misleads about the other",
 }
 DEFAULT_RULES = frozenset(RULES)
 

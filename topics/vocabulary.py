@@ -28,6 +28,9 @@ from .boilerplate import Boilerplate
 from .phrases import Lexicon, usual_form
 
 
+NESTED = 0.8  # a term written inside one longer term this often stands for it, not for itself ("Sox" of "Red Sox")
+
+
 @dataclass
 class Vocabulary:
     """Terms of the drawn paragraphs: their keys, document counts per topic, and c-TF-IDF weights."""
