@@ -200,3 +200,27 @@ def test_missing_named_file_and_bad_threshold_are_one_line(new_store, tmp_path, 
     with pytest.raises(InputError, match="named: item 1: field 'mode'"):
         from topics.named import entries
         entries([{"name": "a", "mode": "x"}], "named")
+
+
+def test_service_refresh_takes_named_topics_as_json(new_store, embedder, tmp_path):
+    from fastapi.testclient import TestClient
+
+    from topics.service import create_app
+
+    store = _seed_store(new_store)
+    fit_topics(store)
+    path = store.path
+    store.close()
+    client = TestClient(create_app(path, model=embedder))
+    entries = [{"name": "Cross-border militancy", "seeds": ["ISIS in Central Asia", "militants crossing borders"],
+                "threshold": 0.38}, {"name": "Volcanic eruptions", "seeds": ["lava"]}]
+    sent = client.post("/v1/topics/refresh", json={"named": entries})
+    assert sent.status_code == 200, sent.text
+    named = {t["label"]: t for t in sent.json()["topics"] if t["named"]}
+    assert set(named) == {"Cross-border militancy", "Volcanic eruptions"} and named["Volcanic eruptions"]["paragraphs"] == 0
+    again = client.post("/v1/topics/refresh").json()  # no body: the named topics of the fit in force
+    assert {t["id"] for t in again["topics"] if t["named"]} == {t["id"] for t in named.values()}
+    bad = client.post("/v1/topics/refresh", json={"named": [{"name": "x", "mode": "fixed"}]})
+    assert bad.status_code == 422 and "named: item 1: field 'mode'" in bad.json()["detail"]
+    bad = client.post("/v1/topics/refresh", json={"named_threshold": 7})
+    assert bad.status_code == 422 and "named_threshold" in bad.json()["detail"]
