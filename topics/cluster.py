@@ -222,7 +222,7 @@ class TopicClusterer:
         named = np.zeros((0, X.shape[1]), np.float32) if self.named is None else unit_rows(self.named)
         thresholds = np.full(len(named), np.nan) if self.thresholds is None else np.asarray(self.thresholds, float)
         zero = ~np.isnan(thresholds)
-        rest = np.flatnonzero(zero_shot(X, named[zero], thresholds[zero])[0] == UNASSIGNED)
+        rest = np.flatnonzero(nearest_passing(X, named[zero], thresholds[zero])[0] == UNASSIGNED)
         found = self._cluster(X[rest], Z[rest], None if novel is None else np.asarray(novel, bool)[rest],
                               named[~zero], context is not None)
         guided = len(named) - int(zero.sum())
@@ -367,22 +367,13 @@ def nearest_centroid(X: np.ndarray, centroids: np.ndarray, min_confidence: float
     The one definition of membership: the fit, :meth:`TopicClusterer.predict` and the saved model's
     ``assign`` all call it, so a fitted paragraph is always assigned what the fit gave it.
     """
-    X = np.asarray(X)
-    labels = np.full(len(X), UNASSIGNED, dtype=np.intp)
-    confidence = np.zeros(len(X), dtype=np.float32)
-    if not len(centroids):
-        return labels, confidence
-    for start in range(0, len(X), CHUNK):
-        sims = unit_rows(X[start:start + CHUNK]) @ np.asarray(centroids, np.float32).T
-        best = sims.argmax(axis=1)
-        labels[start:start + len(best)] = best
-        confidence[start:start + len(best)] = sims[np.arange(len(best)), best]
+    labels, confidence = nearest_passing(X, centroids, np.full(len(centroids), -np.inf))
     return np.where(confidence >= min_confidence, labels, UNASSIGNED), confidence
 
 
-def zero_shot(X: np.ndarray, anchors: np.ndarray, thresholds: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """Of the anchors (zero-shot named topics) whose threshold a vector's cosine reaches, the nearest
-    (``UNASSIGNED``: none) and that cosine (0 where none)."""
+def nearest_passing(X: np.ndarray, anchors: np.ndarray, thresholds: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Of the anchors whose threshold a vector's cosine reaches (zero-shot named topics; every centroid,
+    for :func:`nearest_centroid`), the nearest (``UNASSIGNED``: none) and that cosine (0 where none)."""
     X = np.asarray(X)
     labels = np.full(len(X), UNASSIGNED, dtype=np.intp)
     confidence = np.zeros(len(X), dtype=np.float32)
@@ -409,7 +400,7 @@ def nearest_topic(X: np.ndarray, centroids: np.ndarray, thresholds: np.ndarray |
     others, anchors = np.flatnonzero(~zero), np.flatnonzero(zero)
     labels, confidence = nearest_centroid(X, np.asarray(centroids)[others], min_confidence)
     labels = np.where(labels == UNASSIGNED, UNASSIGNED, np.append(others, UNASSIGNED)[labels])
-    named, sureness = zero_shot(X, np.asarray(centroids)[anchors], np.asarray(thresholds, float)[anchors])
+    named, sureness = nearest_passing(X, np.asarray(centroids)[anchors], np.asarray(thresholds, float)[anchors])
     taken = named != UNASSIGNED
     labels[taken], confidence[taken] = anchors[named[taken]], sureness[taken]
     return labels, confidence
