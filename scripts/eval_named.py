@@ -29,7 +29,7 @@ Compared, on the same paragraph vectors (the bundled model) and names:
   and our default), run for real (its clustering of the rest with k-means on the vectors, which does not
   touch the zero-shot assignment); its rule is the name-only rule with BERTopic's argmax over all topics.
 
-    PYTHONPATH=. python scripts/eval_named.py --bbc /tmp/named-bbc --isaf /tmp/named-isaf [--no-peer]
+    PYTHONPATH=. python scripts/eval_named.py --bbc /tmp/named-bbc --isaf /tmp/named-isaf [--no-peer] [--fit]
 """
 
 from __future__ import annotations
@@ -52,7 +52,7 @@ sys.path.insert(0, str(ROOT))
 from index import Store, offline_environment, read_paths  # noqa: E402
 from topics.cluster import UNASSIGNED, nearest_passing  # noqa: E402
 from topics.context import unit_rows  # noqa: E402
-from topics.named import DEFAULT_THRESHOLD, NamedTopic, NamedTopics  # noqa: E402
+from topics.named import DEFAULT_THRESHOLD, GUIDED, ZERO_SHOT, NamedTopic, NamedTopics  # noqa: E402
 
 DATA = ROOT.parent / "shared" / "data"
 THRESHOLDS = [round(t, 2) for t in np.arange(0.30, 0.751, 0.05)]
@@ -195,7 +195,8 @@ def bertopic_labels(corpus: Corpus, names: list[str], minimum: float) -> tuple[n
 def summary(rows: list[dict[str, Any]]) -> dict[str, float]:
     p = [r["precision"] for r in rows if not np.isnan(r["precision"])]
     return {"precision": round(float(np.mean(p)), 3) if p else float("nan"),
-            "recall": round(float(np.mean([r["recall"] for r in rows])), 3), "empty": sum(r["taken"] == 0 for r in rows)}
+            "recall": round(float(np.mean([r["recall"] for r in rows])), 3),
+            "empty": sum(r["taken"] == 0 for r in rows)}
 
 
 def evaluate(corpus: Corpus, peer: bool) -> dict[str, Any]:
@@ -220,15 +221,23 @@ def evaluate(corpus: Corpus, peer: bool) -> dict[str, Any]:
     return result
 
 
-def fit_check(corpus: Corpus) -> dict[str, Any]:
-    """A whole fit with the subjects as named topics (on a copy-safe store): its named topics' sizes must
-    be the zero-shot rule's counts at the default threshold (boilerplate paragraphs excepted)."""
+def fit_check(corpus: Corpus, mode: str) -> dict[str, Any]:
+    """A whole fit with the subjects as named topics in ``mode`` (it writes the store's topics: use a
+    copy). Zero-shot, its named topics' sizes must be the rule's counts at the default threshold
+    (boilerplate paragraphs excepted); guided, the topics are scored as the rule is (BBC and ISAF)."""
     from topics.fit import fit_topics
 
     start = time.perf_counter()
-    model = fit_topics(corpus.store, named=[s.topic for s in corpus.subjects])
-    return {"seconds": round(time.perf_counter() - start, 1),
-            "named_sizes": {t.name: t.size for t in model.topics if t.named}, "topics": len(model.topics)}
+    model = fit_topics(corpus.store, named=[NamedTopic(s.topic.name, s.topic.seeds, s.topic.examples, mode)
+                                            for s in corpus.subjects], fresh=True)
+    out: dict[str, Any] = {"mode": mode, "seconds": round(time.perf_counter() - start, 1),
+                           "named_sizes": {t.name: t.size for t in model.topics if t.named},
+                           "topics": len(model.topics)}
+    if corpus.name != "seed":  # the corpus's rows are the fit's paragraphs, in the same (id) order
+        index = {t.id: i for i, t in enumerate(model.topics) if t.named}
+        out["scores"] = scores(corpus, np.array([index.get(int(a), UNASSIGNED) for a in model.assignments]))
+        out["summary"] = summary(out["scores"])
+    return out
 
 
 def main() -> None:
@@ -236,7 +245,8 @@ def main() -> None:
     parser.add_argument("--bbc", type=Path, help="a built BBC store (a copy: --fit writes its topics)")
     parser.add_argument("--isaf", type=Path, help="a built ISAF store (a copy: --fit writes its topics)")
     parser.add_argument("--no-peer", action="store_true", help="skip BERTopic")
-    parser.add_argument("--fit", action="store_true", help="also run a whole fit with the named topics")
+    parser.add_argument("--fit", action="store_true", help="also run whole fits with the subjects as named "
+                                                          "topics, zero-shot and guided")
     parser.add_argument("--out", type=Path, help="write the results as JSON here")
     args = parser.parse_args()
     offline_environment()
@@ -248,7 +258,7 @@ def main() -> None:
             corpus = load(name, path, Path(scratch))
             result = evaluate(corpus, not args.no_peer)
             if args.fit:
-                result["fit"] = fit_check(corpus)
+                result["fit"] = [fit_check(corpus, mode) for mode in (ZERO_SHOT, GUIDED)]
             corpus.store.close()
             results.append(result)
             report(result)
@@ -271,8 +281,8 @@ def report(result: dict[str, Any]) -> None:
         print(f"BERTopic zero-shot at {run['min_similarity']}: {run['summary']} ({run['seconds']} s)")
         for subject in run["rows"]:
             print(f"  {subject}")
-    if "fit" in result:
-        print(f"whole fit: {result['fit']}")
+    for fit in result.get("fit", []):
+        print(f"whole fit, {fit['mode']}: {fit}")
 
 
 if __name__ == "__main__":

@@ -217,7 +217,8 @@ def test_service_refresh_takes_named_topics_as_json(new_store, embedder, tmp_pat
     sent = client.post("/v1/topics/refresh", json={"named": entries})
     assert sent.status_code == 200, sent.text
     named = {t["label"]: t for t in sent.json()["topics"] if t["named"]}
-    assert set(named) == {"Cross-border militancy", "Volcanic eruptions"} and named["Volcanic eruptions"]["paragraphs"] == 0
+    assert set(named) == {"Cross-border militancy", "Volcanic eruptions"}
+    assert named["Volcanic eruptions"]["paragraphs"] == 0
     again = client.post("/v1/topics/refresh").json()  # no body: the named topics of the fit in force
     assert {t["id"] for t in again["topics"] if t["named"]} == {t["id"] for t in named.values()}
     bad = client.post("/v1/topics/refresh", json={"named": [{"name": "x", "mode": "fixed"}]})

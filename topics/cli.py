@@ -431,7 +431,8 @@ def _print_topics(model: TopicModel) -> None:
         share = f"{100 * topic.size / max(total, 1):.1f}%"
         name = indent + topic.name
         name = name if len(name) <= width else name[:width - 1] + "…"
-        print(f"{str(topic.id) + '*' * topic.named:>5}  {topic.size:>10,}  {share:>6}  {name:<{width}}  {keywords}".rstrip())
+        marked = str(topic.id) + "*" * topic.named
+        print(f"{marked:>5}  {topic.size:>10,}  {share:>6}  {name:<{width}}  {keywords}".rstrip())
     if any(t.named for t in model.topics):
         print("* named topic (topics cluster --named)")
 

@@ -29,7 +29,8 @@ The method, and why:
 steps 1–4; a *guided* one (threshold NaN) is a theme whose centroid starts at the unit mean of its
 vector and the ``min_topic_size`` paragraphs nearest it, and takes the place of the clustered topic
 nearest that start (one each, the pairing of highest total cosine): it names that topic, drawn towards
-its seeds, rather than splitting it in two. It settles in step 4 with the others and is never dissolved. Named topics come first, in the order given, then the clustered ones.
+its seeds, rather than splitting it in two. It settles in step 4 with the others and is never
+dissolved. Named topics come first, in the order given, then the clustered ones.
 
 Steps 1–3 work on the k-means sample (the whole corpus up to about 16,000 paragraphs); only step 4
 touches every paragraph, a chunk at a time, so memory beyond the input and its context (one float32

@@ -16,7 +16,7 @@ from .cluster import TopicClusterer
 from .context import in_context
 from .describe import Description, Encode, TopicDescriber
 from .model import UNASSIGNED, NoParagraphs, Topic, TopicModel
-from .named import NamedTopic, NamedTopics, from_params, to_params
+from .named import NamedTopic, from_params, to_params
 from .stories import Stories, StoryClusterer
 from .phrases import Lexicon
 from .sample import priorities, stable_sample
