@@ -30,7 +30,9 @@ steps 1–4; a *guided* one (threshold NaN) is a theme whose centroid starts at 
 vector and the ``min_topic_size`` paragraphs nearest it, and takes the place of the clustered topic
 nearest that start (one each, the pairing of highest total cosine): it names that topic, drawn towards
 its seeds, rather than splitting it in two. It settles in step 4 with the others and is never
-dissolved. Named topics come first, in the order given, then the clustered ones.
+dissolved. On a warm refit a guided topic the last fit had starts from its centroid there instead
+(``settled``), and takes no other topic's place. Named topics come first, in the order given, then the
+clustered ones.
 
 Steps 1–3 work on the k-means sample (the whole corpus up to about 16,000 paragraphs); only step 4
 touches every paragraph, a chunk at a time, so memory beyond the input and its context (one float32
@@ -104,6 +106,8 @@ class TopicClusterer:
         deterministic split, so on smaller corpora every seed gives the same topics).
     named, thresholds:
         Named topics' unit vectors and each one's cosine threshold, NaN for a guided one (see above).
+    settled:
+        Which named topics' vectors are a warm start's centroids (guided topics of the last fit).
 
     Attributes (after ``fit``)
     --------------------------
@@ -123,7 +127,7 @@ class TopicClusterer:
                  min_confidence: float = 0.2, max_topics: int = 60, max_share: float = 0.3,
                  exact_below: int = 1000, points_per_micro: int = 64, refine_steps: int = 30,
                  init: np.ndarray | None = None, seed: int = 0, named: np.ndarray | None = None,
-                 thresholds: np.ndarray | None = None) -> None:
+                 thresholds: np.ndarray | None = None, settled: np.ndarray | None = None) -> None:
         self.n_topics = n_topics
         self.min_topic_size = min_topic_size
         self.min_confidence = min_confidence
@@ -136,6 +140,7 @@ class TopicClusterer:
         self.seed = seed
         self.named = named
         self.thresholds = thresholds
+        self.settled = settled
 
     def _n_micro(self, n: int) -> int:
         """Micro-clusters for a corpus of n paragraphs (0: each paragraph is its own)."""
@@ -223,9 +228,10 @@ class TopicClusterer:
         named = np.zeros((0, X.shape[1]), np.float32) if self.named is None else unit_rows(self.named)
         thresholds = np.full(len(named), np.nan) if self.thresholds is None else np.asarray(self.thresholds, float)
         zero = ~np.isnan(thresholds)
+        settled = np.zeros(len(named), bool) if self.settled is None else np.asarray(self.settled, bool)
         rest = np.flatnonzero(nearest_passing(X, named[zero], thresholds[zero])[0] == UNASSIGNED)
         found = self._cluster(X[rest], Z[rest], None if novel is None else np.asarray(novel, bool)[rest],
-                              named[~zero], context is not None)
+                              named[~zero], settled[~zero], context is not None)
         guided = len(named) - int(zero.sum())
         named[~zero] = found[:guided]
         self.centroids_ = np.vstack([named, found[guided:]]).astype(np.float32)
@@ -236,7 +242,7 @@ class TopicClusterer:
         return self
 
     def _cluster(self, X: np.ndarray, Z: np.ndarray, novel: np.ndarray | None, guided: np.ndarray,
-                 in_context: bool) -> np.ndarray:
+                 settled: np.ndarray, in_context: bool) -> np.ndarray:
         """Steps 1–4 over the paragraphs no zero-shot topic took (``Z``: them in context), the guided
         topics' centroids first, in order, and never dissolved."""
         if not len(X):
@@ -248,9 +254,10 @@ class TopicClusterer:
         fixed = len(guided)
         if fixed:
             nearest = np.argsort(-(X @ guided.T), axis=0, kind="stable")[:self._floor(len(X))]
-            starts = [unit_rows((X[nearest[:, g]].sum(axis=0) + guided[g])[None])[0] for g in range(fixed)]
-            _, claimed = linear_sum_assignment(-(np.array(starts) @ centroids.T))  # one each, the nearest in all
-            centroids = np.vstack([np.array(starts, np.float32), np.delete(centroids, claimed, axis=0)])
+            seeded = unit_rows(X[nearest].sum(axis=0) + guided)  # each vector with its nearest paragraphs
+            starts = np.where(settled[:, None], guided, seeded).astype(np.float32)
+            _, claimed = linear_sum_assignment(-(starts[~settled] @ centroids.T))  # one each, nearest in all
+            centroids = np.vstack([starts, np.delete(centroids, claimed, axis=0)])
         if in_context:
             centroids = _read_as(X, Z, centroids, fixed)
         centroids = self._refine(Z, centroids, fixed)

@@ -16,7 +16,7 @@ from .cluster import TopicClusterer
 from .context import in_context
 from .describe import Description, Encode, TopicDescriber
 from .model import UNASSIGNED, NoParagraphs, Topic, TopicModel
-from .named import NamedTopic, from_params, to_params
+from .named import NamedTopic, NamedTopics, from_params, to_params
 from .stories import Stories, StoryClusterer
 from .phrases import Lexicon
 from .sample import priorities, stable_sample
@@ -232,6 +232,20 @@ def warm_start(previous: TopicModel | None, params: dict[str, Any], fresh: bool)
     return previous.centroids[[not topic.named for topic in previous.topics]]  # named ones start from their own
 
 
+def settled_guided(previous: TopicModel | None, named: NamedTopics) -> tuple[np.ndarray, np.ndarray]:
+    """The named topics' vectors for a fit warm-started from ``previous``, and which of them are guided
+    topics that fit had: those start from its centroids, so a refit moves them as the corpus moved, as
+    any theme, instead of seeding them again."""
+    vectors, settled = named.vectors.copy(), np.zeros(len(named.topics), bool)
+    if previous is None:
+        return vectors, settled
+    kept = {t.named_label: row for row, t in enumerate(previous.topics) if t.named and t.threshold is None}
+    for index, topic in enumerate(named.topics):
+        if topic.guided and topic.name in kept:
+            vectors[index], settled[index] = previous.centroids[kept[topic.name]], True
+    return vectors, settled
+
+
 def _fit(store: Store, previous: TopicModel | None, params: dict[str, Any], fresh: bool) -> TopicModel:
     """Fit, carry ids and labels over from ``previous``, and save; the caller holds the write lock."""
     with store.reading() as snapshot:
@@ -254,10 +268,11 @@ def _fit(store: Store, previous: TopicModel | None, params: dict[str, Any], fres
         novel = ~seen
         kept_labels = [topic.label for topic in previous.themes_and_stories]
     named = from_params(params).embedded(store.embedder.encode)
+    starts, settled = settled_guided(previous if init is not None else None, named)
     found = find_topics(vectors, texts, layout, store.embedder.encode, TopicClusterer(
         params["n_topics"], min_topic_size=params["min_topic_size"], min_confidence=params["min_confidence"],
-        init=init, seed=params["seed"], named=named.vectors if named.topics else None,
-        thresholds=named.thresholds()), novel, kept_labels, params.get("n_stories"),
+        init=init, seed=params["seed"], named=starts if named.topics else None,
+        thresholds=named.thresholds(), settled=settled), novel, kept_labels, params.get("n_stories"),
         story_init=previous.story_centroids if init is not None and previous is not None and previous.stories
         and previous.params.get("n_stories") == params.get("n_stories") else None)
     clusterer, stories = found.clusterer, found.stories
