@@ -221,6 +221,9 @@ def test_service_refresh_takes_named_topics_as_json(new_store, embedder, tmp_pat
     named = {t["label"]: t for t in sent.json()["topics"] if t["named"]}
     assert set(named) == {"Cross-border militancy", "Volcanic eruptions"}
     assert named["Volcanic eruptions"]["paragraphs"] == 0
+    assert "#%d · named" % named["Volcanic eruptions"]["id"] in client.get("/topics").text  # the web app too
+    page = client.get(f"/topics/{named['Cross-border militancy']['id']}").text
+    assert "named topic · automatic label" in page
     again = client.post("/v1/topics/refresh").json()  # no body: the named topics of the fit in force
     assert {t["id"] for t in again["topics"] if t["named"]} == {t["id"] for t in named.values()}
     bad = client.post("/v1/topics/refresh", json={"named": [{"name": "x", "mode": "fixed"}]})
