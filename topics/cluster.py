@@ -372,8 +372,9 @@ def nearest_centroid(X: np.ndarray, centroids: np.ndarray, min_confidence: float
     """Index of each vector's nearest centroid (``UNASSIGNED`` when its cosine is below
     ``min_confidence``, or when there are no centroids) and that cosine; vectors are normalised first.
 
-    The one definition of membership: the fit, :meth:`TopicClusterer.predict` and the saved model's
-    ``assign`` all call it, so a fitted paragraph is always assigned what the fit gave it.
+    The one definition of membership outside the zero-shot named topics: the fit,
+    :meth:`TopicClusterer.predict` and the saved model's ``assign`` all call it (through
+    :func:`nearest_topic`), so a fitted paragraph is always assigned what the fit gave it.
     """
     labels, confidence = nearest_passing(X, centroids, np.full(len(centroids), -np.inf))
     return np.where(confidence >= min_confidence, labels, UNASSIGNED), confidence
