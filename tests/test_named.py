@@ -230,3 +230,19 @@ def test_service_refresh_takes_named_topics_as_json(new_store, embedder, tmp_pat
     assert bad.status_code == 422 and "named: item 1: field 'mode'" in bad.json()["detail"]
     bad = client.post("/v1/topics/refresh", json={"named_threshold": 7})
     assert bad.status_code == 422 and "named_threshold" in bad.json()["detail"]
+
+
+def test_a_model_saved_before_named_topics_loads_and_refits(new_store):
+    store = _seed_store(new_store)
+    model = fit_topics(store)
+    path = store.path / "topics" / f"model.{model.fit_number}.json"
+    saved = json.loads(path.read_text())
+    for topic in saved["topics"] + saved["stories"]:
+        for key in ("named", "named_label", "threshold"):
+            topic.pop(key)
+    for key in ("named", "named_threshold"):
+        saved["params"].pop(key)
+    path.write_text(json.dumps(saved))
+    old = TopicModel.load(store.path)
+    assert not any(t.named for t in old.topics) and np.isnan(old.thresholds).all()
+    assert [t.id for t in refit(store).topics] == [t.id for t in model.topics]
