@@ -68,7 +68,7 @@ class ArticleTopics:
 @dataclass(frozen=True)
 class TopicSummary:
     """A topic (a theme, or a story inside the theme ``theme``) as lists show it; ``share`` is its part of
-    the fit's paragraphs (unassigned ones count)."""
+    the fit's paragraphs (unassigned ones count); ``named``: given by the analyst (:mod:`topics.named`)."""
 
     id: int
     label: str
@@ -77,11 +77,12 @@ class TopicSummary:
     paragraphs: int
     share: float
     theme: int | None = None
+    named: bool = False
 
     @classmethod
     def of(cls, topic: Topic, model: TopicModel) -> TopicSummary:
         return cls(topic.id, topic.name, topic.label, [k for k, _ in topic.keywords], topic.size,
-                   topic.size / max(len(model.paragraph_ids), 1), topic.parent)
+                   topic.size / max(len(model.paragraph_ids), 1), topic.parent, topic.named)
 
     def to_dict(self) -> dict[str, Any]:
         return {**asdict(self), "share": round(self.share, 6)}

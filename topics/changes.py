@@ -55,13 +55,14 @@ class TopicChange:
     other: int | None = None  # the topic split from or merged into
     examples: list[str] = field(default_factory=list)
     level: str = "topic"  # or "story": a story inside a topic
+    named: bool = False  # a named topic (topics.named)
 
     def to_dict(self) -> dict[str, Any]:
         def size(value: tuple[int, float] | None) -> dict[str, Any] | None:
             return None if value is None else {"paragraphs": value[0], "share": round(value[1], 6)}
         return {"kind": self.kind, "what": self.what, "topic": self.topic, "label": self.label,
                 "before": size(self.before), "after": size(self.after), "other": self.other,
-                "examples": self.examples, "level": self.level, "text": self.line()}
+                "examples": self.examples, "level": self.level, "named": self.named, "text": self.line()}
 
     @property
     def what(self) -> str:
@@ -71,7 +72,7 @@ class TopicChange:
     def line(self) -> str:
         """The change as a sentence for people, e.g. topic 3 “Business”: share fell 26.2% → 21.5%
         (2,574 → 2,605 paragraphs)."""
-        head = f"{self.level} {self.topic} “{self.label}”: {self.what}"
+        head = f"{'named ' * self.named}{self.level} {self.topic} “{self.label}”: {self.what}"
         if self.before and self.after:
             return (f"{head} {100 * self.before[1]:.1f}% → {100 * self.after[1]:.1f}% ({self.before[0]:,} → "
                     f"{counted(self.after[0], 'paragraph', grouped=True)})")
@@ -93,13 +94,15 @@ class Emerging:
     expected: float
     z: float
     level: str = "topic"  # or "story"
+    named: bool = False  # a named topic (topics.named)
 
     def to_dict(self) -> dict[str, Any]:
         return {"topic": self.topic, "label": self.label, "period": self.period, "articles": self.articles,
-                "expected": round(self.expected, 3), "z": round(self.z, 3), "level": self.level}
+                "expected": round(self.expected, 3), "z": round(self.z, 3), "level": self.level, "named": self.named}
 
     def line(self) -> str:
-        return (f"emerging {self.level} {self.topic} “{self.label}”: {counted(self.articles, 'article')} in "
+        return (f"emerging {'named ' * self.named}{self.level} {self.topic} “{self.label}”: "
+                f"{counted(self.articles, 'article')} in "
                 f"{self.period}, {self.expected:.1f} expected (z = {self.z:.1f})")
 
 
@@ -169,7 +172,7 @@ def _compared(store: Store, model: TopicModel, before: dict[str, Any], events: l
         pids = list(model.members(topic_id)[:EXAMPLES]) if now else was["representatives"][:EXAMPLES]
         out.append(TopicChange(kind, topic_id, label, before_size, after_size,
                                None if other is None else int(other), _texts(store, pids),
-                               "story" if stories else "topic"))
+                               "story" if stories else "topic", now.named if now else bool(was.get("named"))))
     order = {"new": 0, "split": 1, "rose": 2, "fell": 3, "merged": 4, "vanished": 5}
     return sorted(out, key=lambda c: (order[c.kind], c.topic))
 
@@ -208,7 +211,8 @@ def emerging(store: Store, model: TopicModel, dated: list[tuple[str, int]] | Non
         expected = n * p
         z = (x - expected) / math.sqrt(max(n * p * (1 - p), 1e-12))
         if x >= MIN_ARTICLES and z >= Z:
-            out.append(Emerging(topic.id, topic.name, latest, x, expected, z, "story" if stories else "topic"))
+            out.append(Emerging(topic.id, topic.name, latest, x, expected, z, "story" if stories else "topic",
+                                topic.named))
     return sorted(out, key=lambda e: (-e.z, e.topic))
 
 

@@ -172,6 +172,13 @@ def _topic_commands(commands: Any) -> None:
     cluster.add_argument("--seed", type=int, default=0, help="random seed (default 0)")
     cluster.add_argument("--fresh", action="store_true",
                          help="find the topics from scratch instead of starting from the last fit's")
+    cluster.add_argument("--named", type=Path, metavar="FILE.toml",
+                         help="named topics ([[topic]] tables: name, seeds, examples, mode, threshold), kept "
+                              "by later fits until changed (default: those of the last fit)")
+    cluster.add_argument("--no-named", action="store_true", help="fit without the last fit's named topics")
+    cluster.add_argument("--named-threshold", type=float, metavar="C",
+                         help="cosine at which a paragraph joins a zero-shot named topic that sets none "
+                              "(default 0.5)")
     _store_options(cluster)
 
     assign = commands.add_parser("assign", help="topic mix of a stored article or a file, without refitting")
@@ -430,7 +437,7 @@ def _print_topics(model: TopicModel) -> None:
     if not model.topics:
         return
     rows: list[tuple[Topic, str]] = []
-    for theme in sorted(model.topics, key=lambda t: (-t.size, t.id)):
+    for theme in sorted(model.topics, key=lambda t: (not t.named, -t.size, t.id)):
         rows.append((theme, ""))
         inside = model.stories_of(theme.id)
         if len(inside) > 1:
@@ -442,17 +449,25 @@ def _print_topics(model: TopicModel) -> None:
         share = f"{100 * topic.size / max(total, 1):.1f}%"
         name = indent + topic.name
         name = name if len(name) <= width else name[:width - 1] + "…"
-        print(f"{topic.id:>5}  {topic.size:>10,}  {share:>6}  {name:<{width}}  {keywords}")
+        marked = str(topic.id) + "*" * topic.named
+        print(f"{marked:>5}  {topic.size:>10,}  {share:>6}  {name:<{width}}  {keywords}".rstrip())
+    if any(t.named for t in model.topics):
+        print("* named topic (topics cluster --named)")
 
 
 def cmd_cluster(args: argparse.Namespace) -> None:
     from .api import event_line, fit_events
     from .fit import fit_topics
 
+    from .named import read_named
+
+    if args.named and args.no_named:
+        raise QueryError("give --named FILE or --no-named, not both")
+    named = read_named(args.named) if args.named else ([] if args.no_named else None)
     with Store.open(args.store) as store:
         model = fit_topics(store, n_topics=args.topics, min_topic_size=args.min_topic_size,
                            min_confidence=args.min_confidence, seed=args.seed, fresh=args.fresh,
-                           n_stories=args.stories)
+                           n_stories=args.stories, named=named, named_threshold=args.named_threshold)
     _print_topics(model)
     events = [e for e in fit_events(model) if e["event"] != "new" or model.fit_number > 1]
     for event in events:
@@ -719,7 +734,7 @@ COMMAND_WORDS = {
 }
 # Python API parameter → the flag that sets it
 FLAGS = {"n_topics": "--topics", "min_topic_size": "--min-topic-size", "min_confidence": "--min-confidence",
-         "seed": "--seed", "text": "the label"}
+         "seed": "--seed", "text": "the label", "named_threshold": "--named-threshold"}
 
 
 def _worded(exc: TopicsError, args: argparse.Namespace) -> str:

@@ -24,6 +24,16 @@ The method, and why:
    paragraph then belongs to its nearest centroid, with that cosine as its confidence, and is
    *unassigned* below ``min_confidence``.
 
+**Named topics.** Given ``named`` vectors (:mod:`topics.named`), a paragraph whose cosine to a
+*zero-shot* one is at least its threshold joins it (the nearest of those it passes) and is left out of
+steps 1–4; a *guided* one (threshold NaN) is a theme whose centroid starts at the unit mean of its
+vector and the ``min_topic_size`` paragraphs nearest it, and takes the place of the clustered topic
+nearest that start (one each, the pairing of highest total cosine): it names that topic, drawn towards
+its seeds, rather than splitting it in two. It settles in step 4 with the others and is never
+dissolved. On a warm refit a guided topic the last fit had starts from its centroid there instead
+(``settled``), and takes no other topic's place. Named topics come first, in the order given, then the
+clustered ones.
+
 Steps 1–3 work on the k-means sample (the whole corpus up to about 16,000 paragraphs); only step 4
 touches every paragraph, a chunk at a time, so memory beyond the input and its context (one float32
 copy) stays bounded. Because step 4 defines membership as "nearest centroid",
@@ -38,6 +48,7 @@ import faiss
 import numpy as np
 from scipy import sparse
 from scipy.cluster.hierarchy import fcluster, linkage
+from scipy.optimize import linear_sum_assignment
 
 from .context import CHUNK, unit_rows
 from .divisive import divisive_centroids
@@ -93,6 +104,10 @@ class TopicClusterer:
     seed:
         Seeds the samples drawn from corpora too large to cluster whole (k-means itself starts from a
         deterministic split, so on smaller corpora every seed gives the same topics).
+    named, thresholds:
+        Named topics' unit vectors and each one's cosine threshold, NaN for a guided one (see above).
+    settled:
+        Which named topics' vectors are a warm start's centroids (guided topics of the last fit).
 
     Attributes (after ``fit``)
     --------------------------
@@ -100,6 +115,8 @@ class TopicClusterer:
         Topic index (or ``UNASSIGNED``) and confidence of each input vector.
     centroids_:
         ``(n_topics_, dim)`` unit centroids, topics ordered by size (largest first).
+    thresholds_:
+        ``(n_topics_,)`` the zero-shot named topics' thresholds, NaN for the other topics.
     tree_:
         SciPy linkage matrix over the topic centroids (Ward), the topic hierarchy.
     cuts_:
@@ -109,7 +126,8 @@ class TopicClusterer:
     def __init__(self, n_topics: int | None = None, *, min_topic_size: int | None = None,
                  min_confidence: float = 0.2, max_topics: int = 60, max_share: float = 0.3,
                  exact_below: int = 1000, points_per_micro: int = 64, refine_steps: int = 30,
-                 init: np.ndarray | None = None, seed: int = 0) -> None:
+                 init: np.ndarray | None = None, seed: int = 0, named: np.ndarray | None = None,
+                 thresholds: np.ndarray | None = None, settled: np.ndarray | None = None) -> None:
         self.n_topics = n_topics
         self.min_topic_size = min_topic_size
         self.min_confidence = min_confidence
@@ -120,6 +138,9 @@ class TopicClusterer:
         self.refine_steps = refine_steps
         self.init = init
         self.seed = seed
+        self.named = named
+        self.thresholds = thresholds
+        self.settled = settled
 
     def _n_micro(self, n: int) -> int:
         """Micro-clusters for a corpus of n paragraphs (0: each paragraph is its own)."""
@@ -204,19 +225,43 @@ class TopicClusterer:
             raise ValueError("no vectors to cluster")
         Z = X if context is None else context
         self.cuts_: dict[int, float] = {}
-        centroids = self._from_tree(X)
-        if self.init is not None and len(self.init):
-            novel = np.ones(len(X), dtype=bool) if novel is None else np.asarray(novel, dtype=bool)
-            centroids = _warm(X, novel, unit_rows(self.init), centroids)
-        if context is not None:
-            centroids = _read_as(X, Z, centroids)
-        self.centroids_ = self._refine(Z, centroids)
-        if context is not None:
-            self.centroids_ = _read_as(Z, X, self.centroids_)
+        named = np.zeros((0, X.shape[1]), np.float32) if self.named is None else unit_rows(self.named)
+        thresholds = np.full(len(named), np.nan) if self.thresholds is None else np.asarray(self.thresholds, float)
+        zero = ~np.isnan(thresholds)
+        settled = np.zeros(len(named), bool) if self.settled is None else np.asarray(self.settled, bool)
+        rest = np.flatnonzero(nearest_passing(X, named[zero], thresholds[zero])[0] == UNASSIGNED)
+        found = self._cluster(X[rest], Z[rest], None if novel is None else np.asarray(novel, bool)[rest],
+                              named[~zero], settled[~zero], context is not None)
+        guided = len(named) - int(zero.sum())
+        named[~zero] = found[:guided]
+        self.centroids_ = np.vstack([named, found[guided:]]).astype(np.float32)
+        self.thresholds_ = np.concatenate([thresholds, np.full(len(found) - guided, np.nan)])
         self.labels_, self.confidence_ = self.predict(X)
         self.tree_ = linkage(self.centroids_, method="ward") if len(self.centroids_) > 1 else np.zeros((0, 4))
         self.n_topics_ = len(self.centroids_)
         return self
+
+    def _cluster(self, X: np.ndarray, Z: np.ndarray, novel: np.ndarray | None, guided: np.ndarray,
+                 settled: np.ndarray, in_context: bool) -> np.ndarray:
+        """Steps 1–4 over the paragraphs no zero-shot topic took (``Z``: them in context), the guided
+        topics' centroids first, in order, and never dissolved."""
+        if not len(X):
+            return guided
+        centroids = self._from_tree(X)
+        if self.init is not None and len(self.init):
+            novel = np.ones(len(X), dtype=bool) if novel is None else novel
+            centroids = _warm(X, novel, unit_rows(self.init), centroids)
+        fixed = len(guided)
+        if fixed:
+            nearest = np.argsort(-(X @ guided.T), axis=0, kind="stable")[:self._floor(len(X))]
+            seeded = unit_rows(X[nearest].sum(axis=0) + guided)  # each vector with its nearest paragraphs
+            starts = np.where(settled[:, None], guided, seeded).astype(np.float32)
+            _, claimed = linear_sum_assignment(-(starts[~settled] @ centroids.T))  # one each, nearest in all
+            centroids = np.vstack([starts, np.delete(centroids, claimed, axis=0)])
+        if in_context:
+            centroids = _read_as(X, Z, centroids, fixed)
+        centroids = self._refine(Z, centroids, fixed)
+        return _read_as(Z, X, centroids, fixed) if in_context else centroids
 
     def merge_tree(self, X: np.ndarray) -> np.ndarray:
         """The Ward merge tree (SciPy linkage) of ``X``'s micro-clusters, as the cut sees it (empty when
@@ -252,26 +297,28 @@ class TopicClusterer:
             groups = fcluster(tree, k, "maxclust")[micro] if k > 1 else np.zeros(len(sample), dtype=int)
         return self._centroids(sample, groups, len(X))
 
-    def _refine(self, X: np.ndarray, centroids: np.ndarray) -> np.ndarray:
+    def _refine(self, X: np.ndarray, centroids: np.ndarray, fixed: int = 0) -> np.ndarray:
         """Spherical k-means (Lloyd) steps over every vector from ``centroids`` until no vector changes
         topic (at most ``refine_steps``): the fit settles in the optimum nearest its start, so another
         seed's start, or the last fit's centroids with a few more articles, end in nearly the same
-        topics. Topics left under the size floor are dissolved; the rest are ordered by size."""
+        topics. Topics left under the size floor are dissolved; the rest are ordered by size, after the
+        first ``fixed`` (guided topics), which stay in place, and where empty, where they were."""
         floor = 0 if self.n_topics else self._floor(len(X))
         previous = None
         for _ in range(self.refine_steps):
             labels, _ = nearest_centroid(X, centroids, -1.0)
             sizes = np.bincount(labels, minlength=len(centroids))
-            keep = np.flatnonzero(sizes >= max(floor, 1))
+            keep = np.union1d(np.arange(fixed), np.flatnonzero(sizes >= max(floor, 1)))
             if not len(keep):
                 keep = np.array([int(np.argmax(sizes))])
             if previous is not None and np.array_equal(labels, previous) and len(keep) == len(centroids):
                 break
-            means = _group_means(X, labels, len(centroids))[keep]
-            centroids, previous = means, (labels if len(keep) == len(centroids) else None)
+            means = _group_means(X, labels, len(centroids))
+            means[sizes == 0] = centroids[sizes == 0]
+            centroids, previous = means[keep], (labels if len(keep) == len(centroids) else None)
         labels, _ = nearest_centroid(X, centroids, -1.0)
         sizes = np.bincount(labels, minlength=len(centroids))
-        order = sorted(range(len(centroids)), key=lambda i: (-sizes[i], i))
+        order = list(range(fixed)) + sorted(range(fixed, len(centroids)), key=lambda i: (-sizes[i], i))
         return centroids[order]
 
     def _centroids(self, X: np.ndarray, groups: np.ndarray, n: int) -> np.ndarray:
@@ -284,21 +331,25 @@ class TopicClusterer:
         return _group_means(X, np.searchsorted(ids, groups), len(ids))[keep]
 
     def predict(self, X: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-        """Nearest topic of each vector (``UNASSIGNED`` below ``min_confidence``) and its cosine."""
+        """Topic of each vector by :func:`nearest_topic` (``UNASSIGNED`` below ``min_confidence``) and
+        its cosine."""
         if not hasattr(self, "centroids_"):
             raise NotFittedError("this TopicClusterer is not fitted yet; call fit(X) before predict")
-        return nearest_centroid(X, self.centroids_, self.min_confidence)
+        return nearest_topic(X, self.centroids_, self.thresholds_, self.min_confidence)
 
 
-def _read_as(source: np.ndarray, target: np.ndarray, centroids: np.ndarray) -> np.ndarray:
+def _read_as(source: np.ndarray, target: np.ndarray, centroids: np.ndarray, fixed: int = 0) -> np.ndarray:
     """Topics given by ``centroids`` over the rows of ``source``, as centroids over the same rows of
-    ``target`` (each the mean of its members there), ordered by size there; topics left without
-    members are dropped."""
+    ``target`` (each the mean of its members there), ordered by size there after the first ``fixed``;
+    topics left without members are dropped, but for those ``fixed``, which stay as they were."""
     groups, _ = nearest_centroid(source, centroids, -1.0)
-    used = np.unique(groups)
+    used = np.union1d(np.arange(fixed), np.unique(groups))
     means = _group_means(target, np.searchsorted(used, groups), len(used))
+    empty = np.flatnonzero(np.bincount(groups, minlength=fixed)[:fixed] == 0)
+    means[empty] = centroids[empty]
     sizes = np.bincount(nearest_centroid(target, means, -1.0)[0], minlength=len(means))
-    return means[[i for i in sorted(range(len(means)), key=lambda i: (-sizes[i], i)) if sizes[i]]]
+    order = list(range(fixed)) + [i for i in sorted(range(fixed, len(means)), key=lambda i: (-sizes[i], i)) if sizes[i]]
+    return means[order]
 
 
 def _warm(X: np.ndarray, novel: np.ndarray, previous: np.ndarray, fresh: np.ndarray) -> np.ndarray:
@@ -321,23 +372,51 @@ def nearest_centroid(X: np.ndarray, centroids: np.ndarray, min_confidence: float
     """Index of each vector's nearest centroid (``UNASSIGNED`` when its cosine is below
     ``min_confidence``, or when there are no centroids) and that cosine; vectors are normalised first.
 
-    The one definition of membership: the fit, :meth:`TopicClusterer.predict` and the saved model's
-    ``assign`` all call it, so a fitted paragraph is always assigned what the fit gave it.
+    The one definition of membership outside the zero-shot named topics: the fit,
+    :meth:`TopicClusterer.predict` and the saved model's ``assign`` all call it (through
+    :func:`nearest_topic`), so a fitted paragraph is always assigned what the fit gave it.
     """
-    X = np.asarray(X)
-    labels = np.full(len(X), UNASSIGNED, dtype=np.intp)
-    confidence = np.zeros(len(X), dtype=np.float32)
-    if not len(centroids):
-        return labels, confidence
-    for start in range(0, len(X), CHUNK):
-        sims = unit_rows(X[start:start + CHUNK]) @ np.asarray(centroids, np.float32).T
-        best = sims.argmax(axis=1)
-        labels[start:start + len(best)] = best
-        confidence[start:start + len(best)] = sims[np.arange(len(best)), best]
+    labels, confidence = nearest_passing(X, centroids, np.full(len(centroids), -np.inf))
     return np.where(confidence >= min_confidence, labels, UNASSIGNED), confidence
 
 
-def article_topic(vectors: np.ndarray, assigned: np.ndarray, centroids: np.ndarray, min_confidence: float) -> int:
+def nearest_passing(X: np.ndarray, anchors: np.ndarray, thresholds: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Of the anchors whose threshold a vector's cosine reaches (zero-shot named topics; every centroid,
+    for :func:`nearest_centroid`), the nearest (``UNASSIGNED``: none) and that cosine (0 where none)."""
+    X = np.asarray(X)
+    labels = np.full(len(X), UNASSIGNED, dtype=np.intp)
+    confidence = np.zeros(len(X), dtype=np.float32)
+    if not len(anchors):
+        return labels, confidence
+    for start in range(0, len(X), CHUNK):
+        sims = unit_rows(X[start:start + CHUNK]) @ np.asarray(anchors, np.float32).T
+        passed = np.where(sims >= np.asarray(thresholds, np.float32), sims, -np.inf)
+        best = passed.argmax(axis=1)
+        taken = np.isfinite(passed[np.arange(len(best)), best])
+        labels[start:start + len(best)] = np.where(taken, best, UNASSIGNED)
+        confidence[start:start + len(best)] = np.where(taken, sims[np.arange(len(best)), best], 0.0)
+    return labels, confidence
+
+
+def nearest_topic(X: np.ndarray, centroids: np.ndarray, thresholds: np.ndarray | None,
+                  min_confidence: float) -> tuple[np.ndarray, np.ndarray]:
+    """The topic of each vector: a zero-shot named topic (a row whose ``thresholds`` entry is not NaN)
+    when its cosine reaches that topic's threshold, else the nearest other centroid
+    (:func:`nearest_centroid`). The one rule of the fit, ``predict`` and the saved model's ``assign``."""
+    zero = np.zeros(len(centroids), bool) if thresholds is None else ~np.isnan(np.asarray(thresholds, float))
+    if not zero.any():
+        return nearest_centroid(X, centroids, min_confidence)
+    others, anchors = np.flatnonzero(~zero), np.flatnonzero(zero)
+    labels, confidence = nearest_centroid(X, np.asarray(centroids)[others], min_confidence)
+    labels = np.where(labels == UNASSIGNED, UNASSIGNED, np.append(others, UNASSIGNED)[labels])
+    named, sureness = nearest_passing(X, np.asarray(centroids)[anchors], np.asarray(thresholds, float)[anchors])
+    taken = named != UNASSIGNED
+    labels[taken], confidence[taken] = anchors[named[taken]], sureness[taken]
+    return labels, confidence
+
+
+def article_topic(vectors: np.ndarray, assigned: np.ndarray, centroids: np.ndarray, min_confidence: float,
+                  thresholds: np.ndarray | None = None) -> int:
     """Main topic (centroid index, or ``UNASSIGNED``) of an article whose paragraphs have ``vectors``:
     the centroid nearest the mean of the paragraphs that have a topic (``assigned``), or of all of them
     when none has. Each paragraph counts as much as it is sure of its topic (its cosine to its nearest
@@ -348,10 +427,10 @@ def article_topic(vectors: np.ndarray, assigned: np.ndarray, centroids: np.ndarr
         return UNASSIGNED
     assigned = np.asarray(assigned, dtype=bool)
     chosen = unit_rows(np.asarray(vectors, np.float32)[assigned if assigned.any() else slice(None)])
-    _, sureness = nearest_centroid(chosen, centroids, -1.0)
+    _, sureness = nearest_topic(chosen, centroids, thresholds, -1.0)
     weights = np.maximum(sureness, 0.0)
     if not weights.any():
         weights = np.ones(len(chosen), np.float32)
     mean = (weights[:, None] * chosen).sum(axis=0, keepdims=True)
-    rows, _ = nearest_centroid(mean, centroids, min_confidence)
+    rows, _ = nearest_topic(mean, centroids, thresholds, min_confidence)
     return int(rows[0])

@@ -16,6 +16,7 @@ from .cluster import TopicClusterer
 from .context import in_context
 from .describe import Description, Encode, TopicDescriber
 from .model import UNASSIGNED, NoParagraphs, Topic, TopicModel
+from .named import NamedTopic, NamedTopics, from_params, to_params
 from .stories import Stories, StoryClusterer
 from .phrases import Lexicon
 from .sample import priorities, stable_sample
@@ -152,7 +153,7 @@ def describe_stories(describer: TopicDescriber, texts: list[str], stories: Stori
 
 
 FIT_DEFAULTS: dict[str, Any] = {"n_topics": None, "min_topic_size": None, "min_confidence": 0.2, "seed": 0,
-                                "n_stories": None}
+                                "n_stories": None, "named": [], "named_threshold": None}
 
 
 def check_params(n_topics: int | None, min_topic_size: int | None, min_confidence: float, seed: int,
@@ -182,9 +183,19 @@ def previous_model(store: Store) -> TopicModel | None:
     return previous if previous.embedding_model == store.embedder.model_id else None
 
 
+def named_params(previous: TopicModel | None, named: Sequence[NamedTopic] | None,
+                 threshold: float | None) -> dict[str, Any]:
+    """The named topics' parameters of a fit: those given, else those of the fit in force (a named topic is
+    the analyst's decision, kept until changed); likewise their threshold."""
+    kept = previous.params if previous is not None else {}
+    return to_params(from_params(kept).topics if named is None else named,
+                     kept.get("named_threshold") if threshold is None else threshold)
+
+
 def fit_topics(store: Store, *, n_topics: int | None = None, min_topic_size: int | None = None,
                min_confidence: float = 0.2, seed: int = 0, fresh: bool = False,
-               n_stories: int | None = None) -> TopicModel:
+               n_stories: int | None = None, named: Sequence[NamedTopic] | None = None,
+               named_threshold: float | None = None) -> TopicModel:
     """Fit topics over every stored paragraph and save them in the store (see :mod:`topics.cluster`).
 
     With a previous fit of the same ``n_topics`` setting, the fit starts from its centroids (a warm
@@ -192,20 +203,27 @@ def fit_topics(store: Store, *, n_topics: int | None = None, min_topic_size: int
     and person-given labels of the previous fit carry over to the topics that still exist. The store's
     write lock is held throughout, so fits, labels and ingests never interleave. Each theme is cut into
     stories (:mod:`topics.stories`), ``n_stories`` in all when given, else as many as its tree shows.
+    ``named`` topics (:mod:`topics.named`; ``None``: those of the fit in force, ``[]``: none) come
+    before the clustered ones, which ``n_topics`` counts; ``named_threshold`` is the zero-shot
+    threshold of those that set none.
     """
     params = {"n_topics": n_topics, "min_topic_size": min_topic_size, "min_confidence": min_confidence, "seed": seed,
               "n_stories": n_stories}
     check_params(**params)
     with store.writing():
-        return _fit(store, previous_model(store), params, fresh)
+        previous = previous_model(store)
+        return _fit(store, previous, {**params, **named_params(previous, named, named_threshold)}, fresh)
 
 
-def refit(store: Store, *, fresh: bool = False) -> TopicModel:
+def refit(store: Store, *, fresh: bool = False, named: Sequence[NamedTopic] | None = None,
+          named_threshold: float | None = None) -> TopicModel:
     """Fit again with the parameters of the fit in force (the defaults before the first), read under
-    the same write lock as the fit, warm-started unless ``fresh``."""
+    the same write lock as the fit, warm-started unless ``fresh``; ``named`` and ``named_threshold``
+    replace the named topics and their threshold when given."""
     with store.writing():
         previous = previous_model(store)
-        return _fit(store, previous, {**FIT_DEFAULTS, **(previous.params if previous else {})}, fresh)
+        return _fit(store, previous, {**FIT_DEFAULTS, **(previous.params if previous else {}),
+                                      **named_params(previous, named, named_threshold)}, fresh)
 
 
 def warm_start(previous: TopicModel | None, params: dict[str, Any], fresh: bool) -> np.ndarray | None:
@@ -213,7 +231,21 @@ def warm_start(previous: TopicModel | None, params: dict[str, Any], fresh: bool)
     (``None``: a fresh fit)."""
     if fresh or previous is None or not previous.topics or previous.params.get("n_topics") != params["n_topics"]:
         return None
-    return previous.centroids
+    return previous.centroids[[not topic.named for topic in previous.topics]]  # named ones start from their own
+
+
+def settled_guided(previous: TopicModel | None, named: NamedTopics) -> tuple[np.ndarray, np.ndarray]:
+    """The named topics' vectors for a fit warm-started from ``previous``, and which of them are guided
+    topics that fit had: those start from its centroids, so a refit moves them as the corpus moved, as
+    any theme, instead of seeding them again."""
+    vectors, settled = named.vectors.copy(), np.zeros(len(named.topics), bool)
+    if previous is None:
+        return vectors, settled
+    kept = {t.named_label: row for row, t in enumerate(previous.topics) if t.named and t.threshold is None}
+    for index, topic in enumerate(named.topics):
+        if topic.guided and topic.name in kept:
+            vectors[index], settled[index] = previous.centroids[kept[topic.name]], True
+    return vectors, settled
 
 
 def _fit(store: Store, previous: TopicModel | None, params: dict[str, Any], fresh: bool) -> TopicModel:
@@ -237,18 +269,25 @@ def _fit(store: Store, previous: TopicModel | None, params: dict[str, Any], fres
     if init is not None and seen is not None and previous is not None:
         novel = ~seen
         kept_labels = [topic.label for topic in previous.themes_and_stories]
+    named = from_params(params).embedded(store.embedder.encode)
+    starts, settled = settled_guided(previous if init is not None else None, named)
     found = find_topics(vectors, texts, layout, store.embedder.encode, TopicClusterer(
         params["n_topics"], min_topic_size=params["min_topic_size"], min_confidence=params["min_confidence"],
-        init=init, seed=params["seed"]), novel, kept_labels, params.get("n_stories"),
+        init=init, seed=params["seed"], named=starts if named.topics else None,
+        thresholds=named.thresholds(), settled=settled), novel, kept_labels, params.get("n_stories"),
         story_init=previous.story_centroids if init is not None and previous is not None and previous.stories
         and previous.params.get("n_stories") == params.get("n_stories") else None)
     clusterer, stories = found.clusterer, found.stories
     arrived = None if seen is None else layout.new_articles(seen)
-    carried = carry_ids(previous, ids, found.labels, clusterer.n_topics_, arrived=arrived)
+    carried = carry_ids(previous, ids, found.labels, clusterer.n_topics_, arrived=arrived,
+                        names=[topic.name for topic in named.topics])
     carried_stories = carry_ids(previous, ids, stories.labels, len(stories.themes), stories=True, taken=carried.ids,
                                 arrived=arrived)
     fit_number = (previous.fit_number + 1) if previous else 1
     topics = _topics(found.descriptions, carried, found.labels)
+    for topic, given, threshold in zip(topics, named.topics, named.thresholds()):
+        topic.named, topic.named_label = True, given.name
+        topic.threshold = None if np.isnan(threshold) else float(threshold)
     story_topics = _topics(found.story_descriptions, carried_stories, stories.labels,
                            [carried.ids[int(t)] for t in stories.themes])
     model = TopicModel(

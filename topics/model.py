@@ -19,7 +19,7 @@ import numpy as np
 
 from index import QueryError, Store, StoreError, save_json, save_npy, sync_folder
 
-from .cluster import UNASSIGNED, article_topic, nearest_centroid
+from .cluster import UNASSIGNED, article_topic, nearest_topic
 from .stories import story_of
 
 MODEL_VERSION = 1
@@ -49,7 +49,8 @@ class TopicNotFound(QueryError, KeyError):
 @dataclass
 class Topic:
     """One topic: a theme, or a story inside the theme ``parent``. ``label`` is automatic;
-    ``custom_label`` is set by a person and survives refits."""
+    ``custom_label`` is set by a person and survives refits. A ``named`` theme was given by the analyst
+    (:mod:`topics.named`) as ``named_label``; ``threshold`` is a zero-shot one's (``None``: guided)."""
 
     id: int
     label: str
@@ -58,10 +59,13 @@ class Topic:
     representatives: list[int]
     custom_label: str | None = None
     parent: int | None = None
+    named: bool = False
+    named_label: str | None = None
+    threshold: float | None = None
 
     @property
     def name(self) -> str:
-        return self.custom_label or self.label
+        return self.custom_label or self.named_label or self.label
 
 
 @dataclass
@@ -113,13 +117,19 @@ class TopicModel:
         return np.array([t.id for t in self.topics], dtype=np.int64)
 
     @property
+    def thresholds(self) -> np.ndarray:
+        """Each theme's zero-shot threshold, NaN for the themes that are not zero-shot named topics."""
+        return np.array([t.threshold if t.named and t.threshold is not None else np.nan for t in self.topics],
+                        dtype=np.float64)
+
+    @property
     def unassigned_rate(self) -> float:
         return float((self.assignments == UNASSIGNED).mean()) if len(self.assignments) else 0.0
 
     def assign(self, vectors: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-        """Topic id (or -1) and confidence for each vector: the nearest centroid, as in the fit."""
-        rows, confidence = nearest_centroid(vectors, self.centroids if len(self.topics) else np.zeros((0, 1)),
-                                            self.params["min_confidence"])
+        """Topic id (or -1) and confidence for each vector, by the fit's rule (:func:`nearest_topic`)."""
+        rows, confidence = nearest_topic(vectors, self.centroids if len(self.topics) else np.zeros((0, 1)),
+                                         self.thresholds, self.params["min_confidence"])
         ids = np.append(self.ids, UNASSIGNED)[rows]  # row -1 picks the last entry
         return ids, confidence
 
@@ -139,7 +149,7 @@ class TopicModel:
         its size and, per topic, label, size and most central paragraphs."""
         def brief(t: Topic) -> dict[str, Any]:
             return {"id": t.id, "label": t.name, "size": t.size, "representatives": t.representatives,
-                    **({"parent": t.parent} if t.parent is not None else {})}
+                    **({"parent": t.parent} if t.parent is not None else {}), **({"named": True} if t.named else {})}
 
         return {"fit": self.fit_number, "paragraphs": int(len(self.paragraph_ids)),
                 "topics": [brief(t) for t in self.topics], "stories": [brief(t) for t in self.stories]}
@@ -176,7 +186,8 @@ class TopicModel:
         paragraph topic in ``scripts/eval_topics.py``)."""
         if not len(self.topics):
             return UNASSIGNED
-        row = article_topic(vectors, np.asarray(topics) != UNASSIGNED, self.centroids, self.params["min_confidence"])
+        row = article_topic(vectors, np.asarray(topics) != UNASSIGNED, self.centroids, self.params["min_confidence"],
+                            self.thresholds)
         return int(self.ids[row]) if row != UNASSIGNED else UNASSIGNED
 
     def main_story(self, vectors: np.ndarray, topics: np.ndarray, main: int) -> int:

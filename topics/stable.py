@@ -13,6 +13,10 @@ topic), and the Hungarian algorithm picks the pairing with the highest total. A 
 - ``merged``: an old topic now mostly inside a new topic that kept another id;
 - ``vanished``: any other unmatched old topic.
 
+Named topics (:mod:`topics.named`) keep their ids by name, not by paragraphs: a named topic takes the id
+of the previous fit's named topic of that name (so one that matches nothing, or whose paragraphs all
+moved, keeps it too), and takes part in no other matching; a name new to the fit gets a new id.
+
 A label a person gave a topic follows its paragraphs: when the topic merged into another or split,
 the label goes to the new topic holding most of its paragraphs (unless that one keeps a label of its
 own), and the event says so (``label_to``); a label with nowhere to go stays in its event.
@@ -38,13 +42,14 @@ class Carried:
 
 def carry_ids(previous: TopicModel | None, paragraph_ids: np.ndarray, groups: np.ndarray, n_topics: int,
               min_overlap: float = 0.5, *, stories: bool = False, taken: Sequence[int] = (),
-              arrived: np.ndarray | None = None) -> Carried:
+              arrived: np.ndarray | None = None, names: Sequence[str | None] = ()) -> Carried:
     """Ids for topics ``0..n_topics-1`` of a new fit whose paragraph ``paragraph_ids[i]`` is in ``groups[i]``;
     ``arrived[i]`` says whether that paragraph belongs to an article the previous fit did not have.
 
     Themes and stories share one id space, so ``topics label ID`` names either: with ``stories`` the
     new fit's stories are matched with the previous fit's stories, and an id never given before is
-    above every id of both levels, of the history and of ``taken`` (the new fit's theme ids)."""
+    above every id of both levels, of the history and of ``taken`` (the new fit's theme ids). ``names``
+    gives the named topics' names by index (``None`` or missing: not named)."""
     old_topics = previous.level(stories) if previous is not None else []
     ever = [t.id for t in (previous.themes_and_stories if previous is not None else [])]
     ever += [int(e["topic"]) for e in (previous.history if previous is not None else [])] + list(taken)
@@ -61,8 +66,13 @@ def carry_ids(previous: TopicModel | None, paragraph_ids: np.ndarray, groups: np
     np.add.at(table, (np.array([old_index.get(int(g), 0) for g in old_groups[both]], dtype=int), groups[both]), 1)
     old_sizes, new_sizes = table.sum(axis=1), table.sum(axis=0)
     score = table / np.sqrt(np.maximum(np.outer(old_sizes, new_sizes), 1))
+    named_old = {t.named_label: row for row, t in enumerate(old_topics) if t.named}
+    named_new = [new for new in range(n_topics) if new < len(names) and names[new] is not None]
+    score[[row for row, t in enumerate(old_topics) if t.named]] = 0.0  # named topics match by name only
+    score[:, named_new] = 0.0
     rows, cols = linear_sum_assignment(-score)
     matched = {int(c): int(r) for r, c in zip(rows, cols) if score[r, c] >= min_overlap}
+    matched.update({new: named_old[names[new]] for new in named_new if names[new] in named_old})
     ids: list[int] = []
     custom: list[str | None] = []
     events: list[dict[str, object]] = []

@@ -111,7 +111,7 @@ def build_report(store: Store, model: TopicModel) -> dict[str, Any]:
     for topic in model.topics:
         members = np.flatnonzero(topic_of == topic.id)
         topics_out.append({
-            "id": topic.id, "label": topic.name, "automatic_label": topic.label,
+            "id": topic.id, "label": topic.name, "automatic_label": topic.label, "named": topic.named,
             "keywords": [{"term": k, "weight": w} for k, w in topic.keywords],
             "paragraphs": int(len(members)), "share": round(len(members) / total, 6) if total else 0.0,
             "articles": sum(1 for t in main.values() if t == topic.id),

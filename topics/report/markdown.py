@@ -50,7 +50,7 @@ def render_markdown(report: dict[str, Any]) -> str:
         lines += ["", f'<a id="topic-{t["id"]}"></a>', f"## Topic {t['id']}: {_md(t['label'])}", "",
                   "Keywords: " + _md(" · ".join(k["term"] for k in t["keywords"])), "",
                   f"{counted(t['paragraphs'], 'paragraph')} · main topic of {counted(t['articles'], 'article')} · "
-                  f"present in {counted(t['present_in'], 'article')}", ""]
+                  f"present in {counted(t['present_in'], 'article')}" + " · named topic" * bool(t.get("named")), ""]
         lines += _stories(t.get("stories", []))
         lines += ["### Representative paragraphs", ""]
         for r in t["representatives"]:

@@ -134,6 +134,18 @@ class TopicSummary(BaseModel):
     paragraphs: int
     share: float = Field(description="the topic's part of the fit's paragraphs, unassigned ones counted")
     theme: int | None = Field(None, description="for a story, the topic (theme) it lies inside")
+    named: bool = Field(False, description="a named topic, given by the analyst (its name is its label)")
+
+
+class RefreshIn(BaseModel):
+    """What a refit changes: the named topics (as the entries of ``topics cluster --named``) and the
+    threshold of the zero-shot ones that set none; left out, those of the fit in force are kept."""
+
+    named: list[dict[str, Any]] | None = Field(
+        None, description="named topics: each {name, seeds?, examples?, mode?: zero-shot|guided, threshold?}; "
+                          "[] fits without any")
+    named_threshold: float | None = Field(None, description="cosine at which a paragraph joins a zero-shot "
+                                                            "named topic that sets no threshold (default 0.5)")
 
 
 class TopicsOut(BaseModel):

@@ -10,7 +10,8 @@ from ...api import topic_listing, topic_page
 from ...changes import changes
 from ...fit import refit
 from ...model import TopicNotFound
-from ..schemas import MAX_K, TopicOut, TopicsOut
+from ...named import entries
+from ..schemas import MAX_K, RefreshIn, TopicOut, TopicsOut
 from ..state import Service, service, write_access
 
 router = APIRouter(prefix="/v1/topics", tags=["topics"])
@@ -40,8 +41,11 @@ def get_topic(topic_id: int, state: State, offset: Annotated[int, Query(ge=0)] =
 
 
 @router.post("/refresh", response_model=TopicsOut, dependencies=[Depends(write_access)])
-def refresh(state: State, fresh: Annotated[bool, Query(description="from scratch, not from the last fit")] = False
-            ) -> dict[str, Any]:
+def refresh(state: State, fresh: Annotated[bool, Query(description="from scratch, not from the last fit")] = False,
+            body: RefreshIn | None = None) -> dict[str, Any]:
+    """Fit the topics again with the parameters of the fit in force; a body may change its named topics."""
+    body = body or RefreshIn()
+    named = None if body.named is None else entries(body.named, "named")
     with state.write_lock:
-        model = refit(state.store, fresh=fresh)
+        model = refit(state.store, fresh=fresh, named=named, named_threshold=body.named_threshold)
     return topic_listing(state.reader(), model).to_dict()
