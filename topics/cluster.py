@@ -57,6 +57,14 @@ UNASSIGNED = -1
 CLEAR_GAP = 2.0  # a ratio of merge heights that marks subjects far apart (see TopicClusterer._choose)
 
 
+# A paragraph whose cosine to every topic centroid is below this is about none of them ("unassigned").
+# It leaves 3.7% of BBC's paragraphs and 7.4% of AG News's unassigned, most of them short paragraphs on
+# their corpus's subjects (Mars rovers, T. rex); a lower floor assigns them and raises article NMI (at
+# 0.1: 0.3% and 0.7%, NMI BBC 0.866 → 0.870, AG News 0.569 → 0.582) but moves the automatic story count
+# by half (BBC 44 stories at 0.2, 72 at 0.15, 39 at 0.1; AG News 48, 71, 31), so it waits for a story
+# count that holds still when a theme's edge moves.
+MIN_CONFIDENCE = 0.2
+
 class NotFittedError(ValueError, AttributeError):
     """``predict`` before ``fit`` (a ValueError and an AttributeError, as scikit-learn's)."""
 
@@ -124,7 +132,7 @@ class TopicClusterer:
     """
 
     def __init__(self, n_topics: int | None = None, *, min_topic_size: int | None = None,
-                 min_confidence: float = 0.2, max_topics: int = 60, max_share: float = 0.3,
+                 min_confidence: float = MIN_CONFIDENCE, max_topics: int = 60, max_share: float = 0.3,
                  exact_below: int = 1000, points_per_micro: int = 64, refine_steps: int = 30,
                  init: np.ndarray | None = None, seed: int = 0, named: np.ndarray | None = None,
                  thresholds: np.ndarray | None = None, settled: np.ndarray | None = None) -> None:

@@ -15,7 +15,7 @@ hands the vocabulary to both.
 from __future__ import annotations
 
 from collections import Counter
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
 from dataclasses import dataclass
 
 import numpy as np
@@ -105,14 +105,14 @@ class TopicDescriber:
     def describe(self, texts: Sequence[str], labels: np.ndarray, confidence: np.ndarray,
                  centroids: np.ndarray, *, titles: Sequence[bool] | None = None, lexicon: Lexicon | None = None,
                  boilerplate: Boilerplate = Boilerplate(), priority: np.ndarray | None = None,
-                 kept_labels: Sequence[str] = ()) -> list[Description]:
+                 kept_labels: Sequence[str] = (), taken_labels: Collection[str] = ()) -> list[Description]:
         """Keywords and a label for each topic, from paragraph texts, topics and confidences.
 
         ``titles`` flags paragraphs that are headlines; ``lexicon`` is learnt from the topics' cores
         when not given; no term holds a phrase of ``boilerplate``; ``priority`` is
         :func:`topics.sample.priorities` of the texts with this seed, when the caller has it. A topic
         whose candidates hold one of ``kept_labels`` (a warm refit's previous labels) that still embeds
-        nearest it keeps that label.
+        nearest it keeps that label; no topic takes one of ``taken_labels`` (labels of other topics).
         """
         labels, confidence = np.asarray(labels), np.asarray(confidence)
         cored = self._core(texts, labels, confidence, priority)
@@ -133,7 +133,7 @@ class TopicDescriber:
                             [k for k, _ in words[topic]], totals, halves[topic]) + _from_keywords(words[topic])
                    if words[topic] else []
                    for topic in range(len(centroids))]
-        return [Description(label, found) for label, found in zip(distinct(choices), words)]
+        return [Description(label, found) for label, found in zip(distinct(choices, taken_labels), words)]
 
 
 def _from_keywords(found: list[tuple[str, float]]) -> list[Heading]:

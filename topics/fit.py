@@ -12,7 +12,7 @@ import numpy as np
 from index import ParameterError, Store, StoreError
 
 from .boilerplate import Boilerplate
-from .cluster import TopicClusterer
+from .cluster import MIN_CONFIDENCE, TopicClusterer
 from .context import in_context
 from .describe import Description, Encode, TopicDescriber
 from .model import UNASSIGNED, NoParagraphs, Topic, TopicModel
@@ -135,6 +135,7 @@ def describe_stories(describer: TopicDescriber, texts: list[str], stories: Stori
     """Each story's keywords and label, told apart from its siblings (the other stories of its theme);
     the one story of a theme is the theme, and is described as it is."""
     out: list[Description | None] = [None] * len(stories.themes)
+    taken = [d.label for d in themes]  # a story's label repeats no theme's, nor another story's
     for theme, description in enumerate(themes):
         own = stories.of_theme(theme)
         if len(own) == 1:
@@ -145,14 +146,15 @@ def describe_stories(describer: TopicDescriber, texts: list[str], stories: Stori
         local = np.searchsorted(own, stories.labels[rows])
         titles = options["titles"]
         found = describer.describe([texts[r] for r in rows], local, stories.confidence[rows], stories.centroids[own],
-                                   **{**options, "titles": [titles[r] for r in rows],
+                                   taken_labels=taken, **{**options, "titles": [titles[r] for r in rows],
                                       "priority": None if options["priority"] is None else options["priority"][rows]})
         for story, described in zip(own, found):
             out[int(story)] = described
+            taken.append(described.label)
     return [d if d is not None else Description("", []) for d in out]
 
 
-FIT_DEFAULTS: dict[str, Any] = {"n_topics": None, "min_topic_size": None, "min_confidence": 0.2, "seed": 0,
+FIT_DEFAULTS: dict[str, Any] = {"n_topics": None, "min_topic_size": None, "min_confidence": MIN_CONFIDENCE, "seed": 0,
                                 "n_stories": None, "named": [], "named_threshold": None}
 
 
@@ -193,7 +195,7 @@ def named_params(previous: TopicModel | None, named: Sequence[NamedTopic] | None
 
 
 def fit_topics(store: Store, *, n_topics: int | None = None, min_topic_size: int | None = None,
-               min_confidence: float = 0.2, seed: int = 0, fresh: bool = False,
+               min_confidence: float = MIN_CONFIDENCE, seed: int = 0, fresh: bool = False,
                n_stories: int | None = None, named: Sequence[NamedTopic] | None = None,
                named_threshold: float | None = None) -> TopicModel:
     """Fit topics over every stored paragraph and save them in the store (see :mod:`topics.cluster`).

@@ -30,7 +30,7 @@ that word weighs less in takes its next candidate. Labels are written in sentenc
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Collection, Sequence
 from dataclasses import dataclass
 
 import numpy as np
@@ -214,11 +214,15 @@ def _kindred(a: str, b: str) -> bool:
     return any(_kin(stem(x), stem(y)) for x in _content_words(a) for y in _content_words(b))
 
 
-def distinct(choices: Sequence[Sequence[Heading]]) -> list[str]:
+def distinct(choices: Sequence[Sequence[Heading]], taken: Collection[str] = ()) -> list[str]:
     """Each topic's label from its candidates (best first): its best one that no other topic's label is
     the same as or, between name-led labels, shares a word family with; of two that share one, the
-    topic the word weighs less in moves on to its next candidate. A topic whose every candidate clashed
-    keeps its best one that no other label is the same as (word families aside); "" when none is left."""
+    topic the word weighs less in moves on to its next candidate. ``taken`` are labels of topics
+    described before (other themes' stories, the theme itself), which no candidate may repeat. A topic
+    whose every candidate clashed keeps its best one that no other label is the same as (word families
+    aside); "" when none is left."""
+    used = {label.lower() for label in taken}
+    choices = [[h for h in c if h.text.lower() not in used] for c in choices]
     at = [0] * len(choices)
     for _ in range(sum(len(c) for c in choices)):
         current = [(t, c[at[t]]) for t, c in enumerate(choices) if at[t] < len(c)]

@@ -24,6 +24,7 @@ from index import (Article, Embedder, FieldMap, InputError, ParameterError, Stor
 
 from .api import article_topics, info_dict
 from .changes import dated_main_topics
+from .cluster import MIN_CONFIDENCE
 from .export import article_table, paragraph_table, topic_table
 from .fit import check_params, fit_topics
 from .model import NoTopics, TopicModel
@@ -141,7 +142,7 @@ class TopicMap:
     """
 
     def __init__(self, *, n_topics: int | None = None, n_stories: int | None = None,
-                 min_topic_size: int | None = None, min_confidence: float = 0.2, seed: int = 0,
+                 min_topic_size: int | None = None, min_confidence: float = MIN_CONFIDENCE, seed: int = 0,
                  model: str | Path | Embedder | None = None, path: str | Path | None = None) -> None:
         check_params(n_topics, min_topic_size, min_confidence, seed, n_stories)
         self.params = {"n_topics": n_topics, "n_stories": n_stories, "min_topic_size": min_topic_size,
