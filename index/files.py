@@ -5,6 +5,7 @@ from __future__ import annotations
 import hashlib
 import json
 import os
+import shutil
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -45,6 +46,19 @@ def write_output(path: Path, text: str) -> bool:
         return False
     atomic_write(target, lambda tmp: tmp.write_text(text, encoding="utf-8"))
     return True
+
+
+def clear_non_file(path: Path) -> str | None:
+    """Remove what stands where a store's own file belongs but is not a regular file (a folder, a
+    FIFO, a link to anything else), so it can be written again; what was removed, as a phrase."""
+    if path.is_symlink() or (path.exists() and not path.is_file()):
+        kind = "link" if path.is_symlink() else "folder" if path.is_dir() else "special file"
+        if kind == "folder":
+            shutil.rmtree(path)
+        else:
+            path.unlink()
+        return f"the {kind} {path}"
+    return None
 
 
 def sync_folder(path: Path) -> None:

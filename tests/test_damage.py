@@ -3,6 +3,7 @@ and ``repair`` mends what can be rebuilt, so the store answers as before."""
 
 from __future__ import annotations
 
+import json
 import random
 import shutil
 import sqlite3
@@ -10,12 +11,18 @@ from collections.abc import Callable
 from pathlib import Path
 
 import pytest
+from fastapi.testclient import TestClient
 
 from index import Article, Embedder, Store, StoreError, search
 from index.check import check, repair
 from topics.cli import main
+from topics.fit import fit_topics, relabel
+from topics.model import TopicModel
+from topics.model_files import UNRECORDED
+from topics.service import create_app
+from topics.upkeep import check_store, repair_store
 
-from .conftest import seeded
+from .conftest import DETAILS, SUBJECTS, seeded
 
 QUERY = "Russia may remove the Taliban from its list of terrorist organisations"
 
@@ -154,3 +161,141 @@ def test_an_older_store_gets_its_checksums_recorded(sound_store: Path, tmp_path:
     assert repair(path, model=embedder) == ["recorded the checksums of 1 segment written before checksums were kept"]
     with Store.open(path, model=embedder) as store:
         assert check(store).ok
+
+
+# -- the topic model and the decisions people made about it -----------------------------------------------------
+
+def _zero_block(path: Path) -> None:
+    """4 KB of zeros from the middle of the file (the whole file when it is smaller), its size kept."""
+    data = bytearray(path.read_bytes())
+    start = max(0, min(len(data) // 2, len(data) - 4096))
+    data[start:start + 4096] = bytes(len(data[start:start + 4096]))
+    path.write_bytes(bytes(data))
+
+
+def _flip_eight_bytes(path: Path) -> None:
+    data, rng = bytearray(path.read_bytes()), random.Random(path.name)
+    for offset in rng.sample(range(len(data)), min(8, len(data))):
+        data[offset] ^= 0x5A
+    path.write_bytes(bytes(data))
+
+
+DAMAGES: dict[str, Callable[[Path], None]] = {"truncated": _truncate, "zeroed block": _zero_block,
+                                              "flipped bytes": _flip_eight_bytes, "deleted": Path.unlink,
+                                              "folder in its place": _make_folder}
+MODEL_FILES = ["current.json", "decisions.json", "model.2.json", "centroids.2.npy", "paragraphs.2.npy",
+               "assignments.2.npy", "confidence.2.npy", "story_centroids.2.npy", "story_assignments.2.npy",
+               "story_confidence.2.npy", "model.1.json", "assignments.1.npy"]
+LABEL = "Ballot boxes"
+
+
+def _subject_articles() -> list[Article]:
+    return [Article(id=f"{name}-{i}", title="", source="Wire", published=f"2024-0{1 + i % 3}-1{i}",
+                    text=f"{sentences[i % 3]} {DETAILS[i % 6]}\n\n{sentences[(i + 1) % 3]} {DETAILS[(i + 3) % 6]}")
+            for name, sentences in SUBJECTS.items() for i in range(6)]
+
+
+def _topics_of(path: Path) -> list[tuple[int, str, int, int | None]]:
+    model = TopicModel.load(path)
+    return sorted((t.id, t.name, t.size, t.parent) for t in model.themes_and_stories)
+
+
+@pytest.fixture(scope="module")
+def fitted_store(tmp_path_factory: pytest.TempPathFactory, embedder: Embedder) -> Path:
+    """Two fits of the same articles, the second labelled by a person (so fit 1 is kept as the previous)."""
+    path = tmp_path_factory.mktemp("fitted") / "store"
+    with Store.open(path, model=embedder, create=True) as store:
+        store.add(_subject_articles())
+        fit_topics(store)
+        fit_topics(store)
+        topic = next(t for t in TopicModel.load(path).topics if "ballot" in " ".join(k for k, _ in t.keywords) or
+                     "election" in t.label)
+        relabel(store, topic.id, LABEL)
+    assert main(["check", "--store", str(path)]) == 0
+    return path
+
+
+def _one_line_naming(err: str, path: Path, name: str) -> bool:
+    lines = err.strip().splitlines()
+    return len(lines) == 1 and name in lines[0] and f"topics repair --store {path}" in lines[0] \
+        and "Traceback" not in err
+
+
+def _matrix(files: list[str]) -> list:
+    """Every file × every damage; one damage per file (in turn) in the quick run, the rest marked slow."""
+    return [pytest.param(name, damage, marks=() if i % len(DAMAGES) == j else pytest.mark.slow)
+            for i, name in enumerate(files) for j, damage in enumerate(DAMAGES)]
+
+
+@pytest.mark.parametrize(("name", "damage"), _matrix(MODEL_FILES))
+def test_damaged_topic_model_is_named_refused_in_one_line_and_repaired(
+        fitted_store: Path, tmp_path: Path, embedder: Embedder, capsys: pytest.CaptureFixture, name: str,
+        damage: str):
+    path = tmp_path / "store"
+    shutil.copytree(fitted_store, path)
+    expected, hits = _topics_of(path), _hits(path, embedder)
+    DAMAGES[damage](path / "topics" / name)
+    assert main(["check", "--store", str(path)]) == 1
+    out = capsys.readouterr().out
+    assert f"damaged: {path / 'topics' / name}: " in out, out
+    current = not name.endswith((".1.json", ".1.npy"))  # the fit in force, or what every reader reads
+    readers = [["topics"], ["assign", "elections-0"], ["report", "-o", str(tmp_path / "r.md")], ["changes"],
+               ["show", "rates-1"], ["label", "0", "Rates"], ["cluster"]]
+    for reader in readers if current else []:
+        assert main([*reader, "--store", str(path)]) == 1, reader
+        assert _one_line_naming(capsys.readouterr().err, path, name), reader
+    if current:
+        client = TestClient(create_app(path, model=embedder))
+        for url in ("/v1/topics", "/v1/topics/0", "/topics"):
+            answer = client.get(url)
+            assert answer.status_code == 503 and name in answer.text and "topics repair" in answer.text, url
+    assert main(["repair", "--store", str(path)]) == 0
+    out = capsys.readouterr().out
+    assert name in out and out.strip().splitlines()[-1] == f"store {path} is sound", out
+    assert _topics_of(path) == expected
+    assert LABEL in [t.name for t in TopicModel.load(path).topics]
+    assert _hits(path, embedder) == hits
+    assert main(["topics", "--store", str(path)]) == 0 and LABEL in capsys.readouterr().out
+
+
+def _hits(path: Path, embedder: Embedder) -> list[tuple[int, float]]:
+    with Store.open(path, model=embedder) as store:
+        return [(h.paragraph_id, round(h.score, 4)) for h in search(store, "football derby penalty", k=5)]
+
+
+def test_a_model_lost_with_its_previous_fit_is_fitted_again_with_its_labels(fitted_store: Path, tmp_path: Path,
+                                                                            capsys: pytest.CaptureFixture):
+    path = tmp_path / "store"
+    shutil.copytree(fitted_store, path)
+    first = sorted((t.id, t.size) for t in TopicModel.load(path).topics)
+    (path / "topics" / "centroids.2.npy").write_bytes(b"")
+    (path / "topics" / "decisions.json").unlink()
+    _flip_eight_bytes(path / "topics" / "confidence.1.npy")
+    assert main(["repair", "--store", str(path)]) == 0
+    out = capsys.readouterr().out
+    assert "fitted the topics again with the parameters of fit 2" in out and f"kept the labels people gave: '{LABEL}'" \
+        in out, out
+    model = TopicModel.load(path)
+    assert sorted((t.id, t.size) for t in model.topics) == first and LABEL in [t.name for t in model.topics]
+
+
+def test_a_model_of_an_older_version_is_read_and_gets_its_checksums(fitted_store: Path, tmp_path: Path):
+    path = tmp_path / "store"
+    shutil.copytree(fitted_store, path)
+    for number in (1, 2):
+        model_json = path / "topics" / f"model.{number}.json"
+        document = json.loads(model_json.read_text())
+        for key in ("sha256", "files", "decisions"):
+            document.pop(key)
+        model_json.write_text(json.dumps(document))
+    (path / "topics" / "decisions.json").unlink()
+    (path / "topics" / "current.json").write_text('{"fit_number": 2}')
+    assert LABEL in [t.name for t in TopicModel.load(path).topics]  # labels read from the fit itself
+    with Store.open(path) as store:
+        assert {f.problem for f in check_store(store).findings} == {UNRECORDED}
+    done = repair_store(path)
+    assert done == ["recorded the checksums of fit 1, written before checksums were kept",
+                    "recorded the checksums of fit 2, written before checksums were kept"]
+    with Store.open(path) as store:
+        assert check_store(store).ok
+    assert LABEL in [t.name for t in TopicModel.load(path).topics]
