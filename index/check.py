@@ -20,10 +20,11 @@ import numpy as np
 
 from . import catalog as catalogue, lexical, segments as segment_table
 from .bm25 import Postings
-from .builds import SEGMENT_ROWS
+from .builds import FILES_KEY, SEGMENT_ROWS
 from .catalog import DB_NAME
-from .damage import DamagedFile
+from .damage import DamagedFile, reading
 from .errors import StoreError
+from .files import clear_non_file, file_sha256, load_checked_json, remove_path
 from .lock import LOCK_NAME, write_lock
 from .store import Store
 from .vectors import VectorIndex
@@ -107,12 +108,26 @@ def _segment_problems(store: Store, catalog: catalogue.Catalog) -> Iterator[tupl
             yield number, None
 
 
+def _verify_build_files(store: Store, build: int) -> None:
+    """Each file of index build ``build`` against the SHA-256 its ``index.<b>.json`` recorded."""
+    settings = store.builds.file(build, "json")
+    sums = load_checked_json(settings, required=False).get(FILES_KEY)
+    if not isinstance(sums, dict):
+        raise DamagedFile(settings, _UNRECORDED)
+    for name, digest in sorted(sums.items()):
+        path = store.path / name
+        with reading(path):
+            if file_sha256(path) != digest:
+                raise DamagedFile(path, "its bytes do not match the checksum recorded when it was written")
+
+
 def _build_problems(store: Store) -> list[Finding]:
     """Problems of the current index build's files, and of their agreement with each other."""
     build, builds = int(store.meta("index_build")), store.builds
     if not build:
         return []
     try:
+        _verify_build_files(store, build)
         index = VectorIndex.load(builds.file(build, "faiss"))
         ids = builds.ids(build)
         postings = Postings.load(builds.file(build, "terms.npz"))
@@ -232,6 +247,8 @@ def repair(store_path: Path, *, model: object = None) -> list[str]:
     if lock.is_dir() and not any(lock.iterdir()):
         lock.rmdir()
         done.append(f"replaced the folder {lock} with a lock file")
+    done += [f"removed {what}, which stood where a file of the index belongs; it is made again"
+             for what in map(clear_non_file, sorted(store_path.glob("index.*"))) if what]
     with write_lock(store_path):
         db = sqlite3.connect(store_path / DB_NAME)
         try:
@@ -259,7 +276,7 @@ def repair(store_path: Path, *, model: object = None) -> list[str]:
             snapshot = store.builds.rebuild()
             if damaged:  # never to be read again
                 for file in store.path.glob(f"index.{old_build}.*"):
-                    file.unlink()
+                    remove_path(file)
             done.append(f"rebuilt the index of {counted(len(snapshot.ids), 'paragraph')} (build {snapshot.build}) "
                         "and its BM25 postings" + (f": {damaged[0]}" if damaged else ""))
     return done

@@ -48,15 +48,20 @@ def write_output(path: Path, text: str) -> bool:
     return True
 
 
+def remove_path(path: Path) -> None:
+    """Remove a store's file, or a folder that took its place (with what is in it)."""
+    if path.is_dir() and not path.is_symlink():
+        shutil.rmtree(path)
+    else:
+        path.unlink(missing_ok=True)
+
+
 def clear_non_file(path: Path) -> str | None:
     """Remove what stands where a store's own file belongs but is not a regular file (a folder, a
     FIFO, a link to anything else), so it can be written again; what was removed, as a phrase."""
     if path.is_symlink() or (path.exists() and not path.is_file()):
         kind = "link" if path.is_symlink() else "folder" if path.is_dir() else "special file"
-        if kind == "folder":
-            shutil.rmtree(path)
-        else:
-            path.unlink()
+        remove_path(path)
         return f"the {kind} {path}"
     return None
 

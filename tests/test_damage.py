@@ -299,3 +299,35 @@ def test_a_model_of_an_older_version_is_read_and_gets_its_checksums(fitted_store
     with Store.open(path) as store:
         assert check_store(store).ok
     assert LABEL in [t.name for t in TopicModel.load(path).topics]
+
+
+# -- the files derived from store.db: each kind × each damage ------------------------------------------------------
+
+DERIVED_FILES = ["segments/000001.npy", "index.1.faiss", "index.1.json", "index.1.ids.npy", "index.1.terms.npz"]
+
+
+@pytest.mark.parametrize(("relative", "damage"), _matrix(DERIVED_FILES))
+def test_damaged_derived_file_is_named_answered_in_one_line_and_rebuilt(
+        sound_store: Path, tmp_path: Path, embedder: Embedder, capsys: pytest.CaptureFixture, relative: str,
+        damage: str):
+    path = tmp_path / "store"
+    shutil.copytree(sound_store, path)
+    expected = _hits(path, embedder)
+    DAMAGES[damage](path / relative)
+    assert main(["check", "--store", str(path)]) == 1
+    assert f"damaged: {path / relative}: " in capsys.readouterr().out
+    status = main(["search", "football derby penalty", "--store", str(path)])  # a reader need not verify every
+    err = capsys.readouterr().err                                               # byte, but never a traceback
+    assert status == 0 or _one_line_naming(err, path, relative.split("/")[-1]), err
+    answer = TestClient(create_app(path, model=embedder)).get("/v1/search", params={"q": "Taliban"})
+    assert answer.status_code in (200, 503), answer.text
+    ingest = tmp_path / "new.jsonl"
+    ingest.write_text(json.dumps({"id": "new", "text": "A new article arrives at the damaged store."}) + "\n")
+    assert main(["ingest", str(ingest), "--store", str(path)]) in (0, 1)
+    assert "Traceback" not in capsys.readouterr().err
+    assert main(["repair", "--store", str(path)]) == 0
+    out = capsys.readouterr().out
+    assert out.strip().splitlines()[-1] == f"store {path} is sound", out
+    with Store.open(path, model=embedder) as store:
+        store.delete(["new"])
+    assert _hits(path, embedder) == expected
