@@ -22,8 +22,9 @@ from . import catalog as catalogue, lexical, segments as segment_table
 from .bm25 import Postings
 from .builds import FILES_KEY, SEGMENT_ROWS
 from .catalog import DB_NAME
-from .damage import DamagedFile, reading
+from .damage import DamagedFile, DiskFull, is_disk_full, reading
 from .errors import StoreError
+from .salvage import END, Salvage, copy_rows, describe, lost_database, readable_copy
 from .files import clear_non_file, file_sha256, load_checked_json, remove_path
 from .lock import LOCK_NAME, write_lock
 from .store import Store
@@ -57,12 +58,13 @@ class CheckReport:
         return not self.findings
 
 
-def _database_problems(db: sqlite3.Connection) -> list[str]:
-    """SQLite's own integrity check, then the FTS5 table's against the paragraphs."""
+def _database_problems(db: sqlite3.Connection, db_path: Path) -> list[str]:
+    """SQLite's own integrity check, then the FTS5 table's against the paragraphs; a full disk (the
+    phrase index's check writes) is :class:`~index.damage.DiskFull`, not damage."""
     try:
         rows = [r[0] for r in db.execute("PRAGMA integrity_check(20)")]
     except sqlite3.DatabaseError as exc:
-        return [str(exc)]
+        return [describe(db_path) or str(exc)]
     if rows != ["ok"]:
         return rows
     try:
@@ -71,6 +73,8 @@ def _database_problems(db: sqlite3.Connection) -> list[str]:
     except sqlite3.DatabaseError as exc:
         if getattr(exc, "sqlite_errorcode", None) == sqlite3.SQLITE_READONLY:
             return []  # opened read-only (a full disk): the check of the phrase index needs to write
+        if is_disk_full(exc, db_path.parent):
+            raise DiskFull(db_path) from None
         return [f"the phrase index ({lexical.TABLE}) disagrees with the paragraphs: {exc}"]
     return []
 
@@ -150,7 +154,7 @@ def check(store: Store) -> CheckReport:
         report.findings.append(Finding(str(store.path / LOCK_NAME), "a folder, not the lock file"))
     catalog = catalogue.Catalog(catalogue.connect(store.path))
     try:
-        problems = _database_problems(catalog.db)
+        problems = _database_problems(catalog.db, db_path)
         if problems:
             report.findings += [Finding(str(db_path), p) for p in problems]
             return report  # the rest is read through the database
@@ -174,48 +178,84 @@ def check(store: Store) -> CheckReport:
     return report
 
 
-def _copy_database(path: Path) -> int:
-    """Copy the rows of a damaged ``store.db`` into a new one with fresh indexes and phrase index, and
-    put it in place; return the rows copied. Raises :class:`StoreError` when the rows cannot be read."""
+def _copy_database(path: Path) -> tuple[Salvage, list[str]]:
+    """Copy the readable rows of a damaged ``store.db`` into a new one with fresh indexes and phrase
+    index, drop the articles that lost rows (so what is kept is whole), and put it in place; return
+    what was copied and the ids of the articles dropped. Raises :class:`StoreError` when not even the
+    store's settings can be read."""
     source, target = path / DB_NAME, path / (DB_NAME + ".repair")
     target.unlink(missing_ok=True)
-    old, new = sqlite3.connect(source), sqlite3.connect(target)
-    copied = 0
+    padded = readable_copy(source)
+    old, new = sqlite3.connect(padded or source), sqlite3.connect(target)
+    salvage = Salvage()
     try:
         new.executescript(catalogue.SCHEMA)
         new.execute(segment_table.SCHEMA)
         for table in TABLES:
-            copied += _copy_table(old, new, table)
-        try:  # checksums are recorded again from the segments when they are lost
-            _copy_table(old, new, "segments")
+            copy_rows(old, new, table, salvage)
+        needed = {"format_version", "model_id", "dim"}
+        if not needed <= {key for (key,) in new.execute("SELECT key FROM meta")}:
+            raise sqlite3.DatabaseError("the store's settings (table meta) are lost")
+        copy_rows(old, new, "segments", salvage)
+        if "segments" in salvage.unreadable or "segments" in salvage.failed:
+            new.execute("DELETE FROM segments")  # recorded again from the segment files
+        try:
+            sequence = old.execute("SELECT seq FROM sqlite_sequence WHERE name = 'paragraphs'").fetchone()
         except sqlite3.DatabaseError:
-            new.execute("DELETE FROM segments")
-        sequence = old.execute("SELECT seq FROM sqlite_sequence WHERE name = 'paragraphs'").fetchone()
+            sequence = None
         if sequence:  # ids of deleted paragraphs are never given out again
             new.execute("UPDATE sqlite_sequence SET seq = MAX(seq, ?) WHERE name = 'paragraphs'", sequence)
+        lost = _drop_incomplete(new)
         lexical.create(new)
         new.commit()
     except sqlite3.DatabaseError as exc:
         target.unlink(missing_ok=True)
-        raise StoreError(f"{source} is damaged beyond repair: its rows cannot be read ({exc}); restore it "
-                         "from a backup, or ingest the articles again into a new store") from None
+        raise StoreError(f"{source} is damaged beyond repair: {exc}; restore it from a backup, or ingest the "
+                         "articles again into a new store") from None
     finally:
         old.close()
         new.close()
+        if padded is not None:
+            for suffix in ("", "-wal", "-shm"):
+                padded.with_name(padded.name + suffix).unlink(missing_ok=True)
     for suffix in ("-wal", "-shm"):  # the old database's log must not be replayed onto the new one
         (path / (DB_NAME + suffix)).unlink(missing_ok=True)
     os.replace(target, source)
-    return copied
+    return salvage, lost
 
 
-def _copy_table(old: sqlite3.Connection, new: sqlite3.Connection, table: str) -> int:
-    columns = [r[1] for r in new.execute(f"PRAGMA table_info({table})")]
-    rows = old.execute(f"SELECT {', '.join(columns)} FROM {table}")
-    copied = 0
-    while batch := rows.fetchmany(4096):
-        new.executemany(f"INSERT INTO {table} VALUES ({', '.join('?' * len(columns))})", batch)
-        copied += len(batch)
-    return copied
+def _drop_incomplete(db: sqlite3.Connection) -> list[str]:
+    """Remove the articles that lost their row, a paragraph or a link (positions run 0..n-1), and the
+    paragraphs no article holds any more; the ids of the articles removed."""
+    lost = sorted({aid for (aid,) in db.execute(
+        "SELECT article_id FROM links WHERE paragraph_id NOT IN (SELECT id FROM paragraphs) "
+        "OR article_id NOT IN (SELECT id FROM articles) "
+        "UNION SELECT id FROM articles WHERE id NOT IN (SELECT article_id FROM links) "
+        "UNION SELECT article_id FROM links GROUP BY article_id HAVING MAX(position) + 1 != COUNT(*)")})
+    db.executemany("DELETE FROM links WHERE article_id = ?", [(a,) for a in lost])
+    db.executemany("DELETE FROM articles WHERE id = ?", [(a,) for a in lost])
+    db.execute("DELETE FROM paragraphs WHERE id NOT IN (SELECT paragraph_id FROM links)")
+    return lost
+
+
+def _salvaged(store_path: Path, problem: str) -> list[str]:
+    """Copy what can be read of a damaged database and say what was kept and what was lost."""
+    salvage, lost = _copy_database(store_path)
+    done = [f"copied the {salvage.rows} readable rows of {store_path / DB_NAME} into a new database ({problem}) "
+            "and rebuilt its phrase index"]
+    unreadable = [f"{table} ({', '.join(_span(a, b) for a, b in spans)})" for table, spans in salvage.unreadable.items()]
+    unreadable += [f"{table} (all: {why})" for table, why in salvage.failed.items()]
+    if unreadable:
+        done.append("rows that could not be read: " + "; ".join(unreadable))
+    if lost:
+        done.append(f"could not recover {counted(len(lost), 'article')}, removed from the store (ingest them "
+                    f"again): {', '.join(lost)}")
+    return done
+
+
+def _span(first: int, stop: int) -> str:
+    return f"rowid {first}" if stop == first + 1 else f"rowids {first} on" if stop >= END else \
+        f"rowids {first}-{stop - 1}"
 
 
 def _reembed(store: Store, lost: list[int]) -> int:
@@ -247,18 +287,17 @@ def repair(store_path: Path, *, model: object = None) -> list[str]:
     if lock.is_dir() and not any(lock.iterdir()):
         lock.rmdir()
         done.append(f"replaced the folder {lock} with a lock file")
-    done += [f"removed {what}, which stood where a file of the index belongs; it is made again"
-             for what in map(clear_non_file, sorted(store_path.glob("index.*"))) if what]
+    lost_database(store_path)
     with write_lock(store_path):
+        done += [f"removed {what}, which stood where a file of the index belongs; it is made again"
+                 for what in map(clear_non_file, sorted(store_path.glob("index.*"))) if what]
         db = sqlite3.connect(store_path / DB_NAME)
         try:
-            problems = _database_problems(db)
+            problems = _database_problems(db, store_path / DB_NAME)
         finally:
             db.close()
         if problems:
-            copied = _copy_database(store_path)
-            done.append(f"copied the {copied} rows of {store_path / DB_NAME} into a new database ({problems[0]}) "
-                        "and rebuilt its phrase index")
+            done += _salvaged(store_path, problems[0])
     with Store.open(store_path, model=model) as store, store.writing():
         found = list(_segment_problems(store, store.catalog))
         lost = [n for n, p in found if p not in (None, "no checksum")]

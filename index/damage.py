@@ -116,6 +116,9 @@ def database_error(exc: sqlite3.DatabaseError, db_path: Path) -> StoreError:
     if is_disk_full(exc, db_path.parent):
         return DiskFull(db_path)
     message = str(exc)
+    if "readonly" in message or "read-only" in message:
+        return StoreError(f"{db_path.parent} is read-only here ({message}); reading works, writing needs write "
+                          "access to the folder and its files")
     if "locked" in message or "busy" in message:
         return StoreError(f"{db_path} is locked by another process ({message}); wait for it and rerun")
     return DamagedFile(db_path, message, Fix("check", {"store": str(db_path.parent)}))

@@ -116,12 +116,22 @@ def test_damage_is_reported_in_one_line_found_by_check_and_repaired(sound_store:
         assert store.article_count() == 2
 
 
-def test_lost_rows_of_the_database_are_beyond_repair_and_say_so(sound_store: Path, tmp_path: Path,
-                                                                embedder: Embedder):
+def test_lost_rows_of_the_database_are_listed_and_lost_settings_are_beyond_repair(sound_store: Path, tmp_path: Path,
+                                                                                 embedder: Embedder):
     path = tmp_path / "store"
     shutil.copytree(sound_store, path)
+    with Store.open(path, model=embedder) as store:
+        article = store.article_ids()[0]
     _overwrite_pages("paragraphs")(path / "store.db")  # the texts themselves: nothing to rebuild them from
-    with pytest.raises(StoreError, match="damaged beyond repair.*restore it from a backup"):
+    done = repair(path, model=embedder)
+    assert done[1].startswith("rows that could not be read: paragraphs (rowids 1 on)"), done
+    assert done[2] == f"could not recover 1 article, removed from the store (ingest them again): {article}"
+    with Store.open(path, model=embedder) as store:
+        assert check(store).ok and store.article_count() == 0
+    shutil.rmtree(path)
+    shutil.copytree(sound_store, path)
+    _overwrite_pages("meta")(path / "store.db")
+    with pytest.raises(StoreError, match="damaged beyond repair: the store's settings .* restore it from a backup"):
         repair(path, model=embedder)
 
 
@@ -219,6 +229,16 @@ def _one_line_naming(err: str, path: Path, name: str) -> bool:
     lines = err.strip().splitlines()
     return len(lines) == 1 and name in lines[0] and f"topics repair --store {path}" in lines[0] \
         and "Traceback" not in err
+
+
+def _flip_page_header(path: Path) -> None:
+    """8 flipped bytes at the start of a page in the middle of a database: SQLite keeps no checksums, so
+    flipped bytes are found where they break its structure (a flipped letter inside a text is not)."""
+    data = bytearray(path.read_bytes())
+    page = (len(data) // 4096 // 2) * 4096
+    for offset in range(page, page + 8):
+        data[offset] ^= 0x5A
+    path.write_bytes(bytes(data))
 
 
 def _matrix(files: list[str]) -> list:
@@ -331,3 +351,41 @@ def test_damaged_derived_file_is_named_answered_in_one_line_and_rebuilt(
     with Store.open(path, model=embedder) as store:
         store.delete(["new"])
     assert _hits(path, embedder) == expected
+
+
+# -- the catalogue, store.db -------------------------------------------------------------------------------------
+
+@pytest.mark.parametrize("damage", list(DAMAGES))
+def test_damaged_catalogue_is_told_truthfully_and_what_is_lost_is_listed(
+        fitted_store: Path, tmp_path: Path, embedder: Embedder, capsys: pytest.CaptureFixture, damage: str):
+    path = tmp_path / "store"
+    shutil.copytree(fitted_store, path)
+    with Store.open(path, model=embedder) as store:
+        articles = set(store.article_ids())
+    hits = _hits(path, embedder)
+    (_flip_page_header if damage == "flipped bytes" else DAMAGES[damage])(path / "store.db")
+    assert main(["check", "--store", str(path)]) == 1
+    captured = capsys.readouterr()
+    assert f"{path / 'store.db'}" in captured.out + captured.err and "Traceback" not in captured.err
+    if damage in ("deleted", "folder in its place"):
+        words = "missing" if damage == "deleted" else "a folder, not the database file"
+        for command in (["search", "football"], ["topics"], ["repair"]):
+            assert main([*command, "--store", str(path)]) == 1
+            err = capsys.readouterr().err.strip()
+            assert err.startswith(f"topics: error: {path / 'store.db'} is {words}: ") and "backup" in err, err
+        with pytest.raises(StoreError, match="backup"):  # the service does not start: serve says why in one line
+            create_app(path, model=embedder)
+        return
+    if damage == "truncated":
+        assert "truncated: " in captured.err
+    assert main(["search", "football", "--store", str(path)]) in (0, 1)
+    assert "Traceback" not in capsys.readouterr().err
+    assert main(["repair", "--store", str(path)]) == 0
+    out = capsys.readouterr().out.splitlines()
+    assert out[0].startswith("copied the ") and out[-1] == f"store {path} is sound", out
+    lost = next((line.split(": ")[-1].split(", ") for line in out if line.startswith("could not recover")), [])
+    with Store.open(path, model=embedder) as store:
+        assert set(store.article_ids()) == articles - set(lost)
+    if not lost:
+        assert _hits(path, embedder) == hits
+    assert LABEL in [t.name for t in TopicModel.load(path).topics]

@@ -642,8 +642,14 @@ def cmd_check(args: argparse.Namespace) -> int:
 def cmd_repair(args: argparse.Namespace) -> int:
     from .upkeep import check_store, repair_store
 
+    from index.damage import DamagedFile
+
     path = args.store or default_store_path()
-    Store.open(path).close()  # refuses a folder that is no store, or an unreadable one, in one line
+    try:
+        Store.open(path).close()  # refuses a folder that is no store, or an unreadable one, in one line
+    except DamagedFile as exc:
+        if exc.path != path / DB_NAME:  # a damaged database is what repair salvages
+            raise
     done = repair_store(path)
     for line in done or ["nothing to repair"]:
         print(line if done else f"{line}: every file is sound")
