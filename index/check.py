@@ -64,6 +64,8 @@ def _database_problems(db: sqlite3.Connection, db_path: Path) -> list[str]:
     try:
         rows = [r[0] for r in db.execute("PRAGMA integrity_check(20)")]
     except sqlite3.DatabaseError as exc:
+        if is_disk_full(exc, db_path.parent):
+            raise DiskFull(db_path) from None
         return [describe(db_path) or str(exc)]
     if rows != ["ok"]:
         return rows
@@ -210,6 +212,8 @@ def _copy_database(path: Path) -> tuple[Salvage, list[str]]:
         new.commit()
     except sqlite3.DatabaseError as exc:
         target.unlink(missing_ok=True)
+        if is_disk_full(exc, path):
+            raise DiskFull(target) from None
         raise StoreError(f"{source} is damaged beyond repair: {exc}; restore it from a backup, or ingest the "
                          "articles again into a new store") from None
     finally:
@@ -291,7 +295,12 @@ def repair(store_path: Path, *, model: object = None) -> list[str]:
     with write_lock(store_path):
         done += [f"removed {what}, which stood where a file of the index belongs; it is made again"
                  for what in map(clear_non_file, sorted(store_path.glob("index.*"))) if what]
-        db = sqlite3.connect(store_path / DB_NAME)
+        try:
+            db = catalogue.connect(store_path)  # read-only on a full disk, where the check cannot write
+        except sqlite3.DatabaseError as exc:
+            if is_disk_full(exc, store_path):
+                raise DiskFull(store_path / DB_NAME) from None
+            db = sqlite3.connect(store_path / DB_NAME)  # damaged: the check below says how
         try:
             problems = _database_problems(db, store_path / DB_NAME)
         finally:

@@ -109,6 +109,11 @@ def _meta_of_new(embedder: Embedder) -> dict[str, object]:
     }
 
 
+def _has_store_files(path: Path) -> bool:
+    """Whether ``path`` holds files only a store writes (vector segments, index builds)."""
+    return (path / "segments").is_dir() or any(path.glob("index.*"))
+
+
 class Store:
     """Articles, their paragraphs and vectors in one folder; open with :meth:`open`.
 
@@ -145,7 +150,7 @@ class Store:
         if not (path / DB_NAME).is_file():
             if path.exists() and not path.is_dir():
                 raise StoreError(f"{path} is a file, not a store folder", Fix("folder"))
-            if (path / "segments").is_dir() or any(path.glob("index.*")) or (path / DB_NAME).is_dir():
+            if _has_store_files(path) or (path / DB_NAME).is_dir():
                 lost_database(path)  # a store that lost its database, not a folder of something else
             if path.is_dir() and any(f.name not in CREATION_FILES for f in path.iterdir()):
                 raise StoreError(f"{path} is not a topics store (it has no {DB_NAME})", Fix("empty-folder"))
@@ -157,6 +162,8 @@ class Store:
             meta = dict(db.execute("SELECT key, value FROM meta"))
         except sqlite3.DatabaseError as exc:
             error = database_error(exc, path / DB_NAME)
+            if isinstance(error, DamagedFile) and not _has_store_files(path):
+                raise StoreError(f"{path / DB_NAME} is not a readable topics store ({exc})", Fix("folder")) from None
             if isinstance(error, DamagedFile):  # what is wrong with the file, and the way to what is left
                 raise DamagedFile(path / DB_NAME, describe(path / DB_NAME) or str(exc),
                                   Fix("repair", {"store": str(path)})) from None

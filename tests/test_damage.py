@@ -251,10 +251,8 @@ def _matrix(files: list[str]) -> list:
 def test_damaged_topic_model_is_named_refused_in_one_line_and_repaired(
         fitted_store: Path, tmp_path: Path, embedder: Embedder, capsys: pytest.CaptureFixture, name: str,
         damage: str):
-    path = tmp_path / "store"
-    shutil.copytree(fitted_store, path)
-    expected, hits = _topics_of(path), _hits(path, embedder)
-    DAMAGES[damage](path / "topics" / name)
+    path, hits = _damaged_copy(fitted_store, tmp_path, embedder, f"topics/{name}", damage)
+    expected = _topics_of(fitted_store)
     assert main(["check", "--store", str(path)]) == 1
     out = capsys.readouterr().out
     assert f"damaged: {path / 'topics' / name}: " in out, out
@@ -276,6 +274,16 @@ def test_damaged_topic_model_is_named_refused_in_one_line_and_repaired(
     assert LABEL in [t.name for t in TopicModel.load(path).topics]
     assert _hits(path, embedder) == hits
     assert main(["topics", "--store", str(path)]) == 0 and LABEL in capsys.readouterr().out
+
+
+def _damaged_copy(source: Path, tmp_path: Path, embedder: Embedder, relative: str,
+                  damage: str) -> tuple[Path, list[tuple[int, float]]]:
+    """A copy of the store ``source`` with ``relative`` damaged, and its search hits from before."""
+    path = tmp_path / "store"
+    shutil.copytree(source, path)
+    hits = _hits(path, embedder)
+    DAMAGES[damage](path / relative)
+    return path, hits
 
 
 def _hits(path: Path, embedder: Embedder) -> list[tuple[int, float]]:
@@ -330,10 +338,7 @@ DERIVED_FILES = ["segments/000001.npy", "index.1.faiss", "index.1.json", "index.
 def test_damaged_derived_file_is_named_answered_in_one_line_and_rebuilt(
         sound_store: Path, tmp_path: Path, embedder: Embedder, capsys: pytest.CaptureFixture, relative: str,
         damage: str):
-    path = tmp_path / "store"
-    shutil.copytree(sound_store, path)
-    expected = _hits(path, embedder)
-    DAMAGES[damage](path / relative)
+    path, expected = _damaged_copy(sound_store, tmp_path, embedder, relative, damage)
     assert main(["check", "--store", str(path)]) == 1
     assert f"damaged: {path / relative}: " in capsys.readouterr().out
     status = main(["search", "football derby penalty", "--store", str(path)])  # a reader need not verify every

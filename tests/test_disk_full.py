@@ -13,7 +13,7 @@ import numpy as np
 import pytest
 
 from index import Article, Embedder, Store, StoreError, read_paths, search
-from index.check import check
+from index.check import check, repair
 
 from .conftest import SEEDS
 
@@ -93,6 +93,7 @@ def test_a_really_full_disk(small_disk: Path, embedder: Embedder, keep: int):
     with Store.open(path, model=embedder) as reader:  # a new reader on the full disk
         assert reader.article_count() == 1 and search(reader, "Taliban", k=1)
         assert check(reader).ok
+    assert repair(path, model=embedder) == []  # a sound store on a full disk is not "damaged beyond repair"
     filler.unlink()
     with Store.open(path, model=embedder) as store:
         store.add(_news(1))
