@@ -237,7 +237,8 @@ class Builds:
         save_npy(self.file(build, "ids.npy"), snapshot.ids)
         Postings.merged(snapshot.ids, self.postings(snapshot.build)).save(self.file(build, "terms.npz"))
         files = [self.file(build, kind) for kind in ("faiss", "ids.npy", "terms.npz")]
-        save_checked_json(self.file(build, "json"), {**index.info(), FILES_KEY: {f.name: file_sha256(f) for f in files}})
+        sums = {f.name: file_sha256(f) for f in files}
+        save_checked_json(self.file(build, "json"), {**index.info(), FILES_KEY: sums})
         sync_folder(self.path)
         with self.catalog.write():
             self.catalog.set_meta(index_build=str(build), index_kind=index.kind)

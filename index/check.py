@@ -9,7 +9,6 @@ processes should not use the store while it is repaired.
 
 from __future__ import annotations
 
-import os
 import sqlite3
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -24,14 +23,13 @@ from .builds import FILES_KEY, SEGMENT_ROWS
 from .catalog import DB_NAME
 from .damage import DamagedFile, DiskFull, is_disk_full, reading
 from .errors import StoreError
-from .salvage import END, Salvage, copy_rows, describe, lost_database, readable_copy
+from .salvage import describe, lost_database, salvage_database
 from .files import clear_non_file, file_sha256, load_checked_json, remove_path
 from .lock import LOCK_NAME, write_lock
 from .store import Store
 from .vectors import VectorIndex
 from .wording import counted
 
-TABLES = ("meta", "articles", "paragraphs", "links")  # what store.db holds that nothing else can restore
 _UNRECORDED = "no checksum recorded (written by an older version); repair records one"
 
 
@@ -180,88 +178,6 @@ def check(store: Store) -> CheckReport:
     return report
 
 
-def _copy_database(path: Path) -> tuple[Salvage, list[str]]:
-    """Copy the readable rows of a damaged ``store.db`` into a new one with fresh indexes and phrase
-    index, drop the articles that lost rows (so what is kept is whole), and put it in place; return
-    what was copied and the ids of the articles dropped. Raises :class:`StoreError` when not even the
-    store's settings can be read."""
-    source, target = path / DB_NAME, path / (DB_NAME + ".repair")
-    target.unlink(missing_ok=True)
-    padded = readable_copy(source)
-    old, new = sqlite3.connect(padded or source), sqlite3.connect(target)
-    salvage = Salvage()
-    try:
-        new.executescript(catalogue.SCHEMA)
-        new.execute(segment_table.SCHEMA)
-        for table in TABLES:
-            copy_rows(old, new, table, salvage)
-        needed = {"format_version", "model_id", "dim"}
-        if not needed <= {key for (key,) in new.execute("SELECT key FROM meta")}:
-            raise sqlite3.DatabaseError("the store's settings (table meta) are lost")
-        copy_rows(old, new, "segments", salvage)
-        if "segments" in salvage.unreadable or "segments" in salvage.failed:
-            new.execute("DELETE FROM segments")  # recorded again from the segment files
-        try:
-            sequence = old.execute("SELECT seq FROM sqlite_sequence WHERE name = 'paragraphs'").fetchone()
-        except sqlite3.DatabaseError:
-            sequence = None
-        if sequence:  # ids of deleted paragraphs are never given out again
-            new.execute("UPDATE sqlite_sequence SET seq = MAX(seq, ?) WHERE name = 'paragraphs'", sequence)
-        lost = _drop_incomplete(new)
-        lexical.create(new)
-        new.commit()
-    except sqlite3.DatabaseError as exc:
-        target.unlink(missing_ok=True)
-        if is_disk_full(exc, path):
-            raise DiskFull(target) from None
-        raise StoreError(f"{source} is damaged beyond repair: {exc}; restore it from a backup, or ingest the "
-                         "articles again into a new store") from None
-    finally:
-        old.close()
-        new.close()
-        if padded is not None:
-            for suffix in ("", "-wal", "-shm"):
-                padded.with_name(padded.name + suffix).unlink(missing_ok=True)
-    for suffix in ("-wal", "-shm"):  # the old database's log must not be replayed onto the new one
-        (path / (DB_NAME + suffix)).unlink(missing_ok=True)
-    os.replace(target, source)
-    return salvage, lost
-
-
-def _drop_incomplete(db: sqlite3.Connection) -> list[str]:
-    """Remove the articles that lost their row, a paragraph or a link (positions run 0..n-1), and the
-    paragraphs no article holds any more; the ids of the articles removed."""
-    lost = sorted({aid for (aid,) in db.execute(
-        "SELECT article_id FROM links WHERE paragraph_id NOT IN (SELECT id FROM paragraphs) "
-        "OR article_id NOT IN (SELECT id FROM articles) "
-        "UNION SELECT id FROM articles WHERE id NOT IN (SELECT article_id FROM links) "
-        "UNION SELECT article_id FROM links GROUP BY article_id HAVING MAX(position) + 1 != COUNT(*)")})
-    db.executemany("DELETE FROM links WHERE article_id = ?", [(a,) for a in lost])
-    db.executemany("DELETE FROM articles WHERE id = ?", [(a,) for a in lost])
-    db.execute("DELETE FROM paragraphs WHERE id NOT IN (SELECT paragraph_id FROM links)")
-    return lost
-
-
-def _salvaged(store_path: Path, problem: str) -> list[str]:
-    """Copy what can be read of a damaged database and say what was kept and what was lost."""
-    salvage, lost = _copy_database(store_path)
-    done = [f"copied the {salvage.rows} readable rows of {store_path / DB_NAME} into a new database ({problem}) "
-            "and rebuilt its phrase index"]
-    unreadable = [f"{table} ({', '.join(_span(a, b) for a, b in spans)})" for table, spans in salvage.unreadable.items()]
-    unreadable += [f"{table} (all: {why})" for table, why in salvage.failed.items()]
-    if unreadable:
-        done.append("rows that could not be read: " + "; ".join(unreadable))
-    if lost:
-        done.append(f"could not recover {counted(len(lost), 'article')}, removed from the store (ingest them "
-                    f"again): {', '.join(lost)}")
-    return done
-
-
-def _span(first: int, stop: int) -> str:
-    return f"rowid {first}" if stop == first + 1 else f"rowids {first} on" if stop >= END else \
-        f"rowids {first}-{stop - 1}"
-
-
 def _reembed(store: Store, lost: list[int]) -> int:
     """Embed again the paragraphs whose vectors lie in the ``lost`` segments, into new segments of at
     most ``SEGMENT_ROWS`` each (so memory stays bounded), and point them there in one transaction;
@@ -306,7 +222,7 @@ def repair(store_path: Path, *, model: object = None) -> list[str]:
         finally:
             db.close()
         if problems:
-            done += _salvaged(store_path, problems[0])
+            done += salvage_database(store_path, problems[0])
     with Store.open(store_path, model=model) as store, store.writing():
         found = list(_segment_problems(store, store.catalog))
         lost = [n for n, p in found if p not in (None, "no checksum")]

@@ -7,13 +7,19 @@ that cannot be read are single, and those are skipped. What is lost is then told
 
 from __future__ import annotations
 
+import os
 import shutil
 import sqlite3
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from . import catalog as catalogue, lexical, segments as segment_table
 from .catalog import DB_NAME
+from .damage import DiskFull, is_disk_full
 from .errors import StoreError
+from .wording import counted
+
+TABLES = ("meta", "articles", "paragraphs", "links")  # what store.db holds that nothing else can restore
 
 HEADER = b"SQLite format 3\x00"
 _RANGE = 4096  # rows read per query while salvaging
@@ -134,3 +140,87 @@ def _next_readable(old: sqlite3.Connection, table: str, low: int) -> int:
         except sqlite3.DatabaseError:
             step *= 2
     return END
+
+
+def _copy_database(path: Path) -> tuple[Salvage, list[str]]:
+    """Copy the readable rows of a damaged ``store.db`` into a new one with fresh indexes and phrase
+    index, drop the articles that lost rows (so what is kept is whole), and put it in place; return
+    what was copied and the ids of the articles dropped. Raises :class:`StoreError` when not even the
+    store's settings can be read."""
+    source, target = path / DB_NAME, path / (DB_NAME + ".repair")
+    target.unlink(missing_ok=True)
+    padded = readable_copy(source)
+    old, new = sqlite3.connect(padded or source), sqlite3.connect(target)
+    salvage = Salvage()
+    try:
+        new.executescript(catalogue.SCHEMA)
+        new.execute(segment_table.SCHEMA)
+        for table in TABLES:
+            copy_rows(old, new, table, salvage)
+        needed = {"format_version", "model_id", "dim"}
+        if not needed <= {key for (key,) in new.execute("SELECT key FROM meta")}:
+            raise sqlite3.DatabaseError("the store's settings (table meta) are lost")
+        copy_rows(old, new, "segments", salvage)
+        if "segments" in salvage.unreadable or "segments" in salvage.failed:
+            new.execute("DELETE FROM segments")  # recorded again from the segment files
+        try:
+            sequence = old.execute("SELECT seq FROM sqlite_sequence WHERE name = 'paragraphs'").fetchone()
+        except sqlite3.DatabaseError:
+            sequence = None
+        if sequence:  # ids of deleted paragraphs are never given out again
+            new.execute("UPDATE sqlite_sequence SET seq = MAX(seq, ?) WHERE name = 'paragraphs'", sequence)
+        lost = _drop_incomplete(new)
+        lexical.create(new)
+        new.commit()
+    except sqlite3.DatabaseError as exc:
+        target.unlink(missing_ok=True)
+        if is_disk_full(exc, path):
+            raise DiskFull(target) from None
+        raise StoreError(f"{source} is damaged beyond repair: {exc}; restore it from a backup, or ingest the "
+                         "articles again into a new store") from None
+    finally:
+        old.close()
+        new.close()
+        if padded is not None:
+            for suffix in ("", "-wal", "-shm"):
+                padded.with_name(padded.name + suffix).unlink(missing_ok=True)
+    for suffix in ("-wal", "-shm"):  # the old database's log must not be replayed onto the new one
+        (path / (DB_NAME + suffix)).unlink(missing_ok=True)
+    os.replace(target, source)
+    return salvage, lost
+
+
+def _drop_incomplete(db: sqlite3.Connection) -> list[str]:
+    """Remove the articles that lost their row, a paragraph or a link (positions run 0..n-1), and the
+    paragraphs no article holds any more; the ids of the articles removed."""
+    lost = sorted({aid for (aid,) in db.execute(
+        "SELECT article_id FROM links WHERE paragraph_id NOT IN (SELECT id FROM paragraphs) "
+        "OR article_id NOT IN (SELECT id FROM articles) "
+        "UNION SELECT id FROM articles WHERE id NOT IN (SELECT article_id FROM links) "
+        "UNION SELECT article_id FROM links GROUP BY article_id HAVING MAX(position) + 1 != COUNT(*)")})
+    db.executemany("DELETE FROM links WHERE article_id = ?", [(a,) for a in lost])
+    db.executemany("DELETE FROM articles WHERE id = ?", [(a,) for a in lost])
+    db.execute("DELETE FROM paragraphs WHERE id NOT IN (SELECT paragraph_id FROM links)")
+    return lost
+
+
+def salvage_database(store_path: Path, problem: str) -> list[str]:
+    """Copy what can be read of the damaged database of the store at ``store_path`` into a new one (the
+    caller holds the write lock) and say what was kept and what was lost, a line each."""
+    salvage, lost = _copy_database(store_path)
+    done = [f"copied the {salvage.rows} readable rows of {store_path / DB_NAME} into a new database ({problem}) "
+            "and rebuilt its phrase index"]
+    unreadable = [f"{table} ({', '.join(_span(a, b) for a, b in spans)})"
+                  for table, spans in salvage.unreadable.items()]
+    unreadable += [f"{table} (all: {why})" for table, why in salvage.failed.items()]
+    if unreadable:
+        done.append("rows that could not be read: " + "; ".join(unreadable))
+    if lost:
+        done.append(f"could not recover {counted(len(lost), 'article')}, removed from the store (ingest them "
+                    f"again): {', '.join(lost)}")
+    return done
+
+
+def _span(first: int, stop: int) -> str:
+    return f"rowid {first}" if stop == first + 1 else f"rowids {first} on" if stop >= END else \
+        f"rowids {first}-{stop - 1}"

@@ -211,6 +211,12 @@ def refit(store: Store, *, fresh: bool = False) -> TopicModel:
         return _fit(store, previous, {**FIT_DEFAULTS, **(previous.params if previous else {})}, fresh)
 
 
+def fit_afresh(store: Store, params: dict[str, Any]) -> TopicModel:
+    """Fit from scratch with ``params`` (the defaults for those missing) and save, with no earlier fit to
+    carry ids from: for repair, when no sound fit is left. The caller holds the write lock."""
+    return _fit(store, None, {**FIT_DEFAULTS, **params}, fresh=True)
+
+
 def warm_start(previous: TopicModel | None, params: dict[str, Any], fresh: bool) -> np.ndarray | None:
     """The centroids a fit starts from: the previous fit's when it asked for the same number of topics
     (``None``: a fresh fit)."""

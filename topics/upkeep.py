@@ -17,7 +17,7 @@ from index.damage import DamagedFile
 from index.files import clear_non_file
 
 from .decisions import Decisions, document_labels, place_labels
-from .fit import FIT_DEFAULTS, _fit
+from .fit import FIT_DEFAULTS, fit_afresh
 from .model import TopicModel
 from .model_files import (CURRENT, FOLDER, UNRECORDED, FitFiles, fit_numbers, inspect_fit, model_path, read_current,
                           remove_fit, write_fit)
@@ -162,7 +162,7 @@ def _restore(store: Store, latest: FitFiles, previous: FitFiles | None, done: li
             break
     if previous is not None:
         remove_fit(folder, previous.number)
-    model = _fit(store, None, params, fresh=True)
+    model = fit_afresh(store, params)
     lost = _named(latest) + (f"; earlier fit {previous.number}: {_named(previous)}" if previous is not None else "")
     done.append(f"fit {latest.number} was damaged ({lost}); fitted the topics again with {source} "
                 f"({', '.join(f'{k}={v}' for k, v in params.items())}): {len(model.topics)} topics")
