@@ -256,7 +256,8 @@ def test_damaged_topic_model_is_named_refused_in_one_line_and_repaired(
     assert main(["check", "--store", str(path)]) == 1
     out = capsys.readouterr().out
     assert f"damaged: {path / 'topics' / name}: " in out, out
-    current = not name.endswith((".1.json", ".1.npy"))  # the fit in force, or what every reader reads
+    # the fit in force and what every reader reads; without decisions.json the fit's own copy of the labels serves
+    current = not name.endswith((".1.json", ".1.npy")) and (name, damage) != ("decisions.json", "deleted")
     readers = [["topics"], ["assign", "elections-0"], ["report", "-o", str(tmp_path / "r.md")], ["changes"],
                ["show", "rates-1"], ["label", "0", "Rates"], ["cluster"]]
     for reader in readers if current else []:
@@ -307,13 +308,24 @@ def test_a_model_lost_with_its_previous_fit_is_fitted_again_with_its_labels(fitt
     assert sorted((t.id, t.size) for t in model.topics) == first and LABEL in [t.name for t in model.topics]
 
 
+def test_an_interrupted_first_fit_is_no_model_yet(fitted_store: Path, tmp_path: Path, capsys: pytest.CaptureFixture):
+    path = tmp_path / "store"
+    shutil.copytree(fitted_store, path)
+    for name in ["current.json", "decisions.json"] + [f.name for f in (path / "topics").glob("*.2.*")]:
+        (path / "topics" / name).unlink()  # the files of fit 1 were written; the save stopped before current.json
+    assert main(["topics", "--store", str(path)]) == 1
+    assert "has no topics yet; run: topics cluster" in capsys.readouterr().err
+    assert main(["check", "--store", str(path)]) == 0
+    assert main(["cluster", "--store", str(path)]) == 0 and TopicModel.load(path).fit_number == 1
+
+
 def test_a_model_of_an_older_version_is_read_and_gets_its_checksums(fitted_store: Path, tmp_path: Path):
     path = tmp_path / "store"
     shutil.copytree(fitted_store, path)
     for number in (1, 2):
         model_json = path / "topics" / f"model.{number}.json"
         document = json.loads(model_json.read_text())
-        for key in ("sha256", "files", "decisions"):
+        for key in ("sha256", "files"):
             document.pop(key)
         model_json.write_text(json.dumps(document))
     (path / "topics" / "decisions.json").unlink()

@@ -19,12 +19,12 @@ from typing import Any
 import numpy as np
 
 from index import QueryError, Store, StoreError, sync_folder
-from index.damage import DamagedFile, reading
+from index.damage import reading
 
 from .cluster import UNASSIGNED, article_topic, nearest_centroid
 from .decisions import Decisions
 from .model_files import (ARRAYS, CURRENT, FOLDER, STORY_ARRAYS, FitFiles, fit_numbers, inspect_fit, model_path,
-                          read_current, remove_fit, repair_fix, write_current, write_fit)
+                          read_current, remove_fit, write_current, write_fit)
 from .stories import story_of
 
 MODEL_VERSION = 1
@@ -162,14 +162,14 @@ class TopicModel:
             return self.story_assignments, self.story_confidence
         return self.assignments, self.confidence
 
-    @staticmethod
-    def stamp(store_path: Path) -> int:
-        """Changes whenever the model in force is replaced, a label change included (0: no model; -1: fit
-        files without ``current.json``, which :meth:`load` reports as damage)."""
+    @classmethod
+    def stamp(cls, store_path: Path) -> int:
+        """Changes whenever the model in force is replaced, a label change included (0: no model; -1: a
+        model whose ``current.json`` is gone, which :meth:`load` reports as damage)."""
         try:
             return (store_path / FOLDER / CURRENT).stat().st_mtime_ns
         except OSError:
-            return -1 if fit_numbers(store_path / FOLDER) else 0
+            return -1 if cls.exists(store_path) else 0
 
     def main_topic(self, vectors: np.ndarray, topics: np.ndarray) -> int:
         """An article's main topic from the article as a whole: the topic whose centroid is nearest the
@@ -231,7 +231,7 @@ class TopicModel:
             "format_version": MODEL_VERSION, "fit_number": n, "params": self.params,
             "corpus_hash": self.corpus_hash, "embedding_model": self.embedding_model,
             "topics": [asdict(t) for t in self.topics], "stories": [asdict(t) for t in self.stories],
-            "hierarchy": self.hierarchy, "decisions": Decisions.path(folder).name,
+            "hierarchy": self.hierarchy,
             "history": self.history, "fits": self.fits, "cuts": {str(k): v for k, v in self.cuts.items()},
         }
         write_fit(folder, n, document, arrays)
@@ -247,9 +247,14 @@ class TopicModel:
 
     @classmethod
     def exists(cls, store_path: Path) -> bool:
-        """Whether the store has a topic model, sound or not."""
+        """Whether the store has a topic model, sound or not. Fit files without ``current.json`` are a
+        model that lost it once a save has completed (it leaves ``decisions.json``, or two fits), and
+        otherwise a first fit whose save was interrupted, which is no model yet."""
         folder = store_path / FOLDER
-        return (folder / CURRENT).exists() or bool(fit_numbers(folder))
+        if (folder / CURRENT).exists() or (folder / CURRENT).is_symlink():
+            return True
+        fits = fit_numbers(folder)
+        return bool(fits) and (len(fits) > 1 or Decisions.path(folder).exists())
 
     @classmethod
     def current_fit(cls, store_path: Path) -> int | None:
@@ -270,9 +275,7 @@ class TopicModel:
         folder = store_path / FOLDER
         with reading(model_path(folder, found.number), store_path):
             model = cls.from_files(found, store_path)
-        decisions = Decisions.load(folder, store_path)
-        if decisions is None and found.document and found.document.get("decisions"):
-            raise DamagedFile(Decisions.path(folder), "missing", repair_fix(store_path))
+        decisions = Decisions.load(folder, store_path)  # when it is missing, the fit's own copy of the labels
         if decisions is not None and decisions.fit == model.fit_number:
             decisions.apply(model)
         return model

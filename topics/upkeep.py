@@ -38,13 +38,16 @@ def _fits(store_path: Path) -> tuple[int | None, DamagedFile | None, dict[int, F
 
 
 def _decisions(store_path: Path, fits: dict[int, FitFiles]) -> tuple[Decisions | None, str | None]:
-    """The decisions file, or what is wrong with it (also when a fit says it was written and it is gone)."""
+    """The decisions file, or what is wrong with it (also when it is gone while the fit in force holds
+    labels people gave, which every completed save of this version records in it)."""
     folder = store_path / FOLDER
     try:
         found = Decisions.load(folder, store_path)
     except DamagedFile as exc:
         return None, exc.reason
-    expected = any(f.document and f.document.get("decisions") for f in fits.values())
+    latest = fits[max(fits)] if fits else None
+    expected = latest is not None and latest.document is not None and not latest.unrecorded \
+        and bool(document_labels(latest.document, 0).labels)
     return found, "missing" if found is None and expected else None
 
 
