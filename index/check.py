@@ -198,9 +198,11 @@ def _record_checksums(store: Store, numbers: list[int]) -> None:
 def repair(store_path: Path, *, model: object = None) -> list[str]:
     """Rebuild what is damaged in the store at ``store_path`` and return what was done, one line each.
 
-    The database is copied into a new one when its integrity check fails (its rows must be readable);
-    paragraphs of lost or corrupt segments are embedded again; the index build is made afresh when a
-    file of it is damaged or vectors changed; older segments get their checksums recorded.
+    A folder (or other non-regular file) where an index file belongs is removed first; the database's
+    readable rows are copied into a new one when its integrity check fails (:mod:`index.salvage`, which
+    lists what is lost); paragraphs of lost or corrupt segments are embedded again; the index build is
+    made afresh when a file of it is damaged or vectors changed; older segments get their checksums
+    recorded.
     """
     done: list[str] = []
     lock = store_path / LOCK_NAME
