@@ -10,7 +10,6 @@ catching up stays cheap. Compaction rewrites the segments without the rows of de
 from __future__ import annotations
 
 import dataclasses
-import json
 import sys
 import threading
 from collections.abc import Iterable, Sequence
@@ -23,7 +22,7 @@ from .bm25 import Postings
 from .catalog import Catalog
 from .damage import DamagedFile, reading
 from .errors import Fix, QueryError, StoreError
-from .files import atomic_write, save_npy, sync_folder
+from .files import atomic_write, file_sha256, remove_path, save_checked_json, save_npy, sync_folder
 from .segments import Segments
 from .snapshot import Snapshot
 from .vectors import FLAT_LIMIT, VectorIndex
@@ -31,6 +30,7 @@ from .vectors import FLAT_LIMIT, VectorIndex
 INDEX_CHOICES = ("auto", "flat", "ivf")
 REBUILD_SHARE = 0.1  # save a new index build once this share of the store changed since the last
 SEGMENT_ROWS = 65536  # rows per segment written by compaction and repair
+FILES_KEY = "files"  # index.<b>.json's record of the SHA-256 of each file of the build
 
 
 def columns(rows: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
@@ -142,7 +142,8 @@ class Builds:
         if cached is not None and cached[0] == build:
             return cached[1]
         file = self.file(build, "terms.npz")
-        postings = Postings.load(file) if file.is_file() else Postings.from_stored([])
+        present = file.exists() or file.is_symlink()  # a folder in its place is damage, not absence
+        postings = Postings.load(file) if present else Postings.from_stored([])
         self.cache.postings = (build, postings)
         return postings
 
@@ -235,7 +236,9 @@ class Builds:
         atomic_write(self.file(build, "faiss"), index.save)
         save_npy(self.file(build, "ids.npy"), snapshot.ids)
         Postings.merged(snapshot.ids, self.postings(snapshot.build)).save(self.file(build, "terms.npz"))
-        atomic_write(self.file(build, "json"), lambda path: path.write_text(json.dumps(index.info(), indent=1)))
+        files = [self.file(build, kind) for kind in ("faiss", "ids.npy", "terms.npz")]
+        sums = {f.name: file_sha256(f) for f in files}
+        save_checked_json(self.file(build, "json"), {**index.info(), FILES_KEY: sums})
         sync_folder(self.path)
         with self.catalog.write():
             self.catalog.set_meta(index_build=str(build), index_kind=index.kind)
@@ -252,7 +255,7 @@ class Builds:
             stale_build = parts[0] == "index" and len(parts) >= 3 and parts[1].isdigit() and \
                 (int(parts[1]) not in (build, build - 1) or file.name.endswith(".tmp"))
             if stale_build or (parts[0] == "vectors" and parts[-1] == "npy"):
-                file.unlink(missing_ok=True)
+                remove_path(file)
         for number in self.segments.numbers():
             if number >= next_segment:
                 self.segments.remove(number)

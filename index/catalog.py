@@ -98,10 +98,18 @@ def connect(path: Path) -> sqlite3.Connection:
         return db
     except sqlite3.OperationalError:
         db.close()
-        if not is_out_of_space(path):
+        writable = os.access(path, os.W_OK) and os.access(path / DB_NAME, os.W_OK)
+        if writable and not is_out_of_space(path):
             raise
-    uri = (path / DB_NAME).resolve().as_uri() + "?mode=ro&immutable=1"
-    return sqlite3.connect(uri, uri=True, isolation_level=None, check_same_thread=False)
+    uri = (path / DB_NAME).resolve().as_uri()
+    for options in ("?mode=ro", "?mode=ro&immutable=1"):  # the log read when SQLite can, else the file alone
+        db = sqlite3.connect(uri + options, uri=True, isolation_level=None, check_same_thread=False)
+        try:
+            db.execute("SELECT COUNT(*) FROM sqlite_master").fetchone()
+            return db
+        except sqlite3.OperationalError:
+            db.close()
+    raise sqlite3.OperationalError(f"{path / DB_NAME} cannot be opened, even to read")
 
 
 def create_tables(db: sqlite3.Connection) -> None:

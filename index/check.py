@@ -9,7 +9,6 @@ processes should not use the store while it is repaired.
 
 from __future__ import annotations
 
-import os
 import sqlite3
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -20,16 +19,17 @@ import numpy as np
 
 from . import catalog as catalogue, lexical, segments as segment_table
 from .bm25 import Postings
-from .builds import SEGMENT_ROWS
+from .builds import FILES_KEY, SEGMENT_ROWS
 from .catalog import DB_NAME
-from .damage import DamagedFile
+from .damage import DamagedFile, DiskFull, is_disk_full, reading
 from .errors import StoreError
+from .salvage import describe, lost_database, salvage_database
+from .files import clear_non_file, file_sha256, load_checked_json, remove_path
 from .lock import LOCK_NAME, write_lock
 from .store import Store
 from .vectors import VectorIndex
 from .wording import counted
 
-TABLES = ("meta", "articles", "paragraphs", "links")  # what store.db holds that nothing else can restore
 _UNRECORDED = "no checksum recorded (written by an older version); repair records one"
 
 
@@ -56,12 +56,15 @@ class CheckReport:
         return not self.findings
 
 
-def _database_problems(db: sqlite3.Connection) -> list[str]:
-    """SQLite's own integrity check, then the FTS5 table's against the paragraphs."""
+def _database_problems(db: sqlite3.Connection, db_path: Path) -> list[str]:
+    """SQLite's own integrity check, then the FTS5 table's against the paragraphs; a full disk (the
+    phrase index's check writes) is :class:`~index.damage.DiskFull`, not damage."""
     try:
         rows = [r[0] for r in db.execute("PRAGMA integrity_check(20)")]
     except sqlite3.DatabaseError as exc:
-        return [str(exc)]
+        if is_disk_full(exc, db_path.parent):
+            raise DiskFull(db_path) from None
+        return [describe(db_path) or str(exc)]
     if rows != ["ok"]:
         return rows
     try:
@@ -70,6 +73,8 @@ def _database_problems(db: sqlite3.Connection) -> list[str]:
     except sqlite3.DatabaseError as exc:
         if getattr(exc, "sqlite_errorcode", None) == sqlite3.SQLITE_READONLY:
             return []  # opened read-only (a full disk): the check of the phrase index needs to write
+        if is_disk_full(exc, db_path.parent):
+            raise DiskFull(db_path) from None
         return [f"the phrase index ({lexical.TABLE}) disagrees with the paragraphs: {exc}"]
     return []
 
@@ -107,12 +112,26 @@ def _segment_problems(store: Store, catalog: catalogue.Catalog) -> Iterator[tupl
             yield number, None
 
 
+def _verify_build_files(store: Store, build: int) -> None:
+    """Each file of index build ``build`` against the SHA-256 its ``index.<b>.json`` recorded."""
+    settings = store.builds.file(build, "json")
+    sums = load_checked_json(settings, required=False).get(FILES_KEY)
+    if not isinstance(sums, dict):
+        raise DamagedFile(settings, _UNRECORDED)
+    for name, digest in sorted(sums.items()):
+        path = store.path / name
+        with reading(path):
+            if file_sha256(path) != digest:
+                raise DamagedFile(path, "its bytes do not match the checksum recorded when it was written")
+
+
 def _build_problems(store: Store) -> list[Finding]:
     """Problems of the current index build's files, and of their agreement with each other."""
     build, builds = int(store.meta("index_build")), store.builds
     if not build:
         return []
     try:
+        _verify_build_files(store, build)
         index = VectorIndex.load(builds.file(build, "faiss"))
         ids = builds.ids(build)
         postings = Postings.load(builds.file(build, "terms.npz"))
@@ -135,7 +154,7 @@ def check(store: Store) -> CheckReport:
         report.findings.append(Finding(str(store.path / LOCK_NAME), "a folder, not the lock file"))
     catalog = catalogue.Catalog(catalogue.connect(store.path))
     try:
-        problems = _database_problems(catalog.db)
+        problems = _database_problems(catalog.db, db_path)
         if problems:
             report.findings += [Finding(str(db_path), p) for p in problems]
             return report  # the rest is read through the database
@@ -159,50 +178,6 @@ def check(store: Store) -> CheckReport:
     return report
 
 
-def _copy_database(path: Path) -> int:
-    """Copy the rows of a damaged ``store.db`` into a new one with fresh indexes and phrase index, and
-    put it in place; return the rows copied. Raises :class:`StoreError` when the rows cannot be read."""
-    source, target = path / DB_NAME, path / (DB_NAME + ".repair")
-    target.unlink(missing_ok=True)
-    old, new = sqlite3.connect(source), sqlite3.connect(target)
-    copied = 0
-    try:
-        new.executescript(catalogue.SCHEMA)
-        new.execute(segment_table.SCHEMA)
-        for table in TABLES:
-            copied += _copy_table(old, new, table)
-        try:  # checksums are recorded again from the segments when they are lost
-            _copy_table(old, new, "segments")
-        except sqlite3.DatabaseError:
-            new.execute("DELETE FROM segments")
-        sequence = old.execute("SELECT seq FROM sqlite_sequence WHERE name = 'paragraphs'").fetchone()
-        if sequence:  # ids of deleted paragraphs are never given out again
-            new.execute("UPDATE sqlite_sequence SET seq = MAX(seq, ?) WHERE name = 'paragraphs'", sequence)
-        lexical.create(new)
-        new.commit()
-    except sqlite3.DatabaseError as exc:
-        target.unlink(missing_ok=True)
-        raise StoreError(f"{source} is damaged beyond repair: its rows cannot be read ({exc}); restore it "
-                         "from a backup, or ingest the articles again into a new store") from None
-    finally:
-        old.close()
-        new.close()
-    for suffix in ("-wal", "-shm"):  # the old database's log must not be replayed onto the new one
-        (path / (DB_NAME + suffix)).unlink(missing_ok=True)
-    os.replace(target, source)
-    return copied
-
-
-def _copy_table(old: sqlite3.Connection, new: sqlite3.Connection, table: str) -> int:
-    columns = [r[1] for r in new.execute(f"PRAGMA table_info({table})")]
-    rows = old.execute(f"SELECT {', '.join(columns)} FROM {table}")
-    copied = 0
-    while batch := rows.fetchmany(4096):
-        new.executemany(f"INSERT INTO {table} VALUES ({', '.join('?' * len(columns))})", batch)
-        copied += len(batch)
-    return copied
-
-
 def _reembed(store: Store, lost: list[int]) -> int:
     """Embed again the paragraphs whose vectors lie in the ``lost`` segments, into new segments of at
     most ``SEGMENT_ROWS`` each (so memory stays bounded), and point them there in one transaction;
@@ -223,25 +198,33 @@ def _record_checksums(store: Store, numbers: list[int]) -> None:
 def repair(store_path: Path, *, model: object = None) -> list[str]:
     """Rebuild what is damaged in the store at ``store_path`` and return what was done, one line each.
 
-    The database is copied into a new one when its integrity check fails (its rows must be readable);
-    paragraphs of lost or corrupt segments are embedded again; the index build is made afresh when a
-    file of it is damaged or vectors changed; older segments get their checksums recorded.
+    A folder (or other non-regular file) where an index file belongs is removed first; the database's
+    readable rows are copied into a new one when its integrity check fails (:mod:`index.salvage`, which
+    lists what is lost); paragraphs of lost or corrupt segments are embedded again; the index build is
+    made afresh when a file of it is damaged or vectors changed; older segments get their checksums
+    recorded.
     """
     done: list[str] = []
     lock = store_path / LOCK_NAME
     if lock.is_dir() and not any(lock.iterdir()):
         lock.rmdir()
         done.append(f"replaced the folder {lock} with a lock file")
+    lost_database(store_path)
     with write_lock(store_path):
-        db = sqlite3.connect(store_path / DB_NAME)
+        done += [f"removed {what}, which stood where a file of the index belongs; it is made again"
+                 for what in map(clear_non_file, sorted(store_path.glob("index.*"))) if what]
         try:
-            problems = _database_problems(db)
+            db = catalogue.connect(store_path)  # read-only on a full disk, where the check cannot write
+        except sqlite3.DatabaseError as exc:
+            if is_disk_full(exc, store_path):
+                raise DiskFull(store_path / DB_NAME) from None
+            db = sqlite3.connect(store_path / DB_NAME)  # damaged: the check below says how
+        try:
+            problems = _database_problems(db, store_path / DB_NAME)
         finally:
             db.close()
         if problems:
-            copied = _copy_database(store_path)
-            done.append(f"copied the {copied} rows of {store_path / DB_NAME} into a new database ({problems[0]}) "
-                        "and rebuilt its phrase index")
+            done += salvage_database(store_path, problems[0])
     with Store.open(store_path, model=model) as store, store.writing():
         found = list(_segment_problems(store, store.catalog))
         lost = [n for n, p in found if p not in (None, "no checksum")]
@@ -259,7 +242,7 @@ def repair(store_path: Path, *, model: object = None) -> list[str]:
             snapshot = store.builds.rebuild()
             if damaged:  # never to be read again
                 for file in store.path.glob(f"index.{old_build}.*"):
-                    file.unlink()
+                    remove_path(file)
             done.append(f"rebuilt the index of {counted(len(snapshot.ids), 'paragraph')} (build {snapshot.build}) "
                         "and its BM25 postings" + (f": {damaged[0]}" if damaged else ""))
     return done

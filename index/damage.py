@@ -49,6 +49,8 @@ def _reason(exc: BaseException, path: Path) -> str:
         return "missing"
     if isinstance(exc, IsADirectoryError) or path.is_dir():
         return "a folder, not a file"
+    if isinstance(exc, UnicodeDecodeError):
+        return "not UTF-8 text"
     if isinstance(exc, json.JSONDecodeError):
         return "not valid JSON"
     if isinstance(exc, (zipfile.BadZipFile, EOFError)) or "mmap length" in str(exc):
@@ -57,14 +59,17 @@ def _reason(exc: BaseException, path: Path) -> str:
 
 
 @contextmanager
-def reading(path: Path) -> Iterator[None]:
-    """Report any failure to read or parse ``path`` inside the block as :class:`DamagedFile`."""
+def reading(path: Path, store: Path | None = None) -> Iterator[None]:
+    """Report any failure to read or parse ``path`` inside the block as :class:`DamagedFile`; ``store``
+    is the store it belongs to when that is not :func:`store_root`'s guess."""
     try:
         yield
     except StoreError:
         raise
-    except (OSError, ValueError, RuntimeError, KeyError, EOFError, zipfile.BadZipFile) as exc:
-        raise DamagedFile(path, _reason(exc, path)) from None
+    except (OSError, ValueError, RuntimeError, KeyError, TypeError, IndexError, EOFError,
+            zipfile.BadZipFile) as exc:
+        fix = None if store is None else Fix("repair", {"store": str(store)})
+        raise DamagedFile(path, _reason(exc, path), fix) from None
 
 
 def is_disk_full(exc: BaseException, folder: Path) -> bool:
@@ -111,6 +116,9 @@ def database_error(exc: sqlite3.DatabaseError, db_path: Path) -> StoreError:
     if is_disk_full(exc, db_path.parent):
         return DiskFull(db_path)
     message = str(exc)
+    if "readonly" in message or "read-only" in message:
+        return StoreError(f"{db_path.parent} is read-only here ({message}); reading works, writing needs write "
+                          "access to the folder and its files")
     if "locked" in message or "busy" in message:
         return StoreError(f"{db_path} is locked by another process ({message}); wait for it and rerun")
     return DamagedFile(db_path, message, Fix("check", {"store": str(db_path.parent)}))

@@ -20,7 +20,7 @@ from pathlib import Path
 import numpy as np
 
 from .damage import SEGMENT_FOLDER, DamagedFile, reading
-from .files import save_npy
+from .files import remove_path, save_npy
 
 FOLDER = SEGMENT_FOLDER
 SCHEMA = "CREATE TABLE segments (number INTEGER PRIMARY KEY, rows INTEGER NOT NULL, sha256 TEXT NOT NULL)"
@@ -77,7 +77,7 @@ class Segments:
     def remove(self, number: int) -> None:
         with self._lock:
             self._open.pop(number, None)
-        self.path(number).unlink(missing_ok=True)
+        remove_path(self.path(number))
 
     def array(self, number: int) -> np.ndarray:
         with self._lock:

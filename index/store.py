@@ -40,6 +40,7 @@ from . import catalog as catalogue
 from .articles import Article
 from .builds import BuildCache, Builds
 from .catalog import DB_NAME, FORMAT_VERSION, MIGRATIONS, ArticleInfo, Catalog, Filters, Link
+from .damage import DamagedFile, database_error
 from .embed import Embedder
 from .errors import Fix, StoreError
 from .executors import Executor
@@ -47,6 +48,7 @@ from .ingest import AddReport, Ingest, progress_bar
 from .lexicon import Lexicon, LexiconCache
 from .lock import LOCK_NAME, write_lock
 from .paragraphs import ParagraphSplitter
+from .salvage import describe, lost_database
 from .segments import Segments
 from .snapshot import Snapshot
 
@@ -107,6 +109,11 @@ def _meta_of_new(embedder: Embedder) -> dict[str, object]:
     }
 
 
+def _has_store_files(path: Path) -> bool:
+    """Whether ``path`` holds files only a store writes (vector segments, index builds)."""
+    return (path / "segments").is_dir() or any(path.glob("index.*"))
+
+
 class Store:
     """Articles, their paragraphs and vectors in one folder; open with :meth:`open`.
 
@@ -143,6 +150,8 @@ class Store:
         if not (path / DB_NAME).is_file():
             if path.exists() and not path.is_dir():
                 raise StoreError(f"{path} is a file, not a store folder", Fix("folder"))
+            if _has_store_files(path) or (path / DB_NAME).is_dir():
+                lost_database(path)  # a store that lost its database, not a folder of something else
             if path.is_dir() and any(f.name not in CREATION_FILES for f in path.iterdir()):
                 raise StoreError(f"{path} is not a topics store (it has no {DB_NAME})", Fix("empty-folder"))
             if not create:
@@ -152,7 +161,13 @@ class Store:
             db = catalogue.connect(path)
             meta = dict(db.execute("SELECT key, value FROM meta"))
         except sqlite3.DatabaseError as exc:
-            raise StoreError(f"{path / DB_NAME} is not a readable topics store ({exc})", Fix("folder")) from None
+            error = database_error(exc, path / DB_NAME)
+            if isinstance(error, DamagedFile) and not _has_store_files(path):
+                raise StoreError(f"{path / DB_NAME} is not a readable topics store ({exc})", Fix("folder")) from None
+            if isinstance(error, DamagedFile):  # what is wrong with the file, and the way to what is left
+                raise DamagedFile(path / DB_NAME, describe(path / DB_NAME) or str(exc),
+                                  Fix("repair", {"store": str(path)})) from None
+            raise error from None
         version = int(meta.get("format_version", -1))
         if version in MIGRATIONS:
             db.close()

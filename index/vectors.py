@@ -10,7 +10,6 @@
 
 from __future__ import annotations
 
-import json
 import math
 from collections.abc import Callable
 from pathlib import Path
@@ -19,6 +18,7 @@ import faiss
 import numpy as np
 
 from .damage import reading
+from .files import load_checked_json
 
 FLAT_LIMIT = 50_000  # exact search p99 passes ~10 ms near 60k vectors on 2 cores (bench_scale.py)
 _CHUNK = 16384  # vectors read per step while building: bounds the memory a build adds
@@ -136,11 +136,7 @@ class VectorIndex:
         damaged file raises :class:`~index.damage.DamagedFile`)."""
         with reading(path):
             index = faiss.read_index(str(path))
-        settings = path.with_suffix(".json")
-        with reading(settings):
-            info = json.loads(settings.read_text()) if settings.is_file() else {}
-            if not isinstance(info, dict):
-                raise ValueError("not an object")
+        info = load_checked_json(path.with_suffix(".json"), required=False)  # missing: damaged too
         return cls(index.d, index, nprobe=info.get("nprobe", 1), recall=info.get("recall"))
 
     def save(self, path: Path) -> None:

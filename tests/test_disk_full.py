@@ -13,7 +13,7 @@ import numpy as np
 import pytest
 
 from index import Article, Embedder, Store, StoreError, read_paths, search
-from index.check import check
+from index.check import check, repair
 
 from .conftest import SEEDS
 
@@ -93,7 +93,22 @@ def test_a_really_full_disk(small_disk: Path, embedder: Embedder, keep: int):
     with Store.open(path, model=embedder) as reader:  # a new reader on the full disk
         assert reader.article_count() == 1 and search(reader, "Taliban", k=1)
         assert check(reader).ok
+    assert repair(path, model=embedder) == []  # a sound store on a full disk is not "damaged beyond repair"
     filler.unlink()
     with Store.open(path, model=embedder) as store:
         store.add(_news(1))
         assert store.article_count() == 2 and check(store).ok
+
+
+def test_a_read_only_store_serves_reads(small_disk: Path, embedder: Embedder):
+    path = small_disk / "store"
+    with Store.open(path, model=embedder, create=True) as store:
+        store.add(read_paths([SEEDS]).articles)
+    if subprocess.run(["mount", "-o", "remount,ro", str(small_disk)], capture_output=True).returncode:
+        pytest.skip("remounting the tmpfs read-only is not permitted here")
+    with Store.open(path, model=embedder) as reader:
+        assert reader.article_count() == 1 and search(reader, "Taliban", k=1)
+        assert check(reader).ok
+        with pytest.raises(StoreError, match="(?i)read-only") as failed:
+            reader.add(_news(1))
+        assert "\n" not in str(failed.value)

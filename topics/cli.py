@@ -20,10 +20,10 @@ from dataclasses import asdict
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from index import (Article, ArticleInfo, BACKENDS, check, CheckReport, database_error,
+from index import (Article, ArticleInfo, BACKENDS, CheckReport, database_error,
                    DB_NAME, DEFAULT_BACKEND, default_store_path, DUPLICATE_KINDS, duplicates, Embedder,
                    Executor, Filters, Hits, LocalExecutor, MODES, offline_environment, ParameterError, QueryError,
-                   ray_executor, repair, search, similar, Store, TopicsError, write_output)
+                   ray_executor, search, similar, Store, TopicsError, write_output)
 
 from . import __version__
 from .display import counted, excerpt, use_colour
@@ -270,16 +270,20 @@ def _upkeep_commands(commands: Any) -> None:
 
     verify = commands.add_parser("check", help="verify every file of the store",
                                  description="Verify the store without changing it: the database's integrity "
-                                             "and phrase index, each vector file's size and checksum, and the "
-                                             "index files against the stored paragraphs. Exits 1 when "
+                                             "and phrase index, each vector file's size and checksum, the "
+                                             "index files against the stored paragraphs, and the topic "
+                                             "model's files (the fit in force and the one before it, and the "
+                                             "labels people gave) against their checksums. Exits 1 when "
                                              "something is damaged.")
     _store_options(verify)
 
     mend = commands.add_parser("repair", help="rebuild what is damaged in the store, and say what was done",
                                description="Rebuild the derived files (vector index, BM25 postings, phrase "
                                            "index) from store.db and the vector files, embed again the "
-                                           "paragraphs whose vectors are lost, and copy a damaged database's "
-                                           "rows into a new one. Stop other processes using the store first.")
+                                           "paragraphs whose vectors are lost, copy a damaged database's "
+                                           "rows into a new one, and bring back a damaged topic model from the "
+                                           "previous fit (else fit it again with the same parameters), keeping "
+                                           "the labels people gave. Stop other processes using the store first.")
     _store_options(mend)
 
     stats = commands.add_parser("stats", help="counts, model, index and size of the store")
@@ -686,19 +690,29 @@ def _print_check(report: CheckReport, path: Path) -> bool:
 
 
 def cmd_check(args: argparse.Namespace) -> int:
+    from .upkeep import check_store
+
     with Store.open(args.store) as store:
-        return 0 if _print_check(check(store), store.path) else EXIT_ERROR
+        return 0 if _print_check(check_store(store), store.path) else EXIT_ERROR
 
 
 def cmd_repair(args: argparse.Namespace) -> int:
+    from .upkeep import check_store, repair_store
+
+    from index.damage import DamagedFile
+
     path = args.store or default_store_path()
-    Store.open(path).close()  # refuses a folder that is no store, or an unreadable one, in one line
-    done = repair(path)
+    try:
+        Store.open(path).close()  # refuses a folder that is no store, or an unreadable one, in one line
+    except DamagedFile as exc:
+        if exc.path != path / DB_NAME:  # a damaged database is what repair salvages
+            raise
+    done = repair_store(path)
     for line in done or ["nothing to repair"]:
         print(line if done else f"{line}: every file is sound")
     if done:
         with Store.open(path) as store:
-            return 0 if _print_check(check(store), store.path) else EXIT_ERROR
+            return 0 if _print_check(check_store(store), store.path) else EXIT_ERROR
     return 0
 
 

@@ -10,6 +10,7 @@ from typing import Any
 import numpy as np
 
 from index import ParameterError, Store, StoreError
+from index.damage import DamagedFile
 
 from .boilerplate import Boilerplate
 from .cluster import MIN_CONFIDENCE, TopicClusterer
@@ -174,12 +175,16 @@ def check_params(n_topics: int | None, min_topic_size: int | None, min_confidenc
 
 
 def previous_model(store: Store) -> TopicModel | None:
-    """The fit to carry ids and labels from; one that cannot be read (or used another model) is ignored."""
+    """The fit to carry ids and labels from (``None`` before the first, or when it used another
+    embedding model). A damaged one is refused (:class:`~index.damage.DamagedFile`, pointing to
+    ``topics repair``): fitting afresh over it would drop the labels people gave."""
     if not TopicModel.exists(store.path):
         return None
     try:
         previous = TopicModel.load(store.path)
-    except (StoreError, OSError, ValueError, KeyError, TypeError) as exc:
+    except DamagedFile:
+        raise
+    except StoreError as exc:  # another format version: nothing of it can be read
         log.warning("ignoring the earlier topic model in %s (%s); topic ids start afresh", store.path, exc)
         return None
     return previous if previous.embedding_model == store.embedder.model_id else None
@@ -226,6 +231,12 @@ def refit(store: Store, *, fresh: bool = False, named: Sequence[NamedTopic] | No
         previous = previous_model(store)
         return _fit(store, previous, {**FIT_DEFAULTS, **(previous.params if previous else {}),
                                       **named_params(previous, named, named_threshold)}, fresh)
+
+
+def fit_afresh(store: Store, params: dict[str, Any]) -> TopicModel:
+    """Fit from scratch with ``params`` (the defaults for those missing) and save, with no earlier fit to
+    carry ids from: for repair, when no sound fit is left. The caller holds the write lock."""
+    return _fit(store, None, {**FIT_DEFAULTS, **params}, fresh=True)
 
 
 def warm_start(previous: TopicModel | None, params: dict[str, Any], fresh: bool) -> np.ndarray | None:

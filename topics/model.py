@@ -5,27 +5,29 @@ hierarchy, history, corpus hash) and ``centroids.n.npy``, ``paragraphs.n.npy`` (
 ``assignments.n.npy`` (topic id per paragraph, -1 unassigned), ``confidence.n.npy``, and for the stories
 inside the themes (:mod:`topics.stories`) ``story_centroids.n.npy``, ``story_assignments.n.npy`` and
 ``story_confidence.n.npy``. ``current.json``
-names the fit in use and is replaced last, so a crash mid-save leaves the previous model in force.
+names the fit in use and is replaced last, so a crash mid-save leaves the previous model in force. Every
+file carries a checksum and is verified when read (:mod:`topics.model_files`); the labels people gave
+are kept apart too, in ``decisions.json`` (:mod:`topics.decisions`), so they outlive any fit file.
 """
 
 from __future__ import annotations
 
-import json
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 
-from index import QueryError, Store, StoreError, save_json, save_npy, sync_folder
+from index import QueryError, Store, StoreError, sync_folder
+from index.damage import reading
 
 from .cluster import UNASSIGNED, article_topic, nearest_topic
+from .decisions import Decisions
+from .model_files import (ARRAYS, CURRENT, FOLDER, STORY_ARRAYS, FitFiles, fit_numbers, inspect_fit, model_path,
+                          read_current, remove_fit, write_current, write_fit)
 from .stories import story_of
 
 MODEL_VERSION = 1
-FOLDER = "topics"
-ARRAYS = ("centroids", "paragraphs", "assignments", "confidence")
-STORY_ARRAYS = ("story_centroids", "story_assignments", "story_confidence")
 
 
 class NoTopics(StoreError):
@@ -170,13 +172,14 @@ class TopicModel:
             return self.story_assignments, self.story_confidence
         return self.assignments, self.confidence
 
-    @staticmethod
-    def stamp(store_path: Path) -> int:
-        """Changes whenever the model in force is replaced, a label change included (0: no model)."""
+    @classmethod
+    def stamp(cls, store_path: Path) -> int:
+        """Changes whenever the model in force is replaced, a label change included (0: no model; -1: a
+        model whose ``current.json`` is gone, which :meth:`load` reports as damage)."""
         try:
-            return (store_path / FOLDER / "current.json").stat().st_mtime_ns
+            return (store_path / FOLDER / CURRENT).stat().st_mtime_ns
         except OSError:
-            return 0
+            return -1 if cls.exists(store_path) else 0
 
     def main_topic(self, vectors: np.ndarray, topics: np.ndarray) -> int:
         """An article's main topic from the article as a whole: the topic whose centroid is nearest the
@@ -224,6 +227,8 @@ class TopicModel:
 
     # -- persistence ---------------------------------------------------------------------------
     def save(self, store_path: Path) -> None:
+        """Write the fit with its checksums, make it the fit in force, record the person-given labels
+        apart (:mod:`topics.decisions`), and drop fits older than the one before."""
         folder = store_path / FOLDER
         folder.mkdir(exist_ok=True)
         n = self.fit_number
@@ -233,8 +238,6 @@ class TopicModel:
             arrays.update(zip(STORY_ARRAYS, (self.story_centroids.astype(np.float32),
                                              self.story_assignments.astype(np.int64),
                                              self.story_confidence.astype(np.float32))))
-        for name, array in arrays.items():
-            save_npy(folder / f"{name}.{n}.npy", array)
         document = {
             "format_version": MODEL_VERSION, "fit_number": n, "params": self.params,
             "corpus_hash": self.corpus_hash, "embedding_model": self.embedding_model,
@@ -242,40 +245,60 @@ class TopicModel:
             "hierarchy": self.hierarchy,
             "history": self.history, "fits": self.fits, "cuts": {str(k): v for k, v in self.cuts.items()},
         }
-        save_json(folder / f"model.{n}.json", document)
+        write_fit(folder, n, document, arrays)
         sync_folder(folder)
-        save_json(folder / "current.json", {"fit_number": n})
+        write_current(store_path, n)
+        Decisions.of_model(self).save(folder)
         sync_folder(folder)
-        for stale in folder.iterdir():
-            parts = stale.name.split(".")
-            old = len(parts) >= 3 and parts[1].isdigit() and int(parts[1]) not in (n, n - 1)
-            if old or stale.name.endswith(".tmp"):
-                stale.unlink(missing_ok=True)
+        for old in fit_numbers(folder):
+            if old not in (n, n - 1):
+                remove_fit(folder, old)
+        for stale in folder.glob("*.tmp"):
+            stale.unlink(missing_ok=True)
 
     @classmethod
     def exists(cls, store_path: Path) -> bool:
-        return (store_path / FOLDER / "current.json").is_file()
+        """Whether the store has a topic model, sound or not. Fit files without ``current.json`` are a
+        model that lost it once a save has completed (it leaves ``decisions.json``, or two fits), and
+        otherwise a first fit whose save was interrupted, which is no model yet."""
+        folder = store_path / FOLDER
+        if (folder / CURRENT).exists() or (folder / CURRENT).is_symlink():
+            return True
+        fits = fit_numbers(folder)
+        return bool(fits) and (len(fits) > 1 or Decisions.path(folder).exists())
 
     @classmethod
     def current_fit(cls, store_path: Path) -> int | None:
         """Number of the fit in use, or None before the first; cheap enough to ask per request."""
         try:
-            return int(json.loads((store_path / FOLDER / "current.json").read_text())["fit_number"])
-        except (OSError, ValueError, KeyError, TypeError):
+            return read_current(store_path)
+        except StoreError:
             return None
 
     @classmethod
     def load(cls, store_path: Path) -> TopicModel:
-        folder = store_path / FOLDER
+        """The fit in force, every file verified (:func:`topics.model_files.inspect_fit`), with the labels
+        people gave; damage raises :class:`~index.damage.DamagedFile`, which says to repair the store."""
         if not cls.exists(store_path):
             raise NoTopics(f"{store_path} has no topics yet")
-        n = json.loads((folder / "current.json").read_text())["fit_number"]
-        document = json.loads((folder / f"model.{n}.json").read_text())
+        found = inspect_fit(store_path, read_current(store_path))
+        found.raise_first(store_path)
+        folder = store_path / FOLDER
+        with reading(model_path(folder, found.number), store_path):
+            model = cls.from_files(found, store_path)
+        decisions = Decisions.load(folder, store_path)  # when it is missing, the fit's own copy of the labels
+        if decisions is not None and decisions.fit == model.fit_number:
+            decisions.apply(model)
+        return model
+
+    @classmethod
+    def from_files(cls, found: FitFiles, store_path: Path) -> TopicModel:
+        """The model of a fit read whole by :func:`topics.model_files.inspect_fit`."""
+        document, arrays, n = found.document or {}, found.arrays, found.number
         if document.get("format_version") != MODEL_VERSION:
-            raise StoreError(f"{folder} holds topic model version {document.get('format_version')}; "
+            raise StoreError(f"{store_path / FOLDER} holds topic model version {document.get('format_version')}; "
                              f"this version reads {MODEL_VERSION}; fit the topics again")
         stories = [_topic(t) for t in document.get("stories", [])]
-        arrays = {name: np.load(folder / f"{name}.{n}.npy") for name in ARRAYS + (STORY_ARRAYS if stories else ())}
         topics = [_topic(t) for t in document["topics"]]
         return cls(topics=topics, centroids=arrays["centroids"], paragraph_ids=arrays["paragraphs"],
                    assignments=arrays["assignments"], confidence=arrays["confidence"],
