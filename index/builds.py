@@ -201,7 +201,13 @@ class Builds:
         """Copy the live vectors into fresh segments and point the paragraphs at them."""
         snapshot = self.snapshot()
         first = int(self.catalog.meta("next_segment"))
-        old = sorted(n for n in {*self.segments.numbers(), *segment_table.recorded(self.catalog.db)} if n < first)
+        recorded = segment_table.recorded(self.catalog.db)
+        old = sorted(n for n in {*self.segments.numbers(), *recorded} if n < first)
+        for number in sorted(set(snapshot.segment.tolist()) & recorded.keys()):  # never copy corrupt vectors
+            vectors = self.segments.load(number)
+            if recorded[number] != (len(vectors), segment_table.checksum(vectors)):
+                raise DamagedFile(self.segments.path(number), "its vectors do not match the checksum recorded "
+                                  "when it was written")
         self.relocate(snapshot.chunks(SEGMENT_ROWS), old)
 
     def relocate(self, parts: Iterable[tuple[Sequence[int], np.ndarray]], old: Sequence[int]) -> int:
@@ -260,4 +266,4 @@ class Builds:
             if number >= next_segment:
                 self.segments.remove(number)
         for leftover in self.segments.folder.glob("*.tmp"):
-            leftover.unlink(missing_ok=True)
+            remove_path(leftover)

@@ -360,11 +360,12 @@ def test_damaged_derived_file_is_named_answered_in_one_line_and_rebuilt(
     assert answer.status_code in (200, 503), answer.text
     ingest = tmp_path / "new.jsonl"
     ingest.write_text(json.dumps({"id": "new", "text": "A new article arrives at the damaged store."}) + "\n")
-    assert main(["ingest", str(ingest), "--store", str(path)]) in (0, 1)
-    assert "Traceback" not in capsys.readouterr().err
-    assert main(["repair", "--store", str(path)]) == 0
+    for command in (["ingest", str(ingest)], ["reindex"]):
+        assert main([*command, "--store", str(path)]) in (0, 1)
+        assert "Traceback" not in capsys.readouterr().err
+    assert main(["repair", "--store", str(path)]) == 0  # reindex may have rebuilt a damaged index already
     out = capsys.readouterr().out
-    assert out.strip().splitlines()[-1] == f"store {path} is sound", out
+    assert out.strip().splitlines()[-1] in (f"store {path} is sound", "nothing to repair: every file is sound"), out
     with Store.open(path, model=embedder) as store:
         store.delete(["new"])
     assert _hits(path, embedder) == expected

@@ -20,6 +20,7 @@ import numpy as np
 
 from index import QueryError, Store, StoreError, sync_folder
 from index.damage import reading
+from index.files import remove_path
 
 from .cluster import UNASSIGNED, article_topic, nearest_topic
 from .decisions import Decisions
@@ -254,7 +255,7 @@ class TopicModel:
             if old not in (n, n - 1):
                 remove_fit(folder, old)
         for stale in folder.glob("*.tmp"):
-            stale.unlink(missing_ok=True)
+            remove_path(stale)
 
     @classmethod
     def exists(cls, store_path: Path) -> bool:
