@@ -8,7 +8,8 @@ on a CPU.
 
 The fused model can also be quantised dynamically to int8 (weights int8, activations quantised per
 call), cached beside the float model: about a quarter of the size and faster on CPUs, at the price of
-vectors that are close to, not equal to, the float ones.
+vectors that are close to, not equal to, the float ones. Embedded one text a pass, a vector is its
+text's own bit for bit, and passes run side by side, one per core (:class:`OnnxTransformer`'s ``passes``).
 
 Known traps, handled here: the example batch used for export contains padding, or the attention mask is
 folded away and padded batches come out wrong without an error; attention fusion needs the eager
