@@ -116,12 +116,16 @@ class Embedder:
         sentence-transformers. Models ONNX cannot reproduce (other pooling), or that fail to export, use
         torch.
     threads:
-        ONNX Runtime's threads for one forward pass; ``None`` uses every core (one process embedding),
-        a worker of a pool sharing the machine takes its share.
+        Cores ONNX Runtime embeds on; ``None`` uses every core (one process embedding), a worker of a
+        pool sharing the machine takes its share.
+    passes:
+        Forward passes run at once, sharing ``threads``; ``None``: one per core where a pass holds one
+        text (``batch_size`` 1), else one pass on all of them. The vectors are the same either way.
     """
 
     def __init__(self, model: str | Path | None = None, *, batch_size: int | None = None,
-                 chunk_size: int = 128, backend: str = DEFAULT_BACKEND, threads: int | None = None) -> None:
+                 chunk_size: int = 128, backend: str = DEFAULT_BACKEND, threads: int | None = None,
+                 passes: int | None = None) -> None:
         self.bundled = model is None or Path(model).expanduser().resolve() == bundled_model_path()
         self.path = bundled_model_path() if self.bundled else Path(model).expanduser().resolve()
         if not (self.path / "modules.json").is_file() and not (self.path / "config.json").is_file():
@@ -136,6 +140,7 @@ class Embedder:
             raise ValueError(f"backend must be one of {', '.join(BACKENDS)}, not {backend!r}")
         self._backend = backend if backend == "torch" or onnx_supported(self.path) else "torch"
         self.batch_size = batch_size or (1 if self._backend == "onnx-int8" else 32)
+        self.passes = passes or ((threads or os.cpu_count() or 1) if self.batch_size == 1 else 1)
         # Sentence-transformers' config files describe the model well enough to run it without loading
         # it wherever ONNX can: the same tokenizer, length limit and pooled dimension.
         self._standalone = self._backend != "torch" and ModelTokenizer.available(self.path)
@@ -169,7 +174,7 @@ class Embedder:
             if self._onnx is None and self._backend != "torch":
                 try:
                     self._onnx = OnnxTransformer(self.path, self.fingerprint, self.threads,
-                                                 precision=self.precision)
+                                                 precision=self.precision, passes=self.passes)
                 except Exception as exc:  # noqa: BLE001 - any export failure leaves the torch path, which works
                     log.warning("cannot run %s on ONNX Runtime (%s); using torch", self.name, exc)
                     self._backend = "torch"
@@ -207,23 +212,27 @@ class Embedder:
 
     def _forward(self, texts: list[str], progress: Progress | None) -> np.ndarray:
         """Unit vectors of ``texts``, one forward pass per ``batch_size`` of them, each pass reported to
-        ``progress`` (the caller holds the lock)."""
+        ``progress`` (the caller holds the lock). Batches are tokenised here, in turn, and embedded
+        :attr:`passes` at once."""
         runner = self._runner()
+        batches = [texts[start:start + self.batch_size] for start in range(0, len(texts), self.batch_size)]
+        if runner is None:
+            results = map(self._torch_pass, batches)
+        else:
+            tokenizer = self.tokenizer
+            results = runner.each([tokenizer.features(batch) if tokenizer is not None
+                                   else self.model.preprocess(batch) for batch in batches])
         parts = []
-        for start in range(0, len(texts), self.batch_size):
-            batch = texts[start:start + self.batch_size]
-            parts.append(self._pass(runner, batch))
+        for batch, vectors in zip(batches, results):
+            parts.append(vectors)
             if progress is not None:
                 progress(len(batch))
         return np.concatenate(parts)
 
-    def _pass(self, runner: OnnxTransformer | None, batch: list[str]) -> np.ndarray:
-        """Unit vectors of one forward batch."""
-        if runner is None:
-            return self.model.encode(batch, batch_size=len(batch), normalize_embeddings=True,
-                                     convert_to_numpy=True, show_progress_bar=False)
-        tokenizer = self.tokenizer
-        return runner(tokenizer.features(batch) if tokenizer is not None else self.model.preprocess(batch))
+    def _torch_pass(self, batch: list[str]) -> np.ndarray:
+        """Unit vectors of one forward batch on sentence-transformers."""
+        return self.model.encode(batch, batch_size=len(batch), normalize_embeddings=True,
+                                 convert_to_numpy=True, show_progress_bar=False)
 
     @property
     def dim(self) -> int:

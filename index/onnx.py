@@ -8,7 +8,8 @@ on a CPU.
 
 The fused model can also be quantised dynamically to int8 (weights int8, activations quantised per
 call), cached beside the float model: about a quarter of the size and faster on CPUs, at the price of
-vectors that are close to, not equal to, the float ones.
+vectors that are close to, not equal to, the float ones. Embedded one text a pass, a vector is its
+text's own bit for bit, and passes run side by side, one per core (:class:`OnnxTransformer`'s ``passes``).
 
 Known traps, handled here: the example batch used for export contains padding, or the attention mask is
 folded away and padded batches come out wrong without an error; attention fusion needs the eager
@@ -23,7 +24,8 @@ import json
 import logging
 import os
 import warnings
-from collections.abc import Callable
+from collections.abc import Callable, Iterable, Iterator
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import Any
 
@@ -179,23 +181,31 @@ class OnnxTransformer:
     fingerprint:
         Identifies the model; names its cache folder.
     threads:
-        Intra-op threads; ``None`` uses every core.
+        Cores to use; ``None`` uses every core.
     precision:
         ``"fp32"`` for the fused float model (torch's vectors), ``"int8"`` for its int8 quantisation.
+    passes:
+        Forward passes run at once, each on ``threads // passes`` intra-op threads. A pass of one short
+        text is too small to share out among cores (they wait on each other after every operator), so
+        one text a pass runs best as one pass per core side by side; a pass's output is the same
+        bit for bit whichever thread runs it.
     """
 
     def __init__(self, model_path: Path, fingerprint: str, threads: int | None = None,
-                 precision: str = "fp32") -> None:
+                 precision: str = "fp32", passes: int = 1) -> None:
         import onnxruntime
 
         self.path = model_file(model_path, fingerprint, precision)
         self.precision = precision
+        cores = threads or os.cpu_count() or 1
+        self.passes = max(1, min(passes, cores))
         options = onnxruntime.SessionOptions()
-        options.intra_op_num_threads = threads or os.cpu_count() or 1
-        # One forward pass at a time, each spread over the cores: a second pool only competes for them.
+        options.intra_op_num_threads = max(1, cores // self.passes)
+        # One operator at a time within a pass: a second pool only competes for the cores.
         options.inter_op_num_threads = 1
         options.execution_mode = onnxruntime.ExecutionMode.ORT_SEQUENTIAL
         self.session = onnxruntime.InferenceSession(str(self.path), options, providers=["CPUExecutionProvider"])
+        self._pool = ThreadPoolExecutor(self.passes, thread_name_prefix="onnx-pass") if self.passes > 1 else None
 
     def __call__(self, features: dict[str, Any]) -> np.ndarray:
         """``features`` as the model's tokenizer returns them (padded tensors or arrays)."""
@@ -206,3 +216,10 @@ class OnnxTransformer:
         mask = inputs["attention_mask"][..., None].astype(np.float32)
         pooled = (hidden * mask).sum(axis=1) / np.maximum(mask.sum(axis=1), 1e-9)
         return (pooled / np.maximum(np.linalg.norm(pooled, axis=1, keepdims=True), 1e-12)).astype(np.float32)
+
+    def each(self, batches: Iterable[dict[str, Any]]) -> Iterator[np.ndarray]:
+        """The vectors of each batch of features, in order, :attr:`passes` of them computed at once
+        (ONNX Runtime runs a session from several threads and lets go of the GIL while it does)."""
+        if self._pool is None:
+            return map(self, batches)
+        return self._pool.map(self, batches)

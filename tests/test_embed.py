@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 import shutil
 from pathlib import Path
 
@@ -131,3 +132,20 @@ def test_onnx_embedder_tokenises_and_embeds_as_sentence_transformers_without_loa
     assert (standalone.dim, standalone.max_tokens) == (reference.dim, reference.max_tokens)
     expected = reference.model.encode(texts, normalize_embeddings=True, convert_to_numpy=True)
     assert cosines(vectors, expected).min() > 1 - 1e-5
+
+
+def test_int8_vectors_are_their_texts_own_bit_for_bit_whatever_their_batch_mates(int8: Embedder):
+    """One text a forward pass, passes side by side on the cores: a vector equals, bit for bit, the one
+    its text gets alone, in any company, in any order, on any number of passes at once."""
+    alone = np.stack([int8.encode([t])[0] for t in TEXTS])
+    assert int8.passes == (os.cpu_count() or 1)
+    assert np.array_equal(int8.encode(TEXTS), alone)
+    mates = ["Other news of the day.", *reversed(TEXTS), "The storm moved east overnight, closing the port."]
+    assert np.array_equal(int8.encode(mates)[1:4], alone[::-1])
+    for passes in (1, 3):
+        assert np.array_equal(Embedder(backend="onnx-int8", passes=passes).encode(TEXTS), alone)
+
+
+def test_passes_run_side_by_side_only_for_one_text_a_pass(fp32: Embedder):
+    assert fp32.passes == 1 and Embedder(backend="onnx-int8", threads=1).passes == 1
+    assert Embedder(backend="onnx", batch_size=1, threads=2).passes == 2
