@@ -26,7 +26,7 @@ from dataclasses import dataclass, replace
 import numpy as np
 from scipy.cluster.hierarchy import linkage
 
-from index import ParameterError
+from index import ParameterError, QueryError
 
 from .cluster import TopicClusterer, nearest_centroid
 from .context import unit_rows
@@ -195,9 +195,10 @@ def split(model: TopicModel, corpus: Corpus, topic_id: int, into: int | None = N
         centroids = unit_rows(np.array([p.centroid for p in wanted], dtype=np.float32))
     elif into is None:
         if story:
-            raise ParameterError("into", f"{topic_id} is a story: give --into N to cut it by its merge tree")
+            raise QueryError(f"{topic_id} is a story: give the number of parts (--into N) to cut it by its merge tree")
         if len(old_stories) < 2:
-            raise ParameterError("into", f"topic {topic_id} has one story: give --into N to cut it by its merge tree")
+            raise QueryError(f"topic {topic_id} has one story: give the number of parts (--into N) to cut it by its "
+                             "merge tree")
         centroids = model.story_centroids[[s in old_stories for s in model.stories]]
     else:
         if not 2 <= into <= len(rows):
@@ -208,7 +209,7 @@ def split(model: TopicModel, corpus: Corpus, topic_id: int, into: int | None = N
     counts = np.bincount(nearest, minlength=len(centroids))
     order = [int(k) for k in np.argsort(-counts, kind="stable") if counts[k]]
     if len(order) < 2:
-        raise ParameterError("into", f"topic {topic_id}'s paragraphs all lie nearest one part: nothing to split")
+        raise QueryError(f"topic {topic_id}'s paragraphs all lie nearest one part: nothing to split")
     fresh = _fresh_ids(model)
     free = {p.topic for p in wanted} - {t.id for t in model.themes_and_stories} | {topic_id}
     ids = [wanted[k].topic if wanted and wanted[k].topic in free else None for k in order]
