@@ -1,0 +1,168 @@
+"""Merge and split by hand: kept in decisions.json, made again after refits, undone by reset; the same
+through the API, the command line, the service and the topic page, with the real model."""
+
+from __future__ import annotations
+
+import json
+import shutil
+from pathlib import Path
+
+import numpy as np
+import pytest
+from fastapi.testclient import TestClient
+
+from index import Embedder, Store
+from topics.api import merge_topics, reset, split_topic
+from topics.changes import changes
+from topics.cli import main
+from topics.fit import fit_topics, refit
+from topics.model import TopicModel
+from topics.model_files import FOLDER
+from topics.service import create_app
+
+from .conftest import dated_corpus
+
+TOKEN = "s3cret-token"
+
+
+@pytest.fixture(scope="module")
+def fitted(tmp_path_factory: pytest.TempPathFactory, embedder: Embedder) -> Path:
+    """Five months of wire stories, fitted once: five themes, one of them (football and the volcano)
+    of several stories."""
+    path = tmp_path_factory.mktemp("merge") / "store"
+    with Store.open(path, model=embedder, create=True) as store:
+        store.add(dated_corpus(), progress=False)
+        fit_topics(store)
+    return path
+
+
+@pytest.fixture()
+def store(fitted: Path, tmp_path: Path, embedder: Embedder):
+    copy = shutil.copytree(fitted, tmp_path / "store")
+    with Store.open(copy, model=embedder) as opened:
+        yield opened
+
+
+def _one_story_themes(model: TopicModel) -> list[int]:
+    return [t.id for t in model.topics if len(model.stories_of(t.id)) == 1]
+
+
+def _many_story_theme(model: TopicModel) -> int:
+    return next(t.id for t in model.topics if len(model.stories_of(t.id)) > 1)
+
+
+def _members(model: TopicModel, topic_id: int) -> set[int]:
+    return {int(p) for p in model.members(topic_id)}
+
+
+def test_merge_makes_one_topic_of_the_union_and_survives_refits(store: Store):
+    before = TopicModel.load(store.path)
+    first, second = _one_story_themes(before)[:2]
+    union = _members(before, first) | _members(before, second)
+    done = merge_topics(store, [first, second], label="Money and markets")
+    model = TopicModel.load(store.path)
+    assert done.fit == before.fit_number + 1 == model.fit_number
+    assert _members(model, first) == union and second not in {t.id for t in model.themes_and_stories}
+    merged = model.topic(first)
+    assert merged.size == len(union) and merged.name == "Money and markets" and merged.keywords
+    assert abs(float(np.linalg.norm(model.centroids[list(model.ids).index(first)])) - 1) < 1e-4
+    assert all(s.parent != second for s in model.stories)
+    kept = json.loads((store.path / FOLDER / "decisions.json").read_text())
+    assert [p["topic"] for p in kept["merges"][0]["parts"]] == [first, second]
+    lines = [c.line() for c in changes(store, model).changes]
+    assert f"topic {second} “{before.topic(second).name}”: merged into topic {first} by hand" in " ".join(lines)
+    for fresh in (False, True):  # warm: the merged centroid is kept; fresh: the decision merges again
+        again = refit(store, fresh=fresh)
+        assert first in again.ids and second not in again.ids
+        assert len(_members(again, first) & union) >= 0.9 * len(union)
+        assert again.topic(first).name == "Money and markets"
+
+
+def test_split_into_stories_survives_a_fresh_refit_and_reset_undoes_both(store: Store):
+    before = TopicModel.load(store.path)
+    theme = _many_story_theme(before)
+    stories = before.stories_of(theme)
+    done = split_topic(store, theme)
+    parts = [t.id for t in done.topics]
+    model = TopicModel.load(store.path)
+    assert len(parts) == len(stories) and theme in parts
+    assert set().union(*(_members(model, p) for p in parts)) == _members(before, theme)
+    assert all(model.topic(p).parent is None and len(model.stories_of(p)) == 1 for p in parts)
+    first, second = [t for t in _one_story_themes(before) if t != theme][:2]
+    merge_topics(store, [first, second])
+    again = refit(store, fresh=True)
+    assert set(parts) <= set(again.ids.tolist()) and second not in again.ids
+    undone = reset(store)
+    assert undone.done[0].startswith(f"merge of {first}, {second} undone")
+    assert undone.done[1].startswith(f"split of {theme} undone")
+    restored = TopicModel.load(store.path)
+    assert {first, second, theme} <= set(restored.ids.tolist())
+    assert not set(parts) - {theme} & set(restored.ids.tolist())
+    assert _members(restored, theme) == _members(before, theme)
+    assert restored.steering.merges == [] and restored.steering.splits == []
+    assert reset(store).done == ["no merges or splits to undo"]
+
+
+def test_split_into_n_by_the_tree_and_a_story_merge(store: Store):
+    model = TopicModel.load(store.path)
+    theme = _many_story_theme(model)
+    a, b = [s.id for s in model.stories_of(theme)][:2]
+    merged = merge_topics(store, [a, b]).topics[0]
+    assert merged.id == a and merged.parent == theme
+    cut = split_topic(store, theme, into=2)
+    assert len(cut.topics) == 2 and sum(t.size for t in cut.topics) == model.topic(theme).size
+
+
+def test_command_line_merge_split_reset_and_one_line_errors(store: Store, capsys: pytest.CaptureFixture[str]):
+    model = TopicModel.load(store.path)
+    first, second = _one_story_themes(model)[:2]
+    path = str(store.path)
+    store.close()
+    assert main(["merge", str(first), "999", "--store", path]) == 1
+    err = capsys.readouterr().err.strip()
+    assert err.startswith("topics: error: no topic 999; topics are ") and str(first) in err and "\n" not in err
+    assert main(["split", "999", "--store", path]) == 1
+    assert "no topic 999; topics are" in capsys.readouterr().err
+    assert main(["merge", str(first), "--store", path]) == 1
+    assert "two or more" in capsys.readouterr().err
+    assert main(["merge", str(first), str(second), "--label", "Rates", "--store", path]) == 0
+    out = capsys.readouterr().out
+    assert f"topic {second} merged into topic {first} by hand" in out and f"topic {first}: Rates" in out
+    assert main(["merge", "--reset", "--store", path]) == 0
+    assert capsys.readouterr().out.startswith(f"merge of {first}, {second} undone")
+
+
+def test_service_endpoints_need_the_token(store: Store, embedder: Embedder):
+    model = TopicModel.load(store.path)
+    first, second = _one_story_themes(model)[:2]
+    path = store.path
+    store.close()
+    client = TestClient(create_app(path, model=embedder, token=TOKEN))
+    auth = {"Authorization": f"Bearer {TOKEN}"}
+    assert client.post("/v1/topics/merge", json={"ids": [first, second]}).status_code == 401
+    assert client.post(f"/v1/topics/{first}/split").status_code == 401
+    assert client.post("/v1/topics/decisions/reset").status_code == 401
+    missing = client.post("/v1/topics/merge", json={"ids": [first, 999]}, headers=auth)
+    assert missing.status_code == 404 and "no topic 999" in missing.json()["detail"]
+    done = client.post("/v1/topics/merge", json={"ids": [first, second], "label": "Rates"}, headers=auth)
+    assert done.status_code == 200 and done.json()["topics"][0]["label"] == "Rates"
+    assert second not in [t["id"] for t in client.get("/v1/topics").json()["topics"]]
+    assert client.post("/v1/topics/decisions/reset", params={"kind": "merges"}, headers=auth).json()["done"]
+    assert second in [t["id"] for t in client.get("/v1/topics").json()["topics"]]
+
+
+def test_topic_page_form_keeps_the_token_rule(store: Store, embedder: Embedder):
+    model = TopicModel.load(store.path)
+    first, second = _one_story_themes(model)[:2]
+    path = store.path
+    store.close()
+    client = TestClient(create_app(path, model=embedder, token=TOKEN))
+    page = client.get(f"/topics/{first}")
+    assert f'action="/topics/{first}/reshape"' in page.text
+    refused = client.post(f"/topics/{first}/reshape", data={"action": "merge", "with": str(second)})
+    assert refused.status_code == 403 and TopicModel.load(path).fit_number == model.fit_number
+    sent = client.post(f"/topics/{first}/reshape", data={"action": "merge", "with": str(second), "token": TOKEN},
+                       follow_redirects=False)
+    assert sent.status_code == 303 and second not in TopicModel.load(path).ids
+    bad = client.post(f"/topics/{first}/reshape", data={"action": "merge", "with": "999", "token": TOKEN})
+    assert bad.status_code == 422 and "no topic 999" in bad.text
