@@ -323,8 +323,9 @@ def undo(model: TopicModel, corpus: Corpus, decision: MergeDecision | SplitDecis
     """Take back one decision in ``model``: a merge split into its recorded parts, a split's parts merged
     into the recorded whole. Says what it did (``None``: nothing left of it to undo)."""
     if isinstance(decision, MergeDecision):
-        merged = matched(model, decision.story, decision.parts[0])
-        if merged is None:
+        found = [matched(model, decision.story, p) for p in decision.parts]
+        merged = found[0]
+        if merged is None or found.count(merged) < 2:  # gone, or apart again (split since)
             return None
         parts = split(model, corpus, merged, wanted=decision.parts)
         return (f"merge of {', '.join(str(p.topic) for p in decision.parts)} undone: topics "

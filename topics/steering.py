@@ -19,7 +19,7 @@ from index import ParameterError, Store
 from .decisions import MergeDecision, SplitDecision, Steering
 from .fit import KEPT_FITS
 from .model import Topic, TopicModel
-from .reshape import Corpus, check_merge, is_story, merge, part, split, undo
+from .reshape import Corpus, check_merge, is_story, merge, part, reapply, split, undo
 
 KINDS = ("merges", "splits", "all")
 
@@ -95,7 +95,8 @@ def split_topic(store: Store, topic_id: int, into: int | None = None) -> Reshape
 
 
 def reset(store: Store, kind: str = "all") -> Reshaped:
-    """Take back the merges, the splits or both (``kind``), latest first, and forget them."""
+    """Take back the merges, the splits or both (``kind``) and forget them: every decision is undone,
+    latest first (a split may cut what a merge made), and those kept are made again."""
     if kind not in KINDS:
         raise ParameterError("kind", f"must be one of {', '.join(KINDS)}, not {kind!r}")
     with store.writing():
@@ -104,13 +105,31 @@ def reset(store: Store, kind: str = "all") -> Reshaped:
         steering = model.steering
         chosen = [d for d in steering.in_order()
                   if kind == "all" or isinstance(d, MergeDecision) == (kind == "merges")]
+        chosen = _with_later(steering, chosen)
         if not chosen:
             return Reshaped(model.fit_number - 1, [], [f"no {'merges or splits' if kind == 'all' else kind} to undo"])
         corpus = corpus_of(store, model)
-        done = [undo(model, corpus, d) or f"{_what(d)}: nothing of it left in fit {model.fit_number}"
-                for d in reversed(chosen)]
+        done = []
+        for decision in reversed(steering.in_order()):  # all of them, latest first: one may build on another
+            did = undo(model, corpus, decision)
+            if decision in chosen:
+                done.append(did or f"{_what(decision)}: nothing of it left in fit {model.fit_number - 1}")
         kept = Steering([d for d in steering.merges if d not in chosen], [d for d in steering.splits if d not in chosen])
+        reapply(model, corpus, kept)  # the decisions kept, made again
         return _saved(store, model, kept, [], done)
+
+
+def _with_later(steering: Steering, chosen: list[MergeDecision | SplitDecision]) -> list[MergeDecision | SplitDecision]:
+    """The decisions ``chosen`` and every later one made on a topic they made (a split of a merged
+    topic goes with the merge): undone without them, it would make what they made again."""
+    out, made = [], set()
+    for decision in steering.in_order():
+        uses = {p.topic for p in decision.parts} if isinstance(decision, MergeDecision) else {decision.whole.topic}
+        if decision in chosen or uses & made:
+            out.append(decision)
+            made |= {decision.parts[0].topic} if isinstance(decision, MergeDecision) else \
+                {p.topic for p in decision.parts}
+    return out
 
 
 def _what(decision: MergeDecision | SplitDecision) -> str:
