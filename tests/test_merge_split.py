@@ -166,3 +166,29 @@ def test_topic_page_form_keeps_the_token_rule(store: Store, embedder: Embedder):
     assert sent.status_code == 303 and second not in TopicModel.load(path).ids
     bad = client.post(f"/topics/{first}/reshape", data={"action": "merge", "with": "999", "token": TOKEN})
     assert bad.status_code == 422 and "no topic 999" in bad.text
+
+
+def test_reset_of_a_merge_takes_a_later_split_of_it_along(store: Store):
+    model = TopicModel.load(store.path)
+    first, second = _one_story_themes(model)[:2]
+    merge_topics(store, [first, second])
+    split_topic(store, first, into=2)
+    undone = reset(store, "merges")
+    assert [line.split(" undone")[0] for line in undone.done] == [f"split of {first}", f"merge of {first}, {second}"]
+    restored = TopicModel.load(store.path)
+    assert _members(restored, first) == _members(model, first) and _members(restored, second) == _members(model, second)
+    assert reset(store, "splits").done == ["no splits to undo"]
+
+
+def test_decisions_outlive_the_fit_files(store: Store):
+    model = TopicModel.load(store.path)
+    first, second = _one_story_themes(model)[:2]
+    union = _members(model, first) | _members(model, second)
+    merge_topics(store, [first, second])
+    folder = store.path / FOLDER
+    for path in folder.iterdir():
+        if path.name != "decisions.json":
+            path.unlink()
+    again = fit_topics(store)
+    assert len(again.topics) == len(model.topics) - 1
+    assert any(len(_members(again, t.id) & union) >= 0.9 * len(union) for t in again.topics)

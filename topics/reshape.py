@@ -324,8 +324,12 @@ def undo(model: TopicModel, corpus: Corpus, decision: MergeDecision | SplitDecis
     into the recorded whole. Says what it did (``None``: nothing left of it to undo)."""
     if isinstance(decision, MergeDecision):
         found = [matched(model, decision.story, p) for p in decision.parts]
-        merged = found[0]
-        if merged is None or found.count(merged) < 2:  # gone, or apart again (split since)
+        here = {t.id for t in model.level(decision.story)}
+        # the merged topic: near the first part, else (parts unalike, their mean far from each) by its id
+        merged = found[0] if found[0] is not None else decision.parts[0].topic if decision.parts[0].topic in here \
+            else None
+        apart = [f for f in found[1:] if f is not None and f != merged]
+        if merged is None or len(set(apart)) == len(decision.parts) - 1:  # gone, or apart again (split since)
             return None
         parts = split(model, corpus, merged, wanted=decision.parts)
         return (f"merge of {', '.join(str(p.topic) for p in decision.parts)} undone: topics "
