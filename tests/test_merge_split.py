@@ -132,12 +132,17 @@ def test_command_line_merge_split_reset_and_one_line_errors(store: Store, capsys
     assert capsys.readouterr().out.startswith(f"merge of {first}, {second} undone")
 
 
-def test_service_endpoints_need_the_token(store: Store, embedder: Embedder):
+@pytest.fixture()
+def served(store: Store, embedder: Embedder) -> tuple[TestClient, TopicModel, int, int]:
+    """The store served with a token, its model and two one-story themes."""
     model = TopicModel.load(store.path)
     first, second = _one_story_themes(model)[:2]
-    path = store.path
     store.close()
-    client = TestClient(create_app(path, model=embedder, token=TOKEN))
+    return TestClient(create_app(store.path, model=embedder, token=TOKEN)), model, first, second
+
+
+def test_service_endpoints_need_the_token(served: tuple[TestClient, TopicModel, int, int]):
+    client, _, first, second = served
     auth = {"Authorization": f"Bearer {TOKEN}"}
     assert client.post("/v1/topics/merge", json={"ids": [first, second]}).status_code == 401
     assert client.post(f"/v1/topics/{first}/split").status_code == 401
@@ -151,12 +156,9 @@ def test_service_endpoints_need_the_token(store: Store, embedder: Embedder):
     assert second in [t["id"] for t in client.get("/v1/topics").json()["topics"]]
 
 
-def test_topic_page_form_keeps_the_token_rule(store: Store, embedder: Embedder):
-    model = TopicModel.load(store.path)
-    first, second = _one_story_themes(model)[:2]
+def test_topic_page_form_keeps_the_token_rule(served: tuple[TestClient, TopicModel, int, int], store: Store):
+    client, model, first, second = served
     path = store.path
-    store.close()
-    client = TestClient(create_app(path, model=embedder, token=TOKEN))
     page = client.get(f"/topics/{first}")
     assert f'action="/topics/{first}/reshape"' in page.text
     refused = client.post(f"/topics/{first}/reshape", data={"action": "merge", "with": str(second)})

@@ -17,25 +17,27 @@ Options = Callable[[argparse.ArgumentParser], None]
 
 def add_commands(commands: argparse._SubParsersAction, store_options: Options) -> None:
     """The two commands' parsers, with the store options every command takes."""
-    merge = commands.add_parser(
-        "merge", help="make two or more topics one (kept across re-clustering)",
-        description="Make two or more themes, or two or more stories of one theme, one topic: the first id is "
-                    "kept, its paragraphs are all of theirs, its keywords and label are found again. The "
-                    "decision is kept and made again after every refit; --reset takes the merges back.")
+    kept = "The decision is kept and made again after every refit"
+    merge = _command(commands, store_options, "merge", "make two or more topics one (kept across re-clustering)",
+                     "Make two or more themes, or two or more stories of one theme, one topic: the first id is "
+                     f"kept, its paragraphs are all of theirs, its keywords and label are found again. {kept}.")
     merge.add_argument("ids", type=int, nargs="*", metavar="ID")
     merge.add_argument("--label", metavar="TEXT", help="a label of your own for the merged topic")
-    merge.add_argument("--reset", action="store_true", help="undo every merge made by hand")
-    split = commands.add_parser(
-        "split", help="cut a topic into its stories or into N (kept across re-clustering)",
-        description="Cut a theme into its stories (each becomes a theme), or a theme or story into N parts by "
-                    "the clustering's own merge tree. The decision is kept and made again after every refit; "
-                    "--reset takes the splits back.")
+    split = _command(commands, store_options, "split", "cut a topic into its stories or into N (kept across "
+                     "re-clustering)", "Cut a theme into its stories (each becomes a theme), or a theme or story "
+                     f"into N parts by the clustering's own merge tree. {kept}.")
     split.add_argument("id", type=int, nargs="?", metavar="ID")
     split.add_argument("--into", type=int, metavar="N", help="parts to cut into (default: the theme's stories)")
-    split.add_argument("--reset", action="store_true", help="undo every split made by hand")
-    for parser in (merge, split):
-        parser.add_argument("--json", action="store_true", help="print what was done as one JSON object")
-        store_options(parser)
+
+
+def _command(commands: argparse._SubParsersAction, store_options: Options, name: str, summary: str,
+             description: str) -> argparse.ArgumentParser:
+    """A merge or split command's parser with the options both take."""
+    parser = commands.add_parser(name, help=summary, description=f"{description} --reset takes the {name}s back.")
+    parser.add_argument("--reset", action="store_true", help=f"undo every {name} made by hand")
+    parser.add_argument("--json", action="store_true", help="print what was done as one JSON object")
+    store_options(parser)
+    return parser
 
 
 def cmd_merge(args: argparse.Namespace) -> None:
