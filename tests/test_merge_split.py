@@ -18,6 +18,7 @@ from topics.cli import main
 from topics.fit import fit_topics, refit
 from topics.model import TopicModel
 from topics.model_files import FOLDER
+from topics.notebook import TopicMap
 from topics.service import create_app
 
 from .conftest import dated_corpus
@@ -194,3 +195,14 @@ def test_decisions_outlive_the_fit_files(store: Store):
     again = fit_topics(store)
     assert len(again.topics) == len(model.topics) - 1
     assert any(len(_members(again, t.id) & union) >= 0.9 * len(union) for t in again.topics)
+
+
+def test_the_notebook_merges_splits_and_resets(embedder: Embedder):
+    texts = [article.text for article in dated_corpus()[:60]]
+    with TopicMap(model=embedder).fit(texts) as tm:
+        first, second = [t.id for t in tm.topic_model.topics][:2]
+        done = tm.merge(first, second, label="Both")
+        assert done["topics"][0]["label"] == "Both" and second not in tm.topic_model.ids
+        assert tm.topic_model.topic(first).name == "Both"
+        assert tm.reset()["done"][0].startswith(f"merge of {first}, {second} undone")
+        assert second in tm.topic_model.ids

@@ -6,8 +6,9 @@ hierarchy, history, corpus hash) and ``centroids.n.npy``, ``paragraphs.n.npy`` (
 inside the themes (:mod:`topics.stories`) ``story_centroids.n.npy``, ``story_assignments.n.npy`` and
 ``story_confidence.n.npy``. ``current.json``
 names the fit in use and is replaced last, so a crash mid-save leaves the previous model in force. Every
-file carries a checksum and is verified when read (:mod:`topics.model_files`); the labels people gave
-are kept apart too, in ``decisions.json`` (:mod:`topics.decisions`), so they outlive any fit file.
+file carries a checksum and is verified when read (:mod:`topics.model_files`); the labels people gave,
+and their merges and splits, are kept apart too, in ``decisions.json`` (:mod:`topics.decisions`), so
+they outlive any fit file.
 """
 
 from __future__ import annotations
