@@ -34,7 +34,11 @@ from .decisions import MergeDecision, Part, SplitDecision, Steering
 from .describe import Encode, TopicDescriber
 from .model import Topic, TopicModel
 
-MATCH = 0.7  # the cosine at which a fit's topic is taken for a topic a decision recorded
+# The cosine at which a fit's topic is taken for a topic a decision recorded. Measured on 200 BBC
+# articles refitted with 50 more: each theme's nearest centroid in the refit is at 0.983 or more (fresh)
+# and the next nearest at most 0.452; each story's nearest at 0.784 or more (p10 0.861, median 0.967),
+# its next nearest up to 0.879 — so the nearest one is taken, and 0.7 only rules out a topic that is gone.
+MATCH = 0.7
 REPRESENTATIVES = 3  # paragraphs shown for a topic
 
 
