@@ -18,6 +18,7 @@ from .cluster import UNASSIGNED
 from .export import export_table
 from .model import Topic, TopicModel, topic_mix
 from .periods import Timeline, timeline
+from .steering import Reshaped, merge_topics, reset, split_topic  # noqa: F401 (merge and split by hand, in the API)
 from .tabular import format_of, require, write_table
 
 

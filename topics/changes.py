@@ -56,13 +56,15 @@ class TopicChange:
     examples: list[str] = field(default_factory=list)
     level: str = "topic"  # or "story": a story inside a topic
     named: bool = False  # a named topic (topics.named)
+    by_hand: bool = False  # merged or split by a person (topics merge / topics split)
 
     def to_dict(self) -> dict[str, Any]:
         def size(value: tuple[int, float] | None) -> dict[str, Any] | None:
             return None if value is None else {"paragraphs": value[0], "share": round(value[1], 6)}
         return {"kind": self.kind, "what": self.what, "topic": self.topic, "label": self.label,
                 "before": size(self.before), "after": size(self.after), "other": self.other,
-                "examples": self.examples, "level": self.level, "named": self.named, "text": self.line()}
+                "examples": self.examples, "level": self.level, "named": self.named, "by_hand": self.by_hand,
+                "text": self.line()}
 
     @property
     def what(self) -> str:
@@ -77,7 +79,7 @@ class TopicChange:
             return (f"{head} {100 * self.before[1]:.1f}% → {100 * self.after[1]:.1f}% ({self.before[0]:,} → "
                     f"{counted(self.after[0], 'paragraph', grouped=True)})")
         where = {"split": f" from {self.level} {self.other}",
-                 "merged": f" into {self.level} {self.other}"}.get(self.kind, "")
+                 "merged": f" into {self.level} {self.other}"}.get(self.kind, "") + " by hand" * self.by_hand
         count, share = self.after or self.before or (0, 0.0)
         return (f"{head}{where}, {counted(count, 'paragraph', grouped=True)} ({100 * share:.1f}%)"
                 + ("" if self.after else " before"))
@@ -172,7 +174,8 @@ def _compared(store: Store, model: TopicModel, before: dict[str, Any], events: l
         pids = list(model.members(topic_id)[:EXAMPLES]) if now else was["representatives"][:EXAMPLES]
         out.append(TopicChange(kind, topic_id, label, before_size, after_size,
                                None if other is None else int(other), _texts(store, pids),
-                               "story" if stories else "topic", now.named if now else bool(was.get("named"))))
+                               "story" if stories else "topic", now.named if now else bool(was.get("named")),
+                               bool(event and event.get("by_hand") and kind in ("merged", "split"))))
     order = {"new": 0, "split": 1, "rose": 2, "fell": 3, "merged": 4, "vanished": 5}
     return sorted(out, key=lambda c: (order[c.kind], c.topic))
 

@@ -27,6 +27,7 @@ from index import (Article, ArticleInfo, BACKENDS, CheckReport, database_error,
 
 from . import __version__
 from .display import counted, excerpt, use_colour
+from .cli_steering import add_commands as add_steering_commands, cmd_merge, cmd_split
 from .report import FORMATS
 
 if TYPE_CHECKING:
@@ -191,6 +192,7 @@ def _topic_commands(commands: Any) -> None:
     label.add_argument("text", nargs="?", help="the label")
     label.add_argument("--reset", action="store_true", help="restore the automatic label")
     _store_options(label)
+    add_steering_commands(commands, _store_options)
 
     report = commands.add_parser("report", help="write the topic report (HTML, Markdown or JSON)",
                                  description="Write the topic report of the store's current topics: a "
@@ -731,7 +733,7 @@ COMMANDS = {"ingest": cmd_ingest, "search": cmd_search, "similar": cmd_similar,
             "duplicates": cmd_duplicates, "delete": cmd_delete, "cluster": cmd_cluster, "assign": cmd_assign,
             "label": cmd_label, "show": cmd_show, "topics": cmd_topics, "changes": cmd_changes, "report": cmd_report, "serve": cmd_serve, "reindex": cmd_reindex,
             "check": cmd_check, "repair": cmd_repair, "stats": cmd_stats,
-            "export": cmd_export}
+            "export": cmd_export, "merge": cmd_merge, "split": cmd_split}
 
 
 # The library's remedies in command-line terms (see index.errors.Fix)
@@ -748,7 +750,8 @@ COMMAND_WORDS = {
 }
 # Python API parameter → the flag that sets it
 FLAGS = {"n_topics": "--topics", "min_topic_size": "--min-topic-size", "min_confidence": "--min-confidence",
-         "seed": "--seed", "text": "the label", "named_threshold": "--named-threshold"}
+         "seed": "--seed", "text": "the label", "named_threshold": "--named-threshold",
+         "ids": "the topic ids:", "into": "--into", "label": "--label"}
 
 
 def _worded(exc: TopicsError, args: argparse.Namespace) -> str:

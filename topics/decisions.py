@@ -3,8 +3,10 @@
 ``<store>/topics/decisions.json`` (checksummed, see :func:`index.files.save_checked_json`) holds the
 labels people gave, each with the topic's id, its level and its most central paragraphs, written
 after every fit and label change. The fit a label was given in may be lost; the paragraphs find the
-topic again in whatever fit replaces it (:func:`place_labels`). Other kinds of decision (merges,
-splits) are further keys of the same document: readers pass over keys they do not know.
+topic again in whatever fit replaces it (:func:`place_labels`). Other kinds of decision are further
+keys of the same document (readers pass over keys they do not know): ``merges`` and ``splits``
+(:class:`Steering`, applied by :mod:`topics.reshape`), each naming its topics by id *and* centroid, so
+a refit whose ids moved finds them again by centroid.
 """
 
 from __future__ import annotations
@@ -38,12 +40,72 @@ class LabelDecision:
     story: bool = False
 
 
+@dataclass(frozen=True)
+class Part:
+    """A topic as a merge or split found it: its id and unit centroid (what finds it in a later fit)."""
+
+    topic: int
+    centroid: list[float]
+
+
+@dataclass(frozen=True)
+class MergeDecision:
+    """Themes (or stories of one theme) made one by a person; the first part's id is kept. ``order``
+    places it among all merges and splits, which are applied in the order they were made."""
+
+    order: int
+    parts: list[Part]
+    story: bool = False
+    label: str | None = None
+
+
+@dataclass(frozen=True)
+class SplitDecision:
+    """A theme or story cut by a person into ``parts`` (into its stories when ``into`` is ``None``, else
+    into ``into`` by the merge tree); ``whole`` is the topic as it was before."""
+
+    order: int
+    whole: Part
+    parts: list[Part]
+    into: int | None = None
+    story: bool = False
+
+
+@dataclass
+class Steering:
+    """The merges and splits in force."""
+
+    merges: list[MergeDecision] = field(default_factory=list)
+    splits: list[SplitDecision] = field(default_factory=list)
+
+    def in_order(self) -> list[MergeDecision | SplitDecision]:
+        return sorted([*self.merges, *self.splits], key=lambda d: d.order)
+
+    @property
+    def next_order(self) -> int:
+        return max((d.order for d in self.in_order()), default=0) + 1
+
+    def to_document(self) -> dict[str, Any]:
+        return {"merges": [asdict(d) for d in self.merges], "splits": [asdict(d) for d in self.splits]}
+
+    @classmethod
+    def of_document(cls, document: dict[str, Any]) -> Steering:
+        def part(p: dict[str, Any]) -> Part:
+            return Part(int(p["topic"]), [float(x) for x in p["centroid"]])
+        return cls([MergeDecision(int(d["order"]), [part(p) for p in d["parts"]], bool(d["story"]), d.get("label"))
+                    for d in document.get("merges", [])],
+                   [SplitDecision(int(d["order"]), part(d["whole"]), [part(p) for p in d["parts"]],
+                                  None if d.get("into") is None else int(d["into"]), bool(d["story"]))
+                    for d in document.get("splits", [])])
+
+
 @dataclass
 class Decisions:
     """The decisions in force when fit ``fit`` was saved."""
 
     fit: int
     labels: list[LabelDecision] = field(default_factory=list)
+    steering: Steering = field(default_factory=Steering)
 
     @staticmethod
     def path(folder: Path) -> Path:
@@ -55,7 +117,7 @@ class Decisions:
         return cls(model.fit_number, [
             LabelDecision(t.id, t.custom_label, [int(p) for p in model.members(t.id)[:KEPT_PARAGRAPHS]],
                           t.parent is not None)
-            for t in model.themes_and_stories if t.custom_label])
+            for t in model.themes_and_stories if t.custom_label], model.steering)
 
     @classmethod
     def load(cls, folder: Path, store_path: Path) -> Decisions | None:
@@ -68,11 +130,12 @@ class Decisions:
         with reading(path, store_path):
             return cls(int(document["fit"]), [LabelDecision(int(d["topic"]), str(d["label"]),
                                                             [int(p) for p in d["paragraphs"]], bool(d["story"]))
-                                              for d in document["labels"]])
+                                              for d in document["labels"]], Steering.of_document(document))
 
     def save(self, folder: Path) -> None:
         save_checked_json(self.path(folder), {"format_version": VERSION, "fit": self.fit,
-                                              "labels": [asdict(d) for d in self.labels]})
+                                              "labels": [asdict(d) for d in self.labels],
+                                              **self.steering.to_document()})
 
     def apply(self, model: TopicModel) -> None:
         """Give ``model``'s topics these labels by id: for the fit they were saved with."""

@@ -16,29 +16,17 @@ from .boilerplate import Boilerplate
 from .cluster import MIN_CONFIDENCE, TopicClusterer
 from .context import in_context
 from .describe import Description, Encode, TopicDescriber
+from .decisions import Decisions, Steering
 from .model import UNASSIGNED, NoParagraphs, Topic, TopicModel
+from .model_files import FOLDER
 from .named import NamedTopic, NamedTopics, from_params, to_params
 from .stories import Stories, StoryClusterer
 from .phrases import Lexicon
 from .sample import priorities, stable_sample
+from .reshape import REPRESENTATIVES, Corpus, hierarchy, reapply
 from .stable import Carried, carry_ids
 
 log = logging.getLogger(__name__)
-
-
-def _hierarchy(tree: np.ndarray, ids: list[int], sizes: list[int]) -> list[dict[str, object]]:
-    """SciPy linkage rows as named merges: leaves are ``t<id>``, merges ``n<k>``."""
-    names = [f"t{i}" for i in ids]
-    counts = list(sizes)
-    merges = []
-    for k, (left, right, distance, _) in enumerate(tree):
-        node = f"n{k + 1}"
-        size = counts[int(left)] + counts[int(right)]
-        merges.append({"node": node, "left": names[int(left)], "right": names[int(right)],
-                       "distance": round(float(distance), 6), "size": int(size)})
-        names.append(node)
-        counts.append(size)
-    return merges
 
 
 @dataclass(frozen=True)
@@ -86,7 +74,6 @@ class FoundTopics:
     boilerplate: np.ndarray
 
 
-REPRESENTATIVES = 3  # paragraphs shown for a topic
 KEPT_FITS = 100  # fits whose summary a model keeps, to tell what changed since any of them
 LEXICON_SAMPLE = 5000  # paragraphs the corpus's word usage is learnt from
 
@@ -307,16 +294,28 @@ def _fit(store: Store, previous: TopicModel | None, params: dict[str, Any], fres
         topics=topics, centroids=clusterer.centroids_, paragraph_ids=ids, assignments=_ids(carried, found.labels),
         confidence=found.confidence, params=params, corpus_hash=corpus_hash,
         embedding_model=store.embedder.model_id,
-        hierarchy=_hierarchy(clusterer.tree_, carried.ids, [t.size for t in topics]),
+        hierarchy=hierarchy(clusterer.tree_, carried.ids, [t.size for t in topics]),
         history=(previous.history if previous else []) + [{**e, "fit": fit_number}
                                                            for e in carried.events + carried_stories.events],
         cuts=clusterer.cuts_, fit_number=fit_number, stories=story_topics, story_centroids=stories.centroids,
         story_assignments=_ids(carried_stories, stories.labels), story_confidence=stories.confidence)
     for topic in model.themes_and_stories:
         topic.representatives = [int(pid) for pid in model.members(topic.id)[:REPRESENTATIVES]]
+    reapply(model, Corpus(vectors, lambda rows: [texts[int(r)] for r in rows], store.embedder.encode, params["seed"]),
+            previous.steering if previous is not None else steering_kept(store))
     model.fits = ((previous.fits if previous else []) + [model.summary()])[-KEPT_FITS:]
     model.save(store.path)
     return model
+
+
+def steering_kept(store: Store) -> Steering:
+    """The merges and splits of ``decisions.json`` for a fit with no earlier one to read them from (a
+    first fit, or one made again after damage); none when the file is missing or damaged."""
+    try:
+        decisions = Decisions.load(store.path / FOLDER, store.path)
+    except DamagedFile:
+        return Steering()
+    return decisions.steering if decisions is not None else Steering()
 
 
 def _ids(carried: Carried, labels: np.ndarray) -> np.ndarray:

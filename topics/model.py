@@ -6,8 +6,9 @@ hierarchy, history, corpus hash) and ``centroids.n.npy``, ``paragraphs.n.npy`` (
 inside the themes (:mod:`topics.stories`) ``story_centroids.n.npy``, ``story_assignments.n.npy`` and
 ``story_confidence.n.npy``. ``current.json``
 names the fit in use and is replaced last, so a crash mid-save leaves the previous model in force. Every
-file carries a checksum and is verified when read (:mod:`topics.model_files`); the labels people gave
-are kept apart too, in ``decisions.json`` (:mod:`topics.decisions`), so they outlive any fit file.
+file carries a checksum and is verified when read (:mod:`topics.model_files`); the labels people gave,
+and their merges and splits, are kept apart too, in ``decisions.json`` (:mod:`topics.decisions`), so
+they outlive any fit file.
 """
 
 from __future__ import annotations
@@ -23,7 +24,7 @@ from index.damage import reading
 from index.files import remove_path
 
 from .cluster import UNASSIGNED, article_topic, nearest_topic
-from .decisions import Decisions
+from .decisions import Decisions, Steering
 from .model_files import (ARRAYS, CURRENT, FOLDER, STORY_ARRAYS, FitFiles, fit_numbers, inspect_fit, model_path,
                           read_current, remove_fit, write_current, write_fit)
 from .stories import story_of
@@ -92,6 +93,7 @@ class TopicModel:
     story_centroids: np.ndarray = field(default_factory=lambda: np.zeros((0, 0), np.float32))
     story_assignments: np.ndarray = field(default_factory=lambda: np.zeros(0, np.int64))
     story_confidence: np.ndarray = field(default_factory=lambda: np.zeros(0, np.float32))
+    steering: Steering = field(default_factory=Steering)  # merges and splits in force, kept in decisions.json
 
     def topic(self, topic_id: int) -> Topic:
         """The theme or story of that id."""
@@ -288,6 +290,8 @@ class TopicModel:
         with reading(model_path(folder, found.number), store_path):
             model = cls.from_files(found, store_path)
         decisions = Decisions.load(folder, store_path)  # when it is missing, the fit's own copy of the labels
+        if decisions is not None:
+            model.steering = decisions.steering
         if decisions is not None and decisions.fit == model.fit_number:
             decisions.apply(model)
         return model

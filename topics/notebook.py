@@ -2,8 +2,8 @@
 and read the results back as tables.
 
 :class:`TopicMap` is a thin layer over the same functions the command line and the service call
-(:func:`index.search`, :func:`topics.fit.fit_topics`, :mod:`topics.export`, :mod:`topics.report`), so a
-table here has the same rows and columns as ``topics export`` writes. Without ``path`` the store lives
+(:func:`index.search`, :func:`topics.fit.fit_topics`, :mod:`topics.export`, :mod:`topics.report`,
+:mod:`topics.steering`), so a table here has the same rows and columns as ``topics export`` writes. Without ``path`` the store lives
 in a temporary folder the object owns, removed on :meth:`TopicMap.close` or when the object is collected;
 with ``path`` it is an ordinary store the command line can open too. Tables are pandas DataFrames when
 pandas is installed (``pip install 'topics[notebook]'``), else lists of dicts.
@@ -22,7 +22,7 @@ from typing import Any
 from index import (Article, Embedder, FieldMap, InputError, ParameterError, Store, article_from_record, search,
                    similar, write_output)
 
-from .api import article_topics, info_dict
+from .api import Reshaped, article_topics, info_dict, merge_topics, reset, split_topic
 from .changes import dated_main_topics
 from .cluster import MIN_CONFIDENCE
 from .export import article_table, paragraph_table, topic_table
@@ -196,6 +196,25 @@ class TopicMap:
         self.store.add(articles, progress=False)
         self._fitted = fit_topics(self.store, **self.params)
         return self
+
+    # -- steering -----------------------------------------------------------------------------
+    def merge(self, *ids: int, label: str | None = None) -> dict[str, Any]:
+        """Make two or more topics (or stories of one topic) one, keeping the first id, as ``topics
+        merge``: a decision kept across refits. Returns what was done."""
+        return self._reshaped(merge_topics(self.store, list(ids), label))
+
+    def split(self, topic: int, into: int | None = None) -> dict[str, Any]:
+        """Cut a topic into its stories, or into ``into`` parts, as ``topics split``: a decision kept
+        across refits. Returns what was done."""
+        return self._reshaped(split_topic(self.store, topic, into))
+
+    def reset(self, kind: str = "all") -> dict[str, Any]:
+        """Undo the merges, the splits or both (``kind``) made by hand."""
+        return self._reshaped(reset(self.store, kind))
+
+    def _reshaped(self, done: Reshaped) -> dict[str, Any]:
+        self._fitted = TopicModel.load(self.store.path)
+        return done.to_dict()
 
     # -- tables -------------------------------------------------------------------------------
     def topic_info(self) -> Any:

@@ -148,6 +148,27 @@ class RefreshIn(BaseModel):
                                                             "named topic that sets no threshold (default 0.5)")
 
 
+class MergeIn(BaseModel):
+    """Two or more themes, or stories of one theme, to make one (the first id is kept)."""
+
+    ids: list[int] = Field(..., min_length=2, max_length=MAX_K, description="topic ids; the first is kept")
+    label: str | None = Field(None, max_length=200, description="a label of your own for the merged topic")
+
+
+class SplitIn(BaseModel):
+    """How to split: into the theme's stories (``into`` left out) or into ``into`` parts by the merge tree."""
+
+    into: int | None = Field(None, ge=2, le=MAX_K, description="parts (default: the theme's stories)")
+
+
+class ReshapedOut(BaseModel):
+    """What a merge, split or reset did: the fit it made, one line per change, and the topics it made."""
+
+    fit: int
+    done: list[str]
+    topics: list[dict[str, Any]]
+
+
 class TopicsOut(BaseModel):
     fit_number: int
     paragraphs: int = Field(description="paragraphs the fit covers")

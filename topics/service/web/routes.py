@@ -12,7 +12,7 @@ from starlette.concurrency import run_in_threadpool
 
 from index import TopicsError, search, similar
 
-from ...api import topic_detail, topics_overview
+from ...api import merge_topics, split_topic, topic_detail, topics_overview
 from ...fit import relabel
 from ...model import TopicNotFound
 from ..state import Service, service, status_of
@@ -76,7 +76,8 @@ def topics_page(request: Request, state: State) -> HTMLResponse:
 def topic_page(topic_id: str, request: Request, state: State) -> HTMLResponse:
     """One topic: its most central paragraphs, its top articles and its label form."""
     saved = request.query_params.get("saved")
-    return _topic(request, state, topic_id, notice={"label": "Label saved.", "reset": "Automatic label restored."}
+    return _topic(request, state, topic_id, notice={"label": "Label saved.", "reset": "Automatic label restored.",
+                                                    "merged": "Topics merged.", "split": "Topic split."}
                   .get(saved or ""))
 
 
@@ -105,14 +106,9 @@ async def label_form(topic_id: str, request: Request, state: State) -> Response:
     """Give a topic a person's label, or restore its automatic one (``action=reset``), then show the
     topic again (303, so reloading does not post twice); the same :func:`topics.fit.relabel` as
     ``topics label``. With a service token the form must carry it."""
-    body = await request.body()
-    if len(body) > MAX_FORM_BYTES:
-        return message(request, 413, "Form too large", f"The form sent {len(body):,} bytes; a label form is far "
-                       f"smaller than {MAX_FORM_BYTES:,}.")
-    if not _same_site(request):
-        return message(request, 403, "Form from another site", "This form was sent from another site, so the "
-                       "label is unchanged. Open the topic's page here and send the form from it.")
-    fields = {k: v[-1] for k, v in parse_qs(body.decode("utf-8", "replace"), keep_blank_values=True).items()}
+    fields = await _form(request, "label")
+    if isinstance(fields, Response):
+        return fields
     text = None if fields.get("action") == "reset" else " ".join(fields.get("label", "").split())
     problem = _label_problem(state, text, fields.get("token", ""))
     if problem:
@@ -121,12 +117,32 @@ async def label_form(topic_id: str, request: Request, state: State) -> Response:
     return await run_in_threadpool(_relabel, request, state, topic_id, text)
 
 
+async def _form(request: Request, what: str) -> dict[str, str] | Response:
+    """A topic form's fields, or the page that refuses it: too large, or sent from another site."""
+    body = await request.body()
+    if len(body) > MAX_FORM_BYTES:
+        return message(request, 413, "Form too large", f"The form sent {len(body):,} bytes; a {what} form is far "
+                       f"smaller than {MAX_FORM_BYTES:,}.")
+    if not _same_site(request):
+        return message(request, 403, "Form from another site", f"This form was sent from another site, so the "
+                       f"{what} is unchanged. Open the topic's page here and send the form from it.")
+    return {k: v[-1] for k, v in parse_qs(body.decode("utf-8", "replace"), keep_blank_values=True).items()}
+
+
+def _token_problem(state: Service, token: str, what: str) -> tuple[int, dict[str, str]] | None:
+    """A missing or wrong service token, as a status and a message under the token field."""
+    if state.token is not None and not token:
+        return 403, {"token": f"This service was started with a token: enter it to change {what}."}
+    if not state.check_token(token):
+        return 403, {"token": f"That is not this service's token; the {what} is unchanged."}
+    return None
+
+
 def _label_problem(state: Service, text: str | None, token: str) -> tuple[int, dict[str, str]] | None:
     """What keeps a label form from being applied, as a status and a message under its field."""
-    if state.token is not None and not token:
-        return 403, {"token": "This service was started with a token: enter it to change labels."}
-    if not state.check_token(token):
-        return 403, {"token": "That is not this service's token; the label is unchanged."}
+    refused = _token_problem(state, token, "labels" if not token else "label")
+    if refused:
+        return refused
     if text == "":
         return 422, {"label": "A label needs words; the label is unchanged."}
     if text is not None and len(text) > MAX_LABEL:
@@ -158,3 +174,41 @@ def _same_site(request: Request) -> bool:
         return False
     origin = request.headers.get("origin")
     return origin is None or urlsplit(origin).netloc == request.headers.get("host", "")
+
+
+@router.post("/topics/{topic_id}/reshape", response_class=HTMLResponse)
+async def reshape_form(topic_id: str, request: Request, state: State) -> Response:
+    """Merge this topic with others (``action=merge``, their ids in ``with``) or split it
+    (``action=split``, into its stories or ``into`` parts); the same :mod:`topics.steering` functions
+    as ``topics merge`` and ``topics split``, with the label form's token rule."""
+    fields = await _form(request, "topic")
+    if isinstance(fields, Response):
+        return fields
+    refused = _token_problem(state, fields.get("token", ""), "topics" if not fields.get("token") else "topic")
+    if refused:
+        status, errors = refused
+        return await run_in_threadpool(_topic, request, state, topic_id, status, None, errors)
+    return await run_in_threadpool(_reshape, request, state, topic_id, fields)
+
+
+def _reshape(request: Request, state: Service, topic_id: str, fields: dict[str, str]) -> Response:
+    """Apply a checked merge or split form behind the service's write lock; a bad id or count is said
+    under its field."""
+    field = "with" if fields.get("action") == "merge" else "into"
+    try:
+        number = int(topic_id)
+        model = state.model_or_none()
+        if model is None or number not in {t.id for t in model.themes_and_stories}:
+            return _topic(request, state, topic_id)
+        with state.write_lock:
+            if field == "with":
+                others = [int(i) for i in fields.get("with", "").replace(",", " ").split()]
+                merge_topics(state.store, [number, *others])
+            else:
+                split_topic(state.store, number, int(fields["into"]) if fields.get("into", "").strip() else None)
+    except ValueError:
+        return _topic(request, state, topic_id, 422, errors={field: "Give whole numbers: topic ids or a count."})
+    except TopicsError as exc:
+        status, reason = status_of(exc)
+        return _topic(request, state, topic_id, status, errors={field: reason})
+    return RedirectResponse(f"/topics/{number}?saved={'merged' if field == 'with' else 'split'}", status_code=303)
