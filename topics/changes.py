@@ -37,6 +37,7 @@ Z = 3.0
 MIN_ARTICLES = 5
 EXAMPLES = 2
 GROWTH = 0.1  # a share moving by this fraction of itself is a change
+ARTICLE_CHUNK = 16_384  # articles whose main topics are worked out together (~80k paragraph vectors)
 
 
 WHAT = {"rose": "share rose", "fell": "share fell"}  # a kind in words, where the kind alone would mislead
@@ -213,21 +214,23 @@ def emerging(store: Store, model: TopicModel, dated: list[tuple[str, int]] | Non
 
 
 def dated_main_topics(store: Store, model: TopicModel) -> list[tuple[str, int, int]]:
-    """(publication date, main topic, main story) of every dated article with a main topic, in one pass."""
-    out = []
+    """(publication date, main topic, main story) of every dated article with a main topic, in article
+    id order: one query for the placements, then a chunk of articles at a time through
+    :meth:`TopicModel.main_topics`, so an archive of a million paragraphs takes seconds, not minutes."""
+    out: list[tuple[str, int, int]] = []
     with store.reading() as snapshot:
-        topics, _ = model.topics_of(store, snapshot.ids)
-        row = {int(pid): i for i, pid in enumerate(snapshot.ids)}
-        rows_of: dict[str, list[int]] = {}
-        for pid, aid, _, _ in store.positions():
-            if int(pid) in row:
-                rows_of.setdefault(aid, []).append(row[int(pid)])
-        for aid, rows in sorted(rows_of.items()):
-            info = store.article(aid)
-            if info is None or not info.published:
-                continue
-            vectors = snapshot.at(np.array(rows))
-            topic = model.main_topic(vectors, topics[rows])
-            if topic != UNASSIGNED:
-                out.append((info.published, topic, model.main_story(vectors, topics[rows], topic)))
+        articles, dates, paragraph_ids = store.catalog.dated_placements()
+        rows = np.clip(np.searchsorted(snapshot.ids, paragraph_ids), 0, max(len(snapshot.ids) - 1, 0))
+        kept = np.flatnonzero(snapshot.ids[rows] == paragraph_ids) if len(snapshot.ids) else np.zeros(0, np.intp)
+        rows = rows[kept]
+        topics, _ = model.topics_of(store, snapshot.ids[rows])
+        firsts = [i for i, row in enumerate(kept) if i == 0 or articles[row] != articles[kept[i - 1]]]
+        for begin in range(0, len(firsts), ARTICLE_CHUNK):
+            starts = np.array(firsts[begin:begin + ARTICLE_CHUNK + 1], np.intp)
+            stop = int(starts[-1]) if len(starts) > ARTICLE_CHUNK else len(rows)
+            starts = starts[:ARTICLE_CHUNK]
+            span = slice(int(starts[0]), stop)
+            mains, stories = model.main_topics(snapshot.at(rows[span]), topics[span], starts - starts[0])
+            out += [(dates[kept[first]], int(main), int(story)) for first, main, story in zip(starts, mains, stories)
+                    if main != UNASSIGNED]
     return out
