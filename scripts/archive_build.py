@@ -15,16 +15,21 @@ paragraph's. :class:`ArchiveEmbedder` hands these to ``Store.add``, so BM25, cat
 segments and index are all built by the real code; any text it was not told about (none, when the
 splitter keeps the paragraphs as given) is embedded by the real model.
 
-Articles: five consecutive paragraphs of one pass, so an article mostly continues one source document;
-dated evenly over the five years 2019-2023 (in stream order, so later passes are later news), with the
-corpus as ``source`` and its section (BBC folder, AG class, ``defence``, ``science``) as ``desk``.
+Articles: five consecutive paragraphs of one pass. In pass 0 an article continues one source document;
+in each later pass the paragraphs of each corpus come in a stride of their own (see :func:`pass_order`),
+so an article is never a copy or an edited version of another (which would make every article one of
+hundreds of near-duplicates) while its paragraphs stay of one corpus. Articles are dated evenly over
+the five years 2019-2023 (in stream order, so later passes are later news), with the corpus as
+``source`` and its section (BBC folder, AG class, ``defence``, ``science``) as ``desk``.
 """
 
 from __future__ import annotations
 
 import ast
 import csv
+import itertools
 import json
+import math
 import re
 import time
 import zlib
@@ -171,15 +176,33 @@ def published(number: int, articles: int) -> str:
     return (START + timedelta(days=number * DAYS // max(articles, 1))).isoformat()
 
 
+def pass_order(bases: Sequence[Base], shift: int) -> np.ndarray:
+    """The order of the base paragraphs in pass ``shift``: as written in pass 0; in a later pass each
+    corpus's paragraphs taken with a stride of its own (coprime with their count), so an article of one
+    pass shares at most a paragraph with any article of another instead of being its edited copy."""
+    order = np.arange(len(bases))
+    corpora = [base.corpus for base in bases]
+    for corpus in dict.fromkeys(corpora):
+        start, size = corpora.index(corpus), corpora.count(corpus)
+        strides = (s for s in itertools.count(2) if math.gcd(s, size) == 1)
+        stride = 1 if shift == 0 else next(itertools.islice(strides, shift - 1, None), 1)
+        order[start:start + size] = start + (np.arange(size) * stride) % size
+    return order
+
+
 def archive_articles(bases: Sequence[Base], vectors: np.ndarray, paragraphs: int, embedder: ArchiveEmbedder | None,
                      *, first_pass: int = 0, prefix: str = "a") -> Iterator[Article]:
     """``paragraphs // 5`` articles of the archive (see the module docstring), telling ``embedder`` each
     text's vector as it goes; ``first_pass`` > 0 gives articles none of the passes before it holds."""
     variants, articles = Variants(bases), paragraphs // PER_ARTICLE
+    orders: dict[int, np.ndarray] = {}
     for number in range(articles):
         body, first = [], None
         for made in range(number * PER_ARTICLE, (number + 1) * PER_ARTICLE):
-            shift, at = divmod(made, len(bases))
+            shift, place = divmod(made, len(bases))
+            if shift not in orders:
+                orders = {shift: pass_order(bases, shift + first_pass)}
+            at = int(orders[shift][place])
             base = bases[at]
             text = variants.of(base.text, base.corpus, shift + first_pass)
             first = first or (base, at, shift + first_pass)
