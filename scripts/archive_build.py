@@ -138,8 +138,8 @@ class ArchiveEmbedder(Embedder):
     """The bundled model, told in advance the vector of each text the archive writes: ``encode`` returns
     those (each once) and embeds any other text for real, counting them in ``embedded``."""
 
-    def __init__(self, backend: str) -> None:
-        super().__init__(backend=backend)
+    def __init__(self) -> None:
+        super().__init__()
         self.told: dict[str, np.ndarray] = {}
         self.embedded = 0
 
@@ -190,10 +190,12 @@ def pass_order(bases: Sequence[Base], shift: int) -> np.ndarray:
     return order
 
 
-def archive_articles(bases: Sequence[Base], vectors: np.ndarray, paragraphs: int, embedder: ArchiveEmbedder | None,
+def archive_articles(bases: Sequence[Base], vectors: np.ndarray | None, paragraphs: int,
+                     embedder: ArchiveEmbedder | None,
                      *, first_pass: int = 0, prefix: str = "a") -> Iterator[Article]:
     """``paragraphs // 5`` articles of the archive (see the module docstring), telling ``embedder`` each
-    text's vector as it goes; ``first_pass`` > 0 gives articles none of the passes before it holds."""
+    text's vector as it goes (``vectors`` are the bases', needed only with an embedder); ``first_pass``
+    > 0 gives articles none of the passes before it holds."""
     variants, articles = Variants(bases), paragraphs // PER_ARTICLE
     orders: dict[int, np.ndarray] = {}
     for number in range(articles):
@@ -207,11 +209,11 @@ def archive_articles(bases: Sequence[Base], vectors: np.ndarray, paragraphs: int
             text = variants.of(base.text, base.corpus, shift + first_pass)
             first = first or (base, at, shift + first_pass)
             body.append(text)
-            if embedder is not None:
+            if embedder is not None and vectors is not None:
                 embedder.tell(text, noisy(vectors[at], text) if shift + first_pass else vectors[at])
         base, at, shift = first
         title = variants.of(base.title, base.corpus, shift)
-        if embedder is not None:
+        if embedder is not None and vectors is not None:
             embedder.tell(title, noisy(vectors[at], title))
         yield Article(id=f"{prefix}{number:07d}", title=title, text="\n".join(body), source=base.corpus,
                       published=published(number, articles), metadata={"desk": base.desk})
@@ -222,17 +224,18 @@ def base_count(paragraphs: int) -> int:
     return max(min(paragraphs // 10, 5000), 100)
 
 
-def build(cache: Path, paragraphs: int, backend: str = "onnx-int8") -> Path:
+def build(cache: Path, paragraphs: int, bases_embedded: int | None = None) -> Path:
     """The store of an archive of ``paragraphs`` under ``cache`` (built on first use; a ``built.json``
-    beside it says it is whole and how long it took)."""
+    beside it says it is whole and how long it took), from ``bases_embedded`` base paragraphs (default
+    :func:`base_count`)."""
     store_path, done = cache / f"store-{paragraphs}", cache / f"store-{paragraphs}.built.json"
     if done.is_file():
         return store_path
-    bases = base_paragraphs(base_count(paragraphs))
+    bases = base_paragraphs(bases_embedded or base_count(paragraphs))
     start = time.perf_counter()
     vectors = base_vectors(cache, bases)
     embedded_s = time.perf_counter() - start
-    embedder = ArchiveEmbedder(backend)
+    embedder = ArchiveEmbedder()
     with Store.open(store_path, model=embedder, create=True) as store:
         report = store.add(archive_articles(bases, vectors, paragraphs, embedder), progress=False,
                            batch_paragraphs=8192)

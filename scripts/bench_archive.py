@@ -100,7 +100,7 @@ def new_articles_file(work: Path, paragraphs: int) -> tuple[Path, list[str]]:
     passes = -(-paragraphs // len(bases)) + 1
     path, ids = work / "new.jsonl", []
     with open(path, "w", encoding="utf-8") as handle:
-        for article in archive_articles(bases, np.zeros((len(bases), 1)), NEW_ARTICLES * 5, None,
+        for article in archive_articles(bases, None, NEW_ARTICLES * 5, None,
                                         first_pass=passes, prefix="new"):
             ids.append(article.id or "")
             handle.write(json.dumps({"id": article.id, "title": article.title, "text": article.text,
