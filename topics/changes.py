@@ -22,12 +22,14 @@ from __future__ import annotations
 
 import math
 from collections import Counter
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
 import numpy as np
 
 from index import QueryError, Store
+from index.snapshot import Snapshot
 
 from .display import counted
 from .model import UNASSIGNED, TopicModel
@@ -215,22 +217,30 @@ def emerging(store: Store, model: TopicModel, dated: list[tuple[str, int]] | Non
 
 def dated_main_topics(store: Store, model: TopicModel) -> list[tuple[str, int, int]]:
     """(publication date, main topic, main story) of every dated article with a main topic, in article
-    id order: one query for the placements, then a chunk of articles at a time through
-    :meth:`TopicModel.main_topics`, so an archive of a million paragraphs takes seconds, not minutes."""
-    out: list[tuple[str, int, int]] = []
+    id order: one query for the placements, then :func:`main_topics_of`, so an archive of a million
+    paragraphs takes seconds, not minutes."""
     with store.reading() as snapshot:
         articles, dates, paragraph_ids = store.catalog.dated_placements()
         rows = np.clip(np.searchsorted(snapshot.ids, paragraph_ids), 0, max(len(snapshot.ids) - 1, 0))
         kept = np.flatnonzero(snapshot.ids[rows] == paragraph_ids) if len(snapshot.ids) else np.zeros(0, np.intp)
-        rows = rows[kept]
-        topics, _ = model.topics_of(store, snapshot.ids[rows])
         firsts = [i for i, row in enumerate(kept) if i == 0 or articles[row] != articles[kept[i - 1]]]
-        for begin in range(0, len(firsts), ARTICLE_CHUNK):
-            starts = np.array(firsts[begin:begin + ARTICLE_CHUNK + 1], np.intp)
-            stop = int(starts[-1]) if len(starts) > ARTICLE_CHUNK else len(rows)
-            starts = starts[:ARTICLE_CHUNK]
-            span = slice(int(starts[0]), stop)
-            mains, stories = model.main_topics(snapshot.at(rows[span]), topics[span], starts - starts[0])
-            out += [(dates[kept[first]], int(main), int(story)) for first, main, story in zip(starts, mains, stories)
-                    if main != UNASSIGNED]
-    return out
+        topics, _ = model.topics_of(store, snapshot.ids)
+        mains, stories = main_topics_of(snapshot, model, topics, np.split(rows[kept], firsts[1:]) if firsts else [])
+    return [(dates[kept[first]], int(main), int(story)) for first, main, story in zip(firsts, mains, stories)
+            if main != UNASSIGNED]
+
+
+def main_topics_of(snapshot: Snapshot, model: TopicModel, topics: np.ndarray,
+                   groups: Sequence[np.ndarray]) -> tuple[np.ndarray, np.ndarray]:
+    """Main topic and main story of each article whose paragraphs are the snapshot rows ``groups[i]``
+    (each non-empty; ``topics`` their themes by row), :data:`ARTICLE_CHUNK` articles at a time through
+    :meth:`TopicModel.main_topics`."""
+    mains, stories = [np.zeros(0, np.int64)], [np.zeros(0, np.int64)]
+    for begin in range(0, len(groups), ARTICLE_CHUNK):
+        chunk = groups[begin:begin + ARTICLE_CHUNK]
+        rows = np.concatenate(chunk).astype(np.intp)
+        starts = np.cumsum([0] + [len(group) for group in chunk[:-1]]).astype(np.intp)
+        found = model.main_topics(snapshot.at(rows), topics[rows], starts)
+        mains.append(found[0])
+        stories.append(found[1])
+    return np.concatenate(mains), np.concatenate(stories)

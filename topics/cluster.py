@@ -363,7 +363,10 @@ def article_topics(vectors: np.ndarray, assigned: np.ndarray, starts: np.ndarray
     weights = np.maximum(sureness, 0.0) * used
     none = ~np.add.reduceat(weights > 0, starts).astype(bool)
     weights = np.where(none[article], used, weights).astype(np.float32)
-    means = sparse.csr_matrix((weights, (article, np.arange(len(article)))),
-                              shape=(len(starts), len(article))) @ chosen  # weighted sum per article
+    if len(starts) == 1:  # one article (a page's): the sum itself, without building a matrix
+        means = (weights[:, None] * chosen).sum(axis=0, keepdims=True)
+    else:
+        means = sparse.csr_matrix((weights, (article, np.arange(len(article)))),
+                                  shape=(len(starts), len(article))) @ chosen  # weighted sum per article
     rows, _ = nearest_centroid(means, centroids, min_confidence)
     return rows
