@@ -39,7 +39,7 @@ Z = 3.0
 MIN_ARTICLES = 5
 EXAMPLES = 2
 GROWTH = 0.1  # a share moving by this fraction of itself is a change
-ARTICLE_CHUNK = 16_384  # articles whose main topics are worked out together (~80k paragraph vectors)
+ARTICLE_CHUNK = 4096  # articles whose main topics are worked out together (~20k paragraph vectors, ~30 MB)
 
 
 WHAT = {"rose": "share rose", "fell": "share fell"}  # a kind in words, where the kind alone would mislead
