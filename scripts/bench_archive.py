@@ -47,6 +47,7 @@ sys.path.insert(0, str(ROOT / "scripts"))
 from archive_build import DATA, archive_articles, base_count, base_paragraphs, build  # noqa: E402
 
 NEW_ARTICLES = 1000
+TIME = "/usr/bin/time"  # GNU time, for each process's own CPU time and peak RSS
 QUERIES = 200
 
 
@@ -71,17 +72,19 @@ def run_command(args: Sequence[str], store: Path, output: Path | None = None, en
     stderr)."""
     environment = {**os.environ, "PYTHONPATH": str(ROOT), "TOPICS_STORE": str(store), **(env or {})}
     target = open(output, "wb") if output else subprocess.DEVNULL
-    try:
-        start = time.perf_counter()
-        process = subprocess.Popen([sys.executable, *python, *args], cwd=ROOT, env=environment,
-                                   stdout=target, stderr=subprocess.PIPE)
-        stderr = process.stderr.read() if process.stderr else b""
-        _, status, usage = os.wait4(process.pid, 0)
-        seconds = time.perf_counter() - start
-    finally:
-        if output:
-            target.close()  # type: ignore[union-attr]
-    return seconds, usage.ru_utime + usage.ru_stime, usage.ru_maxrss / 1024, os.waitstatus_to_exitcode(status), stderr
+    with tempfile.NamedTemporaryFile("r") as usage:
+        try:
+            start = time.perf_counter()
+            # through GNU time: a child forked from this (large) process would report this process's
+            # peak RSS as its own, as Linux keeps the high-water mark across exec
+            process = subprocess.run([TIME, "-q", "-o", usage.name, "-f", "%U %S %M", sys.executable, *python, *args],
+                                     cwd=ROOT, env=environment, stdout=target, stderr=subprocess.PIPE)
+            seconds = time.perf_counter() - start
+        finally:
+            if output:
+                target.close()  # type: ignore[union-attr]
+        user, system, rss = (float(x) for x in usage.read().split()[-3:])
+    return seconds, user + system, rss / 1024, process.returncode, process.stderr
 
 
 def timed(step: str, args: Sequence[str], store: Path, work: Path, **kwargs: object) -> Row:
