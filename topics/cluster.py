@@ -433,12 +433,27 @@ def article_topic(vectors: np.ndarray, assigned: np.ndarray, centroids: np.ndarr
     300 BBC articles 0.876 → 0.882, BBC 0.864 → 0.863, AG News 0.567 either way)."""
     if not len(vectors):
         return UNASSIGNED
+    return int(article_topics(vectors, assigned, np.zeros(1, np.intp), centroids, min_confidence, thresholds)[0])
+
+
+def article_topics(vectors: np.ndarray, assigned: np.ndarray, starts: np.ndarray, centroids: np.ndarray,
+                   min_confidence: float, thresholds: np.ndarray | None = None) -> np.ndarray:
+    """:func:`article_topic` of many articles at once, in a few array operations rather than a loop:
+    article i has rows ``starts[i]`` to ``starts[i + 1]`` (each at least one) of ``vectors``. What keeps
+    a page listing every article's main topic fast on an archive of hundreds of thousands."""
+    starts = np.asarray(starts, np.intp)
+    article = np.repeat(np.arange(len(starts)), np.diff(np.append(starts, len(vectors))))
     assigned = np.asarray(assigned, dtype=bool)
-    chosen = unit_rows(np.asarray(vectors, np.float32)[assigned if assigned.any() else slice(None)])
+    used = assigned | ~np.add.reduceat(assigned, starts).astype(bool)[article]
+    chosen = unit_rows(np.asarray(vectors, np.float32))
     _, sureness = nearest_topic(chosen, centroids, thresholds, -1.0)
-    weights = np.maximum(sureness, 0.0)
-    if not weights.any():
-        weights = np.ones(len(chosen), np.float32)
-    mean = (weights[:, None] * chosen).sum(axis=0, keepdims=True)
-    rows, _ = nearest_topic(mean, centroids, thresholds, min_confidence)
-    return int(rows[0])
+    weights = np.maximum(sureness, 0.0) * used
+    none = ~np.add.reduceat(weights > 0, starts).astype(bool)
+    weights = np.where(none[article], used, weights).astype(np.float32)
+    if len(starts) == 1:  # one article (a page's): the sum itself, without building a matrix
+        means = (weights[:, None] * chosen).sum(axis=0, keepdims=True)
+    else:
+        means = sparse.csr_matrix((weights, (article, np.arange(len(article)))),
+                                  shape=(len(starts), len(article))) @ chosen  # weighted sum per article
+    rows, _ = nearest_topic(means, centroids, thresholds, min_confidence)
+    return rows

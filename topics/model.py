@@ -23,7 +23,7 @@ from index import QueryError, Store, StoreError, sync_folder
 from index.damage import reading
 from index.files import remove_path
 
-from .cluster import UNASSIGNED, article_topic, nearest_topic
+from .cluster import UNASSIGNED, article_topic, article_topics, nearest_topic
 from .decisions import Decisions, Steering
 from .model_files import (ARRAYS, CURRENT, FOLDER, STORY_ARRAYS, FitFiles, fit_numbers, inspect_fit, model_path,
                           read_current, remove_fit, write_current, write_fit)
@@ -204,6 +204,30 @@ class TopicModel:
             return UNASSIGNED
         row = article_topic(vectors, np.asarray(topics) != UNASSIGNED, self.story_centroids[own], -1.0)
         return int(self.stories[own[row]].id)
+
+    def main_topics(self, vectors: np.ndarray, topics: np.ndarray, starts: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """:meth:`main_topic` and :meth:`main_story` of many articles at once (article i has rows
+        ``starts[i]`` up to ``starts[i + 1]``): each main theme's articles are weighed against that
+        theme's stories together."""
+        mains = np.full(len(starts), UNASSIGNED, np.int64)
+        stories = np.full(len(starts), UNASSIGNED, np.int64)
+        if not len(self.topics) or not len(starts):
+            return mains, stories
+        assigned = np.asarray(topics) != UNASSIGNED
+        rows = article_topics(vectors, assigned, starts, self.centroids, self.params["min_confidence"], self.thresholds)
+        mains[rows != UNASSIGNED] = self.ids[rows[rows != UNASSIGNED]]
+        ends = np.append(starts[1:], len(vectors))
+        for theme in np.unique(mains[mains != UNASSIGNED]):
+            own = [row for row, story in enumerate(self.stories) if story.parent == theme]
+            if not own:
+                continue
+            chosen = np.flatnonzero(mains == theme)
+            spans = [np.arange(starts[i], ends[i]) for i in chosen]
+            picked = np.concatenate(spans)
+            inner = np.cumsum([0] + [len(span) for span in spans[:-1]])
+            found = article_topics(vectors[picked], assigned[picked], inner, self.story_centroids[own], -1.0)
+            stories[chosen] = [self.stories[own[row]].id for row in found]
+        return mains, stories
 
     def lookup(self, paragraph_ids: np.ndarray, stories: bool = False) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
         """Fitted theme (or story) and confidence of stored paragraphs, and a mask of those the fit has

@@ -16,7 +16,7 @@ from index import Store
 
 from ..api import top_articles
 from ..model import UNASSIGNED, TopicModel, topic_mix
-from ..changes import changes
+from ..changes import changes, main_topics_of
 from ..periods import timeline
 from .layout import pca_layout, topic_layout, topic_rows
 
@@ -72,12 +72,11 @@ def build_report(store: Store, model: TopicModel) -> dict[str, Any]:
         paragraphs_of[link.article.id].append(row_of[link.paragraph_id])
 
     mixes = {aid: topic_mix(topic_of[rows]) for aid, rows in paragraphs_of.items()}
-    main = {aid: topic for aid, rows in paragraphs_of.items()
-            if (topic := model.main_topic(snapshot.at(np.array(rows)), topic_of[rows])) != UNASSIGNED}
+    mains, stories = main_topics_of(snapshot, model, topic_of, [np.array(rows) for rows in paragraphs_of.values()])
+    main = {aid: int(topic) for aid, topic in zip(paragraphs_of, mains) if topic != UNASSIGNED}
     story_of, story_confidence = model.topics_of(store, snapshot.ids, stories=True)
-    main_story = {aid: story for aid, topic in main.items()
-                  if (story := model.main_story(snapshot.at(np.array(paragraphs_of[aid])),
-                                                topic_of[paragraphs_of[aid]], topic)) != UNASSIGNED}
+    main_story = {aid: int(story) for aid, topic, story in zip(paragraphs_of, mains, stories)
+                  if topic != UNASSIGNED and story != UNASSIGNED}
     dates = [a.published for a in articles.values() if a.published]
     dated = [(articles[aid].published, topic, main_story.get(aid, UNASSIGNED))
              for aid, topic in sorted(main.items()) if articles[aid].published]

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import hmac
 import threading
+from collections.abc import Callable, Hashable
+from typing import Any, TypeVar
 
 from fastapi import HTTPException, Request
 
@@ -13,6 +15,8 @@ from ..api import ArticleTopics, article_topics
 from ..model import NoTopics, TopicModel
 
 # The library's remedies for whoever runs the service (see index.errors.Fix)
+T = TypeVar("T")
+
 SERVICE_WORDS = {
     "repair": "the service's operator can rebuild it with: topics repair --store {store}",
     "check": "the service's operator can see what is wrong with: topics check --store {store}",
@@ -44,6 +48,8 @@ class Service:
         self._model: TopicModel | None = None
         self._stamp = 0
         self._model_lock = threading.Lock()
+        self._kept: dict[str, tuple[Hashable, Any]] = {}  # name → (fit stamp and generation, value)
+        self._keeping: dict[str, threading.Lock] = {}
 
     def reader(self) -> Store:
         if not hasattr(self._local, "store"):
@@ -66,6 +72,25 @@ class Service:
                 self._model = TopicModel.load(self.store.path)
                 self._stamp = stamp
             return self._model
+
+    def per_fit(self, name: str, compute: Callable[[Store, TopicModel], T]) -> T:
+        """``compute(reader, model)`` worked out once per fit and store generation: what a page or
+        endpoint derives from every article (the topics page's timeline and changes, the report) costs
+        seconds on a large archive, and is the same for every request until a write or a refit. One
+        thread computes while the others asking for the same name wait for its answer."""
+        with self._model_lock:
+            lock = self._keeping.setdefault(name, threading.Lock())
+        with lock:
+            reader, model = self.reader(), self.model()
+            generation = reader.snapshot().generation
+            with self._model_lock:
+                if self._model is not model:  # refitted meanwhile: this answer is not kept
+                    return compute(reader, model)
+                key = (self._stamp, generation)
+            kept = self._kept.get(name)
+            if kept is None or kept[0] != key:
+                kept = self._kept[name] = (key, compute(reader, model))
+            return kept[1]  # type: ignore[no-any-return]
 
     def article(self, article_id: str) -> tuple[ArticleInfo, ArticleTopics] | None:
         """A stored article and its paragraphs with their topics, read from one snapshot (``None``

@@ -8,7 +8,10 @@ from typing import Annotated, Any, Literal
 from fastapi import APIRouter, Depends, Query
 from fastapi.responses import HTMLResponse, JSONResponse, PlainTextResponse, StreamingResponse
 
+from index import Store
+
 from ...export import export_table
+from ...model import TopicModel
 from ...report import build_report, render_html, render_markdown
 from ...tabular import encode, require
 from ..state import Service, service
@@ -17,20 +20,25 @@ router = APIRouter(prefix="/v1", tags=["report"])
 State = Annotated[Service, Depends(service)]
 
 
-def _report(state: Service) -> dict[str, Any]:
-    reader = state.reader()
+def _built(reader: Store, model: TopicModel) -> dict[str, Any]:
     with reader.reading():
-        return build_report(reader, state.model())
+        return build_report(reader, model)
+
+
+def _report(state: Service) -> dict[str, Any]:
+    """The report of the fit in force, built once per fit and store generation."""
+    return state.per_fit("report", _built)
 
 
 @router.get("/report", response_class=HTMLResponse)
 def report_html(state: State) -> HTMLResponse:
-    return HTMLResponse(render_html(_report(state)))
+    return HTMLResponse(state.per_fit("report.html", lambda _reader, _model: render_html(_report(state))))
 
 
 @router.get("/report.md", response_class=PlainTextResponse)
 def report_markdown(state: State) -> PlainTextResponse:
-    return PlainTextResponse(render_markdown(_report(state)), media_type="text/markdown; charset=utf-8")
+    return PlainTextResponse(state.per_fit("report.md", lambda _reader, _model: render_markdown(_report(state))),
+                             media_type="text/markdown; charset=utf-8")
 
 
 @router.get("/report.json")

@@ -30,6 +30,8 @@ def topic_changes(state: State, since: Annotated[int | None, Query(description="
                                                                    "(default: the one before the latest)")] = None
                   ) -> dict[str, Any]:
     """New, grown, shrunk, merged, split and vanished topics, with examples; emerging topics."""
+    if since is None:
+        return state.per_fit("changes", lambda reader, model: changes(reader, model).to_dict())
     return changes(state.reader(), state.model(), since).to_dict()
 
 

@@ -68,7 +68,7 @@ def topics_page(request: Request, state: State) -> HTMLResponse:
     model = state.model_or_none()
     if model is None:
         return page(request, "topics.html", overview=None)
-    return page(request, "topics.html", overview=topics_overview(state.reader(), model),
+    return page(request, "topics.html", overview=state.per_fit("overview", topics_overview),
                 total=max(len(model.paragraph_ids), 1))
 
 
