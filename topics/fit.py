@@ -23,7 +23,7 @@ from .named import NamedTopic, NamedTopics, from_params, to_params
 from .stories import Stories, StoryClusterer
 from .phrases import Lexicon
 from .sample import priorities, stable_sample
-from .reshape import REPRESENTATIVES, Corpus, hierarchy, reapply
+from .reshape import Corpus, hierarchy, reapply
 from .stable import Carried, carry_ids
 
 log = logging.getLogger(__name__)
@@ -299,8 +299,7 @@ def _fit(store: Store, previous: TopicModel | None, params: dict[str, Any], fres
                                                            for e in carried.events + carried_stories.events],
         cuts=clusterer.cuts_, fit_number=fit_number, stories=story_topics, story_centroids=stories.centroids,
         story_assignments=_ids(carried_stories, stories.labels), story_confidence=stories.confidence)
-    for topic in model.themes_and_stories:
-        topic.representatives = [int(pid) for pid in model.members(topic.id)[:REPRESENTATIVES]]
+    model.choose_representatives()
     reapply(model, Corpus(vectors, lambda rows: [texts[int(r)] for r in rows], store.embedder.encode, params["seed"]),
             previous.steering if previous is not None else steering_kept(store))
     model.fits = ((previous.fits if previous else []) + [model.summary()])[-KEPT_FITS:]

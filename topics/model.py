@@ -30,6 +30,7 @@ from .model_files import (ARRAYS, CURRENT, FOLDER, STORY_ARRAYS, FitFiles, fit_n
 from .stories import story_of
 
 MODEL_VERSION = 1
+REPRESENTATIVES = 3  # paragraphs shown for a topic
 
 
 class NoTopics(StoreError):
@@ -168,6 +169,12 @@ class TopicModel:
         if present is not None:
             rows = rows[np.isin(self.paragraph_ids[rows], present)]
         return self.paragraph_ids[rows[np.argsort(-confidence[rows], kind="stable")]]
+
+    def choose_representatives(self) -> None:
+        """Each theme's and story's :data:`REPRESENTATIVES` most confident paragraphs, chosen again
+        whenever its members change (a fit, a merge, a split)."""
+        for topic in self.themes_and_stories:
+            topic.representatives = [int(pid) for pid in self.members(topic.id)[:REPRESENTATIVES]]
 
     def _arrays(self, stories: bool) -> tuple[np.ndarray, np.ndarray]:
         """Assignments and confidences of the themes, or of the stories."""

@@ -39,7 +39,6 @@ from .model import Topic, TopicModel
 # and the next nearest at most 0.452; each story's nearest at 0.784 or more (p10 0.861, median 0.967),
 # its next nearest up to 0.879 — so the nearest one is taken, and 0.7 only rules out a topic that is gone.
 MATCH = 0.7
-REPRESENTATIVES = 3  # paragraphs shown for a topic
 
 
 @dataclass(frozen=True)
@@ -134,8 +133,7 @@ def _tidy(model: TopicModel) -> None:
         model.story_centroids = model.story_centroids[order]
     tree = linkage(model.centroids, method="ward") if len(model.topics) > 1 else np.zeros((0, 4))
     model.hierarchy = hierarchy(tree, [t.id for t in model.topics], [t.size for t in model.topics])
-    for topic in model.themes_and_stories:
-        topic.representatives = [int(p) for p in model.members(topic.id)[:REPRESENTATIVES]]
+    model.choose_representatives()
 
 
 def _describe(model: TopicModel, corpus: Corpus, story: bool, groups: list[np.ndarray], centroids: np.ndarray,

@@ -15,7 +15,7 @@ import numpy as np
 from index import Store
 
 from ..api import top_articles
-from ..model import UNASSIGNED, TopicModel, topic_mix
+from ..model import REPRESENTATIVES, UNASSIGNED, TopicModel, topic_mix
 from ..changes import changes, main_topics_of
 from ..periods import timeline
 from .layout import pca_layout, topic_layout, topic_rows
@@ -87,10 +87,12 @@ def build_report(store: Store, model: TopicModel) -> dict[str, Any]:
         return {"id": a.id, "title": a.title, "source": a.source, "published": a.published, "url": a.url}
 
     total = len(snapshot.ids)
+    main_articles, story_articles = Counter(main.values()), Counter(main_story.values())
+    present_in = Counter(tid for mix in mixes.values() for tid, _ in mix)  # a mix names a topic once
     owners = {link.paragraph_id: link.article.id for link in reversed(links)}  # earliest article wins
 
     def representatives(members: np.ndarray, sureness: np.ndarray) -> list[dict[str, Any]]:
-        best = members[np.argsort(-sureness[members], kind="stable")[:3]]
+        best = members[np.argsort(-sureness[members], kind="stable")[:REPRESENTATIVES]]
         texts = store.paragraph_texts([int(snapshot.ids[r]) for r in best])
         return [{"paragraph_id": int(snapshot.ids[r]), "confidence": round(float(sureness[r]), 4),
                  "text": text, "article": article_ref(owners[int(snapshot.ids[r])])} for r, text in zip(best, texts)]
@@ -102,7 +104,7 @@ def build_report(store: Store, model: TopicModel) -> dict[str, Any]:
             out.append({"id": story.id, "label": story.name, "automatic_label": story.label,
                         "keywords": [{"term": k, "weight": w} for k, w in story.keywords],
                         "paragraphs": int(len(members)), "share": round(len(members) / total, 6) if total else 0.0,
-                        "articles": sum(1 for s in main_story.values() if s == story.id),
+                        "articles": story_articles[story.id],
                         "representatives": representatives(members, story_confidence)})
         return out
 
@@ -113,8 +115,8 @@ def build_report(store: Store, model: TopicModel) -> dict[str, Any]:
             "id": topic.id, "label": topic.name, "automatic_label": topic.label, "named": topic.named,
             "keywords": [{"term": k, "weight": w} for k, w in topic.keywords],
             "paragraphs": int(len(members)), "share": round(len(members) / total, 6) if total else 0.0,
-            "articles": sum(1 for t in main.values() if t == topic.id),
-            "present_in": sum(1 for mix in mixes.values() if any(tid == topic.id for tid, _ in mix)),
+            "articles": main_articles[topic.id],
+            "present_in": present_in[topic.id],
             "representatives": representatives(members, confidence),
             "top_articles": [{**article_ref(aid), "share": round(share, 4)}
                              for aid, share in top_articles(mixes, topic.id, TOP_ARTICLES)],
