@@ -69,13 +69,15 @@ def word_text(text: str) -> str:
     return " ".join(match.group().lower() for match in _TOKEN.finditer(text))
 
 
-@dataclass(frozen=True)
-class _Token:
+class _Token(NamedTuple):
     text: str  # as written, a possessive ending dropped
     lower: str
     chunk: int  # clause chunk number within the paragraph
     inner: bool  # inside a sentence (not its first word), so its case is evidence
     possessive: bool
+
+
+_POSSESSIVE_ENDINGS = ("'s", "'S", "’s", "’S")
 
 
 @lru_cache(maxsize=4)  # a paragraph is read twice in a row: is it a headline, and its phrases
@@ -87,13 +89,14 @@ def tokens(text: str) -> tuple[_Token, ...]:
     chunk, end, sentence_start = 0, 0, True
     text = _MARKUP.sub(" | ", text)
     for match in _TOKEN.finditer(text):
-        gap = text[end:match.start()]
-        if gap.strip():
+        start = match.start()
+        if start > end and not text[end:start].isspace():
             chunk += 1
-            sentence_start = sentence_start or any(c in _SENTENCE_END for c in gap)
+            sentence_start = sentence_start or not _SENTENCE_END.isdisjoint(text[end:start])
         raw = match.group()
-        word = _POSSESSIVE.sub("", raw)
-        out.append(_Token(word, word.lower(), chunk, not sentence_start, word != raw))
+        possessive = raw.endswith(_POSSESSIVE_ENDINGS)
+        word = raw[:-2] if possessive else raw
+        out.append(_Token(word, word.lower(), chunk, not sentence_start, possessive))
         sentence_start = False
         end = match.end()
     return tuple(out)
@@ -112,6 +115,7 @@ class Lexicon:
     # A paragraph's reading (headline or not, its phrases), kept: the themes and then their stories are
     # described from mostly the same paragraphs, and reading them is most of describing.
     _read: dict[str, tuple[bool, tuple[Phrase, ...]]] = field(default_factory=dict, compare=False, repr=False)
+    _breaks: dict[tuple[str, bool], bool] = field(default_factory=dict, compare=False, repr=False)
 
     def read(self, text: str) -> tuple[bool, tuple[Phrase, ...]]:
         """Whether a paragraph reads as a headline, and its phrases (``no`` may open one)."""
@@ -171,11 +175,18 @@ class Lexicon:
 
     def breaks(self, tok: _Token) -> bool:
         """Whether ``tok`` cannot stand inside a noun phrase."""
-        if tok.lower in FUNCTION_WORDS and tok.lower != "of" or tok.lower in ENTITY_NAMES:
+        seen = (tok.lower, tok.text[:1].isupper())
+        found = self._breaks.get(seen)
+        if found is None:
+            found = self._breaks[seen] = self._judge(*seen)
+        return found
+
+    def _judge(self, lower: str, capitalised: bool) -> bool:
+        if lower in FUNCTION_WORDS and lower != "of" or lower in ENTITY_NAMES:
             return True
-        if tok.lower in self.verbal or tok.lower in ONLY_VERBS or tok.lower in STRONG_PAST:
+        if lower in self.verbal or lower in ONLY_VERBS or lower in STRONG_PAST:
             return True
-        return _inflected(tok.lower) and tok.lower not in self.forms and not tok.text[:1].isupper()
+        return _inflected(lower) and lower not in self.forms and not capitalised
 
     def reads_as_clause(self, key: str) -> bool:
         """Whether a phrase holds a verb in the past or ends with a participle ("exporters sold",
@@ -242,12 +253,20 @@ def _inflected(word: str) -> bool:
     return len(word) > 4 and "-" not in word and word.endswith(("ly", "ed", "ing"))
 
 
+@lru_cache(maxsize=1 << 16)  # a corpus's words recur: each is judged once
+def _edge_word(lower: str) -> tuple[bool, bool]:
+    """Whether a lower-case word may start or end a phrase on its letters alone (no function, reporting,
+    time or title word, letters only), and whether it is a spelled number."""
+    return (lower not in FUNCTION_WORDS and lower not in EDGE_WORDS and bool(_ALPHA.fullmatch(lower)),
+            bool(SPELLED_NUMBER.fullmatch(lower)))
+
+
 def _edge_ok(tok: _Token) -> bool:
     """Whether a phrase may start or end with ``tok``: a word of letters, not a function, reporting, time
     or title word, not a number unless it begins a name inside a sentence ("the Six Nations"), and not a
     two-letter scrap unless written in capitals ("EU")."""
-    return (tok.lower not in FUNCTION_WORDS and tok.lower not in EDGE_WORDS and bool(_ALPHA.fullmatch(tok.lower))
-            and (not SPELLED_NUMBER.fullmatch(tok.lower) or (tok.inner and tok.text[:1].isupper()))
+    word, number = _edge_word(tok.lower)
+    return (word and (not number or (tok.inner and tok.text[:1].isupper()))
             and (len(tok.lower) > 2 or (len(tok.lower) == 2 and tok.text.isupper())))
 
 
@@ -272,34 +291,39 @@ def phrases(text: str, lexicon: Lexicon, max_words: int = MAX_WORDS, negated: bo
     """Every noun phrase of one paragraph, in text order. With ``negated``, a phrase may also open with
     ``no`` ("no civilian casualties"): as a heading, the phrase without it says the opposite."""
     run: list[_Token] = []
-    for tok in [*tokens(text), None]:
-        if tok is not None and run and tok.chunk == run[-1].chunk and not lexicon.breaks(tok) \
-                and tok.lower not in HONORIFICS:
+    for tok in tokens(text):
+        stops = lexicon.breaks(tok) or tok.lower in HONORIFICS
+        if run and not stops and tok.chunk == run[-1].chunk:
             run.append(tok)
             continue
         yield from _spans(run, max_words)
-        if tok is None:
-            break
-        stops = lexicon.breaks(tok) or tok.lower in HONORIFICS
         run = [tok] if not stops or (negated and tok.lower == NEGATION) else []
+    yield from _spans(run, max_words)
 
 
 def _spans(run: list[_Token], max_words: int) -> Iterator[Phrase]:
     """The phrases inside one run of words that may belong to a noun phrase (a run opened by ``no``
-    gives its phrases with and without it)."""
-    for start in range(len(run)):
-        negation = start == 0 and run[0].lower == NEGATION
-        when = run[start].possessive and run[start].lower in TIMES_OF_DAY  # "night's game"
-        if (not _edge_ok(run[start]) and not negation) or when:
-            continue
-        for stop in range(start + 1 + negation, min(start + max_words, len(run)) + 1):
-            part = run[start:stop]
-            if not _edge_ok(part[-1]) or any(t.possessive for t in part[:-2]):
-                continue  # at most one possessive, right before the head ("Russia's approach")
-            if any(not any(c.isalpha() for c in t.lower) for t in part):
+    gives its phrases with and without it). A phrase holds only words with a letter, and at most one
+    possessive, right before its head ("Russia's approach")."""
+    n = len(run)
+    edge = [_edge_ok(t) for t in run]
+    # the end of the longest phrase from each start: before a word without a letter, and at most one
+    # word past a possessive
+    limit, possessive = [n] * (n + 1), [n] * (n + 1)
+    for i in range(n - 1, -1, -1):
+        limit[i] = limit[i + 1] if any(c.isalpha() for c in run[i].lower) else i
+        possessive[i] = i if run[i].possessive else possessive[i + 1]
+    for start in range(n):
+        first = run[start]
+        negation = start == 0 and first.lower == NEGATION
+        if (not edge[start] and not negation) or (first.possessive and first.lower in TIMES_OF_DAY):
+            continue  # "night's game" says when, as "Saturday's" does
+        for stop in range(start + 1 + negation, min(start + max_words, limit[start], possessive[start] + 2, n) + 1):
+            if not edge[stop - 1]:
                 continue
+            part = run[start:stop]
             key = " ".join(t.lower + ("'s" if t.possessive and t is not part[-1] else "") for t in part)
             if not _AGE.search(key):
                 written = " ".join(t.text + ("’s" if t.possessive and t is not part[-1] else "") for t in part)
-                ends = stop == len(run) or run[stop].lower == "of"
-                yield Phrase(key, written if part[0].inner else None, ends)
+                ends = stop == n or run[stop].lower == "of"
+                yield Phrase(key, written if first.inner else None, ends)
