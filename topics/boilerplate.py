@@ -27,18 +27,22 @@ import math
 from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass
+from functools import cached_property
 
 import numpy as np
 
-from .phrases import Lexicon, phrases, word_text
+from .phrases import Lexicon, phrases, word_text, words
+from .sample import priorities, stable_sample
+
+SAMPLE_ARTICLES = 5000  # articles boilerplate is learnt from: shares are what count, and 5,000 measure them to 1%
 
 
 def _edges(text: str, share: float, most: int) -> tuple[str, str]:
     """The opening and closing words of an article's body: ``share`` of its words at each end, at least
     three and at most ``most``."""
-    words = text.split()
-    size = min(most, max(3, math.ceil(share * len(words))))
-    return " ".join(words[:size]), " ".join(words[-size:]) if len(words) > size else ""
+    split = text.split()
+    size = min(most, max(3, math.ceil(share * len(split))))
+    return " ".join(split[:size]), " ".join(split[-size:]) if len(split) > size else ""
 
 
 @dataclass(frozen=True)
@@ -48,33 +52,52 @@ class Boilerplate:
     phrases: frozenset[str] = frozenset()
     credits: frozenset[str] = frozenset()  # edge phrases of mostly one topic's articles: no words, but no boilerplate
 
+    @cached_property
+    def _words(self) -> frozenset[str]:
+        """Every word of the boilerplate and credits: a phrase holding none of them holds neither."""
+        return frozenset(word for key in self.phrases | self.credits for word in key.split())
+
+    @cached_property
+    def _openers(self) -> frozenset[str]:
+        """The first word of each boilerplate phrase, as :func:`topics.phrases.words` gives it."""
+        return frozenset(key.split()[0].removesuffix("'s") for key in self.phrases)
+
     def __contains__(self, key: str) -> bool:
         """Whether a phrase is, or holds, boilerplate or a credit (and so is no keyword or label)."""
-        words = key.split()
-        return any(" ".join(words[i:j]) in self.phrases or " ".join(words[i:j]) in self.credits
-                   for i in range(len(words)) for j in range(i + 1, len(words) + 1))
+        parts = key.split()
+        if self._words.isdisjoint(parts):
+            return False
+        return any(" ".join(parts[i:j]) in self.phrases or " ".join(parts[i:j]) in self.credits
+                   for i in range(len(parts)) for j in range(i + 1, len(parts) + 1))
 
     def covers(self, text: str, lexicon: Lexicon) -> bool:
         """Whether most of a paragraph's words belong to boilerplate: a release header, a dateline line."""
-        if not self.phrases:
+        if self._openers.isdisjoint(words(text)):  # no boilerplate phrase can start in it: skip reading it
             return False
         keys = {found.key for found in phrases(text, lexicon, max_words=3)}
-        words = {key for key in keys if " " not in key}
+        single = {key for key in keys if " " not in key}
         inside = {word for key in keys & self.phrases for word in key.split()}
-        return bool(words) and len(words & inside) > 0.5 * len(words)
+        return bool(single) and len(single & inside) > 0.5 * len(single)
 
     @classmethod
     def learn(cls, texts: Sequence[str], articles: Sequence[Sequence[int]], titles: Sequence[bool],
               topics: np.ndarray, lexicon: Lexicon, *, edge_share: float = 0.25, edge_words: int = 30,
-              min_share: float = 0.02, min_articles: int = 3) -> Boilerplate:
+              min_share: float = 0.02, min_articles: int = 3, sample: int = SAMPLE_ARTICLES,
+              seed: int = 0) -> Boilerplate:
         """Find the boilerplate of a corpus (see the module docstring).
 
         ``articles`` holds each article's paragraphs (rows of ``texts``) in order, ``titles`` flags
         headlines, and ``topics`` is a first topic of every row (negative: none); an article's topic is
-        the most common among its paragraphs other than its first and last, where it has such.
+        the most common among its paragraphs other than its first and last, where it has such. Larger
+        corpora are read from a seeded sample of ``sample`` articles (:mod:`topics.sample`, keyed by
+        each article's first paragraph), so learning takes the same time at any size.
         """
         if len(articles) < min_articles:
             return cls()
+        if len(articles) > sample:
+            chosen = stable_sample(np.arange(len(articles)), sample,
+                                   priorities([texts[rows[0]] if len(rows) else "" for rows in articles], seed))
+            articles = [articles[i] for i in chosen]
         counted: Counter[str] = Counter()  # articles holding the phrase at an edge
         at_edges: Counter[str] = Counter()  # its occurrences there
         article_topics: dict[str, Counter[int]] = {}

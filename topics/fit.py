@@ -100,7 +100,7 @@ def find_topics(vectors: np.ndarray, texts: list[str], layout: CorpusLayout, enc
     priority = priorities(texts, clusterer.seed) if len(texts) > LEXICON_SAMPLE else None
     sample = np.arange(len(texts)) if priority is None else stable_sample(np.arange(len(texts)), LEXICON_SAMPLE, priority)
     lexicon = Lexicon.learn((texts[i] for i in sample), (layout.titles[i] for i in sample))
-    boilerplate = Boilerplate.learn(texts, articles, layout.titles, clusterer.labels_, lexicon)
+    boilerplate = Boilerplate.learn(texts, articles, layout.titles, clusterer.labels_, lexicon, seed=clusterer.seed)
     covered = np.array([boilerplate.covers(text, lexicon) for text in texts], dtype=bool)
     labels, confidence = clusterer.labels_, clusterer.confidence_
     if covered.any() and not covered.all():
