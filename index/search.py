@@ -173,7 +173,7 @@ class _Ranker:
         self.allowed: np.ndarray | None = None
         self.article_keys: np.ndarray | None = None  # the articles the filters allow, when filtered
         if filters:
-            self.article_keys, self.allowed = store.matching(filters)
+            self.article_keys, self.allowed = store.lexicon.matching(filters, snapshot)
         if query.phrases:
             self.allowed = store.lexicon.phrase_matches(query, filters)
         self.size = len(self.allowed) if self.allowed is not None else len(snapshot.ids)

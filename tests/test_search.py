@@ -73,6 +73,16 @@ def test_a_metadata_filter_keeps_to_matching_articles_that_share_a_paragraph(new
         assert [(h.article.id, h.also_in) for h in hits] == [("in", ())], mode
 
 
+def test_a_filter_asked_again_sees_articles_added_since(new_store):
+    store = new_store()
+    news = Filters(where=("desk=news",))
+    store.add([Article(id="a", title="", text="The harbour reopened after the storm.", metadata={"desk": "news"})])
+    assert [h.article.id for h in search(store, "harbour storm", k=5, filters=news)] == ["a"]
+    store.add([Article(id="b", title="", text="Fishing boats left the harbour at dawn.", metadata={"desk": "news"}),
+               Article(id="c", title="", text="The harbour festival drew crowds.", metadata={"desk": "arts"})])
+    assert {h.article.id for h in search(store, "harbour", k=5, filters=news)} == {"a", "b"}
+
+
 def test_compact_until_date_includes_the_whole_day(new_store):
     store = new_store()
     store.add([Article(id="a", title="", text="Noon news about the harbour and its boats.", published="2024-05-31T12:00Z")])

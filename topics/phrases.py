@@ -296,9 +296,11 @@ def phrases(text: str, lexicon: Lexicon, max_words: int = MAX_WORDS, negated: bo
         if run and not stops and tok.chunk == run[-1].chunk:
             run.append(tok)
             continue
-        yield from _spans(run, max_words)
+        if run:
+            yield from _spans(run, max_words)
         run = [tok] if not stops or (negated and tok.lower == NEGATION) else []
-    yield from _spans(run, max_words)
+    if run:
+        yield from _spans(run, max_words)
 
 
 def _spans(run: list[_Token], max_words: int) -> Iterator[Phrase]:
