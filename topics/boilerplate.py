@@ -24,6 +24,7 @@ wrote, not what about, so it is no keyword or label either.
 from __future__ import annotations
 
 import math
+import re
 from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -31,7 +32,7 @@ from functools import cached_property
 
 import numpy as np
 
-from .phrases import Lexicon, phrases, word_text, words
+from .phrases import Lexicon, phrases, word_text
 from .sample import priorities, stable_sample
 
 SAMPLE_ARTICLES = 5000  # articles boilerplate is learnt from: shares are what count, and 5,000 measure them to 1%
@@ -58,9 +59,11 @@ class Boilerplate:
         return frozenset(word for key in self.phrases | self.credits for word in key.split())
 
     @cached_property
-    def _openers(self) -> frozenset[str]:
-        """The first word of each boilerplate phrase, as :func:`topics.phrases.words` gives it."""
-        return frozenset(key.split()[0].removesuffix("'s") for key in self.phrases)
+    def _openers(self) -> re.Pattern[str]:
+        """Finds the first word of a boilerplate phrase standing as a word of its own, in any case: a
+        paragraph where it finds none holds no boilerplate phrase."""
+        words = sorted({key.split()[0].removesuffix("'s") for key in self.phrases}, key=lambda w: (-len(w), w))
+        return re.compile(r"\b(?:" + "|".join(map(re.escape, words)) + r")\b", re.IGNORECASE)
 
     def __contains__(self, key: str) -> bool:
         """Whether a phrase is, or holds, boilerplate or a credit (and so is no keyword or label)."""
@@ -72,7 +75,7 @@ class Boilerplate:
 
     def covers(self, text: str, lexicon: Lexicon) -> bool:
         """Whether most of a paragraph's words belong to boilerplate: a release header, a dateline line."""
-        if self._openers.isdisjoint(words(text)):  # no boilerplate phrase can start in it: skip reading it
+        if not self.phrases or not self._openers.search(text):  # no boilerplate phrase can start in it
             return False
         keys = {found.key for found in phrases(text, lexicon, max_words=3)}
         single = {key for key in keys if " " not in key}
