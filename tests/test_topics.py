@@ -277,7 +277,7 @@ def test_describer_caps_large_cores_and_leaves_small_corpora_alone(embedder):
     unlimited = TopicDescriber(embedder.encode, max_core=10**6)
     assert unlimited.describe(texts, labels, confidence, centroids) == default
     capped = TopicDescriber(embedder.encode, max_core=5)
-    cored = capped._core(texts, labels, confidence)
+    cored = capped._core(texts, labels, confidence, None, capped.max_core)
     assert np.bincount(cored[cored >= 0]).tolist() == [5, 5, 5]
     described = capped.describe(texts, labels, confidence, centroids)
     assert described == capped.describe(texts, labels, confidence, centroids)

@@ -68,6 +68,11 @@ class TopicDescriber:
         that a few paragraphs more or less leave nearly as it was (:mod:`topics.sample`). Over three
         sample seeds, NPMI at 1,000 and 2,000: AG News 0.267–0.294 and 0.298–0.309, BBC 0.345–0.363
         and 0.351–0.358; labels vary less between samples at 2,000.
+    max_story_core:
+        Most paragraphs drawn per story (:func:`topics.fit.describe_stories` passes it as ``max_core``).
+        A story is told from its siblings by its most distinctive phrases, which a few hundred paragraphs
+        show; BBC's largest story has 775 paragraphs, while on an archive of 10⁶ paragraphs the stories
+        would otherwise have a quarter of it read.
     seed:
         Seeds the sample of large cores.
     rules:
@@ -76,7 +81,7 @@ class TopicDescriber:
 
     def __init__(self, encode: Encode, *, n_keywords: int = 10, candidates: int = 60,
                  coherence: float = 3.0, core: float = 1.0, min_core: int = 20, max_core: int = 2000,
-                 seed: int = 0, rules: frozenset[str] = DEFAULT_RULES) -> None:
+                 max_story_core: int = 1000, seed: int = 0, rules: frozenset[str] = DEFAULT_RULES) -> None:
         self.encode = encode
         self.n_keywords = n_keywords
         self.candidates = candidates
@@ -84,28 +89,30 @@ class TopicDescriber:
         self.core = core
         self.min_core = min_core
         self.max_core = max_core
+        self.max_story_core = max_story_core
         self.seed = seed
         self.rules = check_rules(frozenset(rules))
 
     def _core(self, texts: Sequence[str], labels: np.ndarray, confidence: np.ndarray,
-              priority: np.ndarray | None = None) -> np.ndarray:
-        """``labels`` with every paragraph outside its topic's (capped) core set to -1."""
+              priority: np.ndarray | None, max_core: int) -> np.ndarray:
+        """``labels`` with every paragraph outside its topic's core (of ``max_core`` at most) set to -1."""
         cored = np.full_like(labels, -1)
         for topic in np.unique(labels[labels >= 0]):
             members = np.flatnonzero(labels == topic)
             keep = max(self.min_core, int(np.ceil(self.core * len(members))))
             central = members[np.argsort(-confidence[members], kind="stable")[:keep]]
-            if len(central) > self.max_core:
+            if len(central) > max_core:
                 if priority is None:
                     priority = priorities(texts, self.seed)
-                central = stable_sample(central, self.max_core, priority)
+                central = stable_sample(central, max_core, priority)
             cored[central] = topic
         return cored
 
     def describe(self, texts: Sequence[str], labels: np.ndarray, confidence: np.ndarray,
                  centroids: np.ndarray, *, titles: Sequence[bool] | None = None, lexicon: Lexicon | None = None,
                  boilerplate: Boilerplate = Boilerplate(), priority: np.ndarray | None = None,
-                 kept_labels: Sequence[str] = (), taken_labels: Collection[str] = ()) -> list[Description]:
+                 kept_labels: Sequence[str] = (), taken_labels: Collection[str] = (),
+                 max_core: int | None = None) -> list[Description]:
         """Keywords and a label for each topic, from paragraph texts, topics and confidences.
 
         ``titles`` flags paragraphs that are headlines; ``lexicon`` is learnt from the topics' cores
@@ -113,9 +120,10 @@ class TopicDescriber:
         :func:`topics.sample.priorities` of the texts with this seed, when the caller has it. A topic
         whose candidates hold one of ``kept_labels`` (a warm refit's previous labels) that still embeds
         nearest it keeps that label; no topic takes one of ``taken_labels`` (labels of other topics).
+        ``max_core`` overrides the describer's own.
         """
         labels, confidence = np.asarray(labels), np.asarray(confidence)
-        cored = self._core(texts, labels, confidence, priority)
+        cored = self._core(texts, labels, confidence, priority, max_core or self.max_core)
         drawn = np.flatnonzero(cored >= 0)
         if lexicon is None:
             lexicon = Lexicon.learn((texts[i] for i in drawn), (bool(titles[i]) for i in drawn) if titles else None)

@@ -134,7 +134,8 @@ def describe_stories(describer: TopicDescriber, texts: list[str], stories: Stori
         local = np.searchsorted(own, stories.labels[rows])
         titles = options["titles"]
         found = describer.describe([texts[r] for r in rows], local, stories.confidence[rows], stories.centroids[own],
-                                   taken_labels=taken, **{**options, "titles": [titles[r] for r in rows],
+                                   taken_labels=taken, max_core=describer.max_story_core,
+                                   **{**options, "titles": [titles[r] for r in rows],
                                       "priority": None if options["priority"] is None else options["priority"][rows]})
         for story, described in zip(own, found):
             out[int(story)] = described
