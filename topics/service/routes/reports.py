@@ -10,14 +10,14 @@ from fastapi.responses import HTMLResponse, JSONResponse, PlainTextResponse, Str
 
 from index import Store
 
-from ...export import export_table
 from ...model import TopicModel
 from ...report import build_report, render_html, render_markdown
-from ...tabular import encode, require
-from ..state import Service, service
+from ...tabular import require
+from ..state import PREPARING, Service, service
 
 router = APIRouter(prefix="/v1", tags=["report"])
 State = Annotated[Service, Depends(service)]
+REPORT = "the report"
 
 
 def _built(reader: Store, model: TopicModel) -> dict[str, Any]:
@@ -25,51 +25,46 @@ def _built(reader: Store, model: TopicModel) -> dict[str, Any]:
         return build_report(reader, model)
 
 
-def _report(state: Service) -> dict[str, Any]:
+def report(state: Service) -> dict[str, Any]:
     """The report of the fit in force, built once per fit and store generation."""
-    return state.per_fit("report", _built)
+    return state.per_fit("report", _built, REPORT)
 
 
-@router.get("/report", response_class=HTMLResponse)
+@router.get("/report", response_class=HTMLResponse, responses=PREPARING)
 def report_html(state: State) -> HTMLResponse:
-    return HTMLResponse(state.per_fit("report.html", lambda _reader, _model: render_html(_report(state))))
+    return HTMLResponse(state.per_fit("report.html", lambda _reader, _model: render_html(report(state)), REPORT))
 
 
-@router.get("/report.md", response_class=PlainTextResponse)
+@router.get("/report.md", response_class=PlainTextResponse, responses=PREPARING)
 def report_markdown(state: State) -> PlainTextResponse:
-    return PlainTextResponse(state.per_fit("report.md", lambda _reader, _model: render_markdown(_report(state))),
-                             media_type="text/markdown; charset=utf-8")
+    return PlainTextResponse(state.per_fit("report.md", lambda _reader, _model: render_markdown(report(state)),
+                                           REPORT), media_type="text/markdown; charset=utf-8")
 
 
-@router.get("/report.json")
+@router.get("/report.json", responses=PREPARING)
 def report_json(state: State) -> JSONResponse:
-    return JSONResponse(_report(state))
+    return JSONResponse(report(state))
 
 
 MEDIA_TYPES = {"csv": "text/csv; charset=utf-8", "jsonl": "application/x-ndjson",
                "parquet": "application/vnd.apache.parquet"}
+CHUNK = 1 << 20
 
 
-@router.get("/export/{kind}", response_class=StreamingResponse)
+@router.get("/export/{kind}", response_class=StreamingResponse, responses=PREPARING)
 def export_rows(kind: Literal["paragraphs", "articles", "topics"], state: State,
                 format: Annotated[Literal["csv", "jsonl", "parquet"],
                                   Query(description="parquet needs pyarrow on the server")] = "csv"
                 ) -> StreamingResponse:
-    """The rows ``topics export KIND`` writes, streamed as they are read, from a connection of the
-    answer's own (closed with it), so a long download holds no worker's reader."""
+    """The file ``topics export KIND`` writes, written once per fit and store generation by the
+    background worker and streamed from the handle opened here (a newer file replacing it meanwhile
+    leaves this download whole)."""
     require(format)
-    model = state.model()
-    reader = state.store.reader()
-    try:
-        table = export_table(reader, model, kind)
-    except BaseException:
-        reader.close()
-        raise
+    handle = state.export_file(kind, format).open("rb")
 
     def body() -> Iterator[bytes]:
-        try:
-            yield from encode(table, format)
-        finally:
-            reader.close()
+        with handle:
+            while chunk := handle.read(CHUNK):
+                yield chunk
     return StreamingResponse(body(), media_type=MEDIA_TYPES[format],
                              headers={"Content-Disposition": f'attachment; filename="{kind}.{format}"'})
