@@ -1,12 +1,15 @@
-"""What costs seconds on an archive is prepared once per fit and store generation by one background
-worker: a request past the service's patience is told, at once, that it is being prepared (503 with
-Retry-After, and a page that says so), then gets the answer; a write makes the next ask prepare it again."""
+"""What costs seconds on an archive is prepared once per fit and store generation by background workers
+(the exports and the report in a process aside): a request past the service's patience is told, at once,
+that it is being prepared (503 with Retry-After, and a page that says so), then gets the answer; a write
+makes the next ask prepare it again."""
 
 from __future__ import annotations
 
 import threading
 import time
+from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 import pytest
 from fastapi.testclient import TestClient
@@ -118,3 +121,45 @@ def test_past_its_patience_a_request_is_told_and_a_stale_build_is_never_run():
     while not built and time.monotonic() < deadline:
         time.sleep(0.01)
     assert prepared.get("next", 2, lambda: built.append(3), "next") is None and built == [2]
+
+
+def test_a_build_that_will_plainly_take_longer_is_told_at_once_and_a_quick_one_waited_for():
+    prepared = Prepared(patience=2.0)
+    release = threading.Event()
+    begin = time.monotonic()
+    with pytest.raises(Preparing):  # never timed: taken to need FIRST_GUESS_S, past the patience
+        prepared.get("slow", 1, lambda: release.wait(30), "the slow answer")
+    assert time.monotonic() - begin < 1.0  # no request thread held for the patience
+    release.set()
+    assert _eventually(lambda: prepared.get("slow", 1, lambda: None, "the slow answer"))
+    assert prepared.get("slow", 2, lambda: "quick", "the slow answer") == "quick"  # timed quick: waited for
+
+
+def _eventually(ask: Callable[[], Any], seconds: float = 30) -> Any:
+    """``ask()`` again while it is being prepared (bounded)."""
+    deadline = time.monotonic() + seconds
+    while True:
+        try:
+            return ask()
+        except Preparing:
+            if time.monotonic() > deadline:
+                raise
+            time.sleep(0.01)
+
+
+def test_a_build_in_the_lane_aside_holds_up_none_here():
+    prepared = Prepared(patience=0)
+    release = threading.Event()
+    with pytest.raises(Preparing):
+        prepared.get("export", 1, lambda: release.wait(30), "the export", "aside")
+    assert _eventually(lambda: prepared.get("page", 1, lambda: "page", "the page")) == "page"
+    assert not release.is_set()  # built while the export still waited
+    release.set()
+
+
+def test_the_report_built_in_a_process_aside_is_the_report_built_here(store_path: Path, embedder: Embedder):
+    aside = TestClient(create_app(store_path, model=embedder, patience=0))
+    here = TestClient(create_app(store_path, model=embedder))
+    for url in ("/v1/report.json", "/v1/report.md", "/v1/report"):
+        ready = _until_ready(aside, url)
+        assert ready.status_code == 200 and ready.content == here.get(url).content, url

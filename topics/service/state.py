@@ -17,9 +17,11 @@ from index import ArticleInfo, InputError, ParameterError, QueryError, Store, St
 
 from ..api import ArticleTopics, TopicsOverview, article_topics, export, topics_overview
 from ..model import NoTopics, TopicModel
-from .preparing import Prepared, Preparing
+from .building import Builder
+from .preparing import LANES, Prepared, Preparing
 
 T = TypeVar("T")
+ASIDE = LANES[1]  # the lane of builds run in a process aside
 PREPARING: dict[int | str, dict[str, Any]] = {
     503: {"description": "being prepared for the fit and store generation in force (the first ask after a "
                          "write or a refit, on a large archive): ask again after Retry-After seconds",
@@ -57,6 +59,9 @@ class Service:
         self._stamp = 0
         self._model_lock = threading.Lock()
         self.prepared = Prepared(patience)
+        # A service that answers "being prepared" builds the heaviest things in a process aside (see
+        # .building); one that waits for every answer (a library caller, the tests) builds them here.
+        self.builder = Builder() if patience is not None else None
         self.exports = Path(tempfile.mkdtemp(prefix="topics-exports-"))
         weakref.finalize(self, shutil.rmtree, self.exports, ignore_errors=True)
 
@@ -82,7 +87,7 @@ class Service:
                 self._stamp = stamp
             return self._model
 
-    def per_fit(self, name: str, compute: Callable[[Store, TopicModel], T], what: str) -> T:
+    def per_fit(self, name: str, compute: Callable[[Store, TopicModel], T], what: str, lane: str = LANES[0]) -> T:
         """``compute(reader, model)`` worked out once per fit and store generation, by the background
         worker (see :mod:`.preparing`): what a page or endpoint derives from every article (the topics
         page's timeline and changes, the report, the exports) costs seconds to minutes on a large
@@ -92,7 +97,7 @@ class Service:
         generation = reader.snapshot().generation
         with self._model_lock:
             stamp = self._stamp if self._model is model else -1  # refitted meanwhile: the next ask keys it
-        return self.prepared.get(name, (stamp, generation), lambda: compute(self.reader(), model), what)
+        return self.prepared.get(name, (stamp, generation), lambda: compute(self.reader(), model), what, lane)
 
     def warm_up(self, *asks: Callable[[], object]) -> None:
         """Begin preparing what ``asks`` ask for (the topics page, the report) without waiting, if there
@@ -115,9 +120,11 @@ class Service:
         (replaced crash-safely, so a download under way keeps reading the file it opened)."""
         def write(reader: Store, model: TopicModel) -> Path:
             target = self.exports / f"{kind}.{fmt}"
+            if self.builder is not None:
+                return self.builder.export(self.store.path, kind, fmt, target)
             export(reader, model, kind, target, fmt)
             return target
-        return self.per_fit(f"export.{kind}.{fmt}", write, f"the {kind} export ({fmt})")
+        return self.per_fit(f"export.{kind}.{fmt}", write, f"the {kind} export ({fmt})", ASIDE)
 
     def article(self, article_id: str) -> tuple[ArticleInfo, ArticleTopics] | None:
         """A stored article and its paragraphs with their topics, read from one snapshot (``None``

@@ -13,7 +13,7 @@ from index import Store
 from ...model import TopicModel
 from ...report import build_report, render_html, render_markdown
 from ...tabular import require
-from ..state import PREPARING, Service, service
+from ..state import ASIDE, PREPARING, Service, service
 
 router = APIRouter(prefix="/v1", tags=["report"])
 State = Annotated[Service, Depends(service)]
@@ -26,19 +26,25 @@ def _built(reader: Store, model: TopicModel) -> dict[str, Any]:
 
 
 def report(state: Service) -> dict[str, Any]:
-    """The report of the fit in force, built once per fit and store generation."""
-    return state.per_fit("report", _built, REPORT)
+    """The report of the fit in force, built once per fit and store generation (in a process aside
+    when the service has one, see :mod:`..building`)."""
+    def build(reader: Store, model: TopicModel) -> dict[str, Any]:
+        if state.builder is None:
+            return _built(reader, model)
+        return state.builder.report(state.store.path, state.exports / "report.json")
+    return state.per_fit("report", build, REPORT, ASIDE)
 
 
 @router.get("/report", response_class=HTMLResponse, responses=PREPARING)
 def report_html(state: State) -> HTMLResponse:
-    return HTMLResponse(state.per_fit("report.html", lambda _reader, _model: render_html(report(state)), REPORT))
+    return HTMLResponse(state.per_fit("report.html", lambda _reader, _model: render_html(report(state)), REPORT,
+                                      ASIDE))
 
 
 @router.get("/report.md", response_class=PlainTextResponse, responses=PREPARING)
 def report_markdown(state: State) -> PlainTextResponse:
     return PlainTextResponse(state.per_fit("report.md", lambda _reader, _model: render_markdown(report(state)),
-                                           REPORT), media_type="text/markdown; charset=utf-8")
+                                           REPORT, ASIDE), media_type="text/markdown; charset=utf-8")
 
 
 @router.get("/report.json", responses=PREPARING)
