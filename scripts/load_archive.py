@@ -96,7 +96,11 @@ def serve_rows(store: Path, queries: Sequence[str], seconds: float, clients: int
             thread.join()
     finally:
         server.terminate()
-        server.wait(timeout=60)
+        try:
+            server.wait(timeout=60)
+        except subprocess.TimeoutExpired:  # a request still running holds up uvicorn's graceful shutdown
+            server.kill()
+            server.wait(timeout=60)
     figures = {name: {"p50": float(np.percentile(t, 50)) if t else float("nan"),
                       "p99": float(np.percentile(t, 99)) if t else float("nan"),
                       "count": len(t), "errors": errors[name], "preparing": prepared[name]}
