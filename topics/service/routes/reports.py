@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-from typing import Annotated, Any, Literal
+from collections.abc import Callable, Iterator
+from typing import Annotated, Any, Literal, TypeVar
 
 from fastapi import APIRouter, Depends, Query
 from fastapi.responses import HTMLResponse, JSONResponse, PlainTextResponse, Response, StreamingResponse
@@ -18,6 +18,7 @@ from ..state import ASIDE, PREPARING, Service, service
 router = APIRouter(prefix="/v1", tags=["report"])
 State = Annotated[Service, Depends(service)]
 REPORT = "the report"
+T = TypeVar("T")
 
 
 def _built(reader: Store, model: TopicModel) -> dict[str, Any]:
@@ -35,24 +36,29 @@ def report(state: Service) -> dict[str, Any]:
     return state.per_fit("report", build, REPORT, ASIDE)
 
 
+def _rendered(state: Service, name: str, render: Callable[[dict[str, Any]], T]) -> T:
+    """The report rendered once per fit and generation, in this process; asked for only once the report
+    is there (else :class:`..preparing.Preparing` at once), so rendering it never waits behind an export."""
+    report(state)
+    return state.per_fit(name, lambda _reader, _model: render(report(state)), REPORT)
+
+
 @router.get("/report", response_class=HTMLResponse, responses=PREPARING)
 def report_html(state: State) -> HTMLResponse:
-    return HTMLResponse(state.per_fit("report.html", lambda _reader, _model: render_html(report(state)), REPORT,
-                                      ASIDE))
+    return HTMLResponse(_rendered(state, "report.html", render_html))
 
 
 @router.get("/report.md", response_class=PlainTextResponse, responses=PREPARING)
 def report_markdown(state: State) -> PlainTextResponse:
-    return PlainTextResponse(state.per_fit("report.md", lambda _reader, _model: render_markdown(report(state)),
-                                           REPORT, ASIDE), media_type="text/markdown; charset=utf-8")
+    return PlainTextResponse(_rendered(state, "report.md", render_markdown), media_type="text/markdown; charset=utf-8")
 
 
 @router.get("/report.json", responses=PREPARING)
 def report_json(state: State) -> Response:
     """The report as JSON, encoded once per fit and generation too (7 MB at 100,000 paragraphs:
     encoding it for each request cost more than the request's other work)."""
-    body = state.per_fit("report.json", lambda _reader, _model: JSONResponse(report(state)).body, REPORT, ASIDE)
-    return Response(body, media_type="application/json")
+    return Response(_rendered(state, "report.json", lambda document: JSONResponse(document).body),
+                    media_type="application/json")
 
 
 MEDIA_TYPES = {"csv": "text/csv; charset=utf-8", "jsonl": "application/x-ndjson",
