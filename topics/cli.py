@@ -223,9 +223,9 @@ def _topic_commands(commands: Any) -> None:
                        help="Host header names to answer, against DNS rebinding; '*' for any (default: "
                             "localhost, 127.0.0.1 and ::1 when bound to a loopback address, else any)")
     serve.add_argument("--patience", type=_seconds, default=0.25, metavar="SECONDS",
-                       help="how long a request waits for a report, an export or the topics page being prepared "
-                            "(once per fit and store generation) before it is answered 503 with Retry-After "
-                            "(default 0.25)")
+                       help="how long a request waits at most for a report, an export or the topics page being "
+                            "prepared (once per fit and store generation; not at all when the last build of it took "
+                            "longer) before it is answered 503 with Retry-After (default 0.25)")
     _store_options(serve)
 
 
