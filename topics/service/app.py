@@ -12,6 +12,7 @@
 
 from __future__ import annotations
 
+import sys
 from functools import partial
 from pathlib import Path
 from typing import Any
@@ -38,6 +39,10 @@ from .web.render import is_page, message
 MAX_BODY_BYTES = 5 * 1024 * 1024
 MAX_BATCH = 500
 PATIENCE = 0.25  # seconds a request of `topics serve` waits for an answer being prepared: within a page's budget
+# How long a thread holds the interpreter before another may take it (Python's default 5 ms): each
+# SQLite or numpy call of a short request gives it up and may wait that long to get it back. At 10⁵
+# paragraphs under 8 clients, 1 ms served 7–30% more requests with lower p99s (two runs each).
+SWITCH_S = 0.001
 ROUTERS = (health.router, articles.router, search.router, topics.router, reports.router)
 
 
@@ -109,5 +114,6 @@ def serve(store_path: str | Path, host: str = "127.0.0.1", port: int = 8000, tok
     # report's map 40 times slower (a 100k-paragraph report: 40 s instead of 11 s on 2 cores).
     faiss.omp_set_num_threads(1)
     threadpool_limits(1)
+    sys.setswitchinterval(SWITCH_S)
     uvicorn.run(create_app(store_path, token=token, allowed_hosts=default_hosts(host, hosts), patience=patience),
                 host=host, port=port, log_level="warning")
