@@ -418,11 +418,7 @@ class Catalog:
         """Paragraph placements joined with their article, for the given paragraphs or articles."""
         rows = self._placed(f"l.paragraph_id, l.position, l.is_title, p.text, {_INFO}", paragraph_ids,
                             article_ids, filters, "ORDER BY a.published IS NULL, a.published, a.id, l.position")
-        infos: dict[str, ArticleInfo] = {}  # one per article, its metadata's JSON parsed once, not per paragraph
-        for row in rows:
-            if row[4] not in infos:
-                infos[row[4]] = _info(row[4:])
-        return [Link(row[0], infos[row[4]], row[1], bool(row[2]), row[3]) for row in rows]
+        return [Link(row[0], _info(row[4:]), row[1], bool(row[2]), row[3]) for row in rows]
 
     def placements(self, *, paragraph_ids: Sequence[int] | None = None, article_ids: Sequence[str] | None = None,
                    filters: Filters | None = None) -> list[tuple[int, str]]:
