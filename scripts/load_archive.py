@@ -2,7 +2,8 @@
 
 Starts ``topics serve`` on a free loopback port, finds a stored article and a topic to ask about, then
 runs N client threads for a fixed time, each requesting the endpoints in turn (each client starting at a
-different one), and gives p50/p99 latency, request count and errors per endpoint. Traffic goes to
+different one), and gives p50/p99 latency, request count, errors and answers "being prepared" (503
+with Retry-After: a report or export the service is still building) per endpoint. Traffic goes to
 127.0.0.1 only; every loop is bounded in time.
 """
 
@@ -44,22 +45,26 @@ def endpoints(http: httpx.Client) -> list[tuple[str, str, dict | None]]:
 
 
 def _client(base: str, calls: list[tuple[str, str, dict | None]], queries: Sequence[str], start: int, end: float,
-            results: dict[str, list[float]], errors: dict[str, int], lock: threading.Lock) -> None:
+            results: dict[str, list[float]], errors: dict[str, int], prepared: dict[str, int],
+            lock: threading.Lock) -> None:
     with httpx.Client(base_url=base, timeout=TIMEOUT) as http:
         turn = start
         while time.monotonic() < end:
             name, path, body = calls[turn % len(calls)]
             path = path + queries[turn % len(queries)] if path.endswith("q=") else path
             begin = time.perf_counter()
+            preparing = False
             try:
                 response = http.post(path, json=body) if body is not None else http.get(path)
-                failed = response.status_code != 200
+                preparing = response.status_code == 503 and "retry-after" in response.headers
+                failed = response.status_code != 200 and not preparing
                 response.read()
             except httpx.HTTPError:
                 failed = True
             with lock:
                 results[name].append((time.perf_counter() - begin) * 1000)
                 errors[name] += failed
+                prepared[name] += preparing
             turn += 1
 
 
@@ -81,21 +86,26 @@ def serve_rows(store: Path, queries: Sequence[str], seconds: float, clients: int
                     time.sleep(0.5)
             calls = endpoints(http)
         results: dict[str, list[float]] = {name: [] for name, _, _ in calls}
-        errors = dict.fromkeys(results, 0)
+        errors, prepared = dict.fromkeys(results, 0), dict.fromkeys(results, 0)
         lock, end = threading.Lock(), time.monotonic() + seconds
         threads = [threading.Thread(target=_client, args=(base, calls, queries, i * len(calls) // clients, end,
-                                                          results, errors, lock)) for i in range(clients)]
+                                                          results, errors, prepared, lock)) for i in range(clients)]
         for thread in threads:
             thread.start()
         for thread in threads:
             thread.join()
     finally:
         server.terminate()
-        server.wait(timeout=60)
+        try:
+            server.wait(timeout=60)
+        except subprocess.TimeoutExpired:  # a request still running holds up uvicorn's graceful shutdown
+            server.kill()
+            server.wait(timeout=60)
     figures = {name: {"p50": float(np.percentile(t, 50)) if t else float("nan"),
                       "p99": float(np.percentile(t, 99)) if t else float("nan"),
-                      "count": len(t), "errors": errors[name]} for name, t in results.items()}
+                      "count": len(t), "errors": errors[name], "preparing": prepared[name]}
+               for name, t in results.items()}
     for name, f in figures.items():
         print(f"  {name:<24} p50 {f['p50']:8.1f} ms  p99 {f['p99']:8.1f} ms  {f['count']:5} requests  "
-              f"{f['errors']} errors", flush=True)
+              f"{f['errors']} errors  {f['preparing']} being prepared", flush=True)
     return figures

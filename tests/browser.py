@@ -74,7 +74,8 @@ def serving(store_path: Path, token: str | None = None) -> Iterator[str]:
     env.pop("TOPICS_API_TOKEN", None)
     if token:
         env["TOPICS_API_TOKEN"] = token
-    command = [sys.executable, "-m", "topics", "serve", "--store", str(store_path), "--port", str(port)]
+    command = [sys.executable, "-m", "topics", "serve", "--store", str(store_path), "--port", str(port),
+               "--patience", "120"]  # the tests' small stores: every answer, not "being prepared"
     process = subprocess.Popen(command, cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
     base = f"http://127.0.0.1:{port}"
     try:

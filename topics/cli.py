@@ -45,6 +45,16 @@ def _positive(value: str) -> int:
     return number
 
 
+def _seconds(value: str) -> float:
+    try:
+        number = float(value)
+    except ValueError:
+        number = -1.0
+    if not 0 <= number <= 3600:
+        raise argparse.ArgumentTypeError(f"must be a number of seconds from 0 to 3600, not {value}")
+    return number
+
+
 def _port(value: str) -> int:
     number = int(value) if value.isdigit() else -1
     if not 1 <= number <= 65535:
@@ -212,6 +222,10 @@ def _topic_commands(commands: Any) -> None:
     serve.add_argument("--allowed-hosts", metavar="HOST[,HOST]",
                        help="Host header names to answer, against DNS rebinding; '*' for any (default: "
                             "localhost, 127.0.0.1 and ::1 when bound to a loopback address, else any)")
+    serve.add_argument("--patience", type=_seconds, default=0.25, metavar="SECONDS",
+                       help="how long a request waits at most for a report, an export or the topics page being "
+                            "prepared (once per fit and store generation; not at all when the last build of it took "
+                            "longer) before it is answered 503 with Retry-After (default 0.25)")
     _store_options(serve)
 
 
@@ -648,7 +662,7 @@ def cmd_serve(args: argparse.Namespace) -> None:
     print(f"serving {args.store or default_store_path()} on http://{args.host}:{args.port}/ "
           "(API under /v1, docs at /docs)", file=sys.stderr)
     serve(args.store or default_store_path(), host=args.host, port=args.port,
-          token=os.environ.get("TOPICS_API_TOKEN") or None, hosts=args.allowed_hosts)
+          token=os.environ.get("TOPICS_API_TOKEN") or None, hosts=args.allowed_hosts, patience=args.patience)
 
 
 def _listenable(host: str, port: int) -> None:

@@ -21,6 +21,7 @@ import numpy as np
 
 from index import ArticleInfo, Link, QueryError, Store
 
+from .changes import main_topics_of
 from .cluster import UNASSIGNED
 from .model import TopicModel, topic_mix
 from .tabular import Column, Table
@@ -87,7 +88,8 @@ def natural_key(text: str) -> tuple[tuple[int, int | str], ...]:
 
 
 def placed_articles(store: Store, model: TopicModel) -> Iterator[PlacedArticle]:
-    """Every stored article with its paragraphs' topics, in id order, read from one snapshot."""
+    """Every stored article with its paragraphs' topics, in id order, read from one snapshot; the main
+    topics of each batch of articles worked out together (:func:`main_topics_of`), not one by one."""
     with store.reading() as snapshot:
         assigned = Assigned.of(store, model, snapshot.ids)
         article_ids = sorted(store.article_ids(), key=natural_key)
@@ -96,23 +98,22 @@ def placed_articles(store: Store, model: TopicModel) -> Iterator[PlacedArticle]:
             links_of: dict[str, list[Link]] = {}
             for link in store.links(article_ids=batch):
                 links_of.setdefault(link.article.id, []).append(link)
-            for article_id in batch:
-                links = sorted(links_of.get(article_id, []), key=lambda link: link.position)
-                if links:
-                    yield _placed(snapshot.at, model, assigned, links)
+            placed = [sorted(links_of[a], key=lambda link: link.position) for a in batch if a in links_of]
+            rows = [assigned.rows([link.paragraph_id for link in links]) for links in placed]
+            known = [i for i, found in enumerate(rows) if (found >= 0).any()]
+            mains = np.full(len(placed), UNASSIGNED, np.int64)
+            stories = mains.copy()
+            mains[known], stories[known] = main_topics_of(snapshot, model, assigned.topics,
+                                                          [rows[i][rows[i] >= 0] for i in known])
+            for links, found, main, story in zip(placed, rows, mains, stories):
+                yield _placed(assigned, links, found, int(main), int(story))
 
 
-def _placed(vectors_at: Any, model: TopicModel, assigned: Assigned, links: list[Link]) -> PlacedArticle:
-    rows = assigned.rows([link.paragraph_id for link in links])
+def _placed(assigned: Assigned, links: list[Link], rows: np.ndarray, main: int, main_story: int) -> PlacedArticle:
     known = rows >= 0
     topics = np.where(known, assigned.topics[rows], UNASSIGNED)
     stories = np.where(known, assigned.stories[rows], UNASSIGNED)
     confidence = np.where(known, assigned.confidence[rows], np.nan)
-    main = main_story = UNASSIGNED
-    if known.any():
-        vectors = vectors_at(rows[known])
-        main = model.main_topic(vectors, topics[known])
-        main_story = model.main_story(vectors, topics[known], main)
     return PlacedArticle(links[0].article, links, topics, stories, confidence, main, main_story)
 
 

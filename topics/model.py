@@ -13,6 +13,7 @@ they outlive any fit file.
 
 from __future__ import annotations
 
+from collections import Counter
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
@@ -351,10 +352,6 @@ def _topic(saved: dict[str, Any]) -> Topic:
 
 def topic_mix(topic_ids: np.ndarray) -> list[tuple[int, float]]:
     """Share of paragraphs per topic, largest first (unassigned paragraphs count in the total only)."""
-    topic_ids = np.asarray(topic_ids)
-    assigned = topic_ids[topic_ids != UNASSIGNED]
-    if not len(assigned):
-        return []
-    ids, counts = np.unique(assigned, return_counts=True)
-    order = np.lexsort((ids, -counts))
-    return [(int(ids[i]), float(counts[i] / len(topic_ids))) for i in order]
+    listed = np.asarray(topic_ids).tolist()
+    counts = Counter(topic for topic in listed if topic != UNASSIGNED)  # an article's few: no array sort
+    return [(int(topic), count / len(listed)) for topic, count in sorted(counts.items(), key=lambda c: (-c[1], c[0]))]

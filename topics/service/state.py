@@ -3,20 +3,30 @@
 from __future__ import annotations
 
 import hmac
+import shutil
+import tempfile
 import threading
-from collections.abc import Callable, Hashable
+import weakref
+from collections.abc import Callable
+from pathlib import Path
 from typing import Any, TypeVar
 
 from fastapi import HTTPException, Request
 
 from index import ArticleInfo, InputError, ParameterError, QueryError, Store, StoreError, TopicsError
 
-from ..api import ArticleTopics, article_topics
+from ..api import ArticleTopics, TopicsOverview, article_topics, export, topics_overview
 from ..model import NoTopics, TopicModel
+from .building import Builder
+from .preparing import LANES, Prepared, Preparing
 
-# The library's remedies for whoever runs the service (see index.errors.Fix)
 T = TypeVar("T")
-
+ASIDE = LANES[1]  # the lane of builds run in a process aside
+PREPARING: dict[int | str, dict[str, Any]] = {
+    503: {"description": "being prepared for the fit and store generation in force (the first ask after a "
+                         "write or a refit, on a large archive): ask again after Retry-After seconds",
+          "headers": {"Retry-After": {"description": "seconds", "schema": {"type": "integer"}}}}}
+# The library's remedies for whoever runs the service (see index.errors.Fix)
 SERVICE_WORDS = {
     "repair": "the service's operator can rebuild it with: topics repair --store {store}",
     "check": "the service's operator can see what is wrong with: topics check --store {store}",
@@ -39,7 +49,7 @@ class Service:
     """The store behind the app: one writer handle that writes take turns on, one reader handle per
     worker thread, and the topic model, loaded again only when a refit or a label change replaced it."""
 
-    def __init__(self, store: Store, token: str | None, max_batch: int) -> None:
+    def __init__(self, store: Store, token: str | None, max_batch: int, patience: float | None = None) -> None:
         self.store = store
         self.token = token
         self.max_batch = max_batch
@@ -48,8 +58,12 @@ class Service:
         self._model: TopicModel | None = None
         self._stamp = 0
         self._model_lock = threading.Lock()
-        self._kept: dict[str, tuple[Hashable, Any]] = {}  # name → (fit stamp and generation, value)
-        self._keeping: dict[str, threading.Lock] = {}
+        self.prepared = Prepared(patience)
+        # A service that answers "being prepared" builds the heaviest things in a process aside (see
+        # .building); one that waits for every answer (a library caller, the tests) builds them here.
+        self.builder = Builder() if patience is not None else None
+        self.exports = Path(tempfile.mkdtemp(prefix="topics-exports-"))
+        weakref.finalize(self, shutil.rmtree, self.exports, ignore_errors=True)
 
     def reader(self) -> Store:
         if not hasattr(self._local, "store"):
@@ -73,24 +87,44 @@ class Service:
                 self._stamp = stamp
             return self._model
 
-    def per_fit(self, name: str, compute: Callable[[Store, TopicModel], T]) -> T:
-        """``compute(reader, model)`` worked out once per fit and store generation: what a page or
-        endpoint derives from every article (the topics page's timeline and changes, the report) costs
-        seconds on a large archive, and is the same for every request until a write or a refit. One
-        thread computes while the others asking for the same name wait for its answer."""
+    def per_fit(self, name: str, compute: Callable[[Store, TopicModel], T], what: str, lane: str = LANES[0]) -> T:
+        """``compute(reader, model)`` worked out once per fit and store generation, by the background
+        worker (see :mod:`.preparing`): what a page or endpoint derives from every article (the topics
+        page's timeline and changes, the report, the exports) costs seconds to minutes on a large
+        archive, and is the same for every request until a write or a refit. Past the service's
+        patience the request gets :class:`Preparing`, which names ``what`` is being prepared."""
+        reader, model = self.reader(), self.model()
+        generation = reader.snapshot().generation
         with self._model_lock:
-            lock = self._keeping.setdefault(name, threading.Lock())
-        with lock:
-            reader, model = self.reader(), self.model()
-            generation = reader.snapshot().generation
-            with self._model_lock:
-                if self._model is not model:  # refitted meanwhile: this answer is not kept
-                    return compute(reader, model)
-                key = (self._stamp, generation)
-            kept = self._kept.get(name)
-            if kept is None or kept[0] != key:
-                kept = self._kept[name] = (key, compute(reader, model))
-            return kept[1]  # type: ignore[no-any-return]
+            stamp = self._stamp if self._model is model else -1  # refitted meanwhile: the next ask keys it
+        return self.prepared.get(name, (stamp, generation), lambda: compute(self.reader(), model), what, lane)
+
+    def warm_up(self, *asks: Callable[[], object]) -> None:
+        """Begin preparing what ``asks`` ask for (the topics page, the report) without waiting, if there
+        is a fit, so the first people to ask find them ready."""
+        if self.model_or_none() is None:
+            return
+        with self.prepared.starting():
+            for ask in asks:
+                try:
+                    ask()
+                except Preparing:
+                    pass
+
+    def overview(self) -> TopicsOverview:
+        """The topics page's topics, timeline and changes (the changes also answer ``/v1/topics/changes``)."""
+        return self.per_fit("overview", topics_overview, "the topics overview")
+
+    def export_file(self, kind: str, fmt: str) -> Path:
+        """The file of ``topics export KIND`` in ``fmt`` for the fit and generation in force, written once
+        (replaced crash-safely, so a download under way keeps reading the file it opened)."""
+        def write(reader: Store, model: TopicModel) -> Path:
+            target = self.exports / f"{kind}.{fmt}"
+            if self.builder is not None:
+                return self.builder.export(self.store.path, kind, fmt, target)
+            export(reader, model, kind, target, fmt)
+            return target
+        return self.per_fit(f"export.{kind}.{fmt}", write, f"the {kind} export ({fmt})", ASIDE)
 
     def article(self, article_id: str) -> tuple[ArticleInfo, ArticleTopics] | None:
         """A stored article and its paragraphs with their topics, read from one snapshot (``None``

@@ -2,22 +2,23 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-from typing import Annotated, Any, Literal
+from collections.abc import Callable, Iterator
+from typing import Annotated, Any, Literal, TypeVar
 
 from fastapi import APIRouter, Depends, Query
-from fastapi.responses import HTMLResponse, JSONResponse, PlainTextResponse, StreamingResponse
+from fastapi.responses import HTMLResponse, JSONResponse, PlainTextResponse, Response, StreamingResponse
 
 from index import Store
 
-from ...export import export_table
 from ...model import TopicModel
 from ...report import build_report, render_html, render_markdown
-from ...tabular import encode, require
-from ..state import Service, service
+from ...tabular import require
+from ..state import ASIDE, PREPARING, Service, service
 
 router = APIRouter(prefix="/v1", tags=["report"])
 State = Annotated[Service, Depends(service)]
+REPORT = "the report"
+T = TypeVar("T")
 
 
 def _built(reader: Store, model: TopicModel) -> dict[str, Any]:
@@ -25,51 +26,60 @@ def _built(reader: Store, model: TopicModel) -> dict[str, Any]:
         return build_report(reader, model)
 
 
-def _report(state: Service) -> dict[str, Any]:
-    """The report of the fit in force, built once per fit and store generation."""
-    return state.per_fit("report", _built)
+def report(state: Service) -> dict[str, Any]:
+    """The report of the fit in force, built once per fit and store generation (in a process aside
+    when the service has one, see :mod:`..building`)."""
+    def build(reader: Store, model: TopicModel) -> dict[str, Any]:
+        if state.builder is None:
+            return _built(reader, model)
+        return state.builder.report(state.store.path, state.exports / "report.json")
+    return state.per_fit("report", build, REPORT, ASIDE)
 
 
-@router.get("/report", response_class=HTMLResponse)
+def _rendered(state: Service, name: str, render: Callable[[dict[str, Any]], T]) -> T:
+    """The report rendered once per fit and generation, in this process; asked for only once the report
+    is there (else :class:`..preparing.Preparing` at once), so rendering it never waits behind an export."""
+    report(state)
+    return state.per_fit(name, lambda _reader, _model: render(report(state)), REPORT)
+
+
+@router.get("/report", response_class=HTMLResponse, responses=PREPARING)
 def report_html(state: State) -> HTMLResponse:
-    return HTMLResponse(state.per_fit("report.html", lambda _reader, _model: render_html(_report(state))))
+    return HTMLResponse(_rendered(state, "report.html", render_html))
 
 
-@router.get("/report.md", response_class=PlainTextResponse)
+@router.get("/report.md", response_class=PlainTextResponse, responses=PREPARING)
 def report_markdown(state: State) -> PlainTextResponse:
-    return PlainTextResponse(state.per_fit("report.md", lambda _reader, _model: render_markdown(_report(state))),
-                             media_type="text/markdown; charset=utf-8")
+    return PlainTextResponse(_rendered(state, "report.md", render_markdown), media_type="text/markdown; charset=utf-8")
 
 
-@router.get("/report.json")
-def report_json(state: State) -> JSONResponse:
-    return JSONResponse(_report(state))
+@router.get("/report.json", responses=PREPARING)
+def report_json(state: State) -> Response:
+    """The report as JSON, encoded once per fit and generation too (7 MB at 100,000 paragraphs:
+    encoding it for each request cost more than the request's other work)."""
+    return Response(_rendered(state, "report.json", lambda document: JSONResponse(document).body),
+                    media_type="application/json")
 
 
 MEDIA_TYPES = {"csv": "text/csv; charset=utf-8", "jsonl": "application/x-ndjson",
                "parquet": "application/vnd.apache.parquet"}
+CHUNK = 1 << 20
 
 
-@router.get("/export/{kind}", response_class=StreamingResponse)
+@router.get("/export/{kind}", response_class=StreamingResponse, responses=PREPARING)
 def export_rows(kind: Literal["paragraphs", "articles", "topics"], state: State,
                 format: Annotated[Literal["csv", "jsonl", "parquet"],
                                   Query(description="parquet needs pyarrow on the server")] = "csv"
                 ) -> StreamingResponse:
-    """The rows ``topics export KIND`` writes, streamed as they are read, from a connection of the
-    answer's own (closed with it), so a long download holds no worker's reader."""
+    """The file ``topics export KIND`` writes, written once per fit and store generation by the
+    background worker and streamed from the handle opened here (a newer file replacing it meanwhile
+    leaves this download whole)."""
     require(format)
-    model = state.model()
-    reader = state.store.reader()
-    try:
-        table = export_table(reader, model, kind)
-    except BaseException:
-        reader.close()
-        raise
+    handle = state.export_file(kind, format).open("rb")
 
     def body() -> Iterator[bytes]:
-        try:
-            yield from encode(table, format)
-        finally:
-            reader.close()
+        with handle:
+            while chunk := handle.read(CHUNK):
+                yield chunk
     return StreamingResponse(body(), media_type=MEDIA_TYPES[format],
                              headers={"Content-Disposition": f'attachment; filename="{kind}.{format}"'})

@@ -14,7 +14,7 @@ from ...fit import refit
 from ...model import TopicNotFound
 from ...named import entries
 from ..schemas import MAX_K, MergeIn, RefreshIn, ReshapedOut, SplitIn, TopicOut, TopicsOut
-from ..state import Service, service, write_access
+from ..state import PREPARING, Service, service, write_access
 
 router = APIRouter(prefix="/v1/topics", tags=["topics"])
 State = Annotated[Service, Depends(service)]
@@ -25,13 +25,13 @@ def list_topics(state: State) -> dict[str, Any]:
     return topic_listing(state.reader(), state.model()).to_dict()
 
 
-@router.get("/changes")
+@router.get("/changes", responses=PREPARING)
 def topic_changes(state: State, since: Annotated[int | None, Query(description="compare with this fit "
                                                                    "(default: the one before the latest)")] = None
                   ) -> dict[str, Any]:
     """New, grown, shrunk, merged, split and vanished topics, with examples; emerging topics."""
     if since is None:
-        return state.per_fit("changes", lambda reader, model: changes(reader, model).to_dict())
+        return state.overview().changes.to_dict()
     return changes(state.reader(), state.model(), since).to_dict()
 
 

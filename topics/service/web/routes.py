@@ -12,7 +12,7 @@ from starlette.concurrency import run_in_threadpool
 
 from index import TopicsError, search, similar
 
-from ...api import merge_topics, split_topic, topic_detail, topics_overview
+from ...api import merge_topics, split_topic, topic_detail
 from ...fit import relabel
 from ...model import TopicNotFound
 from ..state import Service, service, status_of
@@ -68,8 +68,7 @@ def topics_page(request: Request, state: State) -> HTMLResponse:
     model = state.model_or_none()
     if model is None:
         return page(request, "topics.html", overview=None)
-    return page(request, "topics.html", overview=state.per_fit("overview", topics_overview),
-                total=max(len(model.paragraph_ids), 1))
+    return page(request, "topics.html", overview=state.overview(), total=max(len(model.paragraph_ids), 1))
 
 
 @router.get("/topics/{topic_id}", response_class=HTMLResponse)
@@ -88,7 +87,9 @@ def _topic(request: Request, state: Service, topic_id: str, status: int = 200, n
     if model is None:
         return message(request, 404, "No topics yet", NO_TOPICS)
     try:
-        detail = topic_detail(state.reader(), model, int(topic_id), PARAGRAPHS, ARTICLES)
+        number = model.topic(int(topic_id)).id
+        detail = state.per_fit(f"topic.{number}", lambda reader, fit: topic_detail(reader, fit, number, PARAGRAPHS,
+                                                                                   ARTICLES), f"topic {number}'s page")
     except (ValueError, TopicNotFound):
         ids = ", ".join(str(t.id) for t in model.topics) or "none"
         return message(request, 404, "No such topic", f"There is no topic “{topic_id}”; the topics are {ids}.")
