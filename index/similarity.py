@@ -20,14 +20,19 @@ from typing import Any
 import numpy as np
 
 from .articles import Article
+from .candidates import Owners, close_pairs, near_pairs, within
 from .catalog import ArticleInfo, Filters, Link
 from .errors import QueryError
+from .minhash import pair_keys
+from .pair_filter import PairFilter
 from .search import check_k
 from .snapshot import Snapshot
 from .store import Store
-from .stories import StoryIndex, body, story_of
+from .stories import StoryCounts, StoryIndex, body, story_of
+from .story_tables import StoryTables
 
 CANDIDATES_PER_PARAGRAPH = 50
+CHUNK = 16384  # paragraphs whose neighbours are searched at a time
 SCORE_TOLERANCE = 1e-5  # float32 cosines of identical texts can fall a hair below 1.0
 
 
@@ -127,41 +132,36 @@ def duplicates(store: Store, threshold: float = 0.9, neighbours: int = 10) -> li
 
 @dataclass(frozen=True)
 class _Corpus:
-    """Every article's paragraphs and story text, and the articles whose body holds each paragraph."""
+    """Articles' paragraphs and story texts (numbered in ``stories.keys`` order), and the articles whose
+    body holds each paragraph."""
 
     grouped: dict[str, list[Link]]
     info: dict[str, ArticleInfo]
-    owners: dict[int, set[str]]
     stories: StoryIndex
+    owners: Owners
+
+    @property
+    def count(self) -> int:
+        return len(self.stories.keys)
 
 
-def _corpus(store: Store) -> _Corpus:
-    grouped, info = _by_article(store.links(article_ids=store.article_ids()))
-    owners: dict[int, set[str]] = defaultdict(set)
-    for aid, links in grouped.items():
-        for pid in _body(links):
-            owners[pid].add(aid)
-    return _Corpus(grouped, info, owners, StoryIndex({aid: story_of(links) for aid, links in grouped.items()}))
+def _corpus(store: Store, article_ids: list[str], counts: StoryCounts | None = None) -> _Corpus:
+    """The corpus of ``article_ids``, judged among themselves or, given ``counts``, among the archive's."""
+    grouped, info = _by_article(store.links(article_ids=article_ids))
+    stories = StoryIndex({aid: story_of(links) for aid, links in grouped.items()}, counts)
+    number = {key: i for i, key in enumerate(stories.keys)}
+    placed = [(pid, number[aid]) for aid, links in grouped.items() for pid in _body(links)]
+    columns = [np.array(column, np.int64) for column in zip(*placed)] or [np.zeros(0, np.int64)] * 2
+    return _Corpus(grouped, info, stories, Owners.of(*columns))
 
 
-def _near_pairs(corpus: _Corpus, snapshot: Snapshot, ids: np.ndarray, vectors: np.ndarray, threshold: float,
-                neighbours: int) -> set[tuple[str, str]]:
-    """Pairs of articles, one holding a paragraph of ``ids`` (its vector in ``vectors``) and the other it
-    or one of its ``neighbours`` nearest paragraphs at a cosine of ``threshold`` or more."""
-    pairs: set[tuple[str, str]] = set()
-    scores, found = snapshot.search(vectors, neighbours + 1)
-    for pid, row_scores, row_ids in zip(ids, scores, found):
-        own = corpus.owners.get(int(pid), set())
-        near = set().union(own, *(corpus.owners.get(int(i), set()) for s, i in zip(row_scores, row_ids)
-                                  if i >= 0 and s >= threshold))
-        pairs.update((min(a, b), max(a, b)) for a in own for b in near if a != b)
-    return pairs
-
-
-def _judged(corpus: _Corpus, snapshot: Snapshot, pairs: set[tuple[str, str]], threshold: float) -> list[DuplicatePair]:
-    """The candidate pairs that are one story, most similar first."""
+def _judged(corpus: _Corpus, snapshot: Snapshot, first: np.ndarray, second: np.ndarray,
+            threshold: float) -> list[DuplicatePair]:
+    """The candidate pairs (article numbers, ``first[i]`` before ``second[i]``) that are one story, most
+    similar first."""
     result = []
-    for a, b in sorted(pairs):
+    for i, j in zip(first.tolist(), second.tolist()):
+        a, b = corpus.stories.keys[i], corpus.stories.keys[j]
         score = article_similarity(snapshot.vectors_of(_body(corpus.grouped[a])),
                                    snapshot.vectors_of(_body(corpus.grouped[b])))
         kind, overlap = corpus.stories.kind(a, b, score + SCORE_TOLERANCE, threshold)
@@ -171,36 +171,54 @@ def _judged(corpus: _Corpus, snapshot: Snapshot, pairs: set[tuple[str, str]], th
 
 
 def _duplicates(store: Store, snapshot: Snapshot, threshold: float, neighbours: int) -> list[DuplicatePair]:
-    corpus = _corpus(store)
-    pairs = corpus.stories.lexical_candidates()
-    for ids, vectors in snapshot.chunks(4096):
-        pairs |= _near_pairs(corpus, snapshot, ids, vectors, threshold, neighbours)
-    return _judged(corpus, snapshot, pairs, threshold)
+    corpus = _corpus(store, store.article_ids())
+    tables = _tables(store, snapshot, corpus)
+    found = [tables.by_first if tables.keys == corpus.stories.keys else corpus.stories.lexical_pairs()]
+    for ids, vectors in snapshot.chunks(CHUNK):
+        found.append(near_pairs(snapshot, corpus.owners, ids, vectors, threshold, neighbours, corpus.count))
+    first, second = np.divmod(np.unique(np.concatenate(found)), corpus.count)
+    keep = PairFilter.of(corpus.stories).possible(first, second)
+    return _judged(corpus, snapshot, first[keep], second[keep], threshold)
 
 
-def _within(snapshot: Snapshot, vectors: np.ndarray, threshold: float) -> set[int]:
-    """Every stored paragraph at a cosine of ``threshold`` or more from one of ``vectors``."""
-    k = 64
-    while True:
-        scores, found = snapshot.search(vectors, k)
-        if not len(scores) or scores[:, -1].max() < threshold or k >= len(snapshot.ids):
-            return {int(i) for i in found[(found >= 0) & (scores >= threshold)]}
-        k *= 4
+def _tables(store: Store, snapshot: Snapshot, corpus: _Corpus | None = None) -> StoryTables:
+    """The story tables of ``snapshot``'s generation: kept, saved, or made from every article (from
+    ``corpus``, the whole store's, when the caller has it)."""
+    with store.stories.lock:
+        tables = store.stories.tables
+        if tables is None or tables.generation != snapshot.generation:
+            tables = StoryTables.load(store.path, snapshot.generation)
+            if tables is None:
+                corpus = corpus or _corpus(store, store.article_ids())
+                tables = StoryTables.of(snapshot.generation, corpus.stories, corpus.stories.lexical_pairs())
+                tables.save(store.path)
+            store.stories.tables = tables
+        return tables
 
 
 def duplicates_of(store: Store, article_id: str, threshold: float = 0.9, neighbours: int = 10) -> list[DuplicatePair]:
-    """The pairs :func:`duplicates` lists that hold ``article_id``, and only those, without searching
-    every paragraph's neighbours: a pair holding it comes from one of its own paragraphs, or from a
-    paragraph that counts one of them among its nearest, so at least ``threshold`` from it. The story
-    texts and LSH candidates are still the whole store's, as stock phrases are counted across it."""
+    """The pairs :func:`duplicates` lists that hold ``article_id``, and only those, from the article's own
+    paragraphs: a pair holding it comes from MinHash (the store's :class:`StoryTables`), from one of its
+    paragraphs, or from a paragraph that counts one of them among its nearest, so at least ``threshold``
+    from it. Only the articles holding those paragraphs are read, and judged with the whole store's
+    counts, so the cost follows the article's neighbourhood, not the size of the store."""
     if not 0 < threshold <= 1:
         raise QueryError(f"threshold must be in (0, 1], not {threshold}")
     with store.reading() as snapshot:
-        corpus = _corpus(store)
-        if article_id not in corpus.grouped:
+        links = store.links(article_ids=[article_id])
+        if not links:
             raise QueryError(f"no article with id '{article_id}' in {store.path}")
-        mine = _body(corpus.grouped[article_id])
-        rows = np.array(sorted(set(mine) | _within(snapshot, snapshot.vectors_of(mine), threshold)), dtype=np.int64)
-        near = _near_pairs(corpus, snapshot, rows, snapshot.vectors_of(rows), threshold, neighbours)
-        pairs = corpus.stories.lexical_candidates() | near
-        return _judged(corpus, snapshot, {p for p in pairs if article_id in p}, threshold)
+        tables = _tables(store, snapshot)
+        mine = np.array(_body(links), np.int64)
+        rows = np.union1d(mine, within(snapshot, snapshot.vectors_of(mine), threshold))
+        first, second = close_pairs(snapshot, rows, snapshot.vectors_of(rows), threshold, neighbours)
+        holders = {aid for _, aid in store.placements(paragraph_ids=np.union1d(first, second).tolist())}
+        lexical = tables.lexical_partners(article_id)
+        corpus = _corpus(store, sorted(holders.union(lexical, [article_id])), tables.counts)
+        number = corpus.stories.keys.index(article_id)
+        partners = np.array([corpus.stories.keys.index(aid) for aid in lexical], np.int64)
+        keys = np.union1d(pair_keys(np.full(len(partners), number), partners, corpus.count),
+                          corpus.owners.pairs(first, second, corpus.count))
+        first, second = np.divmod(keys, corpus.count)
+        held = (first == number) | (second == number)
+        return _judged(corpus, snapshot, first[held], second[held], threshold)
