@@ -19,12 +19,10 @@ from pathlib import Path
 
 import numpy as np
 
+from .builds import FILES_KEY
 from .damage import DamagedFile, DiskFull, reading
 from .files import atomic_write, file_sha256, load_checked_json, remove_path, save_checked_json
 from .stories import StoryCounts, StoryIndex
-
-FILES_KEY = "files"  # stories.<g>.json's record of the SHA-256 of stories.<g>.npz
-
 
 @dataclass(frozen=True)
 class StoryTables:
@@ -90,6 +88,22 @@ class StoryTables:
             return cls(generation, _unstrings(arrays, "keys"), counts, arrays["by_first"], arrays["by_second"])
         except (DamagedFile, KeyError, ValueError, TypeError):
             return None
+
+
+def damaged_tables(folder: Path) -> list[tuple[Path, str]]:
+    """Each saved story-tables file that does not match the SHA-256 recorded when it was written, or
+    whose record is damaged, with why; ``topics repair`` removes them (they are made again)."""
+    found = []
+    for settings in sorted(folder.glob("stories.*.json")):
+        data = settings.with_suffix(".npz")
+        try:
+            recorded = load_checked_json(settings).get(FILES_KEY, {}).get(data.name)
+            with reading(data):
+                if file_sha256(data) != recorded:
+                    found.append((data, "its bytes do not match the checksum recorded when it was written"))
+        except DamagedFile as exc:
+            found.append((exc.path, exc.reason))
+    return found
 
 
 class StoryCache:
