@@ -33,7 +33,7 @@ from .minhash import ranks
 from .shingles import GAP, SHINGLE, StoryText
 from .stories import COPY, MIN_NAMES, MIN_SHARED, NAMES, NEW, StoryIndex
 
-_BATCH = 100_000  # pairs tested at a time: their gathered matrix rows take a few hundred MB
+_BATCH = 20_000  # pairs tested at a time: their gathered matrix rows take about 250 MB
 _SLACK = 1e-6  # the bounds are met with this much to spare: float sums differ in the last digits
 
 

@@ -28,11 +28,13 @@ from .pair_filter import PairFilter
 from .search import check_k
 from .snapshot import Snapshot
 from .store import Store
+from .shingles import StoryText
 from .stories import StoryCounts, StoryIndex, body, story_of
 from .story_tables import StoryTables
 
 CANDIDATES_PER_PARAGRAPH = 50
 CHUNK = 16384  # paragraphs whose neighbours are searched at a time
+ARTICLES_READ = 4096  # articles whose paragraphs are read at a time to make their story texts
 SCORE_TOLERANCE = 1e-5  # float32 cosines of identical texts can fall a hair below 1.0
 
 
@@ -132,10 +134,10 @@ def duplicates(store: Store, threshold: float = 0.9, neighbours: int = 10) -> li
 
 @dataclass(frozen=True)
 class _Corpus:
-    """Articles' paragraphs and story texts (numbered in ``stories.keys`` order), and the articles whose
-    body holds each paragraph."""
+    """Articles' body paragraph ids, metadata and story texts (numbered in ``stories.keys`` order), and
+    the articles whose body holds each paragraph."""
 
-    grouped: dict[str, list[Link]]
+    bodies: dict[str, list[int]]
     info: dict[str, ArticleInfo]
     stories: StoryIndex
     owners: Owners
@@ -146,13 +148,21 @@ class _Corpus:
 
 
 def _corpus(store: Store, article_ids: list[str], counts: StoryCounts | None = None) -> _Corpus:
-    """The corpus of ``article_ids``, judged among themselves or, given ``counts``, among the archive's."""
-    grouped, info = _by_article(store.links(article_ids=article_ids))
-    stories = StoryIndex({aid: story_of(links) for aid, links in grouped.items()}, counts)
+    """The corpus of ``article_ids``, judged among themselves or, given ``counts``, among the archive's.
+    Articles are read ``ARTICLES_READ`` at a time and only their story texts kept, not their texts."""
+    bodies: dict[str, list[int]] = {}
+    info: dict[str, ArticleInfo] = {}
+    texts: dict[str, StoryText] = {}
+    for start in range(0, len(article_ids), ARTICLES_READ):
+        grouped, read = _by_article(store.links(article_ids=article_ids[start:start + ARTICLES_READ]))
+        for aid, links in grouped.items():
+            bodies[aid], texts[aid] = _body(links), story_of(links)
+        info.update(read)
+    stories = StoryIndex(texts, counts)
     number = {key: i for i, key in enumerate(stories.keys)}
-    placed = [(pid, number[aid]) for aid, links in grouped.items() for pid in _body(links)]
+    placed = [(pid, number[aid]) for aid, pids in bodies.items() for pid in pids]
     columns = [np.array(column, np.int64) for column in zip(*placed)] or [np.zeros(0, np.int64)] * 2
-    return _Corpus(grouped, info, stories, Owners.of(*columns))
+    return _Corpus(bodies, info, stories, Owners.of(*columns))
 
 
 def _judged(corpus: _Corpus, snapshot: Snapshot, first: np.ndarray, second: np.ndarray,
@@ -162,8 +172,7 @@ def _judged(corpus: _Corpus, snapshot: Snapshot, first: np.ndarray, second: np.n
     result = []
     for i, j in zip(first.tolist(), second.tolist()):
         a, b = corpus.stories.keys[i], corpus.stories.keys[j]
-        score = article_similarity(snapshot.vectors_of(_body(corpus.grouped[a])),
-                                   snapshot.vectors_of(_body(corpus.grouped[b])))
+        score = article_similarity(snapshot.vectors_of(corpus.bodies[a]), snapshot.vectors_of(corpus.bodies[b]))
         kind, overlap = corpus.stories.kind(a, b, score + SCORE_TOLERANCE, threshold)
         if kind is not None:
             result.append(DuplicatePair(score, corpus.info[a], corpus.info[b], kind, overlap))
