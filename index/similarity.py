@@ -221,7 +221,8 @@ def duplicates_of(store: Store, article_id: str, threshold: float = 0.9, neighbo
         mine = np.array(_body(links), np.int64)
         rows = np.union1d(mine, within(snapshot, snapshot.vectors_of(mine), threshold))
         first, second = close_pairs(snapshot, rows, snapshot.vectors_of(rows), threshold, neighbours)
-        holders = {aid for _, aid in store.placements(paragraph_ids=np.union1d(first, second).tolist())}
+        across = np.union1d(second[np.isin(first, mine)], first[np.isin(second, mine)])  # the other side's
+        holders = {aid for _, aid in store.placements(paragraph_ids=across.tolist())}
         lexical = tables.lexical_partners(article_id)
         corpus = _corpus(store, sorted(holders.union(lexical, [article_id])), tables.counts)
         number = corpus.stories.keys.index(article_id)
@@ -230,4 +231,6 @@ def duplicates_of(store: Store, article_id: str, threshold: float = 0.9, neighbo
                           corpus.owners.pairs(first, second, corpus.count))
         first, second = np.divmod(keys, corpus.count)
         held = (first == number) | (second == number)
-        return _judged(corpus, snapshot, first[held], second[held], threshold)
+        first, second = first[held], second[held]
+        keep = PairFilter.of(corpus.stories).possible(first, second)
+        return _judged(corpus, snapshot, first[keep], second[keep], threshold)
