@@ -108,13 +108,3 @@ def near_pairs(snapshot: Snapshot, owners: Owners, ids: np.ndarray, vectors: np.
     ``vectors``) and the other it or one of its ``neighbours`` nearest paragraphs at a cosine of
     ``threshold`` or more (:func:`close_pairs`), as :func:`index.minhash.pair_keys`."""
     return owners.pairs(*close_pairs(snapshot, ids, vectors, threshold, neighbours), count)
-
-
-def within(snapshot: Snapshot, vectors: np.ndarray, threshold: float) -> np.ndarray:
-    """The ids of every stored paragraph at a cosine of ``threshold`` or more from one of ``vectors``."""
-    k = 64
-    while True:
-        scores, found = nearest(snapshot, vectors, k)
-        if not len(scores) or scores[:, -1].max() < threshold or k >= len(snapshot.ids):
-            return np.unique(found[(found >= 0) & (scores >= threshold)])
-        k *= 4

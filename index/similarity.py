@@ -20,10 +20,9 @@ from typing import Any
 import numpy as np
 
 from .articles import Article
-from .candidates import Owners, close_pairs, near_pairs, within
+from .candidates import Owners, near_pairs
 from .catalog import ArticleInfo, Filters, Link
 from .errors import QueryError
-from .minhash import pair_keys
 from .pair_filter import PairFilter
 from .search import check_k
 from .snapshot import Snapshot
@@ -180,57 +179,58 @@ def _judged(corpus: _Corpus, snapshot: Snapshot, first: np.ndarray, second: np.n
 
 
 def _duplicates(store: Store, snapshot: Snapshot, threshold: float, neighbours: int) -> list[DuplicatePair]:
-    corpus = _corpus(store, store.article_ids())
-    tables = _tables(store, snapshot, corpus)
-    found = [tables.by_first if tables.keys == corpus.stories.keys else corpus.stories.lexical_pairs()]
+    tables, corpus = _tables(store, snapshot, threshold, neighbours)
+    first, second = np.divmod(tables.by_first, max(len(tables.keys), 1))
+    if corpus is None:  # the tables were kept: read only the articles of some candidate pair
+        numbers = np.union1d(first, second)
+        corpus = _corpus(store, [tables.keys[i] for i in numbers.tolist()], tables.counts)
+        first, second = np.searchsorted(numbers, first), np.searchsorted(numbers, second)
+    return _judged(corpus, snapshot, first, second, threshold)
+
+
+def _candidates(snapshot: Snapshot, corpus: _Corpus, threshold: float, neighbours: int) -> np.ndarray:
+    """The whole store's candidate pairs that some kind could accept, as :func:`index.minhash.pair_keys`
+    over ``corpus``'s articles: MinHash's and the nearest paragraphs', through the pair filter."""
+    found = [corpus.stories.lexical_pairs()]
     for ids, vectors in snapshot.chunks(CHUNK):
         found.append(near_pairs(snapshot, corpus.owners, ids, vectors, threshold, neighbours, corpus.count))
     first, second = np.divmod(np.unique(np.concatenate(found)), corpus.count)
     keep = PairFilter.of(corpus.stories).possible(first, second)
-    return _judged(corpus, snapshot, first[keep], second[keep], threshold)
+    return first[keep] * corpus.count + second[keep]
 
 
-def _tables(store: Store, snapshot: Snapshot, corpus: _Corpus | None = None) -> StoryTables:
-    """The story tables of ``snapshot``'s generation: kept, saved, or made from every article (from
-    ``corpus``, the whole store's, when the caller has it)."""
+def _tables(store: Store, snapshot: Snapshot, threshold: float,
+            neighbours: int) -> tuple[StoryTables, _Corpus | None]:
+    """The story tables of ``snapshot``'s generation: kept, saved, or made from every article (that
+    corpus is returned too when it was read, else ``None``)."""
+    run, corpus = (snapshot.generation, threshold, neighbours), None
     with store.stories.lock:
         tables = store.stories.tables
-        if tables is None or tables.generation != snapshot.generation:
-            tables = StoryTables.load(store.path, snapshot.generation)
+        if tables is None or tables.run != run:
+            tables = StoryTables.load(store.path, run)
             if tables is None:
-                corpus = corpus or _corpus(store, store.article_ids())
-                tables = StoryTables.of(snapshot.generation, corpus.stories, corpus.stories.lexical_pairs())
+                corpus = _corpus(store, store.article_ids())
+                tables = StoryTables.of(run, corpus.stories, _candidates(snapshot, corpus, threshold, neighbours))
                 tables.save(store.path)
             store.stories.tables = tables
-        return tables
+        return tables, corpus
 
 
 def duplicates_of(store: Store, article_id: str, threshold: float = 0.9, neighbours: int = 10) -> list[DuplicatePair]:
-    """The pairs :func:`duplicates` lists that hold ``article_id``, and only those, from the article's own
-    paragraphs: a pair holding it comes from MinHash (the store's :class:`StoryTables`), from one of its
-    paragraphs, or from a paragraph that counts one of them among its nearest, so at least ``threshold``
-    from it. Only the articles holding those paragraphs are read, and judged with the whole store's
-    counts, so the cost follows the article's neighbourhood, not the size of the store."""
+    """The pairs :func:`duplicates` lists that hold ``article_id``: its candidates in the store's
+    :class:`StoryTables` (made once per generation), judged with the whole store's counts. Only the
+    article and its candidates are read, so the cost follows the article's neighbourhood, not the size
+    of the store."""
     if not 0 < threshold <= 1:
         raise QueryError(f"threshold must be in (0, 1], not {threshold}")
     with store.reading() as snapshot:
-        links = store.links(article_ids=[article_id])
-        if not links:
+        if store.article(article_id) is None:
             raise QueryError(f"no article with id '{article_id}' in {store.path}")
-        tables = _tables(store, snapshot)
-        mine = np.array(_body(links), np.int64)
-        rows = np.union1d(mine, within(snapshot, snapshot.vectors_of(mine), threshold))
-        first, second = close_pairs(snapshot, rows, snapshot.vectors_of(rows), threshold, neighbours)
-        across = np.union1d(second[np.isin(first, mine)], first[np.isin(second, mine)])  # the other side's
-        holders = {aid for _, aid in store.placements(paragraph_ids=across.tolist())}
-        lexical = tables.lexical_partners(article_id)
-        corpus = _corpus(store, sorted(holders.union(lexical, [article_id])), tables.counts)
+        tables, _ = _tables(store, snapshot, threshold, neighbours)
+        partners = tables.partners(article_id)
+        if not partners:
+            return []
+        corpus = _corpus(store, sorted({article_id, *partners}), tables.counts)
         number = corpus.stories.keys.index(article_id)
-        partners = np.array([corpus.stories.keys.index(aid) for aid in lexical], np.int64)
-        keys = np.union1d(pair_keys(np.full(len(partners), number), partners, corpus.count),
-                          corpus.owners.pairs(first, second, corpus.count))
-        first, second = np.divmod(keys, corpus.count)
-        held = (first == number) | (second == number)
-        first, second = first[held], second[held]
-        keep = PairFilter.of(corpus.stories).possible(first, second)
-        return _judged(corpus, snapshot, first[keep], second[keep], threshold)
+        others = np.array([corpus.stories.keys.index(aid) for aid in partners], np.int64)
+        return _judged(corpus, snapshot, np.minimum(others, number), np.maximum(others, number), threshold)

@@ -1,13 +1,15 @@
-"""What one article's same-story pairs need of the whole store, kept once per store generation.
+"""The candidate same-story pairs of the whole store, kept once per store generation.
 
-Judging whether two articles are one story reads the whole archive's counts (:class:`StoryCounts`: the
-template shingles, how many articles name each name), and MinHash pairs articles from every article's
-shingles; both take every article's story text, a minute or more on a large archive. ``topics show``
-and ``GET /v1/articles/{id}`` list one article's pairs, so they read these tables instead: kept in
-memory for the threads of one process (:class:`StoryCache`) and on disk as derived files,
-``stories.<generation>.npz`` (arrays only, no pickles) beside ``stories.<generation>.json``, which
-records the generation and the file's SHA-256. Any write makes a new generation; the tables of an
-older one are then made again by the next reader that needs them and the old files removed.
+Finding the pairs that may be one story takes every article: MinHash over every article's shingles,
+every paragraph's nearest neighbours, and the pair filter (:mod:`index.pair_filter`), with the whole
+archive's counts (:class:`StoryCounts`: the template shingles, how many articles name each name) that
+judging reads too: a minute or more on a large archive. ``topics show`` and ``GET /v1/articles/{id}``
+list one article's pairs, so they read these tables and judge only that article's candidates. The
+tables are kept in memory for the threads of one process (:class:`StoryCache`) and on disk as derived
+files, ``stories.<generation>.npz`` (arrays only, no pickles) beside ``stories.<generation>.json``,
+which records the generation, the threshold and neighbours the candidates were found with, and the
+file's SHA-256. Any write makes a new generation; the tables of an older one are then made again by the
+next reader that needs them, and the old files removed.
 """
 
 from __future__ import annotations
@@ -26,25 +28,33 @@ from .stories import StoryCounts, StoryIndex
 
 @dataclass(frozen=True)
 class StoryTables:
-    """The article ids (sorted: article i is ``keys[i]``), the archive's counts, and the MinHash pairs
+    """The article ids (sorted: article i is ``keys[i]``), the archive's counts, and the candidate pairs
     of articles twice, as keys ``i * len(keys) + j`` sorted, once with the first article as ``i`` and
-    once with the second, so one article's pairs are two binary searches away."""
+    once with the second, so one article's pairs are two binary searches away; found at ``threshold``
+    with ``neighbours`` nearest paragraphs."""
 
     generation: int
+    threshold: float
+    neighbours: int
     keys: list[str]
     counts: StoryCounts
     by_first: np.ndarray
     by_second: np.ndarray
 
     @classmethod
-    def of(cls, generation: int, index: StoryIndex, pairs: np.ndarray) -> StoryTables:
-        """From the whole store's story index and its lexical pairs (:meth:`StoryIndex.lexical_pairs`)."""
+    def of(cls, run: tuple[int, float, int], index: StoryIndex, pairs: np.ndarray) -> StoryTables:
+        """From the whole store's story index and its candidate pairs (keys over ``index.keys``), found in
+        ``run`` (generation, threshold, neighbours)."""
         count = max(len(index.keys), 1)
         first, second = np.divmod(pairs, count)
-        return cls(generation, index.keys, index.counts, np.sort(pairs), np.sort(second * count + first))
+        return cls(*run, index.keys, index.counts, np.sort(pairs), np.sort(second * count + first))
 
-    def lexical_partners(self, article_id: str) -> list[str]:
-        """The articles MinHash pairs with ``article_id``, sorted (none for an article not listed)."""
+    @property
+    def run(self) -> tuple[int, float, int]:
+        return self.generation, self.threshold, self.neighbours
+
+    def partners(self, article_id: str) -> list[str]:
+        """The articles paired with ``article_id``, sorted (none for an article not listed)."""
         at = bisect_left(self.keys, article_id)
         if at == len(self.keys) or self.keys[at] != article_id:
             return []
@@ -63,7 +73,8 @@ class StoryTables:
                   **_strings("keys", self.keys), **_strings("names", names)}
         try:
             atomic_write(data, lambda target: _save_npz(target, arrays))
-            save_checked_json(settings, {"generation": self.generation, "articles": self.counts.articles,
+            save_checked_json(settings, {"generation": self.generation, "threshold": self.threshold,
+                                         "neighbours": self.neighbours, "articles": self.counts.articles,
                                          FILES_KEY: {data.name: file_sha256(data)}})
         except (OSError, DiskFull):
             return
@@ -72,20 +83,22 @@ class StoryTables:
                 remove_path(file)
 
     @classmethod
-    def load(cls, folder: Path, generation: int) -> StoryTables | None:
-        """The tables saved for ``generation``; ``None`` when there are none, or they are damaged (they
-        are made again)."""
-        data, settings = _paths(folder, generation)
+    def load(cls, folder: Path, run: tuple[int, float, int]) -> StoryTables | None:
+        """The tables saved for ``run`` (generation, threshold, neighbours); ``None`` when there are none,
+        or they are of another threshold, or damaged (they are made again)."""
+        data, settings = _paths(folder, run[0])
         if not settings.is_file():
             return None
         try:
             info = load_checked_json(settings)
+            if (info["generation"], info["threshold"], info["neighbours"]) != run:
+                return None
             with reading(data), np.load(data, allow_pickle=False) as saved:
                 arrays = {name: saved[name] for name in saved.files}
             names = _unstrings(arrays, "names")
             counts = StoryCounts(int(info["articles"]), arrays["template"],
                                  dict(zip(names, arrays["name_counts"].tolist())))
-            return cls(generation, _unstrings(arrays, "keys"), counts, arrays["by_first"], arrays["by_second"])
+            return cls(*run, _unstrings(arrays, "keys"), counts, arrays["by_first"], arrays["by_second"])
         except (DamagedFile, KeyError, ValueError, TypeError):
             return None
 

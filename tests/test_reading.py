@@ -134,12 +134,15 @@ def test_duplicates_of_reads_the_story_tables_of_its_generation(embedder: Embedd
         generation = store.stats().generation
     assert {f.name for f in path.glob("stories.*")} == {f"stories.{generation}.npz", f"stories.{generation}.json"}
     with Store.open(path, model=embedder) as store:
-        tables = StoryTables.load(path, generation)
+        tables = StoryTables.load(path, (generation, 0.9, 10))
         assert tables is not None and tables.keys == sorted(store.article_ids())
         store.add([Article(id="copy-of-n2", title="Harbour report 2", text=HARBOUR[2].text)])
         assert duplicates_of(store, "n2") == [p for p in duplicates(store) if "n2" in (p.first.id, p.second.id)]
         assert [p.first.id for p in duplicates_of(store, "n2")] == ["copy-of-n2"]
-        assert store.stories.tables is not None and store.stories.tables.generation == generation + 1
+        assert store.stories.tables is not None and store.stories.tables.run == (generation + 1, 0.9, 10)
+        pairs = duplicates_of(store, "n2")
+        assert duplicates_of(store, "n2", threshold=0.95) == pairs  # the tables made again at 0.95
+        assert store.stories.tables.run == (generation + 1, 0.95, 10)
     assert not (path / f"stories.{generation}.npz").exists()
 
 
