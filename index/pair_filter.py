@@ -39,15 +39,14 @@ _SLACK = 1e-6  # the bounds are met with this much to spare: float sums differ i
 
 @dataclass(frozen=True)
 class PairFilter:
-    """Per article (rows in ``StoryIndex.keys`` order): positions of each own (non-template) shingle,
-    the same as a 0/1 matrix, the count of distinct and of template shingles, the words, name weights,
+    """Per article (rows in ``StoryIndex.keys`` order): positions of each own (non-template) shingle
+    (float32: counts stay exact), the count of distinct and of template shingles, the words, name weights,
     names as a 0/1 matrix, and the weight of the names every comparison keeps; and per paragraph (all
     articles' in turn), the positions of its own shingles and its words, and where each article's
     paragraphs start among them."""
 
     paragraphs: _Paragraphs
     positions: sparse.csr_matrix
-    own: sparse.csr_matrix
     distinct: np.ndarray
     template: np.ndarray
     words: np.ndarray
@@ -68,11 +67,11 @@ class PairFilter:
         width = max(len(values), 1)
         cells, positions = np.unique(article * width + column.astype(np.int64), return_counts=True)
         rows, columns = np.divmod(cells, width)
-        own = sparse.csr_matrix((positions[~stock[columns]].astype(np.float64),
+        own = sparse.csr_matrix((positions[~stock[columns]].astype(np.float32),
                                  (rows[~stock[columns]], columns[~stock[columns]])), (count, len(values)))
         words = np.array([text.words for text in texts], np.int64)
         names, named, kept = _names(index)
-        return cls(_Paragraphs.of(texts, paragraph, column, stock, len(values)), own, (own > 0).astype(np.float64),
+        return cls(_Paragraphs.of(texts, paragraph, column, stock, len(values)), own,
                    np.bincount(rows, minlength=count), np.bincount(rows[stock[columns]], minlength=count), words,
                    names, named, kept)
 
@@ -85,16 +84,16 @@ class PairFilter:
         return out
 
     def _lexical(self, a: np.ndarray, b: np.ndarray) -> np.ndarray:
-        mine = self.positions[a].multiply(self.own[b]).tocsr()
-        theirs = self.positions[b].multiply(self.own[a]).tocsr()
+        first, second = self.positions[a], self.positions[b]
+        mine, theirs = first.multiply(second.sign()).tocsr(), second.multiply(first.sign()).tocsr()
         shared = np.diff(mine.indptr)
         most = shared + np.minimum(self.template[a], self.template[b])
         copy = most >= (COPY - _SLACK) * (self.distinct[a] + self.distinct[b] - most)
         enough = shared >= MIN_SHARED
         few_a = enough & _few_new(self.words[a], _kept(np.asarray(mine.sum(axis=1)).ravel(), self.words[a]))
         few_b = enough & _few_new(self.words[b], _kept(np.asarray(theirs.sum(axis=1)).ravel(), self.words[b]))
-        few_a[few_a] = _few_new(self.words[a[few_a]], self.paragraphs.kept(a[few_a], self.own[b[few_a]]))
-        few_b[few_b] = _few_new(self.words[b[few_b]], self.paragraphs.kept(b[few_b], self.own[a[few_b]]))
+        few_a[few_a] = _few_new(self.words[a[few_a]], self.paragraphs.kept(a[few_a], mine[few_a].sign()))
+        few_b[few_b] = _few_new(self.words[b[few_b]], self.paragraphs.kept(b[few_b], theirs[few_b].sign()))
         return copy | few_a | few_b
 
     def _named(self, a: np.ndarray, b: np.ndarray) -> np.ndarray:
@@ -134,12 +133,12 @@ class _Paragraphs:
         rows, columns = np.divmod(cells, max(width, 1))
         sizes = [len(text.lengths) for text in texts]
         words = np.concatenate([text.lengths for text in texts]) if texts else np.zeros(0, np.int64)
-        matrix = sparse.csr_matrix((positions.astype(np.float64), (rows, columns)), (len(words), width))
+        matrix = sparse.csr_matrix((positions.astype(np.float32), (rows, columns)), (len(words), width))
         return cls(matrix, words, np.concatenate(([0], np.cumsum(sizes))).astype(np.int64))
 
     def kept(self, articles: np.ndarray, partners: sparse.csr_matrix) -> np.ndarray:
-        """Per pair, at most how many words of ``articles[i]`` are not new beside the article whose own
-        shingles are row i of ``partners`` (0/1): the paragraph bound of the module's docstring."""
+        """Per pair, at most how many words of ``articles[i]`` are not new when row i of ``partners``
+        (0/1) marks the shingles it shares: the paragraph bound of the module's docstring."""
         sizes = self.starts[articles + 1] - self.starts[articles]
         pair = np.repeat(np.arange(len(articles)), sizes)
         rows = np.repeat(self.starts[articles], sizes) + ranks(sizes)
