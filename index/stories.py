@@ -35,8 +35,8 @@ digest are not.
 Candidates come from MinHash LSH (:mod:`index.minhash`) over each paragraph's own shingles and over each
 article's. Paragraphs are used because a copy that lost most of the article still keeps its other
 paragraphs nearly whole; articles because a copy's paragraphs may be cut differently. The FAISS
-neighbours of each paragraph add more, so finding them stays sub-quadratic. Each candidate is then
-scored exactly.
+neighbours of each paragraph add more, so finding them stays sub-quadratic. The candidates no kind
+could accept are dropped by bounds (:mod:`index.pair_filter`), and the rest scored exactly.
 """
 
 from __future__ import annotations
