@@ -34,6 +34,7 @@ from .shingles import GAP, SHINGLE, StoryText
 from .stories import COPY, MIN_NAMES, MIN_SHARED, NAMES, NEW, StoryIndex
 
 _BATCH = 20_000  # pairs tested at a time: their gathered matrix rows take about 250 MB
+_ARTICLES = 4096  # articles whose matrices are built at a time
 _SLACK = 1e-6  # the bounds are met with this much to spare: float sums differ in the last digits
 
 
@@ -56,23 +57,20 @@ class PairFilter:
 
     @classmethod
     def of(cls, index: StoryIndex) -> PairFilter:
+        """Built ``_ARTICLES`` articles at a time, so the sorting it takes stays small beside the result."""
         count = len(index.keys)
         texts = [index.stories[key] for key in index.keys]
-        counts = [text.counts for text in texts]
-        paragraph = np.repeat(np.arange(sum(len(c) for c in counts)), np.concatenate(counts) if counts else [])
-        article = np.repeat(np.arange(count), [len(c) for c in counts])[paragraph]
-        grams = np.concatenate([text.grams for text in texts]) if texts else np.zeros(0, np.uint64)
-        values, column = np.unique(grams, return_inverse=True)
+        values = np.unique(np.concatenate([text.grams for text in texts]) if texts else np.zeros(0, np.uint64))
         stock = np.isin(values, index.template)
-        width = max(len(values), 1)
-        cells, positions = np.unique(article * width + column.astype(np.int64), return_counts=True)
-        rows, columns = np.divmod(cells, width)
-        own = sparse.csr_matrix((positions[~stock[columns]].astype(np.float32),
-                                 (rows[~stock[columns]], columns[~stock[columns]])), (count, len(values)))
-        words = np.array([text.words for text in texts], np.int64)
+        blocks = [_block(texts[start:start + _ARTICLES], values, stock) for start in range(0, count, _ARTICLES)]
+        whole = [sparse.vstack([b[i] for b in blocks], format="csr") if blocks else
+                 sparse.csr_matrix((0, len(values)), dtype=np.float32) for i in range(2)]
+        held = [np.concatenate([b[i] for b in blocks]) if blocks else np.zeros(0, np.int64) for i in (2, 3)]
+        sizes = [len(text.lengths) for text in texts]
+        lengths = np.concatenate([text.lengths for text in texts]) if texts else np.zeros(0, np.int64)
+        paragraphs = _Paragraphs(whole[1], lengths, np.concatenate(([0], np.cumsum(sizes))).astype(np.int64))
         names, named, kept = _names(index)
-        return cls(_Paragraphs.of(texts, paragraph, column, stock, len(values)), own,
-                   np.bincount(rows, minlength=count), np.bincount(rows[stock[columns]], minlength=count), words,
+        return cls(paragraphs, whole[0], held[0], held[1], np.array([text.words for text in texts], np.int64),
                    names, named, kept)
 
     def possible(self, first: np.ndarray, second: np.ndarray) -> np.ndarray:
@@ -124,18 +122,6 @@ class _Paragraphs:
     words: np.ndarray
     starts: np.ndarray
 
-    @classmethod
-    def of(cls, texts: list[StoryText], paragraph: np.ndarray, column: np.ndarray, stock: np.ndarray,
-           width: int) -> _Paragraphs:
-        """From each shingle's paragraph and column, and which columns are template shingles."""
-        own = ~stock[column]
-        cells, positions = np.unique(paragraph[own] * max(width, 1) + column[own].astype(np.int64), return_counts=True)
-        rows, columns = np.divmod(cells, max(width, 1))
-        sizes = [len(text.lengths) for text in texts]
-        words = np.concatenate([text.lengths for text in texts]) if texts else np.zeros(0, np.int64)
-        matrix = sparse.csr_matrix((positions.astype(np.float32), (rows, columns)), (len(words), width))
-        return cls(matrix, words, np.concatenate(([0], np.cumsum(sizes))).astype(np.int64))
-
     def kept(self, articles: np.ndarray, partners: sparse.csr_matrix) -> np.ndarray:
         """Per pair, at most how many words of ``articles[i]`` are not new when row i of ``partners``
         (0/1) marks the shingles it shares: the paragraph bound of the module's docstring."""
@@ -144,6 +130,28 @@ class _Paragraphs:
         rows = np.repeat(self.starts[articles], sizes) + ranks(sizes)
         hits = np.asarray(self.positions[rows].multiply(partners[pair]).sum(axis=1)).ravel()
         return np.bincount(pair, weights=_kept(hits, self.words[rows]), minlength=len(articles)).astype(np.int64)
+
+
+def _block(texts: list[StoryText], values: np.ndarray, stock: np.ndarray
+           ) -> tuple[sparse.csr_matrix, sparse.csr_matrix, np.ndarray, np.ndarray]:
+    """For a run of articles: the positions of each own shingle per article and per paragraph (columns
+    are places in the sorted ``values``; ``stock`` marks template ones), and each article's count of
+    distinct and of template shingles."""
+    counts = [text.counts for text in texts]
+    paragraphs = sum(len(c) for c in counts)
+    paragraph = np.repeat(np.arange(paragraphs), np.concatenate(counts))
+    article = np.repeat(np.arange(len(texts)), [len(c) for c in counts])[paragraph]
+    column = np.searchsorted(values, np.concatenate([text.grams for text in texts]))
+    ones = np.ones(len(column), np.float32)
+    every = sparse.csr_matrix((ones, (article, column)), (len(texts), len(values)))  # duplicates summed
+    template = np.bincount(np.repeat(np.arange(len(texts)), np.diff(every.indptr)),
+                           weights=stock[every.indices], minlength=len(texts)).astype(np.int64)
+    distinct = np.diff(every.indptr).astype(np.int64)
+    every.data[stock[every.indices]] = 0
+    every.eliminate_zeros()
+    own = ~stock[column]
+    by_paragraph = sparse.csr_matrix((ones[own], (paragraph[own], column[own])), (paragraphs, len(values)))
+    return every, by_paragraph, distinct, template
 
 
 def _names(index: StoryIndex) -> tuple[sparse.csr_matrix, sparse.csr_matrix, np.ndarray]:
