@@ -27,6 +27,7 @@ from .salvage import describe, lost_database, salvage_database
 from .files import clear_non_file, file_sha256, load_checked_json, remove_path
 from .lock import LOCK_NAME, write_lock
 from .store import Store
+from .story_tables import damaged_tables
 from .vectors import VectorIndex
 from .wording import counted
 
@@ -167,6 +168,7 @@ def check(store: Store) -> CheckReport:
     sound = sum(p is None for _, p in found)
     report.checked.append(f"{len(found)} vector segments: {sound} match their checksums")
     report.findings += _build_problems(store)
+    report.findings += [Finding(str(path), reason) for path, reason in damaged_tables(store.path)]
     if report.ok:
         try:
             snapshot = store.snapshot()
@@ -245,4 +247,8 @@ def repair(store_path: Path, *, model: object = None) -> list[str]:
                     remove_path(file)
             done.append(f"rebuilt the index of {counted(len(snapshot.ids), 'paragraph')} (build {snapshot.build}) "
                         "and its BM25 postings" + (f": {damaged[0]}" if damaged else ""))
+        for path, reason in damaged_tables(store.path):
+            for file in store.path.glob(f"{path.stem}.*"):
+                remove_path(file)
+            done.append(f"removed the story tables {path.name} ({reason}); they are made again when next read")
     return done

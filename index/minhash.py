@@ -46,18 +46,57 @@ def signatures(values: np.ndarray, starts: np.ndarray, seed: int = 1) -> np.ndar
     return out
 
 
-def buckets(signature: np.ndarray) -> list[np.ndarray]:
-    """Groups of sets (row numbers of ``signature``) that agree on some band, each of 2 to
-    ``MAX_BUCKET`` sets."""
+def _bands(signature: np.ndarray) -> list[tuple[np.ndarray, np.ndarray]]:
+    """Per band, the rows ordered by their band key and where each run of equal keys starts (and, last,
+    where the final one ends)."""
     weights = _permutations(ROWS, 7)[0]
-    groups = []
+    out = []
     for band in range(BANDS):
         keys = signature[:, band * ROWS:(band + 1) * ROWS] * weights
         keys = np.bitwise_xor.reduce(keys, axis=1)
         order = np.argsort(keys, kind="stable")
         ordered = keys[order]
-        edges = np.flatnonzero(np.concatenate(([True], ordered[1:] != ordered[:-1], [True])))
+        out.append((order, np.flatnonzero(np.concatenate(([True], ordered[1:] != ordered[:-1], [True])))))
+    return out
+
+
+def buckets(signature: np.ndarray) -> list[np.ndarray]:
+    """Groups of sets (row numbers of ``signature``) that agree on some band, each of 2 to
+    ``MAX_BUCKET`` sets."""
+    groups = []
+    for order, edges in _bands(signature):
         sizes = np.diff(edges)
         for i in np.flatnonzero((sizes >= 2) & (sizes <= MAX_BUCKET)):
             groups.append(order[edges[i]:edges[i + 1]])
     return groups
+
+
+def pair_keys(first: np.ndarray, second: np.ndarray, count: int) -> np.ndarray:
+    """The distinct pairs ``(first[i], second[i])`` of different labels below ``count``, each as one sorted
+    key ``low * count + high``: a set of pairs as one array, millions of them in a few megabytes."""
+    first, second = first.astype(np.int64), second.astype(np.int64)
+    apart = first != second
+    low, high = np.minimum(first[apart], second[apart]), np.maximum(first[apart], second[apart])
+    return np.unique(low * count + high)
+
+
+def bucket_pairs(signature: np.ndarray, labels: np.ndarray, count: int) -> np.ndarray:
+    """The pairs of labels (``labels[row]``, below ``count``) of sets that share a bucket of
+    :func:`buckets`, as :func:`pair_keys`: every bucket's pairs at once, without a loop per bucket."""
+    found = [np.zeros(0, np.int64)]
+    for order, edges in _bands(signature):
+        sizes = np.diff(edges)
+        chosen = (sizes >= 2) & (sizes <= MAX_BUCKET)
+        starts, sizes = edges[:-1][chosen], sizes[chosen]
+        member = np.repeat(starts, sizes) + ranks(sizes)  # each bucket member's place in ``order``
+        partners = np.repeat(sizes, sizes) - 1 - ranks(sizes)  # the members after it in its bucket
+        first = np.repeat(member, partners)
+        second = first + 1 + ranks(partners)
+        found.append(pair_keys(labels[order[first]], labels[order[second]], count))
+    return np.unique(np.concatenate(found))
+
+
+def ranks(sizes: np.ndarray) -> np.ndarray:
+    """0, 1, … size − 1 for each of ``sizes``, concatenated: each member's place in its group, for
+    groups laid out one after another."""
+    return np.arange(int(sizes.sum())) - np.repeat(np.cumsum(sizes) - sizes, sizes)

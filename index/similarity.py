@@ -20,14 +20,20 @@ from typing import Any
 import numpy as np
 
 from .articles import Article
+from .candidates import Owners, near_pairs
 from .catalog import ArticleInfo, Filters, Link
 from .errors import QueryError
+from .pair_filter import PairFilter
 from .search import check_k
 from .snapshot import Snapshot
 from .store import Store
-from .stories import StoryIndex, body, story_of
+from .shingles import StoryText
+from .stories import StoryCounts, StoryIndex, body, story_of
+from .story_tables import StoryTables
 
 CANDIDATES_PER_PARAGRAPH = 50
+CHUNK = 16384  # paragraphs whose neighbours are searched at a time
+ARTICLES_READ = 4096  # articles whose paragraphs are read at a time to make their story texts
 SCORE_TOLERANCE = 1e-5  # float32 cosines of identical texts can fall a hair below 1.0
 
 
@@ -127,43 +133,45 @@ def duplicates(store: Store, threshold: float = 0.9, neighbours: int = 10) -> li
 
 @dataclass(frozen=True)
 class _Corpus:
-    """Every article's paragraphs and story text, and the articles whose body holds each paragraph."""
+    """Articles' body paragraph ids, metadata and story texts (numbered in ``stories.keys`` order), and
+    the articles whose body holds each paragraph."""
 
-    grouped: dict[str, list[Link]]
+    bodies: dict[str, list[int]]
     info: dict[str, ArticleInfo]
-    owners: dict[int, set[str]]
     stories: StoryIndex
+    owners: Owners
+
+    @property
+    def count(self) -> int:
+        return len(self.stories.keys)
 
 
-def _corpus(store: Store) -> _Corpus:
-    grouped, info = _by_article(store.links(article_ids=store.article_ids()))
-    owners: dict[int, set[str]] = defaultdict(set)
-    for aid, links in grouped.items():
-        for pid in _body(links):
-            owners[pid].add(aid)
-    return _Corpus(grouped, info, owners, StoryIndex({aid: story_of(links) for aid, links in grouped.items()}))
+def _corpus(store: Store, article_ids: list[str], counts: StoryCounts | None = None) -> _Corpus:
+    """The corpus of ``article_ids``, judged among themselves or, given ``counts``, among the archive's.
+    Articles are read ``ARTICLES_READ`` at a time and only their story texts kept, not their texts."""
+    bodies: dict[str, list[int]] = {}
+    info: dict[str, ArticleInfo] = {}
+    texts: dict[str, StoryText] = {}
+    for start in range(0, len(article_ids), ARTICLES_READ):
+        grouped, read = _by_article(store.links(article_ids=article_ids[start:start + ARTICLES_READ]))
+        for aid, links in grouped.items():
+            bodies[aid], texts[aid] = _body(links), story_of(links)
+        info.update(read)
+    stories = StoryIndex(texts, counts)
+    number = {key: i for i, key in enumerate(stories.keys)}
+    placed = [(pid, number[aid]) for aid, pids in bodies.items() for pid in pids]
+    columns = [np.array(column, np.int64) for column in zip(*placed)] or [np.zeros(0, np.int64)] * 2
+    return _Corpus(bodies, info, stories, Owners.of(*columns))
 
 
-def _near_pairs(corpus: _Corpus, snapshot: Snapshot, ids: np.ndarray, vectors: np.ndarray, threshold: float,
-                neighbours: int) -> set[tuple[str, str]]:
-    """Pairs of articles, one holding a paragraph of ``ids`` (its vector in ``vectors``) and the other it
-    or one of its ``neighbours`` nearest paragraphs at a cosine of ``threshold`` or more."""
-    pairs: set[tuple[str, str]] = set()
-    scores, found = snapshot.search(vectors, neighbours + 1)
-    for pid, row_scores, row_ids in zip(ids, scores, found):
-        own = corpus.owners.get(int(pid), set())
-        near = set().union(own, *(corpus.owners.get(int(i), set()) for s, i in zip(row_scores, row_ids)
-                                  if i >= 0 and s >= threshold))
-        pairs.update((min(a, b), max(a, b)) for a in own for b in near if a != b)
-    return pairs
-
-
-def _judged(corpus: _Corpus, snapshot: Snapshot, pairs: set[tuple[str, str]], threshold: float) -> list[DuplicatePair]:
-    """The candidate pairs that are one story, most similar first."""
+def _judged(corpus: _Corpus, snapshot: Snapshot, first: np.ndarray, second: np.ndarray,
+            threshold: float) -> list[DuplicatePair]:
+    """The candidate pairs (article numbers, ``first[i]`` before ``second[i]``) that are one story, most
+    similar first."""
     result = []
-    for a, b in sorted(pairs):
-        score = article_similarity(snapshot.vectors_of(_body(corpus.grouped[a])),
-                                   snapshot.vectors_of(_body(corpus.grouped[b])))
+    for i, j in zip(first.tolist(), second.tolist()):
+        a, b = corpus.stories.keys[i], corpus.stories.keys[j]
+        score = article_similarity(snapshot.vectors_of(corpus.bodies[a]), snapshot.vectors_of(corpus.bodies[b]))
         kind, overlap = corpus.stories.kind(a, b, score + SCORE_TOLERANCE, threshold)
         if kind is not None:
             result.append(DuplicatePair(score, corpus.info[a], corpus.info[b], kind, overlap))
@@ -171,36 +179,58 @@ def _judged(corpus: _Corpus, snapshot: Snapshot, pairs: set[tuple[str, str]], th
 
 
 def _duplicates(store: Store, snapshot: Snapshot, threshold: float, neighbours: int) -> list[DuplicatePair]:
-    corpus = _corpus(store)
-    pairs = corpus.stories.lexical_candidates()
-    for ids, vectors in snapshot.chunks(4096):
-        pairs |= _near_pairs(corpus, snapshot, ids, vectors, threshold, neighbours)
-    return _judged(corpus, snapshot, pairs, threshold)
+    tables, corpus = _tables(store, snapshot, threshold, neighbours)
+    first, second = np.divmod(tables.by_first, max(len(tables.keys), 1))
+    if corpus is None:  # the tables were kept: read only the articles of some candidate pair
+        numbers = np.union1d(first, second)
+        corpus = _corpus(store, [tables.keys[i] for i in numbers.tolist()], tables.counts)
+        first, second = np.searchsorted(numbers, first), np.searchsorted(numbers, second)
+    return _judged(corpus, snapshot, first, second, threshold)
 
 
-def _within(snapshot: Snapshot, vectors: np.ndarray, threshold: float) -> set[int]:
-    """Every stored paragraph at a cosine of ``threshold`` or more from one of ``vectors``."""
-    k = 64
-    while True:
-        scores, found = snapshot.search(vectors, k)
-        if not len(scores) or scores[:, -1].max() < threshold or k >= len(snapshot.ids):
-            return {int(i) for i in found[(found >= 0) & (scores >= threshold)]}
-        k *= 4
+def _candidates(snapshot: Snapshot, corpus: _Corpus, threshold: float, neighbours: int) -> np.ndarray:
+    """The whole store's candidate pairs that some kind could accept, as :func:`index.minhash.pair_keys`
+    over ``corpus``'s articles: MinHash's and the nearest paragraphs', through the pair filter."""
+    found = [corpus.stories.lexical_pairs()]
+    for ids, vectors in snapshot.chunks(CHUNK):
+        found.append(near_pairs(snapshot, corpus.owners, ids, vectors, threshold, neighbours, corpus.count))
+    first, second = np.divmod(np.unique(np.concatenate(found)), corpus.count)
+    keep = PairFilter.of(corpus.stories).possible(first, second)
+    return first[keep] * corpus.count + second[keep]
+
+
+def _tables(store: Store, snapshot: Snapshot, threshold: float,
+            neighbours: int) -> tuple[StoryTables, _Corpus | None]:
+    """The story tables of ``snapshot``'s generation: kept, saved, or made from every article (that
+    corpus is returned too when it was read, else ``None``)."""
+    run, corpus = (snapshot.generation, threshold, neighbours), None
+    with store.stories.lock:
+        tables = store.stories.tables
+        if tables is None or tables.run != run:
+            tables = StoryTables.load(store.path, run)
+            if tables is None:
+                corpus = _corpus(store, store.article_ids())
+                tables = StoryTables.of(run, corpus.stories, _candidates(snapshot, corpus, threshold, neighbours))
+                tables.save(store.path)
+            store.stories.tables = tables
+        return tables, corpus
 
 
 def duplicates_of(store: Store, article_id: str, threshold: float = 0.9, neighbours: int = 10) -> list[DuplicatePair]:
-    """The pairs :func:`duplicates` lists that hold ``article_id``, and only those, without searching
-    every paragraph's neighbours: a pair holding it comes from one of its own paragraphs, or from a
-    paragraph that counts one of them among its nearest, so at least ``threshold`` from it. The story
-    texts and LSH candidates are still the whole store's, as stock phrases are counted across it."""
+    """The pairs :func:`duplicates` lists that hold ``article_id``: its candidates in the store's
+    :class:`StoryTables` (made once per generation), judged with the whole store's counts. Only the
+    article and its candidates are read, so the cost follows the article's neighbourhood, not the size
+    of the store."""
     if not 0 < threshold <= 1:
         raise QueryError(f"threshold must be in (0, 1], not {threshold}")
     with store.reading() as snapshot:
-        corpus = _corpus(store)
-        if article_id not in corpus.grouped:
+        if store.article(article_id) is None:
             raise QueryError(f"no article with id '{article_id}' in {store.path}")
-        mine = _body(corpus.grouped[article_id])
-        rows = np.array(sorted(set(mine) | _within(snapshot, snapshot.vectors_of(mine), threshold)), dtype=np.int64)
-        near = _near_pairs(corpus, snapshot, rows, snapshot.vectors_of(rows), threshold, neighbours)
-        pairs = corpus.stories.lexical_candidates() | near
-        return _judged(corpus, snapshot, {p for p in pairs if article_id in p}, threshold)
+        tables, _ = _tables(store, snapshot, threshold, neighbours)
+        partners = tables.partners(article_id)
+        if not partners:
+            return []
+        corpus = _corpus(store, sorted({article_id, *partners}), tables.counts)
+        number = corpus.stories.keys.index(article_id)
+        others = np.array([corpus.stories.keys.index(aid) for aid in partners], np.int64)
+        return _judged(corpus, snapshot, np.minimum(others, number), np.maximum(others, number), threshold)

@@ -51,6 +51,7 @@ from .paragraphs import ParagraphSplitter
 from .salvage import describe, lost_database
 from .segments import Segments
 from .snapshot import Snapshot
+from .story_tables import StoryCache
 
 __all__ = ["AddReport", "ArticleInfo", "DB_NAME", "Filters", "Link", "Snapshot", "Store", "StoreStats",
            "default_store_path"]
@@ -88,10 +89,11 @@ class _Shared:
     builds: BuildCache
     lexicon: LexiconCache
     hashes: dict[int, str]
+    stories: StoryCache
 
     @classmethod
     def new(cls, path: Path) -> _Shared:
-        return cls(Segments(path), BuildCache(), LexiconCache(), {})
+        return cls(Segments(path), BuildCache(), LexiconCache(), {}, StoryCache())
 
 
 def _meta_of_new(embedder: Embedder) -> dict[str, object]:
@@ -130,6 +132,7 @@ class Store:
         self.catalog = Catalog(db, self._shared.hashes)
         self.builds = Builds(path, self.catalog, self.segments, self._shared.builds)
         self.lexicon = Lexicon(self.catalog, self.builds, self._shared.lexicon)
+        self.stories = self._shared.stories
 
     def reader(self) -> Store:
         """Another handle on this store for another thread: its own database connection, the same model

@@ -35,8 +35,8 @@ digest are not.
 Candidates come from MinHash LSH (:mod:`index.minhash`) over each paragraph's own shingles and over each
 article's. Paragraphs are used because a copy that lost most of the article still keeps its other
 paragraphs nearly whole; articles because a copy's paragraphs may be cut differently. The FAISS
-neighbours of each paragraph add more, so finding them stays sub-quadratic. Each candidate is then
-scored exactly.
+neighbours of each paragraph add more, so finding them stays sub-quadratic. The candidates no kind
+could accept are dropped by bounds (:mod:`index.pair_filter`), and the rest scored exactly.
 """
 
 from __future__ import annotations
@@ -44,12 +44,12 @@ from __future__ import annotations
 import math
 from collections import Counter
 from collections.abc import Callable, Sequence
-from itertools import combinations
+from dataclasses import dataclass
 
 import numpy as np
 
 from .catalog import Link
-from .minhash import buckets, signatures
+from .minhash import bucket_pairs, signatures
 from .shingles import StoryText, new_words, story_text, unmatched
 
 TEMPLATE_SHARE = 0.05
@@ -71,19 +71,53 @@ def story_of(links: Sequence[Link]) -> StoryText:
     return story_text(links[0].article.title, [link.text for link in body(links)])
 
 
-class StoryIndex:
-    """The articles' story texts, the template shingles among them, and the rarity of their names."""
+@dataclass(frozen=True)
+class StoryCounts:
+    """What judging a pair reads of the whole archive besides the pair itself: how many articles there
+    are, the template shingles (sorted) and how many articles name each name. Judging one article's
+    pairs needs these of every article, and the story texts of the pair only."""
 
-    def __init__(self, stories: dict[str, StoryText]) -> None:
+    articles: int
+    template: np.ndarray
+    names: dict[str, int]
+
+    @classmethod
+    def of(cls, stories: dict[str, StoryText]) -> StoryCounts:
+        held = [np.unique(text.grams) for text in stories.values()]
+        values, counts = np.unique(np.concatenate(held) if held else np.zeros(0, np.uint64), return_counts=True)
+        names = Counter(name for text in stories.values() for name in text.names)
+        return cls(len(stories), values[counts > _floor(len(stories))], dict(names))
+
+
+def _floor(articles: int) -> float:
+    """The most articles a shingle or name may be held by and still be the story's own, not stock."""
+    return max(MIN_TEMPLATE, TEMPLATE_SHARE * articles)
+
+
+class StoryIndex:
+    """The articles' story texts, the template shingles among them, and the rarity of their names:
+    counted among ``stories`` themselves, or given by ``counts`` when ``stories`` are a few articles of
+    a larger archive."""
+
+    def __init__(self, stories: dict[str, StoryText], counts: StoryCounts | None = None) -> None:
         self.stories = stories
         self.keys = sorted(stories)
-        floor = max(MIN_TEMPLATE, TEMPLATE_SHARE * len(stories))
-        values, counts = np.unique(self._all(lambda text: np.unique(text.grams)), return_counts=True)
-        self._template = values[counts > floor]
-        names = Counter(name for text in stories.values() for name in text.names)
-        self._weight = {name: math.log((len(stories) + 1) / n) for name, n in names.items()}
-        self._rare = frozenset(name for name, n in names.items() if n <= floor)  # commoner names are stock
+        self.counts = counts or StoryCounts.of(stories)
+        self._template = self.counts.template
+        total, held = self.counts.articles, self.counts.names
+        names = frozenset().union(*(text.names for text in stories.values()))
+        self._weight = {name: math.log((total + 1) / held[name]) for name in names}
+        self._rare = frozenset(name for name in names if held[name] <= _floor(total))  # commoner names are stock
         self._unique: dict[str, np.ndarray] = {}
+
+    @property
+    def template(self) -> np.ndarray:
+        """The template shingles, sorted: stock phrases, held by too many articles to tell one story."""
+        return self._template
+
+    def weight(self, name: str) -> float:
+        """A name's rarity weight (IDF) among the articles."""
+        return self._weight[name]
 
     def _all(self, part: Callable[[StoryText], np.ndarray]) -> np.ndarray:
         """``part`` of every article, concatenated in key order."""
@@ -106,17 +140,19 @@ class StoryIndex:
         starts = np.flatnonzero(np.concatenate(([True], unit[1:] != unit[:-1]))) if len(unit) else unit
         return values, starts, owner[starts]
 
-    def lexical_candidates(self) -> set[tuple[str, str]]:
+    def lexical_pairs(self) -> np.ndarray:
         """Pairs of articles with a paragraph each, or the whole of each, whose own shingles may overlap
-        (see :mod:`index.minhash`)."""
+        (see :mod:`index.minhash`), as :func:`index.minhash.pair_keys` over the articles' numbers in
+        ``keys``."""
         values, starts, owners = self._units()
         if not len(values):
-            return set()
-        pairs = set()
-        for group in buckets(signatures(values, starts)):
-            articles = np.unique(owners[group])
-            pairs.update((self.keys[i], self.keys[j]) for i, j in combinations(articles.tolist(), 2))
-        return pairs
+            return np.zeros(0, np.int64)
+        return bucket_pairs(signatures(values, starts), owners, len(self.keys))
+
+    def lexical_candidates(self) -> set[tuple[str, str]]:
+        """:meth:`lexical_pairs` by article id."""
+        count = len(self.keys)
+        return {(self.keys[key // count], self.keys[key % count]) for key in self.lexical_pairs().tolist()}
 
     def _shingles(self, key: str) -> np.ndarray:
         if key not in self._unique:

@@ -13,7 +13,7 @@ from pathlib import Path
 import pytest
 from fastapi.testclient import TestClient
 
-from index import Article, Embedder, Store, StoreError, search
+from index import Article, Embedder, Store, StoreError, duplicates_of, search
 from index.check import check, repair
 from topics.cli import main
 from topics.fit import fit_topics, relabel
@@ -154,6 +154,27 @@ def test_check_and_repair_commands(sound_store: Path, tmp_path: Path, capsys: py
     assert out[-1] == f"store {path} is sound"
     assert main(["repair", "--store", str(path)]) == 0
     assert capsys.readouterr().out.strip() == "nothing to repair: every file is sound"
+
+
+def test_damaged_story_tables_are_found_by_check_removed_by_repair_and_made_again(sound_store: Path, tmp_path: Path,
+                                                                                 embedder: Embedder):
+    path = tmp_path / "store"
+    shutil.copytree(sound_store, path)
+    with Store.open(path, model=embedder) as store:
+        article = store.article_ids()[0]
+        expected = duplicates_of(store, article)
+    tables = next(path.glob("stories.*.npz"))
+    _flip_a_byte(tables)
+    with Store.open(path, model=embedder) as store:
+        assert [f.path for f in check(store).findings] == [str(tables)]
+    assert repair(path, model=embedder) == [f"removed the story tables {tables.name} (its bytes do not match the "
+                                            "checksum recorded when it was written); they are made again when next read"]
+    assert not list(path.glob("stories.*"))
+    with Store.open(path, model=embedder) as store:
+        assert duplicates_of(store, article) == expected and check(store).ok
+    _flip_a_byte(tables)  # a reader makes damaged tables again rather than failing
+    with Store.open(path, model=embedder) as store:
+        assert duplicates_of(store, article) == expected and check(store).ok
 
 
 def test_an_older_store_gets_its_checksums_recorded(sound_store: Path, tmp_path: Path, embedder: Embedder):

@@ -12,6 +12,7 @@ import pytest
 from fastapi.testclient import TestClient
 
 from index import Article, Embedder, Store, duplicates, duplicates_of, read_paths
+from index.story_tables import StoryTables
 from topics.changes import TopicChange
 from topics.cli import main
 from topics.model import Topic, TopicModel
@@ -121,6 +122,28 @@ def test_duplicates_of_an_article_are_the_pairs_duplicates_lists_for_it(fitted: 
         assert pairs, "the corpus holds a copy"
         for article_id in store.article_ids():
             assert duplicates_of(store, article_id) == [p for p in pairs if article_id in (p.first.id, p.second.id)]
+
+
+def test_duplicates_of_reads_the_story_tables_of_its_generation(embedder: Embedder, tmp_path: Path):
+    """One article's pairs need the whole store's story tables: saved once per generation, read by the
+    next process, and made again after a write (when the pairs change with it)."""
+    path = tmp_path / "store"
+    with Store.open(path, model=embedder, create=True) as store:
+        store.add(read_paths([SEEDS]).articles[:6] + HARBOUR + [COPY])
+        assert [p.first.id for p in duplicates_of(store, "n1")] == ["copy-of-n1"]
+        generation = store.stats().generation
+    assert {f.name for f in path.glob("stories.*")} == {f"stories.{generation}.npz", f"stories.{generation}.json"}
+    with Store.open(path, model=embedder) as store:
+        tables = StoryTables.load(path, (generation, 0.9, 10))
+        assert tables is not None and tables.keys == sorted(store.article_ids())
+        store.add([Article(id="copy-of-n2", title="Harbour report 2", text=HARBOUR[2].text)])
+        assert duplicates_of(store, "n2") == [p for p in duplicates(store) if "n2" in (p.first.id, p.second.id)]
+        assert [p.first.id for p in duplicates_of(store, "n2")] == ["copy-of-n2"]
+        assert store.stories.tables is not None and store.stories.tables.run == (generation + 1, 0.9, 10)
+        pairs = duplicates_of(store, "n2")
+        assert duplicates_of(store, "n2", threshold=0.95) == pairs  # the tables made again at 0.95
+        assert store.stories.tables.run == (generation + 1, 0.95, 10)
+    assert not (path / f"stories.{generation}.npz").exists()
 
 
 def test_a_share_that_fell_while_the_count_grew_says_so():
