@@ -116,12 +116,17 @@ def test_damage_is_reported_in_one_line_found_by_check_and_repaired(sound_store:
         assert store.article_count() == 2
 
 
-def test_lost_rows_of_the_database_are_listed_and_lost_settings_are_beyond_repair(sound_store: Path, tmp_path: Path,
-                                                                                 embedder: Embedder):
+def _copy_with_first_article(sound_store: Path, tmp_path: Path, embedder: Embedder) -> tuple[Path, str]:
+    """A copy of the sound store to damage, and the id of its first article."""
     path = tmp_path / "store"
     shutil.copytree(sound_store, path)
     with Store.open(path, model=embedder) as store:
-        article = store.article_ids()[0]
+        return path, store.article_ids()[0]
+
+
+def test_lost_rows_of_the_database_are_listed_and_lost_settings_are_beyond_repair(sound_store: Path, tmp_path: Path,
+                                                                                 embedder: Embedder):
+    path, article = _copy_with_first_article(sound_store, tmp_path, embedder)
     _overwrite_pages("paragraphs")(path / "store.db")  # the texts themselves: nothing to rebuild them from
     done = repair(path, model=embedder)
     assert done[1].startswith("rows that could not be read: paragraphs (rowids 1 on)"), done
@@ -158,10 +163,8 @@ def test_check_and_repair_commands(sound_store: Path, tmp_path: Path, capsys: py
 
 def test_damaged_story_tables_are_found_by_check_removed_by_repair_and_made_again(sound_store: Path, tmp_path: Path,
                                                                                  embedder: Embedder):
-    path = tmp_path / "store"
-    shutil.copytree(sound_store, path)
+    path, article = _copy_with_first_article(sound_store, tmp_path, embedder)
     with Store.open(path, model=embedder) as store:
-        article = store.article_ids()[0]
         expected = duplicates_of(store, article)
     tables = next(path.glob("stories.*.npz"))
     _flip_a_byte(tables)
