@@ -50,7 +50,7 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
 from index import Article, Embedder, Store, read_paths  # noqa: E402
-from topics.cluster import UNASSIGNED, TopicClusterer, article_topic  # noqa: E402
+from topics.cluster import MIN_CONFIDENCE, UNASSIGNED, TopicClusterer, article_topic  # noqa: E402
 from topics.fit import CorpusLayout, find_topics  # noqa: E402
 from topics.describe import TopicDescriber  # noqa: E402
 from topics.english import FUNCTION_WORDS  # noqa: E402
@@ -182,16 +182,22 @@ def load(name: str, store_root: Path | None, tmp: Path) -> Corpus:
     return Corpus(name, vectors, texts, layout, labels)
 
 
-def run_ours(corpus: Corpus, n_topics: int | None, encode, seed: int) -> Result:
+def run_ours(corpus: Corpus, n_topics: int | None, encode, seed: int, floor: float = MIN_CONFIDENCE) -> Result:
     start = time.perf_counter()
-    found = find_topics(corpus.vectors, corpus.texts, corpus.layout, encode, TopicClusterer(n_topics, seed=seed))
+    found = find_topics(corpus.vectors, corpus.texts, corpus.layout, encode,
+                        TopicClusterer(n_topics, seed=seed, min_confidence=floor))
     seconds = time.perf_counter() - start
-    clusterer, described = found.clusterer, found.descriptions
-    main = {aid: article_topic(corpus.vectors[rows], found.labels[rows] != UNASSIGNED, clusterer.centroids_,
-                               clusterer.min_confidence) for aid, rows in corpus.rows_of.items()}
-    return Result("topics (ours)", found.labels, main,
+    described = found.descriptions
+    return Result("topics (ours)", found.labels, main_themes(corpus, found),
                   [[k for k, _ in d.keywords] for d in described], [d.label for d in described],
-                  clusterer.centroids_, seconds)
+                  found.clusterer.centroids_, seconds)
+
+
+def main_themes(corpus: Corpus, found: Any) -> dict[str, int]:
+    """Each article's main topic (theme) in our fit."""
+    clusterer = found.clusterer
+    return {aid: article_topic(corpus.vectors[rows], found.labels[rows] != UNASSIGNED, clusterer.centroids_,
+                               clusterer.min_confidence) for aid, rows in corpus.rows_of.items()}
 
 
 def run_bertopic(corpus: Corpus, n_topics: int | None, embedder: Embedder, seed: int) -> Result:
@@ -397,10 +403,11 @@ def print_labels(level: Level, documents: list[frozenset[str]]) -> None:
               f"{', '.join(keywords[:6])}")
 
 
-def ablation(corpus: Corpus, encode, documents, seed: int) -> list[str]:
+def ablation(corpus: Corpus, encode, documents, seed: int, floor: float = MIN_CONFIDENCE) -> list[str]:
     """Each label rule off in turn: the change in each label measure at both levels (rule off − on)."""
     def figures(rules: frozenset[str]) -> list[dict[str, float]]:
-        found = find_topics(corpus.vectors, corpus.texts, corpus.layout, encode, TopicClusterer(seed=seed),
+        found = find_topics(corpus.vectors, corpus.texts, corpus.layout, encode,
+                            TopicClusterer(seed=seed, min_confidence=floor),
                             describer=TopicDescriber(encode, seed=seed, rules=rules))
         return [label_figures(level, corpus, encode, documents) for level in our_levels(found)]
 
@@ -444,6 +451,8 @@ def main() -> None:
     parser.add_argument("--labels", action="store_true", help="print each topic's label and keywords")
     parser.add_argument("--stories", action="store_true", help="themes and stories, with the label measures")
     parser.add_argument("--ablation", action="store_true", help="with --stories: each label rule off in turn")
+    parser.add_argument("--min-confidence", type=float, default=MIN_CONFIDENCE,
+                        help=f"the paragraphs' confidence floor (default {MIN_CONFIDENCE})")
     args = corpus_arguments(parser)
     embedder = Embedder()
     rows: list[str] = []
@@ -459,10 +468,10 @@ def main() -> None:
                 level_rows += two_levels(corpus, embedder, args)
                 if args.ablation:
                     documents = [frozenset(stem(w) for w in words(t)) for t in corpus.texts]
-                    ablations += ablation(corpus, embedder.encode, documents, args.seed)
+                    ablations += ablation(corpus, embedder.encode, documents, args.seed, args.min_confidence)
                 continue
             for count, k in (("auto", None), (f"k={gold}", gold)):
-                results = [run_ours(corpus, k, embedder.encode, args.seed)]
+                results = [run_ours(corpus, k, embedder.encode, args.seed, args.min_confidence)]
                 if not args.no_peer:
                     results.append(run_bertopic(corpus, k, embedder, args.seed))
                 for result in results:
@@ -494,11 +503,16 @@ def two_levels(corpus: Corpus, embedder: Embedder, args: argparse.Namespace) -> 
     documents = [frozenset(stem(w) for w in words(t)) for t in corpus.texts]
     classes = isaf_events() if corpus.name == "isaf" else corpus.labels
     start = time.perf_counter()
-    found = find_topics(corpus.vectors, corpus.texts, corpus.layout, encode, TopicClusterer(seed=args.seed))
+    found = find_topics(corpus.vectors, corpus.texts, corpus.layout, encode,
+                        TopicClusterer(seed=args.seed, min_confidence=args.min_confidence))
     print(f"  ours: themes, stories, keywords and labels in {time.perf_counter() - start:.1f} s", flush=True)
     plain = ~found.boilerplate
+    main = main_themes(corpus, found)
+    ids = sorted(main)
+    nmi = normalized_mutual_info_score([corpus.labels[i] for i in ids], [main[i] for i in ids])
     print(f"  ours: unassigned {100 * (found.labels[plain] == UNASSIGNED).mean():.1f}% of the paragraphs outside "
-          f"boilerplate ({100 * found.boilerplate.mean():.1f}% of all are boilerplate)", flush=True)
+          f"boilerplate ({100 * found.boilerplate.mean():.1f}% of all are boilerplate); floor "
+          f"{found.clusterer.min_confidence}; themes' article NMI {nmi:.3f}", flush=True)
     out = []
     for level in our_levels(found):
         out.append(level_row(corpus, "topics (ours)", level, encode, documents, classes))

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import numpy as np
+from scipy.cluster.hierarchy import linkage
 
 import jsonschema
 
@@ -11,7 +12,7 @@ from topics.api import article_topics, topic_listing
 from topics.cluster import TopicClusterer
 from topics.fit import fit_topics, relabel
 from topics.report import SCHEMA, build_report
-from topics.stories import StoryClusterer
+from topics.stories import CORE, StoryClusterer, readable_partition
 
 from .conftest import SEEDS
 
@@ -44,6 +45,48 @@ def test_three_themes_of_four_stories_give_three_themes_and_twelve_stories():
         members = found.labels == story
         assert len(set(stories[members])) == 1 and len(set(clusterer.labels_[members])) == 1
     assert StoryClusterer(n_stories=6).fit(X, clusterer.labels_, 3).themes.tolist().count(0) >= 1
+
+
+def test_loose_paragraphs_joining_a_theme_move_no_story_and_each_gets_one():
+    X, themes, _ = _three_themes_of_four_stories()
+    clusterer = TopicClusterer().fit(X)
+    rng = np.random.default_rng(3)
+    direction = X[clusterer.labels_ == 0].mean(axis=0)
+    loose = 0.5 * direction / np.linalg.norm(direction) + rng.normal(size=(150, X.shape[1])) / 2
+    loose = (loose / np.linalg.norm(loose, axis=1, keepdims=True)).astype(np.float32)
+    cosine = loose @ clusterer.centroids_[0]
+    loose, cosine = loose[(cosine >= 0.1) & (cosine < CORE)], cosine[(cosine >= 0.1) & (cosine < CORE)]
+    assert len(loose) >= 30  # the theme's edge that a floor of 0.1 takes in and one of 0.2 leaves out
+    labels = np.concatenate([clusterer.labels_, np.zeros(len(loose), int)])
+    confidence = np.concatenate([clusterer.confidence_, cosine])
+    before = StoryClusterer().fit(X, clusterer.labels_, 3, confidence=clusterer.confidence_)
+    after = StoryClusterer().fit(np.vstack([X, loose]), labels, 3, confidence=confidence)
+    np.testing.assert_array_equal(before.themes, after.themes)
+    np.testing.assert_allclose(before.centroids, after.centroids, atol=1e-6)
+    assert (after.themes[after.labels[len(X):]] == 0).all()
+
+
+def test_readable_partition_is_the_coarsest_under_the_bound_and_moves_by_one():
+    rng = np.random.default_rng(5)
+    tree = linkage(rng.normal(size=(40, 8)), method="ward")
+    weights = rng.integers(1, 20, size=40).astype(float)
+    groups = readable_partition(tree, weights, 0.2)
+    shares = np.bincount(groups, weights=weights) / weights.sum()
+    assert shares.max() <= 0.2 and len(set(groups)) == groups.max() + 1
+    # coarsest: joining any group with the rest of its parent subtree crosses the bound
+    children = {int(m): (int(a), int(b)) for m, (a, b) in zip(range(40, 79), tree[:, :2])}
+    parent = {c: p for p, pair in children.items() for c in pair}
+    for group in range(groups.max() + 1):
+        leaves = set(np.flatnonzero(groups == group))
+        node = next(n for n in range(79) if _under(children, n) == leaves)
+        assert weights[sorted(_under(children, parent[node]))].sum() > 0.2 * weights.sum()
+    heavier = weights.copy()
+    heavier[groups == np.argmax(shares)] *= 1.05  # one story's edge grows
+    assert abs(len(set(readable_partition(tree, heavier, 0.2))) - len(set(groups))) <= 1
+
+
+def _under(children: dict[int, tuple[int, int]], node: int) -> set[int]:
+    return {node} if node not in children else _under(children, children[node][0]) | _under(children, children[node][1])
 
 
 def test_seed_has_three_stories_naming_its_subjects(new_store):

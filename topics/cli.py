@@ -178,8 +178,8 @@ def _topic_commands(commands: Any) -> None:
                          help="number of stories inside the topics, in all (default: chosen in each topic)")
     cluster.add_argument("--min-topic-size", type=_positive, metavar="N",
                          help="dissolve smaller topics (default: 0.2%% of paragraphs, at least 2)")
-    cluster.add_argument("--min-confidence", type=float, default=0.2, metavar="C",
-                         help="paragraphs less similar than C to every topic are unassigned (default 0.2)")
+    cluster.add_argument("--min-confidence", type=float, default=0.1, metavar="C",
+                         help="paragraphs less similar than C to every topic are unassigned (default 0.1)")
     cluster.add_argument("--seed", type=int, default=0, help="random seed (default 0)")
     cluster.add_argument("--fresh", action="store_true",
                          help="find the topics from scratch instead of starting from the last fit's")

@@ -58,12 +58,11 @@ CLEAR_GAP = 2.0  # a ratio of merge heights that marks subjects far apart (see T
 
 
 # A paragraph whose cosine to every topic centroid is below this is about none of them ("unassigned").
-# It leaves 3.7% of BBC's paragraphs and 7.4% of AG News's unassigned, most of them short paragraphs on
-# their corpus's subjects (Mars rovers, T. rex); a lower floor assigns them and raises article NMI (at
-# 0.1: 0.3% and 0.7%, NMI BBC 0.866 → 0.870, AG News 0.569 → 0.582) but moves the automatic story count
-# by half (BBC 44 stories at 0.2, 72 at 0.15, 39 at 0.1; AG News 48, 71, 31), so it waits for a story
-# count that holds still when a theme's edge moves.
-MIN_CONFIDENCE = 0.2
+# At 0.2 it left 3.7% of BBC's paragraphs and 7.4% of AG News's unassigned, most of them short paragraphs
+# on their corpus's subjects (Mars rovers, T. rex); at 0.1, 0.3% and 0.7% (ISAF 0.0% at either, outside
+# boilerplate), and article NMI rises (BBC 0.866 → 0.870, AG News 0.569 → 0.582). The stories do not
+# move with it: they are found on each theme's core (:data:`topics.stories.CORE`).
+MIN_CONFIDENCE = 0.1
 
 class NotFittedError(ValueError, AttributeError):
     """``predict`` before ``fit`` (a ValueError and an AttributeError, as scikit-learn's)."""
@@ -195,6 +194,22 @@ class TopicClusterer:
            clear subjects, such as one agency's press releases, is cut where a reader can tell the
            topics apart).
         """
+        shares, gaps = self._cuts(micro, tree, m, n)
+        ks = list(shares)
+        if not ks:
+            return 1
+        readable = [k for k in ks if shares[k] <= self.max_share]
+        clear = self._clear_cut(shares, gaps)
+        if clear is not None:
+            return clear
+        if not readable:
+            return min(ks, key=lambda k: (shares[k], k))
+        typical = float(np.median([gaps[k] - 1 for k in ks]))
+        return next((k for k in readable if gaps[k] - 1 >= 3 * typical), readable[0])
+
+    def _cuts(self, micro: np.ndarray, tree: np.ndarray, m: int, n: int) -> tuple[dict[int, float], dict[int, float]]:
+        """The largest topic's share and the gap of each cut into k topics (2 up to ``max_topics``)
+        that leaves no topic under the size floor (see :meth:`_choose`); also kept in ``cuts_``."""
         heights = np.sort(tree[:, 2])[::-1]
         shares = {}
         for k in range(2, min(self.max_topics, m - 1) + 1):
@@ -202,21 +217,21 @@ class TopicClusterer:
             if sizes.min() * n < self._floor(n):
                 break  # a cut into topics too small to keep; deeper cuts only make them smaller
             shares[k] = float(sizes.max())
-        ks = list(shares)
-        if not ks:
-            return 1
-        gaps = {k: float(heights[k - 2] / max(heights[k - 1], 1e-12)) for k in ks}
-        self.cuts_ = {k: round(gaps[k], 6) for k in ks}
-        readable = [k for k in ks if shares[k] <= self.max_share]
-        ranked = sorted(ks, key=lambda k: (-gaps[k], k))
+        gaps = {k: float(heights[k - 2] / max(heights[k - 1], 1e-12)) for k in shares}
+        self.cuts_ = {k: round(gaps[k], 6) for k in shares}
+        return shares, gaps
+
+    def _clear_cut(self, shares: dict[int, float], gaps: dict[int, float]) -> int | None:
+        """Step 1 of :meth:`_choose`: the cut at the widest gap when it is clear, or dominant and
+        readable; ``None`` when the tree shows no such gap."""
+        if not shares:
+            return None
+        ranked = sorted(shares, key=lambda k: (-gaps[k], k))
         widest = ranked[0]
         dominant = len(ranked) == 1 or gaps[widest] - 1 >= 2 * (gaps[ranked[1]] - 1)
-        if gaps[widest] >= CLEAR_GAP or (dominant and widest in readable):
+        if gaps[widest] >= CLEAR_GAP or (dominant and shares[widest] <= self.max_share):
             return widest
-        if not readable:
-            return min(ks, key=lambda k: (shares[k], k))
-        typical = float(np.median([gaps[k] - 1 for k in ks]))
-        return next((k for k in readable if gaps[k] - 1 >= 3 * typical), readable[0])
+        return None
 
     def fit(self, X: np.ndarray, novel: np.ndarray | None = None, context: np.ndarray | None = None) -> TopicClusterer:
         """Learn topics from ``X`` (n × dim; not copied beyond the k-means sample and one chunk).
@@ -303,9 +318,13 @@ class TopicClusterer:
         if m < 3:
             groups = np.zeros(len(sample), dtype=int) if self.n_topics in (None, 1) or m == 1 else micro
         else:
-            k = min(self.n_topics, m) if self.n_topics else self._choose(micro, tree, m, len(X))
-            groups = fcluster(tree, k, "maxclust")[micro] if k > 1 else np.zeros(len(sample), dtype=int)
+            groups = self._cut(micro, tree, m, len(X))[micro]
         return self._centroids(sample, groups, len(X))
+
+    def _cut(self, micro: np.ndarray, tree: np.ndarray, m: int, n: int) -> np.ndarray:
+        """Topic of each of the m micro-clusters: the tree cut into ``n_topics``, or the chosen count."""
+        k = min(self.n_topics, m) if self.n_topics else self._choose(micro, tree, m, n)
+        return fcluster(tree, k, "maxclust") if k > 1 else np.zeros(m, dtype=int)
 
     def _refine(self, X: np.ndarray, centroids: np.ndarray, fixed: int = 0) -> np.ndarray:
         """Spherical k-means (Lloyd) steps over every vector from ``centroids`` until no vector changes

@@ -109,7 +109,7 @@ def find_topics(vectors: np.ndarray, texts: list[str], layout: CorpusLayout, enc
         labels, confidence = clusterer.predict(vectors)
         labels[covered] = UNASSIGNED
     stories = StoryClusterer(n_stories, seed=clusterer.seed, init=story_init).fit(
-        vectors, labels, clusterer.n_topics_, context, novel, clusterer.centroids_)
+        vectors, labels, clusterer.n_topics_, context, novel, clusterer.centroids_, confidence)
     describer = describer or TopicDescriber(encode, seed=clusterer.seed)
     options = {"titles": layout.titles, "lexicon": lexicon, "boilerplate": boilerplate, "priority": priority,
                "kept_labels": kept_labels}
