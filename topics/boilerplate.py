@@ -25,7 +25,7 @@ from __future__ import annotations
 
 import math
 import re
-from collections import Counter
+from collections import Counter, defaultdict
 from collections.abc import Sequence
 from dataclasses import dataclass
 from functools import cached_property
@@ -103,7 +103,7 @@ class Boilerplate:
             articles = [articles[i] for i in chosen]
         counted: Counter[str] = Counter()  # articles holding the phrase at an edge
         at_edges: Counter[str] = Counter()  # its occurrences there
-        article_topics: dict[str, Counter[int]] = {}
+        article_topics: defaultdict[str, Counter[int]] = defaultdict(Counter)
         bodies = []
         edge_total = word_total = 0
         for rows in articles:
@@ -120,7 +120,7 @@ class Boilerplate:
             for key, n in found.items():
                 counted[key] += 1
                 at_edges[key] += n
-                article_topics.setdefault(key, Counter())[topic] += 1
+                article_topics[key][topic] += 1
         floor = max(min_articles, min_share * len(articles))
         corpus = Counter(topic for spread in article_topics.values() for topic in spread.elements())
         candidates = [key for key, n in counted.items() if n >= floor]

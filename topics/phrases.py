@@ -28,7 +28,7 @@ from __future__ import annotations
 
 import bisect
 import re
-from collections import Counter
+from collections import Counter, defaultdict
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from functools import lru_cache
@@ -135,7 +135,7 @@ class Lexicon:
         pairs: Counter[tuple[str, str]] = Counter()  # lower-case word inside a sentence → the word after it
         past: Counter[str] = Counter()  # -ed words not followed by another word of their phrase
         past_nominal: Counter[str] = Counter()  # ... of those, the ones after an article ("the injured")
-        cases: dict[str, Counter[str]] = {}
+        cases: defaultdict[str, Counter[str]] = defaultdict(Counter)
         initials: set[str] = set()  # words seen with a capital where every word may have one
         flags = iter(titles) if titles is not None else None
         for text in texts:
@@ -153,11 +153,11 @@ class Lexicon:
                 if before in SUBJECTS or before in MODALS or after in OBJECTS:
                     verbal[tok.lower] += 1
                 if is_title and not shouting and len(tok.text) > 1 and tok.text.isupper():
-                    cases.setdefault(tok.lower, Counter())[tok.text] += 1  # title case does not make "PM"
+                    cases[tok.lower][tok.text] += 1  # title case does not make "PM"
                 if not tok.inner or is_title:
                     initials.add(tok.lower)
                 if tok.inner and not is_title:
-                    cases.setdefault(tok.lower, Counter())[tok.text] += 1
+                    cases[tok.lower][tok.text] += 1
                     # "Afghan and coalition forces": a coordinated name may still stand before a noun
                     if tok.text[:1].isupper() and after not in ("and", "or"):
                         (before_noun if after and after not in FUNCTION_WORDS else alone)[tok.lower] += 1

@@ -15,7 +15,7 @@ Snowball stems (``stem``, ``stems``).
 
 from __future__ import annotations
 
-from collections import Counter
+from collections import Counter, defaultdict
 from collections.abc import Sequence
 from dataclasses import dataclass
 from functools import lru_cache
@@ -94,7 +94,7 @@ def count_terms(texts: Sequence[str], topics: np.ndarray, n_topics: int, lexicon
     """Count each paragraph's distinct phrases per topic, boilerplate left out, and note how each is
     written inside sentences (headlines' capitals are no evidence)."""
     index: dict[str, int] = {}
-    forms: dict[str, Counter[str]] = {}
+    forms: defaultdict[str, Counter[str]] = defaultdict(Counter)
     in_text: set[str] = set()
     ending: set[str] = set()
     rows, cols, paragraphs = [], [], []
@@ -105,7 +105,7 @@ def count_terms(texts: Sequence[str], topics: np.ndarray, n_topics: int, lexicon
         found = set()
         for key, written, ends in read:
             if written is not None and not is_title:
-                forms.setdefault(key, Counter())[written] += 1
+                forms[key][written] += 1
             if ends:
                 ending.add(key)
             found.add(key)
