@@ -11,6 +11,7 @@ from collections import Counter, defaultdict
 from typing import Any
 
 import numpy as np
+from threadpoolctl import threadpool_limits
 
 from index import Store
 
@@ -44,10 +45,11 @@ def _map(store: Store, ids: np.ndarray, vectors: np.ndarray, topics: np.ndarray,
         seed = int(model.params.get("seed", 0))
         rows = np.sort(np.random.default_rng(seed).choice(rows, MAP_POINTS, replace=False))
     drawn = np.asarray(vectors[rows], np.float64)
-    if len(model.topics):
-        xy = topic_layout(drawn, topic_rows(drawn, topics[rows], model.ids, model.centroids), model.centroids)
-    else:
-        xy = pca_layout(drawn)
+    with threadpool_limits(1, user_api="blas"):  # small SVDs: BLAS threads spinning on busy cores took 40x longer
+        if len(model.topics):
+            xy = topic_layout(drawn, topic_rows(drawn, topics[rows], model.ids, model.centroids), model.centroids)
+        else:
+            xy = pca_layout(drawn)
     texts = store.paragraph_texts([int(ids[r]) for r in rows])
     return [{"x": round(float(x), 4), "y": round(float(y), 4), "topic": int(topics[r]), "paragraph_id": int(ids[r]),
              "text": excerpt(text)} for (x, y), r, text in zip(xy, rows, texts)]
