@@ -60,9 +60,11 @@ class PairFilter:
         """Built ``_ARTICLES`` articles at a time, so the sorting it takes stays small beside the result."""
         count = len(index.keys)
         texts = [index.stories[key] for key in index.keys]
-        values = np.unique(np.concatenate([text.grams for text in texts]) if texts else np.zeros(0, np.uint64))
+        held = np.concatenate([np.unique(text.grams) for text in texts]) if texts else np.zeros(0, np.uint64)
+        values, holders = np.unique(held, return_counts=True)
         stock = np.isin(values, index.template)
-        blocks = [_block(texts[start:start + _ARTICLES], values, stock) for start in range(0, count, _ARTICLES)]
+        blocks = [_block(texts[start:start + _ARTICLES], values, stock, holders < 2)
+                  for start in range(0, count, _ARTICLES)]
         whole = [sparse.vstack([b[i] for b in blocks], format="csr") if blocks else
                  sparse.csr_matrix((0, len(values)), dtype=np.float32) for i in range(2)]
         held = [np.concatenate([b[i] for b in blocks]) if blocks else np.zeros(0, np.int64) for i in (2, 3)]
@@ -132,11 +134,13 @@ class _Paragraphs:
         return np.bincount(pair, weights=_kept(hits, self.words[rows]), minlength=len(articles)).astype(np.int64)
 
 
-def _block(texts: list[StoryText], values: np.ndarray, stock: np.ndarray
+def _block(texts: list[StoryText], values: np.ndarray, stock: np.ndarray, alone: np.ndarray
            ) -> tuple[sparse.csr_matrix, sparse.csr_matrix, np.ndarray, np.ndarray]:
     """For a run of articles: the positions of each own shingle per article and per paragraph (columns
     are places in the sorted ``values``; ``stock`` marks template ones), and each article's count of
-    distinct and of template shingles."""
+    distinct and of template shingles. A shingle one article ``alone`` holds is shared with no other:
+    it is counted among the distinct but left out of the positions, which only ever meet shared ones
+    (most of an archive's shingles, so most of the work of comparing pairs)."""
     counts = [text.counts for text in texts]
     paragraphs = sum(len(c) for c in counts)
     paragraph = np.repeat(np.arange(paragraphs), np.concatenate(counts))
@@ -147,9 +151,9 @@ def _block(texts: list[StoryText], values: np.ndarray, stock: np.ndarray
     template = np.bincount(np.repeat(np.arange(len(texts)), np.diff(every.indptr)),
                            weights=stock[every.indices], minlength=len(texts)).astype(np.int64)
     distinct = np.diff(every.indptr).astype(np.int64)
-    every.data[stock[every.indices]] = 0
+    every.data[stock[every.indices] | alone[every.indices]] = 0
     every.eliminate_zeros()
-    own = ~stock[column]
+    own = ~(stock | alone)[column]
     by_paragraph = sparse.csr_matrix((ones[own], (paragraph[own], column[own])), (paragraphs, len(values)))
     return every, by_paragraph, distinct, template
 
