@@ -6,6 +6,10 @@ the topic. For a candidate phrase p of topic c, over the paragraphs drawn from e
 
     support        σ(p) = |{d ∈ c : p ∈ d}| / |c|
     precision      π(p) = n_c(p) / (n_c(p) + Σ_s n_s(p))          n the paragraphs holding p, s the siblings
+
+where a paragraph d holds p when it holds each content word of p in some form (its word family,
+:meth:`topics.vocabulary.Vocabulary.family_counts`): a reader takes "Hunting ban" to head a paragraph
+on a ban on hunts, and a label judged on its exact wording alone would always be the one frequent word.
     centrality     κ(p) = max(0, cos(e(p), μ_c))                  e the embedding, μ_c the centroid
     score(p)       = F_½(π, σ) · κ(p),   F_½ = 1.25 · π · σ / (0.25 · π + σ)
 
@@ -89,7 +93,8 @@ def candidates(vocabulary: Vocabulary, topic: int, sizes: np.ndarray, lexicon: L
     row = vocabulary.counts.getrow(topic)
     if not len(row.indices):
         return {}
-    rates = vocabulary.counts[:, row.indices].toarray() / np.maximum(sizes, 1)[:, None]
+    least = int(np.ceil(MIN_SUPPORT * sizes[topic])) if "supported" in rules else 0
+    rates = vocabulary.family_counts(row.indices, topic, least) / np.maximum(sizes, 1)[:, None]
     own = rates[topic].copy()
     rates[topic] = 0.0
     scale = np.asarray(totals if totals is not None else sizes, dtype=np.float64)

@@ -23,8 +23,8 @@ rules; the objective that ranks what passes them is stated in :mod:`topics.headi
 from __future__ import annotations
 
 RULES: dict[str, str] = {
-    "supported": "a label occurs in at least a tenth of its topic's paragraphs: a heading is about the "
-                 "topic, not about one paragraph of it",
+    "supported": "a label's words (each in some form) occur together in at least a tenth of its topic's "
+                 "paragraphs: a heading is about the topic, not about one paragraph of it",
     "distinctive": "most of the paragraphs of a topic and its siblings that hold a label are the topic's: "
                    "it tells the topic from the others",
     "agrees": "a label shares a word family with one of its topic's ten keywords: the keywords are what "

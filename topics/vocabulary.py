@@ -11,13 +11,20 @@ where tf(t, c) counts t in the topic, f(t) in all topics and A is the average nu
 topic: frequent in this topic, rare in the others. Keywords (:mod:`topics.keywords`) and labels
 (:mod:`topics.headings`) are both chosen from these weights, and both tell words apart by their
 Snowball stems (``stem``, ``stems``).
+
+**Word families.** A reader checks a heading against a paragraph by its words, not its exact wording:
+"hunting ban" heads a paragraph on "a ban on hunts" as well. So besides the exact phrase, each term is
+counted in the paragraphs that hold every one of its content words in some form (the stems of the
+paragraph's terms): :meth:`Vocabulary.family_counts`, what labels are judged on. A one-word term keeps
+its exact count: Snowball's families of single words are too wide for a heading ("athletics" is not
+"athlete", "Tories" made "Tory" the label of the whole politics theme).
 """
 
 from __future__ import annotations
 
 from collections import Counter, defaultdict
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from functools import lru_cache
 
 import numpy as np
@@ -25,7 +32,7 @@ import snowballstemmer
 from scipy import sparse
 
 from .boilerplate import Boilerplate
-from .phrases import Lexicon, usual_form
+from .phrases import NEGATION, Lexicon, usual_form
 
 
 NESTED = 0.8  # a term written inside one longer term this often stands for it, not for itself ("Sox" of "Red Sox")
@@ -44,6 +51,9 @@ class Vocabulary:
     in_text: frozenset[str]  # terms seen in a paragraph that is not a headline
     ending: frozenset[str]  # terms seen at least once where their noun phrase ends (phrases.Phrase.ends)
     rows: np.ndarray  # (n_paragraphs,) the topic of each drawn paragraph
+    families: sparse.csc_matrix  # (n_paragraphs, n_stems): which drawn paragraphs hold a word of each stem
+    term_stems: sparse.csr_matrix  # (n_terms, n_stems): each term's content-word stems
+    _by_stem: np.ndarray | None = field(default=None, repr=False)
 
     @property
     def totals(self) -> np.ndarray:
@@ -63,10 +73,50 @@ class Vocabulary:
         return bool(self.incidence[:, self.index[a]].multiply(self.incidence[:, self.index[b]]).nnz)
 
     def paragraphs(self, topic: int, key: str) -> np.ndarray:
-        """The topic's drawn paragraphs (rows) that hold the term."""
-        column = self.incidence[:, self.index[key]]
-        rows = column.indices[column.data > 0]
+        """The topic's drawn paragraphs (rows) that hold the term's content words, each in some form."""
+        rows = self._holding(self.index[key])
         return rows[self.rows[rows] == topic]
+
+    def _holding(self, term: int) -> np.ndarray:
+        """The drawn paragraphs (rows, sorted) that hold every content word of a term in some form (a
+        one-word term: the term itself)."""
+        columns = self._stems_of(term)
+        if len(columns) < 2:
+            column = self.incidence[:, term]
+            return np.sort(column.indices[column.data > 0])
+        found = self.families.indices[self.families.indptr[columns[0]]:self.families.indptr[columns[0] + 1]]
+        for column in columns[1:]:
+            found = np.intersect1d(found, self.families.indices[
+                self.families.indptr[column]:self.families.indptr[column + 1]], assume_unique=True)
+        return found
+
+    def family_counts(self, terms: np.ndarray, topic: int, least: int = 0) -> np.ndarray:
+        """(n_topics, len(terms)): the drawn paragraphs of each topic that hold every content word of each
+        term in some form; a one-word term's own counts. A term whose words cannot all stand in ``least``
+        paragraphs of ``topic`` (one of its stems is in fewer) keeps its exact-phrase counts: they are all
+        a caller asks of it then."""
+        n_topics = self.counts.shape[0]
+        out = self.counts[:, terms].toarray()
+        chosen = self.term_stems[terms]
+        bound = np.full(len(terms), -1.0)
+        held = np.diff(chosen.indptr) > 0
+        if held.any():
+            bound[held] = np.minimum.reduceat(self._stem_counts()[topic, chosen.indices], chosen.indptr[:-1][held])
+        for i in np.flatnonzero((bound >= least) & (np.diff(chosen.indptr) > 1)).tolist():
+            out[:, i] = np.bincount(self.rows[self._holding(int(terms[i]))], minlength=n_topics)
+        return out
+
+    def _stems_of(self, term: int) -> np.ndarray:
+        return self.term_stems.indices[self.term_stems.indptr[term]:self.term_stems.indptr[term + 1]]
+
+    def _stem_counts(self) -> np.ndarray:
+        """(n_topics, n_stems): each topic's drawn paragraphs holding a word of each stem; computed once."""
+        if self._by_stem is None:
+            n_topics = self.counts.shape[0]
+            member = sparse.csr_matrix((np.ones(len(self.rows), np.float32), (self.rows, np.arange(len(self.rows)))),
+                                       shape=(n_topics, len(self.rows)))
+            self._by_stem = (member @ self.families).toarray()
+        return self._by_stem
 
     def surface(self, key: str, lexicon: Lexicon) -> str:
         """How the corpus writes a term: as a whole inside sentences, else word by word."""
@@ -124,8 +174,26 @@ def count_terms(texts: Sequence[str], topics: np.ndarray, n_topics: int, lexicon
     counts.sum_duplicates()
     incidence = sparse.csc_matrix((ones, (paragraphs, cols)), shape=(len(texts), len(index)))
     written = {key: usual_form(c) for key, c in forms.items()}
+    families, term_stems = _families(list(index), incidence)
     return Vocabulary(list(index), index, counts, class_tfidf(counts), incidence, written, frozenset(in_text),
-                      frozenset(ending), np.asarray(topics))
+                      frozenset(ending), np.asarray(topics), families, term_stems)
+
+
+def _families(keys: list[str], incidence: sparse.csc_matrix) -> tuple[sparse.csc_matrix, sparse.csr_matrix]:
+    """Which paragraphs hold a word of each stem (through the terms they hold), and each term's
+    content-word stems."""
+    column: dict[str, int] = {}
+    rows, cols = [], []
+    for term, key in enumerate(keys):
+        for s in {column.setdefault(s, len(column)) for s in stems(key) if s != NEGATION}:
+            rows.append(term)
+            cols.append(s)
+    term_stems = sparse.csr_matrix((np.ones(len(rows), np.float32), (rows, cols)), shape=(len(keys), len(column)))
+    term_stems.sort_indices()
+    held = (incidence.tocsr() @ term_stems).tocsc()
+    held.data[:] = 1.0
+    held.sort_indices()
+    return held, term_stems
 
 
 _STEMMER = snowballstemmer.stemmer("english")
