@@ -182,14 +182,20 @@ def count_terms(texts: Sequence[str], topics: np.ndarray, n_topics: int, lexicon
 def _families(keys: list[str], incidence: sparse.csc_matrix) -> tuple[sparse.csc_matrix, sparse.csr_matrix]:
     """Which paragraphs hold a word of each stem (through the terms they hold), and each term's
     content-word stems."""
-    column: dict[str, int] = {}
+    column: dict[str, int] = {}  # stem → its column
+    of_word: dict[str, int] = {"of": -1, NEGATION: -1}  # word → its stem's column (-1: not a content word)
     rows, cols = [], []
     for term, key in enumerate(keys):
-        for s in {column.setdefault(s, len(column)) for s in stems(key) if s != NEGATION}:
-            rows.append(term)
-            cols.append(s)
+        for word in key.split():
+            at = of_word.get(word)
+            if at is None:
+                at = of_word[word] = column.setdefault(stem(word), len(column))
+            if at >= 0:
+                rows.append(term)
+                cols.append(at)
     term_stems = sparse.csr_matrix((np.ones(len(rows), np.float32), (rows, cols)), shape=(len(keys), len(column)))
-    term_stems.sort_indices()
+    term_stems.sum_duplicates()  # a word twice in a term ("bin Laden bin")
+    term_stems.data[:] = 1.0
     held = (incidence.tocsr() @ term_stems).tocsc()
     held.data[:] = 1.0
     held.sort_indices()
