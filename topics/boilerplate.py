@@ -126,14 +126,32 @@ class Boilerplate:
         candidates = [key for key, n in counted.items() if n >= floor]
         # Whole words only: counted as a substring, a short name such as "AP" (a wire credit) is found in
         # "apple" and "happen", and never looks as if it kept to the edges.
-        text = f" {word_text(' '.join(bodies))} "
-        anywhere = {key: text.count(f" {key} ") + text.count(f" {key}'s ") for key in candidates}
+        anywhere = _occurrences(word_text(" ".join(bodies)).split(), candidates)
         # An evenly spread phrase has ``baseline`` of its occurrences at the edges; boilerplate, at least
         # halfway from there to all of them.
         baseline = edge_total / max(word_total, 1)
         edges = [key for key in candidates if at_edges[key] >= (1 + baseline) / 2 * anywhere[key]]
         concentrated = {key for key in edges if _concentrated(article_topics[key], corpus)}
         return cls(frozenset(edges) - concentrated, frozenset(concentrated))
+
+
+def _occurrences(words: list[str], keys: Sequence[str]) -> Counter[str]:
+    """How often each key stands in a text (its lower-case ``words``) as whole words, its last word
+    also with a possessive ending: one pass over the text, whatever the number of keys."""
+    wanted = set(keys)
+    lengths = sorted({key.count(" ") + 1 for key in keys})
+    first = {key.split(" ", 1)[0] for key in keys} | {f"{key}'s" for key in keys if " " not in key}
+    found: Counter[str] = Counter()
+    for i, word in enumerate(words):
+        if word not in first:
+            continue
+        for n in lengths:
+            gram = " ".join(words[i:i + n])
+            if gram in wanted:
+                found[gram] += 1
+            elif gram.endswith("'s") and gram[:-2] in wanted:
+                found[gram[:-2]] += 1
+    return found
 
 
 def _concentrated(spread: Counter[int], corpus: Counter[int]) -> bool:
