@@ -125,9 +125,13 @@ class Vocabulary:
     def shortlist(self, topic: int, size: int) -> list[int]:
         """The topic's best ``size`` terms by c-TF-IDF (ties: shorter phrases first, then by key)."""
         row = self.weights.getrow(topic)
-        keys = [self.keys[j] for j in row.indices]
-        order = sorted(range(len(row.data)), key=lambda i: (-row.data[i], keys[i].count(" "), keys[i]))
-        return [int(row.indices[i]) for i in order[:size]]
+        data, indices = row.data, row.indices
+        if len(data) > size:  # only terms weighing at least the size-th best can be among them (ties too)
+            within = data >= np.partition(data, len(data) - size)[len(data) - size]
+            data, indices = data[within], indices[within]
+        keys = [self.keys[j] for j in indices]
+        order = sorted(range(len(data)), key=lambda i: (-data[i], keys[i].count(" "), keys[i]))
+        return [int(indices[i]) for i in order[:size]]
 
 
 def class_tfidf(counts: sparse.csr_matrix) -> sparse.csr_matrix:
