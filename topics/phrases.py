@@ -308,6 +308,12 @@ def _spans(run: list[_Token], max_words: int) -> Iterator[Phrase]:
     gives its phrases with and without it). A phrase holds only words with a letter, and at most one
     possessive, right before its head ("Russia's approach")."""
     n = len(run)
+    if n == 1:  # most runs are one word: its one phrase, as the general case below would find it
+        only = run[0]
+        if only.lower != NEGATION and _edge_ok(only) and not (only.possessive and only.lower in TIMES_OF_DAY) \
+                and not _AGE.search(only.lower):
+            yield Phrase(only.lower, only.text if only.inner else None, True)
+        return
     edge = [_edge_ok(t) for t in run]
     # the end of the longest phrase from each start: before a word without a letter, and at most one
     # word past a possessive
