@@ -75,13 +75,24 @@ class NotFittedError(ValueError, AttributeError):
 
 
 def _group_means(X: np.ndarray, groups: np.ndarray, n_groups: int) -> np.ndarray:
-    """Unit mean of each group's rows, summed in float64 a chunk at a time (no n-row float64 copy)."""
+    """Unit mean of each group's rows: each chunk's sums taken in order in float32 (no float64 copy of
+    the rows), and the chunks' added in float64."""
     sums = np.zeros((n_groups, X.shape[1]))
     for start in range(0, len(X), CHUNK):
         part = groups[start:start + CHUNK]
-        onehot = sparse.csr_matrix((np.ones(len(part)), (part, np.arange(len(part)))), shape=(n_groups, len(part)))
-        sums += onehot @ np.asarray(X[start:start + CHUNK], dtype=np.float64)
+        onehot = sparse.csr_matrix((np.ones(len(part), np.float32), (part, np.arange(len(part)))),
+                                   shape=(n_groups, len(part)))
+        sums += onehot @ np.asarray(X[start:start + CHUNK], dtype=np.float32)
     return unit_rows(sums)
+
+
+def row_norms(X: np.ndarray) -> np.ndarray:
+    """Each row's length (float32, at least 1e-12), a chunk at a time: with them, :func:`nearest_passing`
+    divides the cosines instead of copying every row to unit length again."""
+    out = np.empty(len(X), np.float32)
+    for start in range(0, len(X), CHUNK):
+        out[start:start + CHUNK] = np.linalg.norm(np.asarray(X[start:start + CHUNK], dtype=np.float32), axis=1)
+    return np.maximum(out, np.float32(1e-12))
 
 
 class TopicClusterer:
@@ -339,9 +350,9 @@ class TopicClusterer:
         topics. Topics left under the size floor are dissolved; the rest are ordered by size, after the
         first ``fixed`` (guided topics), which stay in place, and where empty, where they were."""
         floor = 0 if self.n_topics else self._floor(len(X))
-        previous = None
+        previous, norms = None, row_norms(X)
         for _ in range(self.refine_steps):
-            labels, _ = nearest_centroid(X, centroids, -1.0)
+            labels, _ = nearest_centroid(X, centroids, -1.0, norms)
             sizes = np.bincount(labels, minlength=len(centroids))
             keep = np.union1d(np.arange(fixed), np.flatnonzero(sizes >= max(floor, 1)))
             if not len(keep):
@@ -351,7 +362,7 @@ class TopicClusterer:
             means = _group_means(X, labels, len(centroids))
             means[sizes == 0] = centroids[sizes == 0]
             centroids, previous = means[keep], (labels if len(keep) == len(centroids) else None)
-        labels, _ = nearest_centroid(X, centroids, -1.0)
+        labels, _ = nearest_centroid(X, centroids, -1.0, norms)
         sizes = np.bincount(labels, minlength=len(centroids))
         order = list(range(fixed)) + sorted(range(fixed, len(centroids)), key=lambda i: (-sizes[i], i))
         return centroids[order]
@@ -403,28 +414,37 @@ def _warm(X: np.ndarray, novel: np.ndarray, previous: np.ndarray, fresh: np.ndar
     return np.vstack([previous, *new]) if new else previous
 
 
-def nearest_centroid(X: np.ndarray, centroids: np.ndarray, min_confidence: float) -> tuple[np.ndarray, np.ndarray]:
+def nearest_centroid(X: np.ndarray, centroids: np.ndarray, min_confidence: float,
+                     norms: np.ndarray | None = None) -> tuple[np.ndarray, np.ndarray]:
     """Index of each vector's nearest centroid (``UNASSIGNED`` when its cosine is below
     ``min_confidence``, or when there are no centroids) and that cosine; vectors are normalised first.
 
     The one definition of membership outside the zero-shot named topics: the fit,
     :meth:`TopicClusterer.predict` and the saved model's ``assign`` all call it (through
-    :func:`nearest_topic`), so a fitted paragraph is always assigned what the fit gave it.
+    :func:`nearest_topic`), so a fitted paragraph is always assigned what the fit gave it. ``norms``
+    (:func:`row_norms` of ``X``) spare the copy that normalising takes, for callers that pass the same
+    rows many times.
     """
-    labels, confidence = nearest_passing(X, centroids, np.full(len(centroids), -np.inf))
+    labels, confidence = nearest_passing(X, centroids, np.full(len(centroids), -np.inf), norms)
     return np.where(confidence >= min_confidence, labels, UNASSIGNED), confidence
 
 
-def nearest_passing(X: np.ndarray, anchors: np.ndarray, thresholds: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+def nearest_passing(X: np.ndarray, anchors: np.ndarray, thresholds: np.ndarray,
+                    norms: np.ndarray | None = None) -> tuple[np.ndarray, np.ndarray]:
     """Of the anchors whose threshold a vector's cosine reaches (zero-shot named topics; every centroid,
-    for :func:`nearest_centroid`), the nearest (``UNASSIGNED``: none) and that cosine (0 where none)."""
+    for :func:`nearest_centroid`), the nearest (``UNASSIGNED``: none) and that cosine (0 where none);
+    ``norms``: the rows' lengths (:func:`row_norms`), when known."""
     X = np.asarray(X)
     labels = np.full(len(X), UNASSIGNED, dtype=np.intp)
     confidence = np.zeros(len(X), dtype=np.float32)
     if not len(anchors):
         return labels, confidence
     for start in range(0, len(X), CHUNK):
-        sims = unit_rows(X[start:start + CHUNK]) @ np.asarray(anchors, np.float32).T
+        if norms is None:
+            sims = unit_rows(X[start:start + CHUNK]) @ np.asarray(anchors, np.float32).T
+        else:
+            sims = np.asarray(X[start:start + CHUNK], np.float32) @ np.asarray(anchors, np.float32).T
+            sims /= norms[start:start + CHUNK, None]
         passed = np.where(sims >= np.asarray(thresholds, np.float32), sims, -np.inf)
         best = passed.argmax(axis=1)
         taken = np.isfinite(passed[np.arange(len(best)), best])
