@@ -303,6 +303,14 @@ def phrases(text: str, lexicon: Lexicon, max_words: int = MAX_WORDS, negated: bo
         yield from _spans(run, max_words)
 
 
+def single_words(text: str, lexicon: Lexicon) -> set[str]:
+    """The keys of a paragraph's one-word phrases, as :func:`phrases` gives them, without making its
+    longer ones: each word that may stand inside a noun phrase and at its edge."""
+    return {tok.lower for tok in tokens(text)
+            if not (lexicon.breaks(tok) or tok.lower in HONORIFICS) and tok.lower != NEGATION and _edge_ok(tok)
+            and not (tok.possessive and tok.lower in TIMES_OF_DAY) and not _AGE.search(tok.lower)}
+
+
 def _spans(run: list[_Token], max_words: int) -> Iterator[Phrase]:
     """The phrases inside one run of words that may belong to a noun phrase (a run opened by ``no``
     gives its phrases with and without it). A phrase holds only words with a letter, and at most one
