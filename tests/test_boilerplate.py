@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from topics.boilerplate import Boilerplate
+from topics.boilerplate import Boilerplate, _occurrences
 from topics.phrases import Lexicon
 
 SUBJECTS = ["the harbour bridge repairs", "a school lunch programme", "the county cricket season",
@@ -34,3 +34,9 @@ def test_a_sample_of_articles_finds_the_same_boilerplate_as_all_of_them() -> Non
     assert "wirenews report" in sampled and "bridge repairs" not in sampled
     assert sampled.covers("LONDON (Wirenews) -", lexicon)
     assert not sampled.covers("Residents asked about the harbour bridge repairs.", lexicon)
+
+
+def test_occurrences_are_whole_words_with_a_possessive_on_the_last():
+    words = "the ap said apple shares rose ap's sources and the new york office in new york's west".split()
+    found = _occurrences(words, ["ap", "new york", "west"])
+    assert found == {"ap": 2, "new york": 2, "west": 1}

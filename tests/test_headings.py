@@ -158,3 +158,17 @@ def test_a_topic_of_two_unrelated_subjects_is_labelled_by_both_not_one(embedder)
     held = [label_matches(parts, [frozenset(stem(w) for w in words(t)) for t in half[:size]]).mean()
             for half in halves]
     assert min(held) >= 0.1, (label, held)
+
+
+def test_a_phrase_of_several_words_counts_wherever_its_words_stand_in_some_form():
+    """"hunting ban" heads a paragraph on "a ban on hunts"; a one-word term keeps its exact count."""
+    texts = ["MPs voted for the hunting ban on Tuesday.", "The ban on hunts starts in February.",
+             "Supporters of hunting marched in London.", "A new hunt was planned for the spring.",
+             "Rain fell on the coastal towns.", "Storms closed the coastal roads."]
+    lexicon = Lexicon.learn(texts)
+    vocabulary = count_terms(texts, np.array([0, 0, 0, 0, 1, 1]), 2, lexicon, Boilerplate(), [False] * len(texts))
+    terms = np.array([vocabulary.index["hunting ban"], vocabulary.index["hunting"]])
+    counts = vocabulary.family_counts(terms, topic=0)
+    assert counts[:, 0].tolist() == [2, 0]  # the phrase itself, and the ban on hunts
+    assert counts[:, 1].tolist() == [2, 0]  # "hunting" as written: "hunts" and "hunt" are other words
+    assert sorted(vocabulary.paragraphs(0, "hunting ban").tolist()) == [0, 1]

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from topics.keywords import is_keyword
-from topics.phrases import Lexicon, phrases
+from topics.phrases import Lexicon, phrases, single_words
 
 TEXTS = [
     "Microsoft released its new software on Monday.",
@@ -115,3 +115,9 @@ def test_a_word_seen_only_at_sentence_starts_takes_the_capital_of_the_name_it_be
                              "Iraqi officials attended.", "Media coverage was wide."])
     assert lexicon.surface("kazakh media") == "Kazakh media" and lexicon.surface("iraqi officials") == "Iraqi officials"
     assert lexicon.surface("delegates") == "delegates" and lexicon.surface("media coverage") == "media coverage"
+
+
+def test_single_words_are_exactly_the_one_word_phrases():
+    lexicon = Lexicon.learn(TEXTS)
+    for text in TEXTS + ["Tonight's game was no contest, the 40-year-old coach said.", "IBM's new servers"]:
+        assert single_words(text, lexicon) == {p.key for p in phrases(text, lexicon, 3) if " " not in p.key}

@@ -148,6 +148,8 @@ def _occurrences(words: list[str], keys: Sequence[str]) -> Counter[str]:
         if word not in first:
             continue
         for n in lengths:
+            if i + n > len(words):
+                break
             gram = " ".join(words[i:i + n])
             if gram in wanted:
                 found[gram] += 1
