@@ -104,8 +104,8 @@ def find_topics(vectors: np.ndarray, texts: list[str], layout: CorpusLayout, enc
     covered = np.array([boilerplate.covers(text, lexicon) for text in texts], dtype=bool)
     labels, confidence = clusterer.labels_, clusterer.confidence_
     if covered.any() and not covered.all():
-        context = in_context(vectors, articles, skip=covered)
-        clusterer.fit(vectors[~covered], None if novel is None else novel[~covered], context=context[~covered])
+        del context  # read with the boilerplate: freed before the fit without it
+        context = _refit_without(clusterer, vectors, articles, covered, novel)
         labels, confidence = clusterer.predict(vectors)
         labels[covered] = UNASSIGNED
     stories = StoryClusterer(n_stories, seed=clusterer.seed, init=story_init).fit(
@@ -116,6 +116,22 @@ def find_topics(vectors: np.ndarray, texts: list[str], layout: CorpusLayout, enc
     descriptions = describer.describe(texts, labels, confidence, clusterer.centroids_, **options)
     story_descriptions = describe_stories(describer, texts, stories, descriptions, options)
     return FoundTopics(clusterer, descriptions, labels, confidence, stories, story_descriptions, covered)
+
+
+def _refit_without(clusterer: TopicClusterer, vectors: np.ndarray, articles: list[list[int]], covered: np.ndarray,
+                   novel: np.ndarray | None) -> np.ndarray:
+    """Fit ``clusterer`` again on the paragraphs not ``covered`` (boilerplate), read in their articles
+    without them, and return every paragraph so read. The context is made for the kept rows alone and
+    the covered ones added after the fit, so the fit holds one copy of each, not a full context beside
+    copies of its rows (3.4 GB at 10⁶ paragraphs)."""
+    kept = ~covered
+    context = in_context(vectors, articles, skip=covered, rows=kept)
+    clusterer.fit(vectors[kept], None if novel is None else novel[kept], context=context)
+    whole = np.empty(vectors.shape, np.float32)
+    whole[kept] = context
+    del context
+    whole[covered] = in_context(vectors, articles, skip=covered, rows=covered)
+    return whole
 
 
 def describe_stories(describer: TopicDescriber, texts: list[str], stories: Stories,
