@@ -102,10 +102,18 @@ def _indptr(keys: np.ndarray, size: int) -> np.ndarray:
     return np.concatenate([[0], np.cumsum(np.bincount(keys, minlength=size))]).astype(np.int64)
 
 
-def _sum_by(keys: np.ndarray, weights: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """The distinct ``keys``, sorted, and the sum of ``weights`` of each."""
-    distinct, inverse = np.unique(keys, return_inverse=True)
-    return distinct, np.bincount(inverse, weights=weights, minlength=len(distinct))
+SORT_SHARE = 8  # keys fewer than an eighth of their range are grouped by sorting them, more by one pass over it
+
+
+def _sum_by(keys: np.ndarray, weights: np.ndarray, size: int) -> tuple[np.ndarray, np.ndarray]:
+    """The distinct ``keys`` (each below ``size``), sorted, and the sum of ``weights`` of each, added in
+    the order given either way. A common query term's postings hold a good share of the archive: a pass
+    over the range then costs less than sorting them."""
+    if len(keys) * SORT_SHARE < size:
+        distinct, inverse = np.unique(keys, return_inverse=True)
+        return distinct, np.bincount(inverse, weights=weights, minlength=len(distinct))
+    distinct = np.flatnonzero(np.bincount(keys, minlength=size))
+    return distinct, np.bincount(keys, weights=weights, minlength=size)[distinct]
 
 
 @dataclass(frozen=True)
@@ -146,7 +154,7 @@ def _scored(term: np.ndarray, item: np.ndarray, tf: np.ndarray, lengths: np.ndar
     df = np.bincount(term, minlength=terms)
     idf = np.log1p((len(lengths) - df + 0.5) / (df + 0.5))
     weights = idf[term] * tf * (K1 + 1) / (tf + K1 * (1 - B + B * lengths[item] / (average or 1.0)))
-    keys, sums = _sum_by(item, weights)
+    keys, sums = _sum_by(item, weights, len(lengths))
     return Scores(keys, sums.astype(np.float32))
 
 
@@ -204,7 +212,7 @@ class BM25:
         term, positions, tf = self.occurrences(terms)
         links, owner = _spans(self._paragraph_indptr, positions)
         size = len(self.articles)
-        pairs, counts = _sum_by(term[owner] * size + self._article_of_link[links], tf[owner])
+        pairs, counts = _sum_by(term[owner] * size + self._article_of_link[links], tf[owner], len(terms) * size)
         return _scored(pairs // size, pairs % size, counts, self.article_lengths, len(terms))
 
     def articles_of(self, positions: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
