@@ -6,12 +6,13 @@ the topic. For a candidate phrase p of topic c, over the paragraphs drawn from e
 
     support        σ(p) = |{d ∈ c : p ∈ d}| / |c|
     precision      π(p) = n_c(p) / (n_c(p) + Σ_s n_s(p))          n the paragraphs holding p, s the siblings
-
-where a paragraph d holds p when it holds each content word of p in some form (its word family,
-:meth:`topics.vocabulary.Vocabulary.family_counts`): a reader takes "Hunting ban" to head a paragraph
-on a ban on hunts, and a label judged on its exact wording alone would always be the one frequent word.
     centrality     κ(p) = max(0, cos(e(p), μ_c))                  e the embedding, μ_c the centroid
     score(p)       = F_½(π, σ) · κ(p),   F_½ = 1.25 · π · σ / (0.25 · π + σ)
+
+where a paragraph d holds a phrase of several words when it holds each of its content words in some
+form (its word family, :meth:`topics.vocabulary.Vocabulary.family_counts`): a reader takes "Hunting
+ban" to head a paragraph on a ban on hunts, and a label judged on its exact wording alone would always
+be the one frequent word.
 
 F_½ is the F-measure of the phrase as a classifier of the topic's paragraphs that weighs precision
 twice as much as coverage: a phrase every sibling uses covers much and tells nothing, and a phrase of

@@ -305,10 +305,16 @@ def phrases(text: str, lexicon: Lexicon, max_words: int = MAX_WORDS, negated: bo
 
 def single_words(text: str, lexicon: Lexicon) -> set[str]:
     """The keys of a paragraph's one-word phrases, as :func:`phrases` gives them, without making its
-    longer ones: each word that may stand inside a noun phrase and at its edge."""
+    longer ones: each word that may stand inside a noun phrase and is a phrase on its own."""
     return {tok.lower for tok in tokens(text)
-            if not (lexicon.breaks(tok) or tok.lower in HONORIFICS) and tok.lower != NEGATION and _edge_ok(tok)
-            and not (tok.possessive and tok.lower in TIMES_OF_DAY) and not _AGE.search(tok.lower)}
+            if not (lexicon.breaks(tok) or tok.lower in HONORIFICS) and _stands_alone(tok)}
+
+
+def _stands_alone(tok: _Token) -> bool:
+    """Whether a word of a run is a phrase by itself: one that may open and close a phrase, not the
+    negation alone, not a time of day in the possessive ("night's"), and no age ("aged")."""
+    return tok.lower != NEGATION and _edge_ok(tok) and not (tok.possessive and tok.lower in TIMES_OF_DAY) \
+        and not _AGE.search(tok.lower)
 
 
 def _spans(run: list[_Token], max_words: int) -> Iterator[Phrase]:
@@ -318,8 +324,7 @@ def _spans(run: list[_Token], max_words: int) -> Iterator[Phrase]:
     n = len(run)
     if n == 1:  # most runs are one word: its one phrase, as the general case below would find it
         only = run[0]
-        if only.lower != NEGATION and _edge_ok(only) and not (only.possessive and only.lower in TIMES_OF_DAY) \
-                and not _AGE.search(only.lower):
+        if _stands_alone(only):
             yield Phrase(only.lower, only.text if only.inner else None, True)
         return
     edge = [_edge_ok(t) for t in run]

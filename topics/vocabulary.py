@@ -24,8 +24,8 @@ from __future__ import annotations
 
 from collections import Counter, defaultdict
 from collections.abc import Sequence
-from dataclasses import dataclass, field
-from functools import lru_cache
+from dataclasses import dataclass
+from functools import cached_property, lru_cache
 
 import numpy as np
 import snowballstemmer
@@ -53,7 +53,6 @@ class Vocabulary:
     rows: np.ndarray  # (n_paragraphs,) the topic of each drawn paragraph
     families: sparse.csc_matrix  # (n_paragraphs, n_stems): which drawn paragraphs hold a word of each stem
     term_stems: sparse.csr_matrix  # (n_terms, n_stems): each term's content-word stems
-    _by_stem: np.ndarray | None = field(default=None, repr=False)
 
     @property
     def totals(self) -> np.ndarray:
@@ -98,25 +97,25 @@ class Vocabulary:
         n_topics = self.counts.shape[0]
         out = self.counts[:, terms].toarray()
         chosen = self.term_stems[terms]
-        bound = np.full(len(terms), -1.0)
-        held = np.diff(chosen.indptr) > 0
-        if held.any():
-            bound[held] = np.minimum.reduceat(self._stem_counts()[topic, chosen.indices], chosen.indptr[:-1][held])
-        for i in np.flatnonzero((bound >= least) & (np.diff(chosen.indptr) > 1)).tolist():
+        stems = np.diff(chosen.indptr)
+        several = stems > 1
+        bound = np.full(len(terms), -1.0)  # the fewest paragraphs of ``topic`` holding one of its stems
+        if several.any():  # reduced over the terms with stems only: an empty span has no minimum
+            bound[stems > 0] = np.minimum.reduceat(self._stem_counts[topic, chosen.indices],
+                                                   chosen.indptr[:-1][stems > 0])
+        for i in np.flatnonzero(several & (bound >= least)).tolist():
             out[:, i] = np.bincount(self.rows[self._holding(int(terms[i]))], minlength=n_topics)
         return out
 
     def _stems_of(self, term: int) -> np.ndarray:
         return self.term_stems.indices[self.term_stems.indptr[term]:self.term_stems.indptr[term + 1]]
 
+    @cached_property
     def _stem_counts(self) -> np.ndarray:
-        """(n_topics, n_stems): each topic's drawn paragraphs holding a word of each stem; computed once."""
-        if self._by_stem is None:
-            n_topics = self.counts.shape[0]
-            member = sparse.csr_matrix((np.ones(len(self.rows), np.float32), (self.rows, np.arange(len(self.rows)))),
-                                       shape=(n_topics, len(self.rows)))
-            self._by_stem = (member @ self.families).toarray()
-        return self._by_stem
+        """(n_topics, n_stems): each topic's drawn paragraphs holding a word of each stem."""
+        member = sparse.csr_matrix((np.ones(len(self.rows), np.float32), (self.rows, np.arange(len(self.rows)))),
+                                   shape=(self.counts.shape[0], len(self.rows)))
+        return (member @ self.families).toarray()
 
     def surface(self, key: str, lexicon: Lexicon) -> str:
         """How the corpus writes a term: as a whole inside sentences, else word by word."""
