@@ -65,7 +65,7 @@ class Postings:
 
     def column(self, term: int) -> tuple[np.ndarray, np.ndarray]:
         """Rows that contain ``term`` and how often."""
-        j = int(np.searchsorted(self.terms, term))
+        j = int(np.searchsorted(self.terms, self.terms.dtype.type(term)))  # a Python int would convert every term
         if j == len(self.terms) or self.terms[j] != term:
             return self.rows[:0], self.counts[:0]
         return self.rows[self.starts[j]:self.starts[j + 1]], self.counts[self.starts[j]:self.starts[j + 1]]
@@ -106,14 +106,21 @@ SORT_SHARE = 8  # keys fewer than an eighth of their range are grouped by sortin
 
 
 def _sum_by(keys: np.ndarray, weights: np.ndarray, size: int) -> tuple[np.ndarray, np.ndarray]:
-    """The distinct ``keys`` (each below ``size``), sorted, and the sum of ``weights`` of each, added in
-    the order given either way. A common query term's postings hold a good share of the archive: a pass
-    over the range then costs less than sorting them."""
+    """The distinct ``keys`` (each below ``size``), sorted, and the sum of ``weights`` (positive) of
+    each, added in the order given. Keys already in order (one term's articles, mostly) are summed run
+    by run; a common query term's postings hold a good share of the archive: a pass over the range then
+    costs less than sorting them."""
+    if not len(keys):
+        return np.zeros(0, np.int64), np.zeros(0)
+    if np.all(keys[1:] >= keys[:-1]):
+        starts = np.flatnonzero(np.concatenate([[True], keys[1:] != keys[:-1]]))
+        return keys[starts], np.add.reduceat(weights.astype(np.float64), starts)
     if len(keys) * SORT_SHARE < size:
         distinct, inverse = np.unique(keys, return_inverse=True)
         return distinct, np.bincount(inverse, weights=weights, minlength=len(distinct))
-    distinct = np.flatnonzero(np.bincount(keys, minlength=size))
-    return distinct, np.bincount(keys, weights=weights, minlength=size)[distinct]
+    sums = np.bincount(keys, weights=weights, minlength=size)
+    distinct = np.flatnonzero(sums != 0)  # a comparison first: nonzero over floats is five times slower
+    return distinct, sums[distinct]
 
 
 @dataclass(frozen=True)
@@ -148,13 +155,20 @@ class Scores:
         return keys[np.lexsort((keys, -values))][:n]
 
 
-def _scored(term: np.ndarray, item: np.ndarray, tf: np.ndarray, lengths: np.ndarray, terms: int) -> Scores:
-    """BM25 of the items from one (query term, item, count) entry per term an item holds."""
+def _norms(lengths: np.ndarray) -> np.ndarray:
+    """The length part of each item's BM25 denominator, ``k1 · (1 - b + b · length / average)``."""
     average = float(lengths.mean()) if len(lengths) else 0.0
-    df = np.bincount(term, minlength=terms)
-    idf = np.log1p((len(lengths) - df + 0.5) / (df + 0.5))
-    weights = idf[term] * tf * (K1 + 1) / (tf + K1 * (1 - B + B * lengths[item] / (average or 1.0)))
-    keys, sums = _sum_by(item, weights, len(lengths))
+    return K1 * (1 - B + B * lengths / (average or 1.0))
+
+
+def _scored(columns: list[tuple[np.ndarray, np.ndarray]], norms: np.ndarray) -> Scores:
+    """BM25 of the items from each query term's column: the distinct items that hold it (any order)
+    and how often."""
+    df = np.array([len(items) for items, _ in columns], np.int64)
+    idf = np.log1p((len(norms) - df + 0.5) / (df + 0.5))
+    weights = [idf[i] * tf * (K1 + 1) / (tf + norms[items]) for i, (items, tf) in enumerate(columns)]
+    keys, sums = _sum_by(np.concatenate([items for items, _ in columns] or [np.zeros(0, np.int64)]),
+                         np.concatenate(weights or [np.zeros(0)]), len(norms))
     return Scores(keys, sums.astype(np.float32))
 
 
@@ -189,31 +203,48 @@ class BM25:
         self._paragraph_of_link = positions[by_article]
         self.article_lengths = np.bincount(link_article, weights=self.lengths[positions],
                                            minlength=len(self.articles)).astype(np.float32)
+        self._norms, self._article_norms = _norms(self.lengths), _norms(self.article_lengths)
+        # most paragraphs are in one article: theirs is looked up directly, without expanding spans
+        self._elsewhere = np.diff(self._paragraph_indptr) != 1  # in several articles, or in none
+        self._article_of = np.full(len(ids), -1, np.int64)
+        self._article_of[~self._elsewhere] = self._article_of_link[self._paragraph_indptr[:-1][~self._elsewhere]]
 
-    def occurrences(self, terms: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-        """(index into ``terms``, paragraph position, count) for each paragraph holding each term."""
-        found = [(i, where[rows], counts) for i, term in enumerate(terms)
-                 for part, where in self.parts for rows, counts in [part.column(int(term))]]
-        if not found:
-            return np.zeros(0, np.int64), np.zeros(0, np.int64), np.zeros(0, np.float32)
-        term = np.concatenate([np.full(len(positions), i) for i, positions, _ in found])
-        positions, counts = (np.concatenate([f[i] for f in found]) for i in (1, 2))
-        live = positions >= 0
-        return term[live], positions[live], counts[live]
+    def columns(self, terms: np.ndarray) -> list[tuple[np.ndarray, np.ndarray]]:
+        """For each of ``terms``: the positions of the paragraphs that hold it, ascending, and how often."""
+        found = []
+        for term in terms:
+            pieces = [(where[rows], counts) for part, where in self.parts for rows, counts in [part.column(int(term))]]
+            positions, counts = (np.concatenate([p[i] for p in pieces]) for i in (0, 1))
+            live = positions >= 0
+            found.append((positions, counts) if live.all() else (positions[live], counts[live]))
+        return found
 
     def paragraph_scores(self, terms: np.ndarray) -> Scores:
         """BM25 of the paragraphs (by position) that hold any of ``terms``."""
-        term, positions, tf = self.occurrences(terms)
-        return _scored(term, positions, tf, self.lengths, len(terms))
+        return _scored(self.columns(terms), self._norms)
 
     def article_scores(self, terms: np.ndarray) -> Scores:
         """BM25 of the articles (by position in :attr:`articles`) that hold any of ``terms``, each scored
         as the sum of its paragraphs."""
-        term, positions, tf = self.occurrences(terms)
-        links, owner = _spans(self._paragraph_indptr, positions)
+        return _scored([self._article_counts(*column) for column in self.columns(terms)], self._article_norms)
+
+    def _article_counts(self, positions: np.ndarray, tf: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """The articles holding a term, sorted, and its count in each, from the paragraphs that hold it:
+        those placed once (their articles mostly come in order) summed run by run, the few in several
+        articles or none merged in after."""
         size = len(self.articles)
-        pairs, counts = _sum_by(term[owner] * size + self._article_of_link[links], tf[owner], len(terms) * size)
-        return _scored(pairs // size, pairs % size, counts, self.article_lengths, len(terms))
+        elsewhere = self._elsewhere[positions]
+        once = ~elsewhere
+        articles, counts = _sum_by(self._article_of[positions[once]], tf[once], size)
+        if not elsewhere.any():
+            return articles, counts
+        links, owner = _spans(self._paragraph_indptr, positions[elsewhere])
+        extra, more = _sum_by(self._article_of_link[links], tf[elsewhere][owner], size)
+        at = np.searchsorted(articles, extra)
+        held = at < len(articles)
+        held[held] = articles[at[held]] == extra[held]
+        counts[at[held]] += more[held]
+        return np.insert(articles, at[~held], extra[~held]), np.insert(counts, at[~held], more[~held])
 
     def articles_of(self, positions: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         """The articles of the paragraphs at ``positions``: (article position, index into ``positions``)."""

@@ -107,3 +107,26 @@ def test_terms_hash_and_stop_words_are_scikit_learns():
     samples = ["", "a", "ab", "abc", "abcd", "abcde", "designation", "naïve", "中文字", "😀x", "x" * 37]
     assert [murmurhash3_32(w) for w in samples] == [reference(w, positive=True) for w in samples]
     assert [murmurhash3_32(w, seed=7) for w in samples] == [reference(w, seed=7, positive=True) for w in samples]
+
+
+def test_an_article_counts_a_paragraph_it_shares_with_others(new_store):
+    """A paragraph stored once but placed in several articles (twice in one) counts in each place."""
+    shared = "Grain ferry crews joined the harbour strike after a week of talks failed."
+    articles = ARTICLES + [
+        Article(id="wire", title="", text=f"{shared}\nPickets stood at the grain silos through the night while the managers met union leaders in the city.\n{shared}"),
+        Article(id="copy", title="", text=shared),
+    ]
+    store = new_store()
+    store.add(articles)
+    query = LexicalQuery.parse("harbour grain ferry strike")
+    with store.reading() as snapshot:
+        bm25 = store.lexicon.bm25(snapshot)
+        scores = bm25.article_scores(query.ranking_terms)
+        keys = dict(store.catalog.db.execute("SELECT id, rowid FROM articles"))
+    assert store.catalog.db.execute("SELECT COUNT(*) FROM links l JOIN paragraphs p ON p.id = l.paragraph_id "
+                                    "WHERE p.text = ?", [shared]).fetchone()[0] == 3
+    whole = {a.id: content_words(a.title + "\n" + a.text) for a in articles}
+    order = sorted(whole, key=lambda a: keys[a])
+    expected = _expected([whole[a] for a in order], list(query.terms))
+    assert scores.keys.tolist() == np.flatnonzero(expected).tolist()
+    assert scores.values == pytest.approx(expected[expected > 0], rel=1e-5)
