@@ -66,6 +66,11 @@ class StoryText:
     def words(self) -> int:
         return int(self.lengths.sum())
 
+    @functools.cached_property
+    def distinct(self) -> np.ndarray:
+        """The distinct shingles, sorted: what pairs of articles are compared by."""
+        return np.unique(self.grams)
+
     @property
     def counts(self) -> np.ndarray:
         """Shingles per paragraph."""
@@ -141,7 +146,8 @@ def new_words(text: StoryText, shared: np.ndarray) -> np.ndarray:
     sorted array of hashes) covers: the material ``text`` adds beyond the article it shares them with."""
     total = text.words
     starts, spans = _layout(text.lengths)
-    hit = np.isin(text.grams, shared)
+    at = np.minimum(np.searchsorted(shared, text.grams), max(len(shared) - 1, 0))
+    hit = shared[at] == text.grams if len(shared) else np.zeros(len(text.grams), bool)
     depth = np.bincount(starts[hit], minlength=total + 1) - np.bincount(starts[hit] + spans[hit], minlength=total + 1)
     covered = np.concatenate(([True], np.cumsum(depth[:-1]) > 0, [True]))
     edges = np.flatnonzero(covered[1:] != covered[:-1])

@@ -83,9 +83,11 @@ class StoryCounts:
 
     @classmethod
     def of(cls, stories: dict[str, StoryText]) -> StoryCounts:
-        held = [np.unique(text.grams) for text in stories.values()]
-        values, counts = np.unique(np.concatenate(held) if held else np.zeros(0, np.uint64), return_counts=True)
         names = Counter(name for text in stories.values() for name in text.names)
+        if len(stories) <= _floor(len(stories)):  # too few articles for any shingle to be stock
+            return cls(len(stories), np.zeros(0, np.uint64), dict(names))
+        held = [np.unique(text.grams) for text in stories.values()]  # not kept: this reads every article
+        values, counts = np.unique(np.concatenate(held) if held else np.zeros(0, np.uint64), return_counts=True)
         return cls(len(stories), values[counts > _floor(len(stories))], dict(names))
 
 
@@ -108,7 +110,6 @@ class StoryIndex:
         names = frozenset().union(*(text.names for text in stories.values()))
         self._weight = {name: math.log((total + 1) / held[name]) for name in names}
         self._rare = frozenset(name for name in names if held[name] <= _floor(total))  # commoner names are stock
-        self._unique: dict[str, np.ndarray] = {}
 
     @property
     def template(self) -> np.ndarray:
@@ -155,9 +156,7 @@ class StoryIndex:
         return {(self.keys[key // count], self.keys[key % count]) for key in self.lexical_pairs().tolist()}
 
     def _shingles(self, key: str) -> np.ndarray:
-        if key not in self._unique:
-            self._unique[key] = np.unique(self.stories[key].grams)
-        return self._unique[key]
+        return self.stories[key].distinct
 
     def _names_agree(self, a: str, b: str) -> bool:
         """Whether the names of two articles agree, leaving out paragraphs that both hold word for word
