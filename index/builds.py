@@ -17,6 +17,7 @@ from pathlib import Path
 
 import numpy as np
 
+from .arrays import unique_sorted
 from . import segments as segment_table
 from .bm25 import Postings
 from .catalog import Catalog
@@ -100,7 +101,7 @@ class Builds:
         """The snapshot of ``rows``: the nearest known index (the shared one, else the saved build) with
         the paragraphs removed and added since."""
         ids, segment, row = columns(rows)
-        for number in np.unique(segment):
+        for number in unique_sorted(segment):
             self.segments.array(int(number))  # open now, so a later compaction cannot pull it away
         if cached is not None and cached.build == build:
             index, indexed = cached.index.copy(), cached.ids
@@ -155,7 +156,8 @@ class Builds:
         generation, build, rows = self.committed()
         ids = rows["id"]
         indexed = self.ids(build) if build else np.zeros(0, np.int64)
-        changed = len(np.setdiff1d(indexed, ids)) + len(np.setdiff1d(ids, indexed))
+        changed = len(np.setdiff1d(indexed, ids, assume_unique=True)) + len(
+            np.setdiff1d(ids, indexed, assume_unique=True))
         if changed <= REBUILD_SHARE * len(ids) and build:
             return
         limit = self.flat_limit()

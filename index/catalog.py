@@ -20,6 +20,7 @@ from typing import Any
 
 import numpy as np
 
+from .arrays import unique_sorted
 from . import lexical, segments as segment_table, terms
 from .articles import Article, content_hash, parse_date
 from .damage import is_out_of_space
@@ -459,7 +460,7 @@ class Catalog:
         rows = np.array(self.db.execute(f"SELECT a.rowid, l.paragraph_id FROM articles a CROSS JOIN links l "
                                         f"ON l.article_id = a.id WHERE {where}", params).fetchall(), np.int64)
         rows = rows.reshape(-1, 2)
-        return np.unique(rows[:, 0]), np.unique(rows[:, 1])
+        return unique_sorted(rows[:, 0]), unique_sorted(rows[:, 1])
 
     def paragraph_ids(self, filters: Filters) -> np.ndarray:
         """Ids of the paragraphs of articles matching ``filters``."""

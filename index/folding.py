@@ -26,6 +26,7 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
+from .arrays import unique_sorted
 from .catalog import Link
 from .shingles import StoryText
 from .stories import MIN_SHARED, StoryIndex, body, story_of
@@ -110,7 +111,7 @@ class Folder:
                                                  NEIGHBOURS)
             found[scores < TWIN] = -1
             owners: dict[int, set[str]] = {}
-            for pid, other in self.store.placements(paragraph_ids=np.unique(found[found >= 0]).tolist()):
+            for pid, other in self.store.placements(paragraph_ids=unique_sorted(found[found >= 0]).tolist()):
                 owners.setdefault(pid, set()).add(other)
             rows = np.cumsum([0] + [len(pids) for pids in bodies])
             for other, start, end in zip(ids, rows[:-1], rows[1:]):

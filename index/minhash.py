@@ -13,6 +13,8 @@ from __future__ import annotations
 
 import numpy as np
 
+from .arrays import unique_sorted
+
 BANDS, ROWS = 32, 3
 MAX_BUCKET = 64
 _CHUNK = 1 << 20  # hash values permuted at a time: bounds the memory a signature pass adds
@@ -77,7 +79,7 @@ def pair_keys(first: np.ndarray, second: np.ndarray, count: int) -> np.ndarray:
     first, second = first.astype(np.int64), second.astype(np.int64)
     apart = first != second
     low, high = np.minimum(first[apart], second[apart]), np.maximum(first[apart], second[apart])
-    return np.unique(low * count + high)
+    return unique_sorted(low * count + high)
 
 
 def bucket_pairs(signature: np.ndarray, labels: np.ndarray, count: int) -> np.ndarray:
@@ -93,7 +95,7 @@ def bucket_pairs(signature: np.ndarray, labels: np.ndarray, count: int) -> np.nd
         first = np.repeat(member, partners)
         second = first + 1 + ranks(partners)
         found.append(pair_keys(labels[order[first]], labels[order[second]], count))
-    return np.unique(np.concatenate(found))
+    return unique_sorted(np.concatenate(found))
 
 
 def ranks(sizes: np.ndarray) -> np.ndarray:

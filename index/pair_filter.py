@@ -29,6 +29,7 @@ from dataclasses import dataclass
 import numpy as np
 from scipy import sparse
 
+from .arrays import unique_sorted
 from .minhash import ranks
 from .shingles import GAP, SHINGLE, StoryText
 from .stories import COPY, MIN_NAMES, MIN_SHARED, NAMES, NEW, StoryIndex
@@ -60,7 +61,7 @@ class PairFilter:
         """Built ``_ARTICLES`` articles at a time, so the sorting it takes stays small beside the result."""
         count = len(index.keys)
         texts = [index.stories[key] for key in index.keys]
-        held = np.concatenate([np.unique(text.grams) for text in texts]) if texts else np.zeros(0, np.uint64)
+        held = np.concatenate([unique_sorted(text.grams) for text in texts]) if texts else np.zeros(0, np.uint64)
         values, holders = np.unique(held, return_counts=True)
         stock = np.isin(values, index.template)
         blocks = [_block(texts[start:start + _ARTICLES], values, stock, holders < 2)
@@ -161,7 +162,7 @@ def _block(texts: list[StoryText], values: np.ndarray, stock: np.ndarray, alone:
 def _names(index: StoryIndex) -> tuple[sparse.csr_matrix, sparse.csr_matrix, np.ndarray]:
     """Articles × names with each name's weight, the same as 0/1, and the weight of each article's
     kept names: its title's and those of its paragraphs no other article holds word for word."""
-    keys = [np.unique(index.stories[key].keys) for key in index.keys]
+    keys = [unique_sorted(index.stories[key].keys) for key in index.keys]
     values, holders = np.unique(np.concatenate(keys) if keys else np.zeros(0, np.uint64), return_counts=True)
     alone = set(values[holders == 1].tolist())
     numbers: dict[str, int] = {}

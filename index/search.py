@@ -21,6 +21,7 @@ from typing import Any, Literal
 
 import numpy as np
 
+from .arrays import unique_sorted
 from .bm25 import BM25, Scores, locate
 from .catalog import ArticleInfo, Filters, Link
 from .errors import QueryError
@@ -151,7 +152,7 @@ def _present(ids: np.ndarray, wanted: np.ndarray) -> np.ndarray:
     """Positions in the sorted ``ids`` of the ids of ``wanted`` that it holds, ascending (a lookup per
     wanted id, not a sort of all ids)."""
     found = locate(ids, wanted)
-    return np.unique(found[found >= 0])
+    return unique_sorted(found[found >= 0])
 
 
 @dataclass(frozen=True)
@@ -218,11 +219,11 @@ class _Ranker:
 
     def candidates(self, size: int) -> Candidates:
         dense = np.array([pid for pid, _ in self.dense(size)], np.int64)
-        pool = np.unique(np.concatenate([
+        pool = unique_sorted(np.concatenate([
             np.searchsorted(self.snapshot.ids, dense), self.paragraph_scores.top(size, self.positions),
             self.bm25.paragraphs_of(self.article_scores.top(size))]))
         if self.positions is not None:
-            pool = np.intersect1d(pool, self.positions)
+            pool = np.intersect1d(pool, self.positions, assume_unique=True)
         ids = self.snapshot.ids[pool]
         return Candidates(ids, self.snapshot.vectors_of(ids) @ self.vector[0], self.paragraph_scores.of(pool),
                           self.bm25.best_article(pool, self.article_scores))

@@ -19,6 +19,7 @@ from pathlib import Path
 
 import numpy as np
 
+from .arrays import unique_sorted
 from .damage import SEGMENT_FOLDER, DamagedFile, reading
 from .files import remove_path, save_npy
 
@@ -102,7 +103,7 @@ class Segments:
         index): pages of a kept mapping stay in the process's resident memory once read.
         """
         out = np.empty((len(segment), self._dim(segment)), np.float32)
-        for number in np.unique(segment):
+        for number in unique_sorted(segment):
             where = np.flatnonzero(segment == number)
             source = self.array(int(number)) if keep else self.load(int(number))
             if row[where].max() >= len(source) or source.shape[1] != out.shape[1]:

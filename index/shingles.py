@@ -20,6 +20,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from .arrays import unique_sorted
 from .terms import WORD, words as lower_words
 
 SHINGLE = 3
@@ -69,7 +70,7 @@ class StoryText:
     @functools.cached_property
     def distinct(self) -> np.ndarray:
         """The distinct shingles, sorted: what pairs of articles are compared by."""
-        return np.unique(self.grams)
+        return unique_sorted(self.grams)
 
     @property
     def counts(self) -> np.ndarray:

@@ -19,6 +19,7 @@ from typing import Any
 
 import numpy as np
 
+from .arrays import unique_sorted
 from .articles import Article
 from .candidates import Owners, near_pairs
 from .catalog import ArticleInfo, Filters, Link
@@ -182,7 +183,7 @@ def _duplicates(store: Store, snapshot: Snapshot, threshold: float, neighbours: 
     tables, corpus = _tables(store, snapshot, threshold, neighbours)
     first, second = np.divmod(tables.by_first, max(len(tables.keys), 1))
     if corpus is None:  # the tables were kept: read only the articles of some candidate pair
-        numbers = np.union1d(first, second)
+        numbers = unique_sorted(np.concatenate([first, second]))
         corpus = _corpus(store, [tables.keys[i] for i in numbers.tolist()], tables.counts)
         first, second = np.searchsorted(numbers, first), np.searchsorted(numbers, second)
     return _judged(corpus, snapshot, first, second, threshold)
@@ -194,7 +195,7 @@ def _candidates(snapshot: Snapshot, corpus: _Corpus, threshold: float, neighbour
     found = [corpus.stories.lexical_pairs()]
     for ids, vectors in snapshot.chunks(CHUNK):
         found.append(near_pairs(snapshot, corpus.owners, ids, vectors, threshold, neighbours, corpus.count))
-    first, second = np.divmod(np.unique(np.concatenate(found)), corpus.count)
+    first, second = np.divmod(unique_sorted(np.concatenate(found)), corpus.count)
     keep = PairFilter.of(corpus.stories).possible(first, second)
     return first[keep] * corpus.count + second[keep]
 

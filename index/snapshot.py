@@ -12,6 +12,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from .arrays import unique_sorted
 from .errors import StoreError
 from .segments import Segments
 from .vectors import RESCORE, VectorIndex, rescore
@@ -69,7 +70,7 @@ class Snapshot:
         ``allowed`` restricts the search to those paragraph ids."""
         queries = np.atleast_2d(np.asarray(queries, dtype=np.float32))
         if allowed is not None and len(allowed) <= SCAN_LIMIT and not self.index.exact:
-            allowed = np.unique(allowed)
+            allowed = unique_sorted(allowed)
             return self._best(queries, [allowed] * len(queries), self.vectors_of(allowed), k)
         if self.index.exact:
             return self.index.search(queries, k, allowed)

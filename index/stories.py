@@ -48,6 +48,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from .arrays import unique_sorted
 from .catalog import Link
 from .minhash import bucket_pairs, signatures
 from .shingles import StoryText, new_words, story_text, unmatched
@@ -86,7 +87,7 @@ class StoryCounts:
         names = Counter(name for text in stories.values() for name in text.names)
         if len(stories) <= _floor(len(stories)):  # too few articles for any shingle to be stock
             return cls(len(stories), np.zeros(0, np.uint64), dict(names))
-        held = [np.unique(text.grams) for text in stories.values()]  # not kept: this reads every article
+        held = [unique_sorted(text.grams) for text in stories.values()]  # not kept: this reads every article
         values, counts = np.unique(np.concatenate(held) if held else np.zeros(0, np.uint64), return_counts=True)
         return cls(len(stories), values[counts > _floor(len(stories))], dict(names))
 

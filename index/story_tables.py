@@ -21,6 +21,7 @@ from pathlib import Path
 
 import numpy as np
 
+from .arrays import unique_sorted
 from .builds import FILES_KEY
 from .damage import DamagedFile, DiskFull, reading
 from .files import atomic_write, file_sha256, load_checked_json, remove_path, save_checked_json
@@ -61,7 +62,7 @@ class StoryTables:
         count = len(self.keys)
         found = [table[slice(*np.searchsorted(table, [at * count, (at + 1) * count]))] % count
                  for table in (self.by_first, self.by_second)]
-        return [self.keys[i] for i in np.unique(np.concatenate(found)).tolist()]
+        return [self.keys[i] for i in unique_sorted(np.concatenate(found)).tolist()]
 
     def save(self, folder: Path) -> None:
         """Write the tables as this generation's files and remove those of other generations. A store

@@ -18,6 +18,7 @@ from collections.abc import Iterable
 import numpy as np
 import snowballstemmer
 
+from .arrays import unique_sorted
 from .murmur import murmurhash3_32
 from .stopwords import ENGLISH_STOP_WORDS
 
@@ -55,7 +56,7 @@ def term(word: str) -> int:
 
 def query_terms(query_words: Iterable[str]) -> np.ndarray:
     """The distinct terms of a query's words (stop words already removed by the caller), sorted."""
-    return np.unique(np.array([term(w) for w in query_words], dtype=np.uint32))
+    return unique_sorted(np.array([term(w) for w in query_words], dtype=np.uint32))
 
 
 def pack(text: str) -> bytes:

@@ -41,6 +41,7 @@ sys.path.insert(0, str(ROOT / "scripts"))
 
 from eval_topics import Corpus, bertopic_names, corpus_arguments, load  # noqa: E402
 from index import Embedder  # noqa: E402
+from index.arrays import unique_sorted  # noqa: E402
 from topics.cluster import UNASSIGNED, TopicClusterer  # noqa: E402
 from topics.fit import CorpusLayout, find_topics  # noqa: E402
 from topics.model import Topic, TopicModel  # noqa: E402
@@ -116,7 +117,7 @@ def matched(first: np.ndarray, second: np.ndarray) -> tuple[np.ndarray, dict[int
     """``second``'s topics renamed to the first's they share most paragraphs with (Hungarian, on the
     paragraphs both fitted), and the renaming; unmatched topics get fresh ids."""
     both = (first != UNASSIGNED) & (second != UNASSIGNED)
-    old, new = np.unique(first[first != UNASSIGNED]), np.unique(second[second != UNASSIGNED])
+    old, new = unique_sorted(first[first != UNASSIGNED]), unique_sorted(second[second != UNASSIGNED])
     table = np.zeros((len(old), len(new)))
     np.add.at(table, (np.searchsorted(old, first[both]), np.searchsorted(new, second[both])), 1)
     rows, cols = linear_sum_assignment(-table)
@@ -137,7 +138,7 @@ def kept(first: np.ndarray, second: np.ndarray) -> tuple[float, float]:
     paragraphs (among those ``first`` fitted), and share of ``first``'s assigned paragraphs that keep
     their topic."""
     fitted = first != UNASSIGNED
-    topics = np.unique(first[fitted])
+    topics = unique_sorted(first[fitted])
     same = 0
     for t in topics:
         a, b = first == t, (second == t) & fitted

@@ -50,6 +50,8 @@ from scipy import sparse
 from scipy.cluster.hierarchy import fcluster, linkage
 from scipy.optimize import linear_sum_assignment
 
+from index.arrays import unique_sorted
+
 from .context import CHUNK, unit_rows
 from .divisive import divisive_centroids
 
@@ -354,7 +356,7 @@ class TopicClusterer:
         for _ in range(self.refine_steps):
             labels, _ = nearest_centroid(X, centroids, -1.0, norms)
             sizes = np.bincount(labels, minlength=len(centroids))
-            keep = np.union1d(np.arange(fixed), np.flatnonzero(sizes >= max(floor, 1)))
+            keep = unique_sorted(np.concatenate([np.arange(fixed), np.flatnonzero(sizes >= max(floor, 1))]))
             if not len(keep):
                 keep = np.array([int(np.argmax(sizes))])
             if previous is not None and np.array_equal(labels, previous) and len(keep) == len(centroids):
@@ -389,7 +391,7 @@ def _read_as(source: np.ndarray, target: np.ndarray, centroids: np.ndarray, fixe
     ``target`` (each the mean of its members there), ordered by size there after the first ``fixed``;
     topics left without members are dropped, but for those ``fixed``, which stay as they were."""
     groups, _ = nearest_centroid(source, centroids, -1.0)
-    used = np.union1d(np.arange(fixed), np.unique(groups))
+    used = unique_sorted(np.concatenate([np.arange(fixed), groups]))
     means = _group_means(target, np.searchsorted(used, groups), len(used))
     empty = np.flatnonzero(np.bincount(groups, minlength=fixed)[:fixed] == 0)
     means[empty] = centroids[empty]

@@ -20,6 +20,8 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from index.arrays import unique_sorted
+
 from .boilerplate import Boilerplate
 from .headings import Encode, Heading, distinct, headings, sentence_case
 from .keywords import keywords
@@ -97,7 +99,7 @@ class TopicDescriber:
               priority: np.ndarray | None, max_core: int) -> np.ndarray:
         """``labels`` with every paragraph outside its topic's core (of ``max_core`` at most) set to -1."""
         cored = np.full_like(labels, -1)
-        for topic in np.unique(labels[labels >= 0]):
+        for topic in unique_sorted(labels[labels >= 0]):
             members = np.flatnonzero(labels == topic)
             keep = max(self.min_core, int(np.ceil(self.core * len(members))))
             central = members[np.argsort(-confidence[members], kind="stable")[:keep]]

@@ -21,6 +21,7 @@ from typing import Any
 import numpy as np
 
 from index import QueryError, Store, StoreError, sync_folder
+from index.arrays import unique_sorted
 from index.damage import reading
 from index.files import remove_path
 
@@ -225,7 +226,7 @@ class TopicModel:
         rows = article_topics(vectors, assigned, starts, self.centroids, self.params["min_confidence"], self.thresholds)
         mains[rows != UNASSIGNED] = self.ids[rows[rows != UNASSIGNED]]
         ends = np.append(starts[1:], len(vectors))
-        for theme in np.unique(mains[mains != UNASSIGNED]):
+        for theme in unique_sorted(mains[mains != UNASSIGNED]):
             own = [row for row, story in enumerate(self.stories) if story.parent == theme]
             if not own:
                 continue

@@ -51,6 +51,8 @@ from dataclasses import dataclass
 import numpy as np
 from scipy.cluster.hierarchy import fcluster
 
+from index.arrays import unique_sorted
+
 from .cluster import UNASSIGNED, TopicClusterer, nearest_centroid
 from .context import unit_rows
 
@@ -81,7 +83,7 @@ def story_of(vectors: np.ndarray, themes: np.ndarray, story_themes: np.ndarray,
     per vector, ``UNASSIGNED`` for none), with that cosine. The one definition of story membership."""
     labels = np.full(len(vectors), UNASSIGNED, dtype=np.intp)
     confidence = np.zeros(len(vectors), dtype=np.float32)
-    for theme in np.unique(themes[themes != UNASSIGNED]):
+    for theme in unique_sorted(themes[themes != UNASSIGNED]):
         rows = np.flatnonzero(themes == theme)
         own = np.flatnonzero(story_themes == theme)
         if not len(own):
