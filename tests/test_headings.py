@@ -7,7 +7,7 @@ import numpy as np
 from topics.boilerplate import Boilerplate
 from topics.english import FUNCTION_WORDS
 from topics.describe import TopicDescriber
-from topics.headings import Heading, distinct, headings
+from topics.headings import Heading, distinct, headings, telling
 from topics.phrases import Lexicon, words
 from topics.quality import label_matches, label_parts
 from topics.vocabulary import count_terms, stem
@@ -172,3 +172,22 @@ def test_a_phrase_of_several_words_counts_wherever_its_words_stand_in_some_form(
     assert counts[:, 0].tolist() == [2, 0]  # the phrase itself, and the ban on hunts
     assert counts[:, 1].tolist() == [2, 0]  # "hunting" as written: "hunts" and "hunt" are other words
     assert sorted(vocabulary.paragraphs(0, "hunting ban").tolist()) == [0, 1]
+
+
+def test_a_word_any_paragraph_may_hold_does_not_make_a_phrase_specific():
+    """"new film" says no more than "film" where every topic has news of something new; "box office"
+    says more than "box" or "office" where there are other boxes and offices, and one thing where
+    there are none."""
+    texts = ["The new film took the top spot at the box office.", "Box office takings for the new film rose again.",
+             "The new film earned more at the box office than expected.",
+             "Critics liked the new film but the box office was slow.",
+             "A new actor joined the cast of the show.", "The new director spoke at the office party.",
+             "The new box set of awards shows sold out in London.", "A new prize was announced for young actors."]
+    vocabulary = count_terms(texts, np.array([0] * 4 + [1] * 4), 2, Lexicon.learn(texts), Boilerplate(),
+                             [False] * len(texts))
+    sizes = np.array([4, 4])
+    assert telling(vocabulary, 0, "new film", sizes) == [stem("film")]
+    assert telling(vocabulary, 0, "box office", sizes) == [stem("box"), stem("office")]
+    assert telling(vocabulary, 0, "film", sizes) == [stem("film")]
+    alone = count_terms(texts[:4], np.zeros(4, int), 1, Lexicon.learn(texts[:4]), Boilerplate(), [False] * 4)
+    assert telling(alone, 0, "box office", np.array([4])) == []

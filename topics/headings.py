@@ -19,14 +19,16 @@ twice as much as coverage: a phrase every sibling uses covers much and tells not
 one paragraph tells much and covers nothing. κ adds what the phrase means to what its counts say.
 
 **Rules** (:mod:`topics.rules`, each switchable) decide what may compete: a label is supported (σ at
-least ``MIN_SUPPORT``) and distinctive (π above ½: most of the siblings' paragraphs holding it are here), agrees with
-the topic's keywords (shares a word family with one of them), embeds nearest its own centroid, comes
-from body text, and ends where its noun phrase does. A one-word common
-noun ranks below a supported longer phrase or a name. A name in most of the topic's paragraphs leads
-the label ("Taliban: list of terrorist groups"). When no phrase covers ``COVER`` of the topic, two
-phrases of different paragraphs that together do make a two-part label ("Google privacy; Apple
-apps"); so does a topic of two subjects (:mod:`topics.subjects`), one part from each. When none passes
-at all, the caller labels the topic with its strongest keywords.
+least ``MIN_SUPPORT``) and distinctive (π above ½: most of the siblings' paragraphs holding it are
+here), agrees with the topic's keywords (shares a word family with one of them), embeds nearest its own
+centroid, comes from body text, and ends where its noun phrase does. A common noun ranks below a name or
+a phrase of several telling words, a word telling when the phrase would score a lower F_½ without it:
+"New film" is "Film" where every topic has something new. A phrase that only adds
+words to a common noun ranks as that noun and reads in its place ("TV show" for "Show"). A name in most
+of the topic's paragraphs leads the label ("Taliban: list of terrorist groups"). When no phrase covers
+``COVER`` of the topic, two phrases of different paragraphs that together do make a two-part label
+("Google privacy; Apple apps"); so does a topic of two subjects (:mod:`topics.subjects`), one part from
+each. When none passes at all, the caller labels the topic with its strongest keywords.
 
 **Across topics** labels are unique, and the phrases of name-led labels share no word family: the name
 already says who, so the phrase is what tells two such topics apart. Where two share one, the topic
@@ -44,7 +46,7 @@ from .english import MONTHS
 from .phrases import MAX_WORDS, NEGATION, Lexicon
 from .rules import DEFAULT_RULES
 from .subjects import Halves
-from .vocabulary import NESTED, Vocabulary, stem
+from .vocabulary import NESTED, Vocabulary, stem, stems
 
 Encode = Callable[[Sequence[str]], np.ndarray]
 MIN_SUPPORT = 0.1  # share of a topic's paragraphs a label must occur in ("supported")
@@ -76,12 +78,38 @@ class Candidate:
 
     @property
     def f(self) -> float:
-        return f_half(self.precision, self.support)
+        return float(f_half(self.precision, self.support))
 
 
-def f_half(precision: float, support: float) -> float:
+def f_half(precision: float | np.ndarray, support: float | np.ndarray) -> float | np.ndarray:
     """F_½ of a phrase as a classifier of its topic's paragraphs (0 when both are 0)."""
-    return 1.25 * precision * support / max(0.25 * precision + support, 1e-12)
+    return 1.25 * precision * support / np.maximum(0.25 * precision + support, 1e-12)
+
+
+def standing(counts: np.ndarray, topic: int, sizes: np.ndarray,
+             totals: np.ndarray | None = None) -> tuple[np.ndarray, np.ndarray]:
+    """Support σ and precision π in ``topic`` of phrases from their (n_topics, n) paragraph counts."""
+    rates = counts / np.maximum(sizes, 1)[:, None]
+    own = rates[topic].copy()
+    rates[topic] = 0.0
+    scale = np.asarray(totals if totals is not None else sizes, dtype=np.float64)
+    other = (rates * scale[:, None]).sum(axis=0) / max(scale[topic], 1.0)  # the siblings' count, as an own rate
+    return own, own / np.maximum(own + other, 1e-12)
+
+
+def telling(vocabulary: Vocabulary, topic: int, key: str, sizes: np.ndarray,
+            totals: np.ndarray | None = None) -> list[str]:
+    """The stems of a phrase's content words that tell its topic apart: those without which it would
+    score a lower F_½. A word any paragraph may hold ("new film", "legal actions") adds no precision and
+    costs support, so the phrase says no more than its other words; two words always found together
+    ("box office" where no other office is) tell one thing, not two."""
+    names, without = vocabulary.counts_without_each(vocabulary.index[key])
+    if without.shape[1] == 0:
+        return names
+    counts = vocabulary.family_counts(np.array([vocabulary.index[key]]), topic)
+    whole = f_half(*standing(counts, topic, sizes, totals)[::-1])[0]
+    fewer = f_half(*standing(without, topic, sizes, totals)[::-1])
+    return [name for name, less in zip(names, fewer < whole) if less]
 
 
 def candidates(vocabulary: Vocabulary, topic: int, sizes: np.ndarray, lexicon: Lexicon,
@@ -95,11 +123,7 @@ def candidates(vocabulary: Vocabulary, topic: int, sizes: np.ndarray, lexicon: L
     if not len(row.indices):
         return {}
     least = int(np.ceil(MIN_SUPPORT * sizes[topic])) if "supported" in rules else 0
-    rates = vocabulary.family_counts(row.indices, topic, least) / np.maximum(sizes, 1)[:, None]
-    own = rates[topic].copy()
-    rates[topic] = 0.0
-    scale = np.asarray(totals if totals is not None else sizes, dtype=np.float64)
-    other = (rates * scale[:, None]).sum(axis=0) / max(scale[topic], 1.0)  # the siblings' count, as an own rate
+    own, precisions = standing(vocabulary.family_counts(row.indices, topic, least), topic, sizes, totals)
     floor = 2 if sizes[topic] >= 10 else 1
     found = {}
     for i, (j, n) in enumerate(zip(row.indices, row.data)):
@@ -108,7 +132,7 @@ def candidates(vocabulary: Vocabulary, topic: int, sizes: np.ndarray, lexicon: L
             continue  # a date says when, not what about
         if "whole_phrase" in rules and (key.split()[-1] in lexicon.premodifiers or key not in vocabulary.ending):
             continue
-        precision = float(own[i] / max(own[i] + other[i], 1e-12))
+        precision = float(precisions[i])
         if "supported" in rules and own[i] < MIN_SUPPORT or "distinctive" in rules and precision <= 0.5:
             continue
         if "agrees" in rules and backed and not any(_kin(stem(w), b) for w in _content_words(key) for b in backed):
@@ -157,11 +181,14 @@ def headings(vocabulary: Vocabulary, topic: int, centroids: np.ndarray, sizes: n
     sims[:, topic] = -np.inf
     near = own > sims.max(axis=1) if len(centroids) > 1 and "nearest" in rules else np.ones(len(own), bool)
     score = {label: options[label][0] * centrality[options[label][1]] for label in labels}
-    generic = {label: "specific" in rules and _generic(options[label][1], options[label][2], lead) for label in labels}
+    cores = {label: _core(vocabulary, topic, options[label], sizes, totals)
+             for label in labels} if "specific" in rules and lead is None else {}
+    generic = {label: label in cores and cores[label] is not None for label in labels}
     specific_exists = not all(generic[label] or not near[i] for i, label in enumerate(labels))
+    ranks = _rank_scores(score, cores)
     ranked = sorted(range(len(labels)), key=lambda i: (
         not near[i], labels[i].lower() not in kept, generic[labels[i]] and specific_exists,
-        -score[labels[i]], labels[i]))
+        -ranks[labels[i]], " " not in labels[i], -score[labels[i]], labels[i]))
     if halves is not None:
         return _both(vocabulary, halves, [labels[i] for i in ranked], options)
     out = [_heading(vocabulary, topic, labels[i], options[labels[i]][2] if lead else None) for i in ranked]
@@ -173,10 +200,29 @@ def headings(vocabulary: Vocabulary, topic: int, centroids: np.ndarray, sizes: n
     return out
 
 
-def _generic(written: str, key: str, lead: str | None) -> bool:
-    """A one-word common noun standing alone ("Court", "Company"), as the topic writes it: a name such as
-    "Yukos" is not one."""
-    return lead is None and " " not in key and not _is_name(written)
+def _core(vocabulary: Vocabulary, topic: int, option: tuple[float, str, str], sizes: np.ndarray,
+          totals: np.ndarray | None) -> tuple[str, ...] | None:
+    """For a generic label, the stems that say what it is about: its one telling word's, or all of them
+    when none tells (a common noun, alone or with words that tell nothing: "Court", "New film");
+    ``None`` for a name or a phrase of several telling words."""
+    _, written, key = option
+    if _is_name(written):
+        return None
+    found = telling(vocabulary, topic, key, sizes, totals)
+    return tuple(found or stems(key)) if len(found) <= 1 else None
+
+
+def _rank_scores(score: dict[str, float], cores: dict[str, tuple[str, ...] | None]) -> dict[str, float]:
+    """The score each label ranks by: its own, except that a generic phrase of several words ranks as the
+    best one-word label of its core when that scores higher ("TV show" as "Show"), so that it reads in
+    place of the bare word rather than below it."""
+    bare: dict[str, float] = {}
+    for label, core in cores.items():
+        if core and " " not in label:
+            bare[core[0]] = max(bare.get(core[0], 0.0), score[label])
+    return {label: max([score[label]] + [value for word, value in bare.items()
+                                         if any(_kin(word, own) for own in cores.get(label) or ())])
+            for label in score}
 
 
 def _heading(vocabulary: Vocabulary, topic: int, text: str, phrase: str | None) -> Heading:

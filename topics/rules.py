@@ -32,8 +32,9 @@ RULES: dict[str, str] = {
               "dollar, euro, currency)",
     "nearest": "a label embeds nearer its own topic's centroid than any sibling's: what it means, not only "
                "its words, points at the topic",
-    "specific": "a one-word common noun ranks below a supported phrase of more words or a name: 'Court' "
-                "or 'Company' heads any number of topics",
+    "specific": "a common noun ranks below a name or a phrase of several words that each tell the topic "
+                "apart: 'Court' or 'Company' heads any number of topics, and 'new film' says no more than "
+                "'film'",
     "body_text": "candidates come from body text where the topic has any: headlines drop articles and put "
                  "verbs in the present ('Israel kills'), which reads as a noun phrase",
     "whole_phrase": "a label ends where its noun phrase does at least once, and not on a word the corpus "

@@ -53,6 +53,7 @@ class Vocabulary:
     rows: np.ndarray  # (n_paragraphs,) the topic of each drawn paragraph
     families: sparse.csc_matrix  # (n_paragraphs, n_stems): which drawn paragraphs hold a word of each stem
     term_stems: sparse.csr_matrix  # (n_terms, n_stems): each term's content-word stems
+    stem_names: tuple[str, ...]  # the stem of each column of ``families`` and ``term_stems``
 
     @property
     def totals(self) -> np.ndarray:
@@ -83,11 +84,23 @@ class Vocabulary:
         if len(columns) < 2:
             column = self.incidence[:, term]
             return np.sort(column.indices[column.data > 0])
-        found = self.families.indices[self.families.indptr[columns[0]]:self.families.indptr[columns[0] + 1]]
-        for column in columns[1:]:
-            found = np.intersect1d(found, self.families.indices[
-                self.families.indptr[column]:self.families.indptr[column + 1]], assume_unique=True)
-        return found
+        return _all_of([self._family(c) for c in columns])
+
+    def counts_without_each(self, term: int) -> tuple[list[str], np.ndarray]:
+        """A term's k content-word stems and (n_topics, k) the drawn paragraphs of each topic that hold
+        every one of its words but the i-th, each in some form (no counts for a one-word term: nothing
+        would be left)."""
+        columns = self._stems_of(term)
+        names = [self.stem_names[c] for c in columns]
+        if len(columns) < 2:
+            return names, np.zeros((self.counts.shape[0], 0))
+        held = [self._family(c) for c in columns]
+        return names, np.column_stack([np.bincount(self.rows[_all_of(held[:i] + held[i + 1:])],
+                                                   minlength=self.counts.shape[0]) for i in range(len(columns))])
+
+    def _family(self, column: int) -> np.ndarray:
+        """The drawn paragraphs (rows, sorted) holding a word of the stem of ``column``."""
+        return self.families.indices[self.families.indptr[column]:self.families.indptr[column + 1]]
 
     def family_counts(self, terms: np.ndarray, topic: int, least: int = 0) -> np.ndarray:
         """(n_topics, len(terms)): the drawn paragraphs of each topic that hold every content word of each
@@ -131,6 +144,14 @@ class Vocabulary:
         keys = [self.keys[j] for j in indices]
         order = sorted(range(len(data)), key=lambda i: (-data[i], keys[i].count(" "), keys[i]))
         return [int(indices[i]) for i in order[:size]]
+
+
+def _all_of(rows: list[np.ndarray]) -> np.ndarray:
+    """The rows in every one of the sorted, distinct ``rows``."""
+    found = rows[0]
+    for other in rows[1:]:
+        found = np.intersect1d(found, other, assume_unique=True)
+    return found
 
 
 def class_tfidf(counts: sparse.csr_matrix) -> sparse.csr_matrix:
@@ -177,14 +198,15 @@ def count_terms(texts: Sequence[str], topics: np.ndarray, n_topics: int, lexicon
     counts.sum_duplicates()
     incidence = sparse.csc_matrix((ones, (paragraphs, cols)), shape=(len(texts), len(index)))
     written = {key: usual_form(c) for key, c in forms.items()}
-    families, term_stems = _families(list(index), incidence)
+    families, term_stems, stem_names = _families(list(index), incidence)
     return Vocabulary(list(index), index, counts, class_tfidf(counts), incidence, written, frozenset(in_text),
-                      frozenset(ending), np.asarray(topics), families, term_stems)
+                      frozenset(ending), np.asarray(topics), families, term_stems, stem_names)
 
 
-def _families(keys: list[str], incidence: sparse.csc_matrix) -> tuple[sparse.csc_matrix, sparse.csr_matrix]:
-    """Which paragraphs hold a word of each stem (through the terms they hold), and each term's
-    content-word stems."""
+def _families(keys: list[str],
+              incidence: sparse.csc_matrix) -> tuple[sparse.csc_matrix, sparse.csr_matrix, tuple[str, ...]]:
+    """Which paragraphs hold a word of each stem (through the terms they hold), each term's content-word
+    stems, and the stems in column order."""
     column: dict[str, int] = {}  # stem → its column
     of_word: dict[str, int] = {"of": -1, NEGATION: -1}  # word → its stem's column (-1: not a content word)
     rows, cols = [], []
@@ -202,7 +224,7 @@ def _families(keys: list[str], incidence: sparse.csc_matrix) -> tuple[sparse.csc
     held = (incidence.tocsr() @ term_stems).tocsc()
     held.data[:] = 1.0
     held.sort_indices()
-    return held, term_stems
+    return held, term_stems, tuple(column)
 
 
 _STEMMER = snowballstemmer.stemmer("english")
