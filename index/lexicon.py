@@ -12,15 +12,45 @@ from collections import OrderedDict
 
 import numpy as np
 
-from .bm25 import BM25
+from .bm25 import BM25, locate
 from .builds import Builds
 from .catalog import Catalog, Filters
 from .errors import StoreError
 from .lexical import LexicalIndex, LexicalQuery
 from .snapshot import Snapshot
+from .vectors import IdSet
 
 
 MATCHES_KEPT = 16  # filters whose matches a store keeps per generation: a desk or a date range is asked again and again
+
+
+class Matches:
+    """What a filter matches in one generation: the keys of its articles and the ids of their paragraphs
+    (sorted), and what searches derive from them, each worked out by the first search that asks and
+    kept with them: where the paragraphs lie in the generation's snapshot, FAISS's test of membership,
+    and which of the BM25 scorer's articles may rank."""
+
+    def __init__(self, articles: np.ndarray, paragraphs: np.ndarray) -> None:
+        articles.flags.writeable = paragraphs.flags.writeable = False  # shared between queries and threads
+        self.articles, self.paragraphs = articles, paragraphs
+        self.ids = IdSet(paragraphs)
+        self._positions: np.ndarray | None = None
+        self._ranked: np.ndarray | None = None
+
+    def positions(self, snapshot: Snapshot) -> np.ndarray:
+        """Positions in ``snapshot.ids`` of the matching paragraphs it holds, ascending."""
+        if self._positions is None:
+            found = locate(snapshot.ids, self.paragraphs)
+            self._positions = found[found >= 0]  # ascending: both arrays are sorted
+        return self._positions
+
+    def ranked(self, snapshot: Snapshot, bm25: BM25) -> np.ndarray:
+        """Positions in ``bm25.articles`` of the matching articles that hold a matching paragraph."""
+        if self._ranked is None:
+            held = bm25.articles_of(self.positions(snapshot))[0]
+            found = np.flatnonzero(np.bincount(held, minlength=len(bm25.articles)))
+            self._ranked = found[np.isin(bm25.articles[found], self.articles, assume_unique=True)]
+        return self._ranked
 
 
 class LexiconCache:
@@ -29,7 +59,7 @@ class LexiconCache:
 
     def __init__(self) -> None:
         self.bm25: tuple[int, BM25] | None = None  # (generation, scorer)
-        self.matches: OrderedDict[tuple[int, Filters], tuple[np.ndarray, np.ndarray]] = OrderedDict()
+        self.matches: OrderedDict[tuple[int, Filters], Matches] = OrderedDict()
         self.lock = threading.Lock()
 
 
@@ -57,7 +87,7 @@ class Lexicon:
             self.cache.bm25 = (snapshot.generation, scorer)
         return scorer
 
-    def matching(self, filters: Filters, snapshot: Snapshot) -> tuple[np.ndarray, np.ndarray]:
+    def matching(self, filters: Filters, snapshot: Snapshot) -> Matches:
         """:meth:`Catalog.matching` of ``snapshot``'s generation, kept for the next query with the same
         filters: at a million paragraphs, one pass over the articles' metadata takes longer than the
         search it narrows."""
@@ -67,15 +97,14 @@ class Lexicon:
             if found is not None:
                 self.cache.matches.move_to_end(key)
                 return found
-        articles, paragraphs = self.catalog.matching(filters)
-        articles.flags.writeable = paragraphs.flags.writeable = False  # shared between queries and threads
+        found = Matches(*self.catalog.matching(filters))
         with self.cache.lock:
             for stale in [k for k in self.cache.matches if k[0] != snapshot.generation]:
                 del self.cache.matches[stale]
-            self.cache.matches[key] = (articles, paragraphs)
+            self.cache.matches[key] = found
             while len(self.cache.matches) > MATCHES_KEPT:
                 self.cache.matches.popitem(last=False)
-        return articles, paragraphs
+        return found
 
     def phrase_matches(self, query: LexicalQuery, filters: Filters) -> np.ndarray:
         """Ids of the paragraphs, in articles matching ``filters``, that contain every phrase of ``query``."""

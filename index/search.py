@@ -30,6 +30,7 @@ from .lexical import LexicalQuery
 from .notes import filter_notes, shortfall
 from .snapshot import Snapshot
 from .store import Store
+from .vectors import IdSet
 
 Mode = Literal["hybrid", "dense", "lexical"]
 MODES: tuple[str, ...] = ("hybrid", "dense", "lexical")
@@ -171,14 +172,15 @@ class _Ranker:
     def __init__(self, store: Store, snapshot: Snapshot, query: LexicalQuery, vector: np.ndarray,
                  filters: Filters, fusion: Fusion) -> None:
         self.store, self.snapshot, self.query, self.vector, self.fusion = store, snapshot, query, vector, fusion
-        self.allowed: np.ndarray | None = None
-        self.article_keys: np.ndarray | None = None  # the articles the filters allow, when filtered
-        if filters:
-            self.article_keys, self.allowed = store.lexicon.matching(filters, snapshot)
+        self.allowed: np.ndarray | IdSet | None = None
+        self.positions: np.ndarray | None = None  # where the allowed paragraphs lie in the snapshot
+        self.matches = store.lexicon.matching(filters, snapshot) if filters else None
         if query.phrases:
             self.allowed = store.lexicon.phrase_matches(query, filters)
-        self.size = len(self.allowed) if self.allowed is not None else len(snapshot.ids)
-        self.positions = None if self.allowed is None else _present(snapshot.ids, self.allowed)
+            self.positions = _present(snapshot.ids, self.allowed)
+        elif self.matches is not None:
+            self.allowed, self.positions = self.matches.ids, self.matches.positions(snapshot)
+        self.size = len(snapshot.ids) if self.allowed is None else len(self.positions)
 
     @functools.cached_property
     def bm25(self) -> BM25:
@@ -196,10 +198,13 @@ class _Ranker:
         scores = self.bm25.article_scores(self.query.ranking_terms)
         if self.positions is None:
             return scores
-        keep = np.isin(scores.keys, self.bm25.articles_of(self.positions)[0])
-        if self.article_keys is not None:
-            keep &= np.isin(self.bm25.articles[scores.keys], self.article_keys)
-        return scores.only(keep)
+        if self.query.phrases:
+            allowed = unique_sorted(self.bm25.articles_of(self.positions)[0])
+            if self.matches is not None:
+                allowed = allowed[np.isin(self.bm25.articles[allowed], self.matches.articles)]
+        else:
+            allowed = self.matches.ranked(self.snapshot, self.bm25)
+        return scores.only(locate(allowed, scores.keys) >= 0)
 
     def dense(self, depth: int) -> list[tuple[int, float]]:
         if not self.size:
@@ -231,7 +236,7 @@ class _Ranker:
     def rank(self, mode: str, depth: int) -> tuple[list[tuple[int, float]], bool]:
         """The best ``depth`` (paragraph id, score) pairs, and whether deeper would find no more."""
         ranked = getattr(self, mode)(depth)
-        exhausted = depth >= self.size or (mode == "lexical" and len(ranked) < depth)
+        exhausted = depth >= self.size or (mode != "hybrid" and len(ranked) < depth)  # all it can find
         return ranked, exhausted
 
 

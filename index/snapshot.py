@@ -15,7 +15,7 @@ import numpy as np
 from .arrays import unique_sorted
 from .errors import StoreError
 from .segments import Segments
-from .vectors import RESCORE, VectorIndex, rescore
+from .vectors import RESCORE, IdSet, VectorIndex, rescore
 
 SCAN_LIMIT = 50_000  # filtered searches over at most this many paragraphs scan them exactly
 
@@ -65,13 +65,13 @@ class Snapshot:
         return self.vectors_of(self.ids)
 
     def search(self, queries: np.ndarray, k: int,
-               allowed: np.ndarray | None = None) -> tuple[np.ndarray, np.ndarray]:
+               allowed: np.ndarray | IdSet | None = None) -> tuple[np.ndarray, np.ndarray]:
         """Cosines and ids of the ``k`` nearest paragraphs per query (id -1 pads missing results);
         ``allowed`` restricts the search to those paragraph ids."""
         queries = np.atleast_2d(np.asarray(queries, dtype=np.float32))
-        if allowed is not None and len(allowed) <= SCAN_LIMIT and not self.index.exact:
-            allowed = unique_sorted(allowed)
-            return self._best(queries, [allowed] * len(queries), self.vectors_of(allowed), k)
+        if allowed is not None and len(_ids(allowed)) <= SCAN_LIMIT and not self.index.exact:
+            few = unique_sorted(_ids(allowed))
+            return self._best(queries, [few] * len(queries), self.vectors_of(few), k)
         if self.index.exact:
             return self.index.search(queries, k, allowed)
         _, candidates = self.index.search(queries, k * RESCORE, allowed)
@@ -86,3 +86,7 @@ class Snapshot:
             top_scores, top_ids = rescore(query, pool, vectors if vectors is not None else self.vectors_of(pool), k)
             scores[i, :len(top_ids)], ids[i, :len(top_ids)] = top_scores, top_ids
         return scores, ids
+
+
+def _ids(allowed: np.ndarray | IdSet) -> np.ndarray:
+    return allowed.ids if isinstance(allowed, IdSet) else allowed

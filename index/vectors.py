@@ -10,6 +10,7 @@
 
 from __future__ import annotations
 
+import functools
 import math
 from collections.abc import Callable
 from pathlib import Path
@@ -36,6 +37,21 @@ def _f32(values: np.ndarray) -> np.ndarray:
 
 def _i64(values: np.ndarray) -> np.ndarray:
     return np.ascontiguousarray(values, dtype=np.int64)
+
+
+class IdSet:
+    """Ids a search is limited to (distinct, sorted), with FAISS's test of membership built once: a bit
+    per id up to the largest, so a filter asked again does not build a hash set of its ids again."""
+
+    def __init__(self, ids: np.ndarray) -> None:
+        self.ids = _i64(ids)
+
+    @functools.cached_property
+    def selector(self) -> faiss.IDSelector:
+        mask = np.zeros(int(self.ids.max()) + 1 if len(self.ids) else 0, bool)
+        mask[self.ids] = True
+        self._bits = np.packbits(mask, bitorder="little")  # kept: the selector reads it in place
+        return faiss.IDSelectorBitmap(len(self._bits), faiss.swig_ptr(self._bits))
 
 
 class VectorIndex:
@@ -115,14 +131,14 @@ class VectorIndex:
                 return
 
     def search(self, queries: np.ndarray, k: int,
-               allowed: np.ndarray | None = None) -> tuple[np.ndarray, np.ndarray]:
+               allowed: np.ndarray | IdSet | None = None) -> tuple[np.ndarray, np.ndarray]:
         """Scores and ids of the ``k`` nearest vectors per query; ``allowed`` restricts the ids searched.
 
         Missing results (fewer than ``k`` vectors) have id -1. Scores are approximate unless ``exact``.
         """
         k = max(1, min(k, len(self)))
         queries = _f32(np.atleast_2d(queries))
-        selector = faiss.IDSelectorBatch(_i64(allowed)) if allowed is not None else None
+        selector = (allowed if isinstance(allowed, IdSet) else IdSet(allowed)).selector if allowed is not None else None
         if self.exact:
             params = faiss.SearchParameters(sel=selector) if selector is not None else None
         else:
