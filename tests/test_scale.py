@@ -11,7 +11,7 @@ import pytest
 from index import Article, Store, search
 from index.errors import QueryError
 from index.snapshot import Snapshot
-from index.vectors import VectorIndex, exact_top
+from index.vectors import IdSet, VectorIndex, exact_top
 from topics.cli import main
 
 TOPICS = ["harbour ships and cargo", "football derby goals", "central bank interest rates", "mountain snow and avalanches",
@@ -46,6 +46,23 @@ def test_ivf_index_is_tuned_to_the_recall_target_and_rescored_exactly():
     assert recall >= 0.93  # fresh queries, not the calibration ones
     small = VectorIndex.build(ids[:500], lambda rows: vectors[rows], 32, flat_limit=1000)
     assert small.exact and small.kind == "Flat"
+
+
+def test_a_search_limited_to_some_ids_finds_only_those_and_the_nearest_of_them():
+    vectors = _clustered(3000)
+    ids = np.arange(7, 3007, dtype=np.int64)
+    allowed = ids[np.random.default_rng(3).random(len(ids)) < 0.3]
+    queries = _clustered(20, seed=2)
+    for index in (VectorIndex.build(ids, lambda rows: vectors[rows], 32, flat_limit=5000),
+                  VectorIndex.build(ids, lambda rows: vectors[rows], 32, flat_limit=1000)):
+        limited = IdSet(allowed)
+        for _ in range(2):  # the membership test is built once and read again
+            _, found = index.search(queries, 5, limited)
+            assert set(found[found >= 0].tolist()) <= set(allowed.tolist())
+        if index.exact:
+            keep = np.isin(ids, allowed)
+            truth = exact_top(queries, lambda a, b: (ids[a:b][keep[a:b]], vectors[a:b][keep[a:b]]), len(ids), 5)
+            assert [set(t.tolist()) for t in truth] == [set(f.tolist()) for f in found]
 
 
 def _segment_files(store: Store) -> dict[str, bytes]:
