@@ -141,14 +141,17 @@ class Scores:
         return Scores(self.keys[keep], self.values[keep])
 
     def top(self, n: int, among: np.ndarray | None = None, keep_zero: bool = False) -> np.ndarray:
-        """The ``n`` best items, best first, ties by position; only ``among`` when given, and only items
-        that matched unless ``keep_zero``."""
+        """The ``n`` best items, best first, ties by position; only ``among`` (sorted) when given, and only
+        items that matched unless ``keep_zero``."""
         keys, values = self.keys, self.values
-        if among is not None:
+        if among is not None and (keep_zero or len(among) <= len(keys)):
             keys = np.asarray(among, dtype=np.int64)
             values = self.of(keys)
             if not keep_zero:
                 keys, values = keys[values > 0], values[values > 0]
+        elif among is not None:  # fewer matches than items allowed: look the matches up among them
+            inside = locate(np.asarray(among, dtype=np.int64), keys) >= 0
+            keys, values = keys[inside], values[inside]
         if len(keys) > n:
             cut = np.partition(values, len(keys) - n)[len(keys) - n]  # the n-th best score
             keys, values = keys[values >= cut], values[values >= cut]

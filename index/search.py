@@ -228,7 +228,7 @@ class _Ranker:
             np.searchsorted(self.snapshot.ids, dense), self.paragraph_scores.top(size, self.positions),
             self.bm25.paragraphs_of(self.article_scores.top(size))]))
         if self.positions is not None:
-            pool = np.intersect1d(pool, self.positions, assume_unique=True)
+            pool = pool[locate(self.positions, pool) >= 0]
         ids = self.snapshot.ids[pool]
         return Candidates(ids, self.snapshot.vectors_of(ids) @ self.vector[0], self.paragraph_scores.of(pool),
                           self.bm25.best_article(pool, self.article_scores))
