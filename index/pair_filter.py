@@ -86,7 +86,8 @@ class PairFilter:
 
     def _lexical(self, a: np.ndarray, b: np.ndarray) -> np.ndarray:
         first, second = self.positions[a], self.positions[b]
-        mine, theirs = first.multiply(second.sign()).tocsr(), second.multiply(first.sign()).tocsr()
+        mine = first.multiply(second.sign()).tocsr()
+        theirs = second.multiply(mine.sign()).tocsr()  # the same shingles: against the few shared, not all
         shared = np.diff(mine.indptr)
         most = shared + np.minimum(self.template[a], self.template[b])
         copy = most >= (COPY - _SLACK) * (self.distinct[a] + self.distinct[b] - most)
