@@ -341,6 +341,25 @@ def test_labels_and_keywords_keep_out_boilerplate_reporting_verbs_honorifics_and
     assert len(set(labels)) == len(labels)
 
 
+def test_boilerplate_paragraphs_are_unassigned_and_counted_apart(new_store, capsys):
+    """A release footer in every article is no topic's: it stays unassigned, and the fit says how many
+    of the unassigned it is, also after it is read back."""
+    articles = [Article(id=f"release-{i}", title="", text="\n".join(
+        SUBJECTS[list(SUBJECTS)[i % 3]][(i + j) % 3] for j in range(2)) + f"\nFor more information on release "
+        f"{i} contact the press office of the news agency by telephone.") for i in range(36)]
+    store = new_store()
+    store.add(articles)
+    fit_topics(store)
+    model = TopicModel.load(store.path)
+    footers = [pid for pid, text in zip(model.paragraph_ids.tolist(), store.paragraph_texts(model.paragraph_ids))
+               if text.startswith("For more information")]
+    assert model.boilerplate == len(footers) == 36
+    assert (model.assignments[np.isin(model.paragraph_ids, footers)] == UNASSIGNED).all()
+    assert main(["topics", "--store", str(store.path)]) == 0
+    header = next(line for line in capsys.readouterr().out.splitlines() if "unassigned" in line)
+    assert header.endswith(f"{100 * model.unassigned_rate:.1f}% unassigned (85.7% boilerplate)"), header
+
+
 @pytest.mark.parametrize("k", [3, 8, 20])
 def test_automatic_count_finds_well_separated_subjects_of_uneven_sizes(k: int):
     rng = np.random.default_rng(k)

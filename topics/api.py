@@ -229,7 +229,8 @@ class TopicListing:
     def to_dict(self) -> dict[str, Any]:
         events = fit_events(self.model)
         return {"fit_number": self.model.fit_number, "paragraphs": int(len(self.model.paragraph_ids)),
-                "unassigned_rate": round(self.model.unassigned_rate, 6), "up_to_date": self.up_to_date,
+                "unassigned_rate": round(self.model.unassigned_rate, 6),
+                "boilerplate_rate": round(self.model.boilerplate_rate, 6), "up_to_date": self.up_to_date,
                 "topics": [t.to_dict() for t in self.topics], "stories": [s.to_dict() for s in self.stories],
                 "events": events, "messages": [event_line(e) for e in events]}
 

@@ -452,8 +452,9 @@ def _print_topics(model: TopicModel) -> None:
     total = len(model.paragraph_ids)
     stories = (f", {counted(len(model.stories), 'story', 'stories')}" if len(model.stories) > len(model.topics)
                else "")  # every theme one story: the themes are the stories
+    boilerplate = f" ({100 * model.boilerplate_rate:.1f}% boilerplate)" if model.boilerplate else ""
     print(f"{counted(len(model.topics), 'topic')}{stories} over {counted(total, 'paragraph', grouped=True)}; "
-          f"{100 * model.unassigned_rate:.1f}% unassigned")
+          f"{100 * model.unassigned_rate:.1f}% unassigned{boilerplate}")
     if not model.topics:
         return
     rows: list[tuple[Topic, str]] = []

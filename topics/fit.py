@@ -315,7 +315,8 @@ def _fit(store: Store, previous: TopicModel | None, params: dict[str, Any], fres
         history=(previous.history if previous else []) + [{**e, "fit": fit_number}
                                                            for e in carried.events + carried_stories.events],
         cuts=clusterer.cuts_, fit_number=fit_number, stories=story_topics, story_centroids=stories.centroids,
-        story_assignments=_ids(carried_stories, stories.labels), story_confidence=stories.confidence)
+        story_assignments=_ids(carried_stories, stories.labels), story_confidence=stories.confidence,
+        boilerplate=int(found.boilerplate.sum()))
     model.choose_representatives()
     reapply(model, Corpus(vectors, lambda rows: [texts[int(r)] for r in rows], store.embedder.encode, params["seed"]),
             previous.steering if previous is not None else steering_kept(store))

@@ -97,6 +97,7 @@ class TopicModel:
     story_assignments: np.ndarray = field(default_factory=lambda: np.zeros(0, np.int64))
     story_confidence: np.ndarray = field(default_factory=lambda: np.zeros(0, np.float32))
     steering: Steering = field(default_factory=Steering)  # merges and splits in force, kept in decisions.json
+    boilerplate: int = 0  # paragraphs left unassigned as boilerplate (release headers, datelines)
 
     def topic(self, topic_id: int) -> Topic:
         """The theme or story of that id."""
@@ -132,7 +133,13 @@ class TopicModel:
 
     @property
     def unassigned_rate(self) -> float:
+        """The share of paragraphs in no topic, boilerplate included."""
         return float((self.assignments == UNASSIGNED).mean()) if len(self.assignments) else 0.0
+
+    @property
+    def boilerplate_rate(self) -> float:
+        """The share of paragraphs left out as boilerplate (part of :attr:`unassigned_rate`)."""
+        return self.boilerplate / len(self.assignments) if len(self.assignments) else 0.0
 
     def assign(self, vectors: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         """Topic id (or -1) and confidence for each vector, by the fit's rule (:func:`nearest_topic`)."""
@@ -280,6 +287,7 @@ class TopicModel:
             "topics": [asdict(t) for t in self.topics], "stories": [asdict(t) for t in self.stories],
             "hierarchy": self.hierarchy,
             "history": self.history, "fits": self.fits, "cuts": {str(k): v for k, v in self.cuts.items()},
+            "boilerplate": self.boilerplate,
         }
         write_fit(folder, n, document, arrays)
         sync_folder(folder)
@@ -344,6 +352,7 @@ class TopicModel:
                    embedding_model=document["embedding_model"], hierarchy=document["hierarchy"],
                    history=document["history"], fits=document.get("fits", []),
                    cuts={int(k): v for k, v in document.get("cuts", {}).items()}, fit_number=n, stories=stories,
+                   boilerplate=int(document.get("boilerplate", 0)),
                    **{name: arrays[name] for name in STORY_ARRAYS if stories})
 
 

@@ -172,7 +172,9 @@ class ReshapedOut(BaseModel):
 class TopicsOut(BaseModel):
     fit_number: int
     paragraphs: int = Field(description="paragraphs the fit covers")
-    unassigned_rate: float
+    unassigned_rate: float = Field(description="share of the paragraphs in no topic, boilerplate included")
+    boilerplate_rate: float = Field(0.0, description="share of the paragraphs left out as boilerplate "
+                                    "(release headers, datelines): part of the unassigned")
     up_to_date: bool
     topics: list[TopicSummary]
     stories: list[TopicSummary] = Field(default_factory=list, description="the stories inside the topics; "
