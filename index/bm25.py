@@ -254,6 +254,12 @@ class BM25:
         links, owner = _spans(self._paragraph_indptr, positions)
         return self._article_of_link[links], owner
 
+    def articles_holding(self, positions: np.ndarray, keys: np.ndarray | None = None) -> np.ndarray:
+        """Positions (sorted) of the articles that hold a paragraph at ``positions``, only those whose
+        key is among ``keys`` when given."""
+        found = np.flatnonzero(np.bincount(self.articles_of(positions)[0], minlength=len(self.articles)))
+        return found if keys is None else found[np.isin(self.articles[found], keys)]
+
     def paragraphs_of(self, articles: np.ndarray) -> np.ndarray:
         """Positions of the paragraphs of the given article positions."""
         links, _ = _spans(self._article_indptr, articles)

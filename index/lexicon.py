@@ -47,9 +47,7 @@ class Matches:
     def ranked(self, snapshot: Snapshot, bm25: BM25) -> np.ndarray:
         """Positions in ``bm25.articles`` of the matching articles that hold a matching paragraph."""
         if self._ranked is None:
-            held = bm25.articles_of(self.positions(snapshot))[0]
-            found = np.flatnonzero(np.bincount(held, minlength=len(bm25.articles)))
-            self._ranked = found[np.isin(bm25.articles[found], self.articles, assume_unique=True)]
+            self._ranked = bm25.articles_holding(self.positions(snapshot), self.articles)
         return self._ranked
 
 

@@ -198,10 +198,9 @@ class _Ranker:
         scores = self.bm25.article_scores(self.query.ranking_terms)
         if self.positions is None:
             return scores
-        if self.query.phrases:
-            allowed = unique_sorted(self.bm25.articles_of(self.positions)[0])
-            if self.matches is not None:
-                allowed = allowed[np.isin(self.bm25.articles[allowed], self.matches.articles)]
+        if self.query.phrases:  # the phrases' paragraphs, in the filters' articles
+            keys = None if self.matches is None else self.matches.articles
+            allowed = self.bm25.articles_holding(self.positions, keys)
         else:
             allowed = self.matches.ranked(self.snapshot, self.bm25)
         return scores.only(locate(allowed, scores.keys) >= 0)
