@@ -7,7 +7,7 @@ import numpy as np
 from topics.boilerplate import Boilerplate
 from topics.english import FUNCTION_WORDS
 from topics.describe import TopicDescriber
-from topics.headings import Heading, distinct, headings, telling
+from topics.headings import Heading, candidates, distinct, headings, telling
 from topics.phrases import Lexicon, words
 from topics.quality import label_matches, label_parts
 from topics.vocabulary import count_terms, stem
@@ -191,3 +191,13 @@ def test_a_word_any_paragraph_may_hold_does_not_make_a_phrase_specific():
     assert telling(vocabulary, 0, "film", sizes) == [stem("film")]
     alone = count_terms(texts[:4], np.zeros(4, int), 1, Lexicon.learn(texts[:4]), Boilerplate(), [False] * 4)
     assert telling(alone, 0, "box office", np.array([4])) == []
+
+
+def test_forms_of_one_phrase_are_one_candidate_written_as_the_topic_most_often_writes_it():
+    texts = ["Troops searched Khost province overnight.", "Elders in Khost province met the governor.",
+             "Patrols crossed Khost province at dawn.", "Raids in Paktiya and Khost provinces ended.",
+             "Rain fell on the coastal towns.", "Storms closed the coastal roads."]
+    vocabulary = count_terms(texts, np.array([0, 0, 0, 0, 1, 1]), 2, Lexicon.learn(texts), Boilerplate(),
+                             [False] * len(texts))
+    found = candidates(vocabulary, 0, np.array([4, 2]), Lexicon.learn(texts))
+    assert "khost province" in found and "khost provinces" not in found

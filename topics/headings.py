@@ -140,9 +140,25 @@ def candidates(vocabulary: Vocabulary, topic: int, sizes: np.ndarray, lexicon: L
         found[key] = Candidate(key, float(own[i]), precision)
     if "body_text" in rules and any(k in vocabulary.in_text for k in found):
         found = {k: c for k, c in found.items() if k in vocabulary.in_text}
+    found = _usual_forms(vocabulary, topic, found)
     best = sorted(found, key=lambda k: (-found[k].f, k))[:HEADS]
     keep = {vocabulary.keys[j] for j in _maximal(vocabulary, topic, [vocabulary.index[k] for k in best])}
     return {k: found[k] for k in best if k in keep}
+
+
+def _usual_forms(vocabulary: Vocabulary, topic: int, found: dict[str, Candidate]) -> dict[str, Candidate]:
+    """One candidate per phrase of several words judged on the same word families ("Khost province",
+    "Khost provinces"): they are one label, written as the topic most often writes it."""
+    usual: dict[tuple[str, ...], str] = {}
+    for key in found:
+        family = tuple(sorted(stems(key)))
+        if len(family) < 2:
+            continue
+        other = usual.get(family)
+        if other is None or (-vocabulary.counts[topic, vocabulary.index[key]], key) < (
+                -vocabulary.counts[topic, vocabulary.index[other]], other):
+            usual[family] = key
+    return {key: c for key, c in found.items() if len(stems(key)) < 2 or usual[tuple(sorted(stems(key)))] == key}
 
 
 def headings(vocabulary: Vocabulary, topic: int, centroids: np.ndarray, sizes: np.ndarray, lexicon: Lexicon,
