@@ -193,7 +193,7 @@ class TopicClusterer:
         used, micro = np.unique(assigned.ravel(), return_inverse=True)
         return micro, _group_means(X, micro, len(used))
 
-    def _floor(self, n: int) -> int:
+    def size_floor(self, n: int) -> int:
         """Fewest paragraphs an automatically found topic may have in an n-paragraph corpus."""
         return self.min_topic_size or max(2, round(0.002 * n))
 
@@ -233,7 +233,7 @@ class TopicClusterer:
         shares = {}
         for k in range(2, min(self.max_topics, m - 1) + 1):
             sizes = np.bincount(fcluster(tree, k, "maxclust")[micro])[1:] / len(micro)
-            if sizes.min() * n < self._floor(n):
+            if sizes.min() * n < self.size_floor(n):
                 break  # a cut into topics too small to keep; deeper cuts only make them smaller
             shares[k] = float(sizes.max())
         gaps = {k: float(heights[k - 2] / max(heights[k - 1], 1e-12)) for k in shares}
@@ -297,7 +297,7 @@ class TopicClusterer:
             centroids = _warm(X, novel, unit_rows(self.init), centroids)
         fixed = len(guided)
         if fixed:
-            nearest = np.argsort(-(X @ guided.T), axis=0, kind="stable")[:self._floor(len(X))]
+            nearest = np.argsort(-(X @ guided.T), axis=0, kind="stable")[:self.size_floor(len(X))]
             seeded = unit_rows(X[nearest].sum(axis=0) + guided)  # each vector with its nearest paragraphs
             starts = np.where(settled[:, None], guided, seeded).astype(np.float32)
             _, claimed = linear_sum_assignment(-(starts[~settled] @ centroids.T))  # one each, nearest in all
@@ -322,7 +322,7 @@ class TopicClusterer:
             # Micro-clusters too small to be a topic are stray paragraphs: left out of the tree, they
             # cannot split off as a "topic" at the top of it and cut the automatic choice short.
             sizes = np.bincount(micro, minlength=len(micro_centroids)) * len(X) / len(sample)
-            kept = np.flatnonzero(sizes >= self._floor(len(X)))
+            kept = np.flatnonzero(sizes >= self.size_floor(len(X)))
             if 3 <= len(kept) < len(micro_centroids):
                 rows = np.isin(micro, kept)
                 sample, micro = sample[rows], np.searchsorted(kept, micro[rows])
@@ -351,7 +351,7 @@ class TopicClusterer:
         seed's start, or the last fit's centroids with a few more articles, end in nearly the same
         topics. Topics left under the size floor are dissolved; the rest are ordered by size, after the
         first ``fixed`` (guided topics), which stay in place, and where empty, where they were."""
-        floor = 0 if self.n_topics else self._floor(len(X))
+        floor = 0 if self.n_topics else self.size_floor(len(X))
         previous, norms = None, row_norms(X)
         for _ in range(self.refine_steps):
             labels, _ = nearest_centroid(X, centroids, -1.0, norms)
@@ -373,7 +373,7 @@ class TopicClusterer:
         """Centroids of the groups of the n-paragraph corpus sampled in ``X``, small groups dissolved,
         ordered by size then first member."""
         ids, first, sizes = np.unique(groups, return_index=True, return_counts=True)
-        floor = 0 if self.n_topics else self._floor(n)
+        floor = 0 if self.n_topics else self.size_floor(n)
         keep = [i for i in range(len(ids)) if sizes[i] * n / len(X) >= floor] or [int(np.argmax(sizes))]
         keep.sort(key=lambda i: (-sizes[i], first[i]))
         return _group_means(X, np.searchsorted(ids, groups), len(ids))[keep]
