@@ -70,6 +70,18 @@ def article_similarity(a: np.ndarray, b: np.ndarray) -> float:
     return float((sims.max(axis=1).mean() + sims.max(axis=0).mean()) / 2)
 
 
+def articles_similarity(a: np.ndarray, b: np.ndarray, sizes: np.ndarray) -> np.ndarray:
+    """:func:`article_similarity` of ``a`` with each of several articles whose vectors follow one another
+    in ``b`` (``sizes`` rows each, none empty), from one product rather than one per article."""
+    if not len(sizes):
+        return np.zeros(0)
+    starts = np.concatenate(([0], np.cumsum(sizes)[:-1]))
+    sims = a @ b.T
+    rows = np.maximum.reduceat(sims, starts, axis=1).mean(axis=0)  # each row's best in each article
+    columns = np.add.reduceat(sims.max(axis=0), starts) / sizes  # each article paragraph's best in ``a``
+    return (rows + columns) / 2
+
+
 def _body(links: list[Link]) -> list[int]:
     return [link.paragraph_id for link in body(links)]
 
@@ -112,8 +124,10 @@ def similar(store: Store, ref: str | Article, k: int = 10, filters: Filters | No
         pids = sorted({int(i) for i in neighbours.ravel() if i >= 0})
         candidates = {link.article.id for link in store.links(paragraph_ids=pids, filters=filters)} - {own_id}
         grouped, info = _by_article(store.links(article_ids=sorted(candidates)))
-        scored = [SimilarArticle(article_similarity(vectors, snapshot.vectors_of(_body(links))), info[aid])
-                  for aid, links in grouped.items()]
+        bodies = [_body(links) for links in grouped.values()]
+        scores = articles_similarity(vectors, snapshot.vectors_of([p for b in bodies for p in b]),
+                                     np.array([len(b) for b in bodies], np.int64))
+        scored = [SimilarArticle(float(score), info[aid]) for aid, score in zip(grouped, scores)]
     return sorted(scored, key=lambda s: (-s.score, s.article.id))[:k]
 
 

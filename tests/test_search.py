@@ -257,3 +257,19 @@ def test_a_filter_on_a_field_no_article_has_says_which_fields_there_are(new_stor
 
 def test_a_date_filter_on_dated_articles_has_no_note(mixed_store: Store):
     assert search(mixed_store, "rates", k=3, filters=Filters(since="2030-01-01", until="2030-02-01")).note is None
+
+
+def test_articles_scored_in_one_product_score_as_each_alone():
+    from index.similarity import article_similarity, articles_similarity
+
+    rng = np.random.default_rng(5)
+
+    def unit(n: int) -> np.ndarray:
+        vectors = rng.standard_normal((n, 8))
+        return vectors / np.linalg.norm(vectors, axis=1, keepdims=True)
+
+    reference, others, sizes = unit(3), unit(10), np.array([2, 5, 1, 2])
+    starts = np.concatenate(([0], np.cumsum(sizes)))
+    expected = [article_similarity(reference, others[a:b]) for a, b in zip(starts[:-1], starts[1:])]
+    assert articles_similarity(reference, others, sizes) == pytest.approx(expected, abs=1e-9)
+    assert len(articles_similarity(reference, others[:0], sizes[:0])) == 0
