@@ -201,3 +201,18 @@ def test_forms_of_one_phrase_are_one_candidate_written_as_the_topic_most_often_w
                              [False] * len(texts))
     found = candidates(vocabulary, 0, np.array([4, 2]), Lexicon.learn(texts))
     assert "khost province" in found and "khost provinces" not in found
+
+
+def test_a_story_is_not_labelled_by_a_common_noun_alone(embedder):
+    """"Fraud" may head a desk; a story whose best label is that bare noun takes its keywords instead
+    (the describer appends them after the headings)."""
+    texts = ["Fraud was alleged at the bank.", "Fraud is common, police said.", "Fraud rose again this year.",
+             "Fraud worries the regulators.", "Rain fell on the coastal towns.", "Storms closed the coastal roads.",
+             "Rain flooded the coastal villages.", "Storms hit the coastal ports."]
+    lexicon = Lexicon.learn(texts)
+    vocabulary = count_terms(texts, np.array([0] * 4 + [1] * 4), 2, lexicon, Boilerplate(), [False] * len(texts))
+    centroids = np.array([embedder.encode(texts[:4]).mean(axis=0), embedder.encode(texts[4:]).mean(axis=0)])
+    centroids /= np.linalg.norm(centroids, axis=1, keepdims=True)
+    theme = [h.text for h in headings(vocabulary, 0, centroids, np.array([4, 4]), lexicon, embedder.encode)]
+    story = [h.text for h in headings(vocabulary, 0, centroids, np.array([4, 4]), lexicon, embedder.encode, story=True)]
+    assert theme[0] == "Fraud" and "Fraud" not in story

@@ -114,7 +114,7 @@ class TopicDescriber:
                  centroids: np.ndarray, *, titles: Sequence[bool] | None = None, lexicon: Lexicon | None = None,
                  boilerplate: Boilerplate = Boilerplate(), priority: np.ndarray | None = None,
                  kept_labels: Sequence[str] = (), taken_labels: Collection[str] = (),
-                 max_core: int | None = None) -> list[Description]:
+                 max_core: int | None = None, stories: bool = False) -> list[Description]:
         """Keywords and a label for each topic, from paragraph texts, topics and confidences.
 
         ``titles`` flags paragraphs that are headlines; ``lexicon`` is learnt from the topics' cores
@@ -122,7 +122,8 @@ class TopicDescriber:
         :func:`topics.sample.priorities` of the texts with this seed, when the caller has it. A topic
         whose candidates hold one of ``kept_labels`` (a warm refit's previous labels) that still embeds
         nearest it keeps that label; no topic takes one of ``taken_labels`` (labels of other topics).
-        ``max_core`` overrides the describer's own.
+        ``max_core`` overrides the describer's own; ``stories`` says the topics are the stories of one
+        theme (:func:`topics.headings.headings`).
         """
         labels, confidence = np.asarray(labels), np.asarray(confidence)
         cored = self._core(texts, labels, confidence, priority, max_core or self.max_core)
@@ -140,7 +141,8 @@ class TopicDescriber:
         kept = frozenset(label.lower() for label in kept_labels)
         totals = np.bincount(labels[labels >= 0], minlength=len(centroids))
         choices = [headings(vocabulary, topic, centroids, sizes, lexicon, self.encode, kept, self.rules,
-                            [k for k, _ in words[topic]], totals, halves[topic]) + _from_keywords(words[topic])
+                            [k for k, _ in words[topic]], totals, halves[topic], stories)
+                   + _from_keywords(words[topic])
                    if words[topic] else []
                    for topic in range(len(centroids))]
         return [Description(label, found) for label, found in zip(distinct(choices, taken_labels), words)]

@@ -152,7 +152,7 @@ def describe_stories(describer: TopicDescriber, texts: list[str], stories: Stori
         local = np.searchsorted(own, stories.labels[rows])
         titles = options["titles"]
         found = describer.describe([texts[r] for r in rows], local, stories.confidence[rows], stories.centroids[own],
-                                   taken_labels=taken, max_core=describer.max_story_core,
+                                   taken_labels=taken, max_core=describer.max_story_core, stories=True,
                                    **{**options, "titles": [titles[r] for r in rows],
                                       "priority": None if options["priority"] is None else options["priority"][rows]})
         for story, described in zip(own, found):

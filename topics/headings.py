@@ -164,12 +164,13 @@ def _usual_forms(vocabulary: Vocabulary, topic: int, found: dict[str, Candidate]
 def headings(vocabulary: Vocabulary, topic: int, centroids: np.ndarray, sizes: np.ndarray, lexicon: Lexicon,
              encode: Encode, kept: frozenset[str] = frozenset(), rules: frozenset[str] = DEFAULT_RULES,
              keywords: Sequence[str] = (), totals: np.ndarray | None = None,
-             halves: Halves | None = None) -> list[Heading]:
+             halves: Halves | None = None, story: bool = False) -> list[Heading]:
     """The topic's candidate labels, best first by the objective of the module docstring; for a topic of
     two subjects (``halves``), only the label of two parts that names the best of each.
 
     A candidate in ``kept`` (lower case: the labels of the fit a refit starts from) that still embeds
-    nearest this topic comes first: a topic keeps its label while the label still fits it.
+    nearest this topic comes first: a topic keeps its label while the label still fits it. A ``story``
+    is not labelled by a one-word common noun (rule *story_keywords*): the caller's keyword label follows.
     """
     found = candidates(vocabulary, topic, sizes, lexicon, rules, keywords, totals)
     surface = {k: vocabulary.surface(k, lexicon) for k in found}
@@ -207,7 +208,9 @@ def headings(vocabulary: Vocabulary, topic: int, centroids: np.ndarray, sizes: n
         -ranks[labels[i]], " " not in labels[i], -score[labels[i]], labels[i]))
     if halves is not None:
         return _both(vocabulary, halves, [labels[i] for i in ranked], options)
-    out = [_heading(vocabulary, topic, labels[i], options[labels[i]][2] if lead else None) for i in ranked]
+    plain = story and "story_keywords" in rules  # a one-word common noun names a desk, not an event
+    out = [_heading(vocabulary, topic, labels[i], options[labels[i]][2] if lead else None) for i in ranked
+           if not (plain and generic[labels[i]] and " " not in labels[i] and labels[i].lower() not in kept)]
     covered = max(c.support for c in found.values()) >= COVER or labels[ranked[0]].lower() in kept
     if "two_part" in rules and lead is None and not covered:
         pair = _two_part(vocabulary, topic, found, score, options, [labels[i] for i in ranked if near[i]])
@@ -351,5 +354,6 @@ def _maximal(vocabulary: Vocabulary, topic: int, shortlist: list[int]) -> list[i
 
 
 def _is_name(text: str) -> bool:
-    """Whether a phrase as written is a name: every word but ``of`` capitalised ("Central Asia")."""
-    return all(word[:1].isupper() for word in text.split() if word != "of")
+    """Whether a phrase as written is a name: every word but ``of`` capitalised ("Central Asia"), or
+    written with a capital inside ("al-Qaida", "iPod")."""
+    return all(any(c.isupper() for c in word) for word in text.split() if word != "of")

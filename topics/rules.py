@@ -6,8 +6,10 @@ every label measure (support, sibling precision, consistency: :mod:`topics.quali
 when it is off. A rule stays while switching it off makes the labels worse on at least two of BBC, AG
 News and ISAF, as *supported*, *agrees*, *nearest* and *two_part* do. The others stay for what those
 measures cannot see, each said where it is measured: *distinctive* and *specific* are what a label is
-(more common in its topic than in any sibling; no one-word common noun where a supported longer phrase
-exists), and the measures favour the frequent generic word; *body_text* and *whole_phrase* keep out
+(more common in its topic than in any sibling; no common noun where a name or a phrase of telling words
+exists), and the measures favour the frequent generic word; *story_keywords* gave BBC, AG News and ISAF
+stories 10 labels an editor reads better and 4 worse ("NBA, brawl, Pistons" for "Points", "Legal
+action" for "Piracy"), the measures within 0.01; *body_text* and *whole_phrase* keep out
 labels seen on AG News ("CEO Nelson resigns", "New IBM") that hold their topic's words all the same;
 *lead_name* gives the seed its "Taliban: list of terrorist groups" (without it "Russian Parliament"),
 at a cost the measures do see (AG News and BBC stories meet both label targets 4–5 points more often
@@ -43,6 +45,9 @@ RULES: dict[str, str] = {
                  "label ('Taliban: list of terrorist groups'): a bare name says who, not what about",
     "two_part": "a topic that no phrase covers gets a label of two parts that together do, rather than the "
                 "name of one sub-story",
+    "story_keywords": "a story whose best label is a one-word common noun is labelled by its strongest "
+                      "keywords instead: a noun alone names a desk ('Economy'), not an event ('Fraud' over "
+                      "WorldCom, Ebbers, fraud)",
     "two_subjects": "a topic whose best words fall into two groups found apart at least as strongly as each "
                     "is found together takes keywords from both and a label naming both: one half's name "
                     "misleads about the other",
