@@ -98,18 +98,20 @@ def standing(counts: np.ndarray, topic: int, sizes: np.ndarray,
 
 
 def telling(vocabulary: Vocabulary, topic: int, key: str, sizes: np.ndarray,
-            totals: np.ndarray | None = None) -> list[str]:
+            totals: np.ndarray | None = None, whole: float | None = None) -> list[str]:
     """The stems of a phrase's content words that tell its topic apart: those without which it would
     score a lower F_½. A word any paragraph may hold ("new film", "legal actions") adds no precision and
     costs support, so the phrase says no more than its other words; two words always found together
-    ("box office" where no other office is) tell one thing, not two."""
+    ("box office" where no other office is) tell one thing, not two. ``whole``: the phrase's own F_½,
+    when the caller has it."""
     names, without = vocabulary.counts_without_each(vocabulary.index[key])
     if without.shape[1] == 0:
         return names
-    counts = vocabulary.family_counts(np.array([vocabulary.index[key]]), topic)
-    whole = f_half(*standing(counts, topic, sizes, totals)[::-1])[0]
+    if whole is None:
+        counts = vocabulary.family_counts(np.array([vocabulary.index[key]]), topic)
+        whole = float(f_half(*standing(counts, topic, sizes, totals)[::-1])[0])
     fewer = f_half(*standing(without, topic, sizes, totals)[::-1])
-    return [name for name, less in zip(names, fewer < whole) if less]
+    return [name for name, less in zip(names, fewer < whole * (1 - 1e-9)) if less]  # not float rounding
 
 
 def candidates(vocabulary: Vocabulary, topic: int, sizes: np.ndarray, lexicon: Lexicon,
@@ -224,10 +226,10 @@ def _core(vocabulary: Vocabulary, topic: int, option: tuple[float, str, str], si
     """For a generic label, the stems that say what it is about: its one telling word's, or all of them
     when none tells (a common noun, alone or with words that tell nothing: "Court", "New film");
     ``None`` for a name or a phrase of several telling words."""
-    _, written, key = option
+    f, written, key = option
     if _is_name(written):
         return None
-    found = telling(vocabulary, topic, key, sizes, totals)
+    found = telling(vocabulary, topic, key, sizes, totals, f)
     return tuple(found or stems(key)) if len(found) <= 1 else None
 
 
