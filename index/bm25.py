@@ -19,6 +19,7 @@ from pathlib import Path
 
 import numpy as np
 
+from .arrays import locate
 from .damage import reading
 from .files import atomic_write
 from .terms import unpack
@@ -81,14 +82,6 @@ class Postings:
     def load(cls, path: Path) -> Postings:
         with reading(path), np.load(path, allow_pickle=False) as arrays:
             return cls(**{name: arrays[name] for name in ("ids", "lengths", "terms", "starts", "rows", "counts")})
-
-
-def locate(ids: np.ndarray, wanted: np.ndarray) -> np.ndarray:
-    """Position of each of ``wanted`` in sorted ``ids``, -1 where absent."""
-    if not len(ids):
-        return np.full(len(wanted), -1, np.int64)
-    where = np.minimum(np.searchsorted(ids, wanted), len(ids) - 1)
-    return np.where(ids[where] == wanted, where, -1)
 
 
 def _spans(indptr: np.ndarray, items: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
@@ -243,11 +236,11 @@ class BM25:
             return articles, counts
         links, owner = _spans(self._paragraph_indptr, positions[elsewhere])
         extra, more = _sum_by(self._article_of_link[links], tf[elsewhere][owner], size)
-        at = np.searchsorted(articles, extra)
-        held = at < len(articles)
-        held[held] = articles[at[held]] == extra[held]
+        at = locate(articles, extra)
+        held = at >= 0
         counts[at[held]] += more[held]
-        return np.insert(articles, at[~held], extra[~held]), np.insert(counts, at[~held], more[~held])
+        new = np.searchsorted(articles, extra[~held])
+        return np.insert(articles, new, extra[~held]), np.insert(counts, new, more[~held])
 
     def articles_of(self, positions: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         """The articles of the paragraphs at ``positions``: (article position, index into ``positions``)."""

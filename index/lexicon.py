@@ -12,7 +12,8 @@ from collections import OrderedDict
 
 import numpy as np
 
-from .bm25 import BM25, locate
+from .arrays import present
+from .bm25 import BM25
 from .builds import Builds
 from .catalog import Catalog, Filters
 from .errors import StoreError
@@ -40,8 +41,7 @@ class Matches:
     def positions(self, snapshot: Snapshot) -> np.ndarray:
         """Positions in ``snapshot.ids`` of the matching paragraphs it holds, ascending."""
         if self._positions is None:
-            found = locate(snapshot.ids, self.paragraphs)
-            self._positions = found[found >= 0]  # ascending: both arrays are sorted
+            self._positions = present(snapshot.ids, self.paragraphs)
         return self._positions
 
     def ranked(self, snapshot: Snapshot, bm25: BM25) -> np.ndarray:

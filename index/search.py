@@ -21,8 +21,8 @@ from typing import Any, Literal
 
 import numpy as np
 
-from .arrays import unique_sorted
-from .bm25 import BM25, Scores, locate
+from .arrays import locate, present, unique_sorted
+from .bm25 import BM25, Scores
 from .catalog import ArticleInfo, Filters, Link
 from .errors import QueryError
 from .folding import Folder
@@ -149,13 +149,6 @@ def _hits(links: list[Link], ranked: list[tuple[int, float]], by_article: bool) 
     return hits
 
 
-def _present(ids: np.ndarray, wanted: np.ndarray) -> np.ndarray:
-    """Positions in the sorted ``ids`` of the ids of ``wanted`` that it holds, ascending (a lookup per
-    wanted id, not a sort of all ids)."""
-    found = locate(ids, wanted)
-    return unique_sorted(found[found >= 0])
-
-
 @dataclass(frozen=True)
 class Candidates:
     """A hybrid search's candidate paragraphs with the three scores it blends."""
@@ -177,7 +170,7 @@ class _Ranker:
         self.matches = store.lexicon.matching(filters, snapshot) if filters else None
         if query.phrases:
             self.allowed = store.lexicon.phrase_matches(query, filters)
-            self.positions = _present(snapshot.ids, self.allowed)
+            self.positions = present(snapshot.ids, self.allowed)
         elif self.matches is not None:
             self.allowed, self.positions = self.matches.ids, self.matches.positions(snapshot)
         self.size = len(snapshot.ids) if self.allowed is None else len(self.positions)

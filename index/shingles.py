@@ -20,7 +20,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from .arrays import unique_sorted
+from .arrays import locate, unique_sorted
 from .terms import WORD, words as lower_words
 
 SHINGLE = 3
@@ -147,8 +147,7 @@ def new_words(text: StoryText, shared: np.ndarray) -> np.ndarray:
     sorted array of hashes) covers: the material ``text`` adds beyond the article it shares them with."""
     total = text.words
     starts, spans = _layout(text.lengths)
-    at = np.minimum(np.searchsorted(shared, text.grams), max(len(shared) - 1, 0))
-    hit = shared[at] == text.grams if len(shared) else np.zeros(len(text.grams), bool)
+    hit = locate(shared, text.grams) >= 0
     depth = np.bincount(starts[hit], minlength=total + 1) - np.bincount(starts[hit] + spans[hit], minlength=total + 1)
     covered = np.concatenate(([True], np.cumsum(depth[:-1]) > 0, [True]))
     edges = np.flatnonzero(covered[1:] != covered[:-1])

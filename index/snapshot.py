@@ -67,10 +67,12 @@ class Snapshot:
     def search(self, queries: np.ndarray, k: int,
                allowed: np.ndarray | IdSet | None = None) -> tuple[np.ndarray, np.ndarray]:
         """Cosines and ids of the ``k`` nearest paragraphs per query (id -1 pads missing results);
-        ``allowed`` restricts the search to those paragraph ids."""
+        ``allowed`` restricts the search to those paragraph ids (an :class:`IdSet` when searched again)."""
         queries = np.atleast_2d(np.asarray(queries, dtype=np.float32))
-        if allowed is not None and len(_ids(allowed)) <= SCAN_LIMIT and not self.index.exact:
-            few = unique_sorted(_ids(allowed))
+        if allowed is not None and not isinstance(allowed, IdSet):
+            allowed = IdSet(allowed)
+        if allowed is not None and len(allowed.ids) <= SCAN_LIMIT and not self.index.exact:
+            few = unique_sorted(allowed.ids)
             return self._best(queries, [few] * len(queries), self.vectors_of(few), k)
         if self.index.exact:
             return self.index.search(queries, k, allowed)
@@ -86,7 +88,3 @@ class Snapshot:
             top_scores, top_ids = rescore(query, pool, vectors if vectors is not None else self.vectors_of(pool), k)
             scores[i, :len(top_ids)], ids[i, :len(top_ids)] = top_scores, top_ids
         return scores, ids
-
-
-def _ids(allowed: np.ndarray | IdSet) -> np.ndarray:
-    return allowed.ids if isinstance(allowed, IdSet) else allowed

@@ -131,14 +131,14 @@ class VectorIndex:
                 return
 
     def search(self, queries: np.ndarray, k: int,
-               allowed: np.ndarray | IdSet | None = None) -> tuple[np.ndarray, np.ndarray]:
+               allowed: IdSet | None = None) -> tuple[np.ndarray, np.ndarray]:
         """Scores and ids of the ``k`` nearest vectors per query; ``allowed`` restricts the ids searched.
 
         Missing results (fewer than ``k`` vectors) have id -1. Scores are approximate unless ``exact``.
         """
         k = max(1, min(k, len(self)))
         queries = _f32(np.atleast_2d(queries))
-        selector = (allowed if isinstance(allowed, IdSet) else IdSet(allowed)).selector if allowed is not None else None
+        selector = allowed.selector if allowed is not None else None
         if self.exact:
             params = faiss.SearchParameters(sel=selector) if selector is not None else None
         else:

@@ -107,11 +107,14 @@ def telling(vocabulary: Vocabulary, topic: int, key: str, sizes: np.ndarray,
     names, without = vocabulary.counts_without_each(vocabulary.index[key])
     if without.shape[1] == 0:
         return names
+
+    def f(counts: np.ndarray) -> np.ndarray:
+        support, precision = standing(counts, topic, sizes, totals)
+        return f_half(precision, support)
+
     if whole is None:
-        counts = vocabulary.family_counts(np.array([vocabulary.index[key]]), topic)
-        whole = float(f_half(*standing(counts, topic, sizes, totals)[::-1])[0])
-    fewer = f_half(*standing(without, topic, sizes, totals)[::-1])
-    return [name for name, less in zip(names, fewer < whole * (1 - 1e-9)) if less]  # not float rounding
+        whole = float(f(vocabulary.family_counts(np.array([vocabulary.index[key]]), topic))[0])
+    return [name for name, less in zip(names, f(without) < whole * (1 - 1e-9)) if less]  # not float rounding
 
 
 def candidates(vocabulary: Vocabulary, topic: int, sizes: np.ndarray, lexicon: Lexicon,
@@ -151,16 +154,11 @@ def candidates(vocabulary: Vocabulary, topic: int, sizes: np.ndarray, lexicon: L
 def _usual_forms(vocabulary: Vocabulary, topic: int, found: dict[str, Candidate]) -> dict[str, Candidate]:
     """One candidate per phrase of several words judged on the same word families ("Khost province",
     "Khost provinces"): they are one label, written as the topic most often writes it."""
+    families = {key: tuple(sorted(stems(key))) for key in found}
     usual: dict[tuple[str, ...], str] = {}
-    for key in found:
-        family = tuple(sorted(stems(key)))
-        if len(family) < 2:
-            continue
-        other = usual.get(family)
-        if other is None or (-vocabulary.counts[topic, vocabulary.index[key]], key) < (
-                -vocabulary.counts[topic, vocabulary.index[other]], other):
-            usual[family] = key
-    return {key: c for key, c in found.items() if len(stems(key)) < 2 or usual[tuple(sorted(stems(key)))] == key}
+    for key in sorted(found, key=lambda k: (-vocabulary.counts[topic, vocabulary.index[k]], k)):
+        usual.setdefault(families[key], key)  # the most written first
+    return {key: c for key, c in found.items() if len(families[key]) < 2 or usual[families[key]] == key}
 
 
 def headings(vocabulary: Vocabulary, topic: int, centroids: np.ndarray, sizes: np.ndarray, lexicon: Lexicon,

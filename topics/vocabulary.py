@@ -110,12 +110,12 @@ class Vocabulary:
         n_topics = self.counts.shape[0]
         out = self.counts[:, terms].toarray()
         chosen = self.term_stems[terms]
-        stems = np.diff(chosen.indptr)
-        several = stems > 1
+        widths = np.diff(chosen.indptr)  # each term's number of stems
+        several = widths > 1
         bound = np.full(len(terms), -1.0)  # the fewest paragraphs of ``topic`` holding one of its stems
         if several.any():  # reduced over the terms with stems only: an empty span has no minimum
-            bound[stems > 0] = np.minimum.reduceat(self._stem_counts[topic, chosen.indices],
-                                                   chosen.indptr[:-1][stems > 0])
+            bound[widths > 0] = np.minimum.reduceat(self._stem_counts[topic, chosen.indices],
+                                                    chosen.indptr[:-1][widths > 0])
         for i in np.flatnonzero(several & (bound >= least)).tolist():
             out[:, i] = np.bincount(self.rows[self._holding(int(terms[i]))], minlength=n_topics)
         return out
