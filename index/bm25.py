@@ -215,6 +215,17 @@ class BM25:
             found.append((positions, counts) if live.all() else (positions[live], counts[live]))
         return found
 
+    def frequencies(self, terms: np.ndarray) -> np.ndarray:
+        """How many paragraphs hold each of ``terms``, from the postings' sizes alone (rows of paragraphs
+        no longer in this state count too: a bound, for ranking terms by rarity)."""
+        held = np.zeros(len(terms), np.int64)
+        for part, _ in self.parts:
+            if not len(part.terms):
+                continue
+            at = np.minimum(np.searchsorted(part.terms, terms), len(part.terms) - 1)
+            held += np.where(part.terms[at] == terms, part.starts[at + 1] - part.starts[at], 0)
+        return held
+
     def paragraph_scores(self, terms: np.ndarray) -> Scores:
         """BM25 of the paragraphs (by position) that hold any of ``terms``."""
         return _scored(self.columns(terms), self._norms)

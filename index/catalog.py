@@ -388,6 +388,11 @@ class Catalog:
     def article_ids(self) -> list[str]:
         return [row[0] for row in self.db.execute("SELECT id FROM articles ORDER BY id")]
 
+    def article_fingerprints(self) -> tuple[list[str], list[str]]:
+        """Every article id, sorted, and the fingerprint of what is stored of each."""
+        rows = self.db.execute("SELECT id, fingerprint FROM articles ORDER BY id").fetchall()
+        return [row[0] for row in rows], [row[1] for row in rows]
+
     def article_count(self) -> int:
         return self.db.execute("SELECT COUNT(*) FROM articles").fetchone()[0]
 

@@ -21,7 +21,7 @@ import numpy as np
 
 from .arrays import unique_sorted
 from .articles import Article
-from .candidates import Owners, near_pairs
+from .candidates import Owners, near_pairs, nearest
 from .catalog import ArticleInfo, Filters, Link
 from .errors import QueryError
 from .pair_filter import PairFilter
@@ -29,12 +29,14 @@ from .search import check_k
 from .snapshot import Snapshot
 from .store import Store
 from .shingles import StoryText
-from .stories import StoryCounts, StoryIndex, body, story_of
-from .story_tables import StoryTables
+from .stories import StoryCounts, StoryIndex, body, stock_floor, story_of
+from .story_tables import StoryTables, StoryView
+from .terms import content_words, query_terms
 
 CANDIDATES_PER_PARAGRAPH = 50
 CHUNK = 16384  # paragraphs whose neighbours are searched at a time
 ARTICLES_READ = 4096  # articles whose paragraphs are read at a time to make their story texts
+RARE_TERMS = 25  # a paragraph's rarest words, the query that finds its copies (Lucene's more-like-this keeps 25)
 SCORE_TOLERANCE = 1e-5  # float32 cosines of identical texts can fall a hair below 1.0
 
 
@@ -218,34 +220,86 @@ def _tables(store: Store, snapshot: Snapshot, threshold: float,
             neighbours: int) -> tuple[StoryTables, _Corpus | None]:
     """The story tables of ``snapshot``'s generation: kept, saved, or made from every article (that
     corpus is returned too when it was read, else ``None``)."""
-    run, corpus = (snapshot.generation, threshold, neighbours), None
     with store.stories.lock:
-        tables = store.stories.tables
-        if tables is None or tables.run != run:
-            tables = StoryTables.load(store.path, run)
-            if tables is None:
-                corpus = _corpus(store, store.article_ids())
-                tables = StoryTables.of(run, corpus.stories, _candidates(snapshot, corpus, threshold, neighbours))
-                tables.save(store.path)
-            store.stories.tables = tables
-        return tables, corpus
+        return _own(store, snapshot, (snapshot.generation, threshold, neighbours))
+
+
+def _own(store: Store, snapshot: Snapshot, run: tuple[int, float, int]) -> tuple[StoryTables, _Corpus | None]:
+    """:func:`_tables`, called with the store's story lock held."""
+    view, corpus = store.stories.view, None
+    tables = view.tables if view is not None and view.run == run and view.exact else StoryTables.load(store.path, run)
+    if tables is None:
+        corpus = _corpus(store, store.article_ids())
+        ids, fingerprints = store.article_fingerprints()
+        tables = StoryTables.of(run, corpus.stories, _candidates(snapshot, corpus, *run[1:]),
+                                dict(zip(ids, fingerprints)))
+        tables.save(store.path)
+    store.stories.view = StoryView(run, tables)
+    return tables, corpus
+
+
+def _view(store: Store, snapshot: Snapshot, threshold: float, neighbours: int) -> StoryView:
+    """The story tables as they stand for ``snapshot``'s generation: its own, else older ones while no
+    more articles changed since than a stock phrase needs (:func:`index.stories.stock_floor`), else
+    its own made now."""
+    run = (snapshot.generation, threshold, neighbours)
+    with store.stories.lock:
+        view = store.stories.view
+        if view is not None and view.run == run:
+            return view
+        older = None if StoryTables.saved(store.path, run) else StoryTables.latest(store.path, run)
+        if older is not None:
+            ids, fingerprints = store.article_fingerprints()
+            changed, removed = older.changes(ids, fingerprints)
+            if len(changed) + len(removed) <= stock_floor(len(ids)):
+                store.stories.view = StoryView(run, older, changed, removed)
+                return store.stories.view
+        _own(store, snapshot, run)
+        return store.stories.view
+
+
+def _neighbourhood(store: Store, snapshot: Snapshot, article_id: str, threshold: float) -> set[str]:
+    """The articles that may be one story with ``article_id``, found from its body paragraphs alone: its
+    candidates among articles the story tables do not know yet. They hold one of its paragraphs, or one
+    among a paragraph's ``CANDIDATES_PER_PARAGRAPH`` nearest at a cosine of ``threshold`` or more, or
+    among those that BM25 ranks highest for the paragraph's ``RARE_TERMS`` rarest words. The words find
+    an edited copy when the nearest are crowded with other articles written from one template (their
+    vectors as close as the copy's), or when the edits take its cosine below the threshold."""
+    links = body(store.links(article_ids=[article_id]))
+    pids = np.array([link.paragraph_id for link in links], np.int64)
+    scores, found = nearest(snapshot, snapshot.vectors_of(pids), CANDIDATES_PER_PARAGRAPH)
+    bm25 = store.lexicon.bm25(snapshot)
+    worded = []
+    for link in links:
+        terms = query_terms(content_words(link.text))
+        rare = terms[np.argsort(bm25.frequencies(terms), kind="stable")[:RARE_TERMS]]
+        worded.append(bm25.ids[bm25.paragraph_scores(rare).top(CANDIDATES_PER_PARAGRAPH)])
+    near = unique_sorted(np.concatenate([pids, found[(found >= 0) & (scores >= threshold)], *worded]))
+    return {link.article.id for link in store.links(paragraph_ids=near.tolist())} - {article_id}
 
 
 def duplicates_of(store: Store, article_id: str, threshold: float = 0.9, neighbours: int = 10) -> list[DuplicatePair]:
     """The pairs :func:`duplicates` lists that hold ``article_id``: its candidates in the store's
-    :class:`StoryTables` (made once per generation), judged with the whole store's counts. Only the
-    article and its candidates are read, so the cost follows the article's neighbourhood, not the size
-    of the store."""
+    :class:`StoryTables`, judged with the whole store's counts. Only the article and its candidates are
+    read, so the cost follows the article's neighbourhood, not the size of the store.
+
+    After a write the tables of an earlier generation stand in while few articles changed (see
+    :class:`index.story_tables.StoryView`): its pairs with articles added or written anew since are
+    found from its own neighbourhood (:func:`_neighbourhood`), and judged with the earlier counts.
+    ``topics duplicates`` makes the tables of the generation in force."""
     if not 0 < threshold <= 1:
         raise QueryError(f"threshold must be in (0, 1], not {threshold}")
     with store.reading() as snapshot:
         if store.article(article_id) is None:
             raise QueryError(f"no article with id '{article_id}' in {store.path}")
-        tables, _ = _tables(store, snapshot, threshold, neighbours)
-        partners = tables.partners(article_id)
+        view = _view(store, snapshot, threshold, neighbours)
+        partners = set(view.tables.partners(article_id)) - view.removed
+        if view.changed:
+            near = _neighbourhood(store, snapshot, article_id, threshold)
+            partners |= near if article_id in view.changed else near & view.changed
         if not partners:
             return []
-        corpus = _corpus(store, sorted({article_id, *partners}), tables.counts)
+        corpus = _corpus(store, sorted({article_id, *partners}), view.tables.counts)
         number = corpus.stories.keys.index(article_id)
         others = np.array([corpus.stories.keys.index(aid) for aid in partners], np.int64)
         return _judged(corpus, snapshot, np.minimum(others, number), np.maximum(others, number), threshold)

@@ -274,6 +274,10 @@ class Store:
     def article_ids(self) -> list[str]:
         return self.catalog.article_ids()
 
+    def article_fingerprints(self) -> tuple[list[str], list[str]]:
+        """Every article id, sorted, and a fingerprint of each that changes whenever it is written anew."""
+        return self.catalog.article_fingerprints()
+
     def article_count(self) -> int:
         return self.catalog.article_count()
 

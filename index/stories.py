@@ -85,14 +85,14 @@ class StoryCounts:
     @classmethod
     def of(cls, stories: dict[str, StoryText]) -> StoryCounts:
         names = Counter(name for text in stories.values() for name in text.names)
-        if len(stories) <= _floor(len(stories)):  # too few articles for any shingle to be stock
+        if len(stories) <= stock_floor(len(stories)):  # too few articles for any shingle to be stock
             return cls(len(stories), np.zeros(0, np.uint64), dict(names))
         held = [unique_sorted(text.grams) for text in stories.values()]  # not kept: this reads every article
         values, counts = np.unique(np.concatenate(held) if held else np.zeros(0, np.uint64), return_counts=True)
-        return cls(len(stories), values[counts > _floor(len(stories))], dict(names))
+        return cls(len(stories), values[counts > stock_floor(len(stories))], dict(names))
 
 
-def _floor(articles: int) -> float:
+def stock_floor(articles: int) -> float:
     """The most articles a shingle or name may be held by and still be the story's own, not stock."""
     return max(MIN_TEMPLATE, TEMPLATE_SHARE * articles)
 
@@ -100,17 +100,19 @@ def _floor(articles: int) -> float:
 class StoryIndex:
     """The articles' story texts, the template shingles among them, and the rarity of their names:
     counted among ``stories`` themselves, or given by ``counts`` when ``stories`` are a few articles of
-    a larger archive."""
+    a larger archive (counts taken before some of them were written may lack a name: it is held by at
+    least the articles here that name it)."""
 
     def __init__(self, stories: dict[str, StoryText], counts: StoryCounts | None = None) -> None:
         self.stories = stories
         self.keys = sorted(stories)
         self.counts = counts or StoryCounts.of(stories)
         self._template = self.counts.template
-        total, held = self.counts.articles, self.counts.names
-        names = frozenset().union(*(text.names for text in stories.values()))
+        total, named = self.counts.articles, Counter(name for text in stories.values() for name in text.names)
+        held = {name: max(self.counts.names.get(name, 0), count) for name, count in named.items()}
+        names = frozenset(named)
         self._weight = {name: math.log((total + 1) / held[name]) for name in names}
-        self._rare = frozenset(name for name in names if held[name] <= _floor(total))  # commoner names are stock
+        self._rare = frozenset(name for name in names if held[name] <= stock_floor(total))  # commoner names are stock
 
     @property
     def template(self) -> np.ndarray:

@@ -8,12 +8,16 @@ list one article's pairs, so they read these tables and judge only that article'
 tables are kept in memory for the threads of one process (:class:`StoryCache`) and on disk as derived
 files, ``stories.<generation>.npz`` (arrays only, no pickles) beside ``stories.<generation>.json``,
 which records the generation, the threshold and neighbours the candidates were found with, and the
-file's SHA-256. Any write makes a new generation; the tables of an older one are then made again by the
-next reader that needs them, and the old files removed.
+file's SHA-256. Any write makes a new generation. ``topics duplicates`` then makes the tables again,
+and the old files are removed. One article's pairs are read from the older tables (:class:`StoryView`)
+while few articles have changed since: no more than a stock phrase needs articles (see
+:func:`index.stories.stock_floor`), so the older counts miss no stock phrase those articles brought. The
+pairs with an article added or written anew since are found from that article's own neighbourhood.
 """
 
 from __future__ import annotations
 
+import re
 import threading
 from bisect import bisect_left
 from dataclasses import dataclass
@@ -41,14 +45,17 @@ class StoryTables:
     counts: StoryCounts
     by_first: np.ndarray
     by_second: np.ndarray
+    fingerprints: list[str] | None = None  # of each article in ``keys`` (None: tables saved without them)
 
     @classmethod
-    def of(cls, run: tuple[int, float, int], index: StoryIndex, pairs: np.ndarray) -> StoryTables:
+    def of(cls, run: tuple[int, float, int], index: StoryIndex, pairs: np.ndarray,
+           fingerprints: dict[str, str]) -> StoryTables:
         """From the whole store's story index and its candidate pairs (keys over ``index.keys``), found in
-        ``run`` (generation, threshold, neighbours)."""
+        ``run`` (generation, threshold, neighbours), and each article's fingerprint."""
         count = max(len(index.keys), 1)
         first, second = np.divmod(pairs, count)
-        return cls(*run, index.keys, index.counts, np.sort(pairs), np.sort(second * count + first))
+        return cls(*run, index.keys, index.counts, np.sort(pairs), np.sort(second * count + first),
+                   [fingerprints[key] for key in index.keys])
 
     @property
     def run(self) -> tuple[int, float, int]:
@@ -64,6 +71,13 @@ class StoryTables:
                  for table in (self.by_first, self.by_second)]
         return [self.keys[i] for i in unique_sorted(np.concatenate(found)).tolist()]
 
+    def changes(self, ids: list[str], fingerprints: list[str]) -> tuple[frozenset[str], frozenset[str]]:
+        """The articles of ``ids`` (with their ``fingerprints``) added or written anew since these tables
+        were made, and the articles of the tables no longer stored."""
+        made = dict(zip(self.keys, self.fingerprints or []))
+        changed = frozenset(aid for aid, printed in zip(ids, fingerprints) if made.get(aid) != printed)
+        return changed, frozenset(made.keys() - set(ids))
+
     def save(self, folder: Path) -> None:
         """Write the tables as this generation's files and remove those of other generations. A store
         that cannot be written to (read-only, full) keeps only the tables in memory."""
@@ -71,7 +85,8 @@ class StoryTables:
         names = sorted(self.counts.names)
         arrays = {"template": self.counts.template, "by_first": self.by_first, "by_second": self.by_second,
                   "name_counts": np.array([self.counts.names[n] for n in names], np.int64),
-                  **_strings("keys", self.keys), **_strings("names", names)}
+                  **_strings("keys", self.keys), **_strings("names", names),
+                  **_strings("fingerprints", self.fingerprints or [])}
         try:
             atomic_write(data, lambda target: _save_npz(target, arrays))
             save_checked_json(settings, {"generation": self.generation, "threshold": self.threshold,
@@ -99,9 +114,47 @@ class StoryTables:
             names = _unstrings(arrays, "names")
             counts = StoryCounts(int(info["articles"]), arrays["template"],
                                  dict(zip(names, arrays["name_counts"].tolist())))
-            return cls(*run, _unstrings(arrays, "keys"), counts, arrays["by_first"], arrays["by_second"])
+            keys = _unstrings(arrays, "keys")
+            fingerprints = _unstrings(arrays, "fingerprints") if "fingerprints_text" in arrays else None
+            return cls(*run, keys, counts, arrays["by_first"], arrays["by_second"],
+                       fingerprints if fingerprints is not None and len(fingerprints) == len(keys) else None)
         except (DamagedFile, KeyError, ValueError, TypeError):
             return None
+
+    @staticmethod
+    def saved(folder: Path, run: tuple[int, float, int]) -> bool:
+        """Whether tables are saved for ``run``'s generation (of any threshold)."""
+        return all(path.is_file() for path in _paths(folder, run[0]))
+
+    @classmethod
+    def latest(cls, folder: Path, run: tuple[int, float, int]) -> StoryTables | None:
+        """The newest tables saved for a generation before ``run``'s, with its threshold and neighbours
+        and each article's fingerprint; ``None`` when there are none."""
+        generation, threshold, neighbours = run
+        saved = sorted((int(m.group(1)) for f in folder.glob("stories.*.json")
+                        if (m := re.fullmatch(r"stories\.(\d+)\.json", f.name))), reverse=True)
+        for older in (g for g in saved if g < generation):
+            tables = cls.load(folder, (older, threshold, neighbours))
+            if tables is not None and tables.fingerprints is not None:
+                return tables
+        return None
+
+
+@dataclass(frozen=True)
+class StoryView:
+    """The story tables as they stand for one store generation (``run``: generation, threshold,
+    neighbours): made for it, or for an earlier generation, with the articles ``changed`` (added or
+    written anew) and ``removed`` since."""
+
+    run: tuple[int, float, int]
+    tables: StoryTables
+    changed: frozenset[str] = frozenset()
+    removed: frozenset[str] = frozenset()
+
+    @property
+    def exact(self) -> bool:
+        """Whether the tables were made for this very generation."""
+        return self.tables.run == self.run
 
 
 def damaged_tables(folder: Path) -> list[tuple[Path, str]]:
@@ -121,11 +174,11 @@ def damaged_tables(folder: Path) -> list[tuple[Path, str]]:
 
 
 class StoryCache:
-    """The tables of the latest generation read, shared by the threads of one store; one thread makes
-    them while the others wait for its answer."""
+    """The view of the latest generation read, shared by the threads of one store; one thread makes it
+    while the others wait for its answer."""
 
     def __init__(self) -> None:
-        self.tables: StoryTables | None = None
+        self.view: StoryView | None = None
         self.lock = threading.Lock()
 
 

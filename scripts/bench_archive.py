@@ -123,6 +123,7 @@ def command_rows(store: Path, work: Path, paragraphs: int) -> list[Row]:
     new, ids = new_articles_file(work, paragraphs)
     some = "a0000123"
     rows = [timed("ingest 1,000 articles", ["ingest", str(new), "--quiet"], store, work),
+            timed("show (after the ingest)", ["show", ids[0]], store, work),
             timed("cluster --fresh", ["cluster", "--fresh"], store, work),
             timed("cluster (warm)", ["cluster"], store, work),
             timed("topics", ["topics"], store, work)]
@@ -189,7 +190,7 @@ def measure(cache: Path, paragraphs: int, seconds: float) -> dict:
           f"{built['build_s']:.0f} s ({time.perf_counter() - start:.0f} s this run)", flush=True)
     with tempfile.TemporaryDirectory(dir=cache) as tmp:
         rows = command_rows(store, Path(tmp), paragraphs)
-        service = serve_rows(store, queries(), seconds)
+        service = serve_rows(store, queries(), seconds, settle=True)
     figures = {"paragraphs": paragraphs, "built": built, "disk_bytes": size,
                "rows": [asdict(r) for r in rows], "service": service}
     (cache / f"figures-{paragraphs}.json").write_text(json.dumps(figures, indent=1))
@@ -226,7 +227,8 @@ def table(cache: Path) -> None:
         print(f"\nsearch at {r['paragraphs']:,} ¶ (ms, p50/p99): "
               + ", ".join(f"{name} {f[0]:.1f}/{f[1]:.1f}" for name, f in search.items()))
         print(f"service at {r['paragraphs']:,} ¶, 8 clients: " + ", ".join(
-            f"{path} {f['p50']:.0f}/{f['p99']:.0f} ms ({f['count']} req, {f['errors']} err)"
+            f"{path} {f['p50']:.0f}/{f['p99']:.0f} ms (first byte {f.get('first_p99', float('nan')):.0f} ms; "
+            f"{f['count']} req, {f['errors']} err)"
             for path, f in r["service"].items()))
 
 

@@ -130,3 +130,16 @@ def test_an_article_counts_a_paragraph_it_shares_with_others(new_store):
     expected = _expected([whole[a] for a in order], list(query.terms))
     assert scores.keys.tolist() == np.flatnonzero(expected).tolist()
     assert scores.values == pytest.approx(expected[expected > 0], rel=1e-5)
+
+
+def test_frequencies_count_the_paragraphs_holding_each_term(new_store):
+    """What ranks a paragraph's words by rarity when its copies are looked for."""
+    store = new_store()
+    store.add(ARTICLES)
+    with store.reading() as snapshot:
+        bm25 = store.lexicon.bm25(snapshot)
+        texts = [link.text for link in store.links(article_ids=["city", "farm", "port"])]
+    words = ["grain", "harbour", "council", "zeppelin"]
+    expected = [sum(w in content_words(text) for text in texts) for w in words]
+    assert bm25.frequencies(np.array([term(w) for w in words], np.uint32)).tolist() == expected
+    assert expected[-1] == 0 and min(expected[:-1]) > 0
