@@ -437,6 +437,27 @@ class Catalog:
         return [(row[0], row[1]) for row in self._placed("l.paragraph_id, l.article_id", paragraph_ids,
                                                           article_ids, filters)]
 
+    def bodies(self, article_ids: Sequence[str]) -> dict[str, list[int]]:
+        """Each given article's body paragraph ids in order, or its title alone when it has nothing else
+        (as :func:`index.stories.body`): what comparing articles reads, without their texts."""
+        rows: list[tuple[str, int, int]] = []
+        for chunk in chunks(list(article_ids)):
+            rows += self.db.execute(f"SELECT article_id, paragraph_id, is_title FROM links WHERE article_id IN "
+                                    f"({marks(chunk)}) ORDER BY article_id, position", chunk).fetchall()
+        placed: dict[str, list[tuple[int, int]]] = {}
+        for article_id, paragraph_id, is_title in rows:
+            placed.setdefault(article_id, []).append((paragraph_id, is_title))
+        return {aid: [pid for pid, title in links if not title] or [pid for pid, _ in links]
+                for aid, links in placed.items()}
+
+    def infos(self, article_ids: Sequence[str]) -> dict[str, ArticleInfo]:
+        """The metadata of each of the given articles that exists."""
+        found: dict[str, ArticleInfo] = {}
+        for chunk in chunks(list(article_ids)):
+            for row in self.db.execute(f"SELECT {_INFO} FROM articles a WHERE a.id IN ({marks(chunk)})", chunk):
+                found[row[0]] = _info(row)
+        return found
+
     def positions(self) -> list[tuple[int, str, int, bool]]:
         """(paragraph id, article id, position, is title) of every placement: how the corpus is laid out,
         without the texts."""

@@ -94,7 +94,7 @@ class Segments:
             vectors = np.load(path, mmap_mode="r", allow_pickle=False)
             if vectors.ndim != 2 or vectors.dtype != np.float32:
                 raise ValueError(f"holds {vectors.dtype} of shape {vectors.shape}")
-            return vectors
+            return vectors.view(np.ndarray)  # still mapped; a plain array's indexing skips memmap's bookkeeping
 
     def gather(self, segment: np.ndarray, row: np.ndarray, keep: bool = True) -> np.ndarray:
         """Vectors at (``segment[i]``, ``row[i]``), in that order, as one float32 array.
@@ -103,13 +103,14 @@ class Segments:
         index): pages of a kept mapping stay in the process's resident memory once read.
         """
         out = np.empty((len(segment), self._dim(segment)), np.float32)
-        for number in unique_sorted(segment):
-            where = np.flatnonzero(segment == number)
-            source = self.array(int(number)) if keep else self.load(int(number))
-            if row[where].max() >= len(source) or source.shape[1] != out.shape[1]:
-                raise DamagedFile(self.path(int(number)), f"holds {source.shape[0]} vectors of {source.shape[1]} "
-                                  f"values; the store needs {row[where].max() + 1} of {out.shape[1]}")
-            out[where] = source[row[where]]
+        order = np.argsort(segment, kind="stable")  # each segment's rows together, one pass to find them
+        for where in np.split(order, np.flatnonzero(np.diff(segment[order])) + 1) if len(order) else []:
+            number = int(segment[where[0]])
+            source, rows = self.array(number) if keep else self.load(number), row[where]
+            if rows.max() >= len(source) or source.shape[1] != out.shape[1]:
+                raise DamagedFile(self.path(number), f"holds {source.shape[0]} vectors of {source.shape[1]} "
+                                  f"values; the store needs {rows.max() + 1} of {out.shape[1]}")
+            out[where] = source[rows]
         return out
 
     def _dim(self, segment: np.ndarray) -> int:

@@ -123,14 +123,14 @@ def similar(store: Store, ref: str | Article, k: int = 10, filters: Filters | No
             return []
         allowed = store.paragraph_ids(filters) if filters else None
         _, neighbours = snapshot.search(vectors, CANDIDATES_PER_PARAGRAPH, allowed)
-        pids = sorted({int(i) for i in neighbours.ravel() if i >= 0})
-        candidates = {link.article.id for link in store.links(paragraph_ids=pids, filters=filters)} - {own_id}
-        grouped, info = _by_article(store.links(article_ids=sorted(candidates)))
-        bodies = [_body(links) for links in grouped.values()]
-        scores = articles_similarity(vectors, snapshot.vectors_of([p for b in bodies for p in b]),
-                                     np.array([len(b) for b in bodies], np.int64))
-        scored = [SimilarArticle(float(score), info[aid]) for aid, score in zip(grouped, scores)]
-    return sorted(scored, key=lambda s: (-s.score, s.article.id))[:k]
+        pids = unique_sorted(neighbours[neighbours >= 0]).tolist()
+        candidates = {aid for _, aid in store.placements(paragraph_ids=pids, filters=filters)} - {own_id}
+        bodies = store.catalog.bodies(sorted(candidates))
+        scores = articles_similarity(vectors, snapshot.vectors_of([p for b in bodies.values() for p in b]),
+                                     np.array([len(b) for b in bodies.values()], np.int64))
+        best = sorted(zip(bodies, scores.tolist()), key=lambda pair: (-pair[1], pair[0]))[:k]
+        info = store.catalog.infos([aid for aid, _ in best])
+    return [SimilarArticle(score, info[aid]) for aid, score in best]
 
 
 def duplicates(store: Store, threshold: float = 0.9, neighbours: int = 10) -> list[DuplicatePair]:
