@@ -176,13 +176,13 @@ def count_terms(texts: Sequence[str], topics: np.ndarray, n_topics: int, lexicon
     for number, (text, topic, is_title) in enumerate(zip(texts, topics, titles)):
         headline, read = lexicon.read(text)
         is_title = is_title or headline
-        found = set()
+        found: dict[str, None] = {}  # in reading order: the vocabulary's order must not hang on string hashing
         for key, written, ends in read:
             if written is not None and not is_title:
                 forms[key][written] += 1
             if ends:
                 ending.add(key)
-            found.add(key)
+            found[key] = None
         for key in found:
             if key not in allowed:
                 allowed[key] = key not in boilerplate
