@@ -200,3 +200,20 @@ def test_a_topic_mostly_of_new_articles_is_new_even_when_its_old_paragraphs_come
     # half from the new articles or less: still a split
     groups = np.array([0] * 10 + [1] * 6 + [2] * 4 + [2] * 4 + [-1] * 16)
     assert carry_ids(previous, ids, groups, 3, arrived=arrived).events == [{"event": "split", "topic": 2, "from": 1}]
+
+
+def test_tables_saved_without_fingerprints_do_not_stand_in(embedder: Embedder, tmp_path: Path):
+    """Tables written before they recorded each article's fingerprint cannot tell which articles changed
+    since, so after a write they are made again rather than read."""
+    import dataclasses
+    path = tmp_path / "store"
+    with Store.open(path, model=embedder, create=True) as store:
+        store.add(HARBOUR + [COPY])
+        duplicates_of(store, "n1")
+        generation = store.stats().generation
+    dataclasses.replace(StoryTables.load(path, (generation, 0.9, 10)), fingerprints=None).save(path)
+    assert StoryTables.load(path, (generation, 0.9, 10)).fingerprints is None
+    with Store.open(path, model=embedder) as store:
+        store.add([Article(id="copy-of-n2", title="Harbour report 2", text=HARBOUR[2].text)])
+        assert [p.first.id for p in duplicates_of(store, "n2")] == ["copy-of-n2"]
+        assert store.stories.view.exact
