@@ -220,10 +220,9 @@ class BM25:
         no longer in this state count too: a bound, for ranking terms by rarity)."""
         held = np.zeros(len(terms), np.int64)
         for part, _ in self.parts:
-            if not len(part.terms):
-                continue
-            at = np.minimum(np.searchsorted(part.terms, terms), len(part.terms) - 1)
-            held += np.where(part.terms[at] == terms, part.starts[at + 1] - part.starts[at], 0)
+            at = locate(part.terms, terms)
+            found = at >= 0
+            held[found] += part.starts[at[found] + 1] - part.starts[at[found]]
         return held
 
     def paragraph_scores(self, terms: np.ndarray) -> Scores:

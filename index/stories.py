@@ -110,9 +110,8 @@ class StoryIndex:
         self._template = self.counts.template
         total, named = self.counts.articles, Counter(name for text in stories.values() for name in text.names)
         held = {name: max(self.counts.names.get(name, 0), count) for name, count in named.items()}
-        names = frozenset(named)
-        self._weight = {name: math.log((total + 1) / held[name]) for name in names}
-        self._rare = frozenset(name for name in names if held[name] <= stock_floor(total))  # commoner names are stock
+        self._weight = {name: math.log((total + 1) / n) for name, n in held.items()}
+        self._rare = frozenset(name for name, n in held.items() if n <= stock_floor(total))  # commoner names are stock
 
     @property
     def template(self) -> np.ndarray:

@@ -76,24 +76,32 @@ def _client(base: str, calls: list[tuple[str, str, dict | None]], queries: Seque
             name, path, body = calls[turn % len(calls)]
             path = path + queries[turn % len(queries)] if path.endswith("q=") else path
             begin = time.perf_counter()
-            first, preparing = float("nan"), False
+            first, preparing = None, False
             try:
-                with http.stream("POST" if body is not None else "GET", path, json=body) as response:
-                    first = time.perf_counter()
-                    preparing = response.status_code == 503 and "retry-after" in response.headers
-                    failed = response.status_code != 200 and not preparing
-                    for _ in response.iter_raw(CHUNK):
-                        pass
+                status, retry, first = _ask(http, path, body)
+                preparing = retry is not None
+                failed = status != 200 and not preparing
             except httpx.HTTPError:
                 failed = True
             done = time.perf_counter()
             with lock:
                 tally = tallies[name]
                 tally.whole.append((done - begin) * 1000)
-                tally.first.append(((first if first == first else done) - begin) * 1000)
+                tally.first.append(((first or done) - begin) * 1000)
                 tally.errors += failed
                 tally.preparing += preparing
             turn += 1
+
+
+def _ask(http: httpx.Client, path: str, body: dict | None) -> tuple[int, int | None, float]:
+    """One request, its body streamed and dropped: the status, the Retry-After of an answer "being
+    prepared" (503; else ``None``), and when the first byte came (``time.perf_counter``)."""
+    with http.stream("POST" if body is not None else "GET", path, json=body) as response:
+        first = time.perf_counter()
+        for _ in response.iter_raw(CHUNK):
+            pass
+    retry = response.headers.get("retry-after") if response.status_code == 503 else None
+    return response.status_code, None if retry is None else int(retry), first
 
 
 def ready(http: httpx.Client, calls: list[tuple[str, str, dict | None]], limit: float) -> float:
@@ -102,10 +110,9 @@ def ready(http: httpx.Client, calls: list[tuple[str, str, dict | None]], limit: 
     begin = time.monotonic()
     waiting = [(path + "news" if path.endswith("q=") else path, body) for _, path, body in calls]
     while waiting and time.monotonic() - begin < limit:
-        path, body = waiting[0]
-        response = http.post(path, json=body) if body is not None else http.get(path)
-        if response.status_code == 503 and "retry-after" in response.headers:
-            time.sleep(min(int(response.headers["retry-after"]), 10))
+        _, retry, _ = _ask(http, *waiting[0])
+        if retry is not None:
+            time.sleep(min(retry, 10))
         else:
             waiting.pop(0)
     return float("nan") if waiting else time.monotonic() - begin
