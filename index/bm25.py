@@ -14,6 +14,8 @@ negative; ``k1 = 1.2``, ``b = 0.75``.
 
 from __future__ import annotations
 
+import threading
+from collections import OrderedDict
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -95,6 +97,8 @@ def _indptr(keys: np.ndarray, size: int) -> np.ndarray:
     return np.concatenate([[0], np.cumsum(np.bincount(keys, minlength=size))]).astype(np.int64)
 
 
+HOT_SHARE = 1000  # a term held by at least 1 in this many items is common: its weights are kept ...
+HOT_ENTRIES = 8  # ... the most recently used, up to this many entries per paragraph (128 bytes: 140 MB at 10⁶)
 SORT_SHARE = 8  # keys fewer than an eighth of their range are grouped by sorting them, more by one pass over it
 
 
@@ -157,14 +161,17 @@ def _norms(lengths: np.ndarray) -> np.ndarray:
     return K1 * (1 - B + B * lengths / (average or 1.0))
 
 
-def _scored(columns: list[tuple[np.ndarray, np.ndarray]], norms: np.ndarray) -> Scores:
-    """BM25 of the items from each query term's column: the distinct items that hold it (any order)
-    and how often."""
-    df = np.array([len(items) for items, _ in columns], np.int64)
+def _weights(items: np.ndarray, tf: np.ndarray, norms: np.ndarray) -> np.ndarray:
+    """One query term's BM25 contribution to each of the distinct ``items`` that hold it ``tf`` times."""
+    df = len(items)
     idf = np.log1p((len(norms) - df + 0.5) / (df + 0.5))
-    weights = [idf[i] * tf * (K1 + 1) / (tf + norms[items]) for i, (items, tf) in enumerate(columns)]
-    keys, sums = _sum_by(np.concatenate([items for items, _ in columns] or [np.zeros(0, np.int64)]),
-                         np.concatenate(weights or [np.zeros(0)]), len(norms))
+    return idf * tf * (K1 + 1) / (tf + norms[items])
+
+
+def _summed(weighed: list[tuple[np.ndarray, np.ndarray]], size: int) -> Scores:
+    """BM25 of the items from each query term's (items, weights): their sums over the terms."""
+    keys, sums = _sum_by(np.concatenate([items for items, _ in weighed] or [np.zeros(0, np.int64)]),
+                         np.concatenate([weights for _, weights in weighed] or [np.zeros(0)]), size)
     return Scores(keys, sums.astype(np.float32))
 
 
@@ -204,6 +211,9 @@ class BM25:
         self._elsewhere = np.diff(self._paragraph_indptr) != 1  # in several articles, or in none
         self._article_of = np.full(len(ids), -1, np.int64)
         self._article_of[~self._elsewhere] = self._article_of_link[self._paragraph_indptr[:-1][~self._elsewhere]]
+        self._hot: OrderedDict[tuple[int, bool], tuple[np.ndarray, np.ndarray]] = OrderedDict()
+        self._hot_entries = 0
+        self._hot_lock = threading.Lock()  # the service's threads share one scorer
 
     def columns(self, terms: np.ndarray) -> list[tuple[np.ndarray, np.ndarray]]:
         """For each of ``terms``: the positions of the paragraphs that hold it, ascending, and how often."""
@@ -227,12 +237,37 @@ class BM25:
 
     def paragraph_scores(self, terms: np.ndarray) -> Scores:
         """BM25 of the paragraphs (by position) that hold any of ``terms``."""
-        return _scored(self.columns(terms), self._norms)
+        return _summed([self._weighed(term, False) for term in terms], len(self.ids))
 
     def article_scores(self, terms: np.ndarray) -> Scores:
         """BM25 of the articles (by position in :attr:`articles`) that hold any of ``terms``, each scored
         as the sum of its paragraphs."""
-        return _scored([self._article_counts(*column) for column in self.columns(terms)], self._article_norms)
+        return _summed([self._weighed(term, True) for term in terms], len(self.articles))
+
+    def _weighed(self, term: int, of_articles: bool) -> tuple[np.ndarray, np.ndarray]:
+        """The items (paragraphs, or articles) holding ``term``, sorted, and its BM25 weight in each. A
+        common term's are kept for the next query: its weights cost most to make (a term of 1 in 10
+        paragraphs is 10⁵ of them at 10⁶), and a query stream repeats the common terms most."""
+        key = (int(term), of_articles)
+        with self._hot_lock:
+            found = self._hot.get(key)
+            if found is not None:
+                self._hot.move_to_end(key)
+                return found
+        items, tf = self.columns(np.array([term]))[0]
+        if of_articles:
+            items, tf = self._article_counts(items, tf)
+        norms = self._article_norms if of_articles else self._norms
+        found = (items, _weights(items, tf, norms))
+        budget = HOT_ENTRIES * len(self.ids)
+        if len(items) * HOT_SHARE >= len(norms) and len(items) <= budget:
+            with self._hot_lock:
+                if key not in self._hot:
+                    self._hot[key] = found
+                    self._hot_entries += len(items)
+                while self._hot_entries > budget:
+                    self._hot_entries -= len(self._hot.popitem(last=False)[1][0])
+        return found
 
     def _article_counts(self, positions: np.ndarray, tf: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         """The articles holding a term, sorted, and its count in each, from the paragraphs that hold it:

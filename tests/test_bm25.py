@@ -143,3 +143,31 @@ def test_frequencies_count_the_paragraphs_holding_each_term(new_store):
     expected = [sum(w in content_words(text) for text in texts) for w in words]
     assert bm25.frequencies(np.array([term(w) for w in words], np.uint32)).tolist() == expected
     assert expected[-1] == 0 and min(expected[:-1]) > 0
+
+
+def test_kept_weights_of_common_terms_score_as_fresh_ones_and_stay_within_budget(new_store, monkeypatch):
+    """Common terms' weights are kept for the next query, the most recently used within a budget; scores
+    from kept weights equal a fresh scorer's to the last digit."""
+    store = new_store()
+    store.add(ARTICLES)
+    with store.reading() as snapshot:
+        bm25 = store.lexicon.bm25(snapshot)
+        links = np.array(store.catalog.db.execute("SELECT l.paragraph_id, a.rowid FROM links l JOIN articles a "
+                                                  "ON a.id = l.article_id").fetchall())
+        parts = [part for part, _ in bm25.parts]
+    queries = [LexicalQuery.parse(q).ranking_terms for q in ("harbour grain", "grain ferry", "council harbour")]
+    for terms in queries * 2:  # the second time from the kept weights
+        bm25.paragraph_scores(terms), bm25.article_scores(terms)
+    assert len(bm25._hot) == 2 * len({t for terms in queries for t in terms.tolist()})
+    monkeypatch.setattr("index.bm25.HOT_ENTRIES", 0)
+    for terms in queries:
+        fresh = BM25(snapshot.ids, parts, links[:, 0], links[:, 1])
+        for scores, again in ((bm25.paragraph_scores(terms), fresh.paragraph_scores(terms)),
+                              (bm25.article_scores(terms), fresh.article_scores(terms))):
+            assert np.array_equal(scores.keys, again.keys) and np.array_equal(scores.values, again.values)
+        assert not fresh._hot  # no budget, nothing kept
+    monkeypatch.setattr("index.bm25.HOT_ENTRIES", 0.5)  # room for 3 entries
+    bm25.paragraph_scores(LexicalQuery.parse("dawn").ranking_terms)  # one paragraph: kept, the oldest go
+    assert 1 <= bm25._hot_entries <= 3 == 0.5 * len(snapshot.ids)
+    assert bm25._hot_entries == sum(len(items) for items, _ in bm25._hot.values())
+    assert list(bm25._hot)[-1] == (int(LexicalQuery.parse("dawn").ranking_terms[0]), False)
