@@ -10,6 +10,7 @@ from topics.describe import TopicDescriber
 from topics.headings import Heading, candidates, distinct, headings, telling
 from topics.phrases import Lexicon, words
 from topics.quality import label_matches, label_parts
+from topics.rules import DEFAULT_RULES
 from topics.vocabulary import count_terms, stem
 
 from .conftest import SHARED_DATA, needs_shared
@@ -216,3 +217,29 @@ def test_a_story_is_not_labelled_by_a_common_noun_alone(embedder):
     theme = [h.text for h in headings(vocabulary, 0, centroids, np.array([4, 4]), lexicon, embedder.encode)]
     story = [h.text for h in headings(vocabulary, 0, centroids, np.array([4, 4]), lexicon, embedder.encode, story=True)]
     assert theme[0] == "Fraud" and "Fraud" not in story
+
+
+CONSOLES = ["Shoppers queued for video games consoles before the holiday.",
+            "Sales of video games consoles rose sharply this year.",
+            "Handheld video games consoles sold out in many shops.",
+            "Makers cut the price of video games consoles again.",
+            "The Nintendo handheld led video games consoles sales in Japan.",
+            "Rivals of Nintendo priced their video games consoles lower.",
+            "Video games consoles now play films and music too.",
+            "Online play keeps video games consoles selling.",
+            "Retailers stocked more video games consoles than last year.",
+            "Video games consoles were the most wanted gift."]
+
+
+def test_a_one_word_name_that_covers_a_part_of_a_story_does_not_head_it(embedder):
+    """"Nintendo" in two of ten paragraphs on consoles names a part of the story (rule *part_name*)."""
+    texts = CONSOLES + WEATHER
+    labels = np.repeat([0, 1], [len(CONSOLES), len(WEATHER)])
+    centroids = np.stack([embedder.encode(CONSOLES).mean(axis=0), embedder.encode(WEATHER).mean(axis=0)])
+
+    def label(rules: frozenset[str]) -> str:
+        describer = TopicDescriber(embedder.encode, rules=rules)
+        return describer.describe(texts, labels, np.ones(len(texts), np.float32), centroids, stories=True)[0].label
+
+    assert label(DEFAULT_RULES - {"part_name"}) == "Nintendo"
+    assert "nintendo" not in label(DEFAULT_RULES).lower()

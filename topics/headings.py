@@ -170,7 +170,9 @@ def headings(vocabulary: Vocabulary, topic: int, centroids: np.ndarray, sizes: n
 
     A candidate in ``kept`` (lower case: the labels of the fit a refit starts from) that still embeds
     nearest this topic comes first: a topic keeps its label while the label still fits it. A ``story``
-    is not labelled by a one-word common noun (rule *story_keywords*): the caller's keyword label follows.
+    is not labelled by a one-word common noun (rule *story_keywords*): the caller's keyword label follows;
+    nor by a one-word name that covers less than ``COVER`` of it where a generic label (a common noun, alone
+    or with words that tell nothing) covers more (*part_name*).
     """
     found = candidates(vocabulary, topic, sizes, lexicon, rules, keywords, totals)
     surface = {k: vocabulary.surface(k, lexicon) for k in found}
@@ -209,8 +211,13 @@ def headings(vocabulary: Vocabulary, topic: int, centroids: np.ndarray, sizes: n
     if halves is not None:
         return _both(vocabulary, halves, [labels[i] for i in ranked], options)
     plain = story and "story_keywords" in rules  # a one-word common noun names a desk, not an event
+    support = [found[options[label][2]].support for label in labels]
+    nouns = {i for i in ranked if generic[labels[i]] and " " not in labels[i]}
+    parts = {i for i in ranked if " " not in labels[i] and _is_name(options[labels[i]][1]) and support[i] < COVER} \
+        if story and "part_name" in rules and any(generic[labels[i]] and support[i] >= COVER for i in ranked) else set()
+    dropped = (nouns if plain else set()) | parts
     out = [_heading(vocabulary, topic, labels[i], options[labels[i]][2] if lead else None) for i in ranked
-           if not (plain and generic[labels[i]] and " " not in labels[i] and labels[i].lower() not in kept)]
+           if not (i in dropped and labels[i].lower() not in kept)]
     covered = max(c.support for c in found.values()) >= COVER or labels[ranked[0]].lower() in kept
     if "two_part" in rules and lead is None and not covered:
         pair = _two_part(vocabulary, topic, found, score, options, [labels[i] for i in ranked if near[i]])

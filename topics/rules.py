@@ -13,7 +13,10 @@ action" for "Piracy"), the measures within 0.01; *body_text* and *whole_phrase* 
 labels seen on AG News ("CEO Nelson resigns", "New IBM") that hold their topic's words all the same;
 *lead_name* gives the seed its "Taliban: list of terrorist groups" (without it "Russian Parliament"),
 at a cost the measures do see (AG News and BBC stories meet both label targets 4–5 points more often
-without it). *two_subjects* changes no topic of BBC, AG News or ISAF, none of which holds two
+without it). *part_name* gave BBC stories "Best actress" for "Aviator", "Broadband services" for "BT"
+and "Video games" for "Nintendo" ("General Motors" for "Fiat", and Google's stories on BBC and AG News
+their keywords, read as even); off, BBC stories meet both label targets 3 points less often and AG
+News stories' support falls 0.01. *two_subjects* changes no topic of BBC, AG News or ISAF, none of which holds two
 unrelated subjects (:mod:`topics.subjects`); it is there for the topic that does, which a small
 corpus or a forced count makes, and where one half's name would mislabel the other.
 
@@ -48,6 +51,9 @@ RULES: dict[str, str] = {
     "story_keywords": "a story whose best label is a one-word common noun is labelled by its strongest "
                       "keywords instead: a noun alone names a desk ('Economy'), not an event ('Fraud' over "
                       "WorldCom, Ebbers, fraud)",
+    "part_name": "a one-word name that covers less of a story than a common noun does (alone or with words "
+                 "that tell nothing) names a part of it, not the whole ('Aviator' over actress, Hilary Swank, "
+                 "Jamie Foxx; 'BT' over broadband)",
     "two_subjects": "a topic whose best words fall into two groups found apart at least as strongly as each "
                     "is found together takes keywords from both and a label naming both: one half's name "
                     "misleads about the other",
