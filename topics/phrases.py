@@ -102,6 +102,17 @@ def tokens(text: str) -> tuple[_Token, ...]:
     return tuple(out)
 
 
+class Reading(NamedTuple):
+    """One paragraph as terms are counted from it: whether it reads as a headline, its phrases' keys
+    (each once, in reading order), each phrase inside a sentence with its key and its words as written
+    there, and the keys of the phrases that end their noun phrase."""
+
+    headline: bool
+    keys: tuple[str, ...]
+    written: tuple[tuple[str, str], ...]
+    ending: tuple[str, ...]
+
+
 @dataclass
 class Lexicon:
     """What the corpus says about its words: which act as verbs or adverbs, and how each is written
@@ -114,14 +125,18 @@ class Lexicon:
     participles: frozenset[str] = frozenset()  # -ed words that end a clause as verbs ("force targeted")
     # A paragraph's reading (headline or not, its phrases), kept: the themes and then their stories are
     # described from mostly the same paragraphs, and reading them is most of describing.
-    _read: dict[str, tuple[bool, tuple[Phrase, ...]]] = field(default_factory=dict, compare=False, repr=False)
+    _read: dict[str, Reading] = field(default_factory=dict, compare=False, repr=False)
     _breaks: dict[tuple[str, bool], bool] = field(default_factory=dict, compare=False, repr=False)
 
-    def read(self, text: str) -> tuple[bool, tuple[Phrase, ...]]:
-        """Whether a paragraph reads as a headline, and its phrases (``no`` may open one)."""
+    def read(self, text: str) -> Reading:
+        """What counting a paragraph's terms needs of it (``no`` may open a phrase): see :class:`Reading`."""
         found = self._read.get(text)
         if found is None:
-            found = self._read[text] = (headline_like(text), tuple(phrases(text, self, negated=True)))
+            read = tuple(phrases(text, self, negated=True))
+            found = self._read[text] = Reading(
+                headline_like(text), tuple(dict.fromkeys(p.key for p in read)),
+                tuple((p.key, p.written) for p in read if p.written is not None),
+                tuple(dict.fromkeys(p.key for p in read if p.ends)))
         return found
 
     @classmethod

@@ -168,35 +168,38 @@ def count_terms(texts: Sequence[str], topics: np.ndarray, n_topics: int, lexicon
     """Count each paragraph's distinct phrases per topic, boilerplate left out, and note how each is
     written inside sentences (headlines' capitals are no evidence)."""
     index: dict[str, int] = {}
-    forms: defaultdict[str, Counter[str]] = defaultdict(Counter)
+    seen: Counter[tuple[str, str]] = Counter()  # (key, as written inside a sentence) → occurrences
     in_text: set[str] = set()
     ending: set[str] = set()
-    rows, cols, paragraphs = [], [], []
+    cols: list[int] = []
+    held = np.zeros(len(texts), np.int64)  # terms counted in each paragraph
     allowed: dict[str, bool] = {}
-    for number, (text, topic, is_title) in enumerate(zip(texts, topics, titles)):
-        headline, read = lexicon.read(text)
-        is_title = is_title or headline
-        found: dict[str, None] = {}  # in reading order: the vocabulary's order must not hang on string hashing
-        for key, written, ends in read:
-            if written is not None and not is_title:
-                forms[key][written] += 1
-            if ends:
-                ending.add(key)
-            found[key] = None
-        for key in found:
-            if key not in allowed:
-                allowed[key] = key not in boilerplate
-            if not allowed[key]:
-                continue
-            if not is_title:
-                in_text.add(key)
-            rows.append(int(topic))
-            cols.append(index.setdefault(key, len(index)))
-            paragraphs.append(number)
-    ones = np.ones(len(rows), np.float32)
+    for number, (text, is_title) in enumerate(zip(texts, titles)):
+        reading = lexicon.read(text)
+        is_title = is_title or reading.headline
+        if not is_title:
+            seen.update(reading.written)
+        ending.update(reading.ending)
+        kept = []
+        for key in reading.keys:  # in reading order: the vocabulary's order must not hang on string hashing
+            ok = allowed.get(key)
+            if ok is None:
+                ok = allowed[key] = key not in boilerplate
+            if ok:
+                kept.append(key)
+        if not is_title:
+            in_text.update(kept)
+        cols += [index.setdefault(key, len(index)) for key in kept]
+        held[number] = len(kept)
+    paragraphs = np.repeat(np.arange(len(texts)), held)
+    rows = np.asarray(topics, dtype=np.int64)[paragraphs]
+    ones = np.ones(len(cols), np.float32)
     counts = sparse.csr_matrix((ones, (rows, cols)), shape=(n_topics, len(index)))
     counts.sum_duplicates()
     incidence = sparse.csc_matrix((ones, (paragraphs, cols)), shape=(len(texts), len(index)))
+    forms: defaultdict[str, Counter[str]] = defaultdict(Counter)
+    for (key, form), n in seen.items():
+        forms[key][form] = n
     written = {key: usual_form(c) for key, c in forms.items()}
     families, term_stems, stem_names = _families(list(index), incidence)
     return Vocabulary(list(index), index, counts, class_tfidf(counts), incidence, written, frozenset(in_text),
