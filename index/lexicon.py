@@ -37,6 +37,7 @@ class Matches:
         self.ids = IdSet(paragraphs)
         self._positions: np.ndarray | None = None
         self._ranked: np.ndarray | None = None
+        self._masks: dict[str, np.ndarray] = {}
 
     def positions(self, snapshot: Snapshot) -> np.ndarray:
         """Positions in ``snapshot.ids`` of the matching paragraphs it holds, ascending."""
@@ -49,6 +50,25 @@ class Matches:
         if self._ranked is None:
             self._ranked = bm25.articles_holding(self.positions(snapshot), self.articles)
         return self._ranked
+
+    def inside(self, snapshot: Snapshot) -> np.ndarray:
+        """:meth:`positions` as a mask over ``snapshot.ids``: a query's scores are cut to the filter by one
+        lookup each, where a search among the sorted positions takes a binary search each (the matches
+        of a desk are a fifth of the archive)."""
+        return self._mask("paragraphs", self.positions(snapshot), len(snapshot.ids))
+
+    def ranked_inside(self, snapshot: Snapshot, bm25: BM25) -> np.ndarray:
+        """:meth:`ranked` as a mask over ``bm25.articles``."""
+        return self._mask("articles", self.ranked(snapshot, bm25), len(bm25.articles))
+
+    def _mask(self, name: str, positions: np.ndarray, size: int) -> np.ndarray:
+        found = self._masks.get(name)
+        if found is None:
+            found = np.zeros(size, bool)
+            found[positions] = True
+            found.flags.writeable = False
+            self._masks[name] = found
+        return found
 
 
 class LexiconCache:

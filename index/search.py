@@ -167,11 +167,12 @@ class _Ranker:
         self.store, self.snapshot, self.query, self.vector, self.fusion = store, snapshot, query, vector, fusion
         self.allowed: np.ndarray | IdSet | None = None
         self.positions: np.ndarray | None = None  # where the allowed paragraphs lie in the snapshot
+        self.among: np.ndarray | None = None  # the positions BM25's best are looked up among, if not cut before
         self.matches = store.lexicon.matching(filters, snapshot) if filters else None
         if query.phrases:
             self.allowed = store.lexicon.phrase_matches(query, filters)
-            self.positions = present(snapshot.ids, self.allowed)
-        elif self.matches is not None:
+            self.positions = self.among = present(snapshot.ids, self.allowed)
+        elif self.matches is not None:  # BM25's scores are cut to the filter's paragraphs as they are made
             self.allowed, self.positions = self.matches.ids, self.matches.positions(snapshot)
         self.size = len(snapshot.ids) if self.allowed is None else len(self.positions)
 
@@ -181,8 +182,11 @@ class _Ranker:
 
     @functools.cached_property
     def paragraph_scores(self) -> Scores:
-        """BM25 of the paragraphs of the snapshot."""
-        return self.bm25.paragraph_scores(self.query.ranking_terms)
+        """BM25 of the paragraphs of the snapshot (only the filter's, with a filter and no phrase)."""
+        scores = self.bm25.paragraph_scores(self.query.ranking_terms)
+        if self.matches is None or self.query.phrases:
+            return scores
+        return scores.only(self.matches.inside(self.snapshot)[scores.keys])
 
     @functools.cached_property
     def article_scores(self) -> Scores:
@@ -191,12 +195,10 @@ class _Ranker:
         scores = self.bm25.article_scores(self.query.ranking_terms)
         if self.positions is None:
             return scores
-        if self.query.phrases:  # the phrases' paragraphs, in the filters' articles
-            keys = None if self.matches is None else self.matches.articles
-            allowed = self.bm25.articles_holding(self.positions, keys)
-        else:
-            allowed = self.matches.ranked(self.snapshot, self.bm25)
-        return scores.only(locate(allowed, scores.keys) >= 0)
+        if not self.query.phrases:
+            return scores.only(self.matches.ranked_inside(self.snapshot, self.bm25)[scores.keys])
+        keys = None if self.matches is None else self.matches.articles  # the phrases' paragraphs, in the filters' articles
+        return scores.only(locate(self.bm25.articles_holding(self.positions, keys), scores.keys) >= 0)
 
     def dense(self, depth: int) -> list[tuple[int, float]]:
         if not self.size:
@@ -205,7 +207,7 @@ class _Ranker:
         return [(int(i), float(s)) for s, i in zip(scores[0], ids[0]) if i >= 0]
 
     def lexical(self, depth: int) -> list[tuple[int, float]]:
-        best = self.paragraph_scores.top(depth, self.positions, keep_zero=bool(self.query.phrases))
+        best = self.paragraph_scores.top(depth, self.among, keep_zero=bool(self.query.phrases))
         return [(int(self.snapshot.ids[p]), float(s)) for p, s in zip(best, self.paragraph_scores.of(best))]
 
     def hybrid(self, depth: int) -> list[tuple[int, float]]:
@@ -217,7 +219,7 @@ class _Ranker:
     def candidates(self, size: int) -> Candidates:
         dense = np.array([pid for pid, _ in self.dense(size)], np.int64)
         pool = unique_sorted(np.concatenate([
-            np.searchsorted(self.snapshot.ids, dense), self.paragraph_scores.top(size, self.positions),
+            np.searchsorted(self.snapshot.ids, dense), self.paragraph_scores.top(size, self.among),
             self.bm25.paragraphs_of(self.article_scores.top(size))]))
         if self.positions is not None:
             pool = pool[locate(self.positions, pool) >= 0]
