@@ -129,3 +129,11 @@ def test_single_words_are_exactly_the_one_word_phrases():
     lexicon = Lexicon.learn(TEXTS)
     for text in TEXTS + ["Tonight's game was no contest, the 40-year-old coach said.", "IBM's new servers"]:
         assert single_words(text, lexicon) == {p.key for p in phrases(text, lexicon, 3) if " " not in p.key}
+
+
+def test_a_contraction_of_function_words_is_one():
+    """"We're" is "we are": no keyword or label, with either apostrophe."""
+    lexicon = Lexicon.learn(["We’re moving forward with the people.", "We're told it won't stop."])
+    keys = {p.key for text in ("We're moving forward with the Afghan people.", "It isn’t over, they’ve said.")
+            for p in phrases(text, lexicon)}
+    assert keys == {"forward", "afghan", "afghan people", "people"}

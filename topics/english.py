@@ -26,6 +26,15 @@ when whence whenever where whereafter whereas whereby wherein whereupon wherever
 whither who whoever whole whom whose why will with within without would yet you your yours yourself
 yourselves like unlike amid including despite versus vs s t ll ve d m o y n't not
 """.split())
+# ... and their contractions ("we're", "don’t"), written with either apostrophe: words the tokenizer keeps
+# whole, so the list above never sees their parts (it takes "'s" off as a possessive: "it's" is "it").
+_CONTRACTIONS = """
+i'm i've i'd i'll we're we've we'd we'll you're you've you'd you'll he'd he'll she'd she'll
+they're they've they'd they'll it'd it'll
+don't doesn't didn't can't couldn't won't wouldn't shouldn't isn't aren't wasn't weren't hasn't haven't
+hadn't mustn't mightn't needn't
+""".split()
+FUNCTION_WORDS = FUNCTION_WORDS | {form for word in _CONTRACTIONS for form in (word, word.replace("'", "’"))}
 # Reporting verbs, honorifics, time and number words: never at a phrase's edge; no keyword either.
 REPORTING = frozenset("""
 said says say saying told tell tells telling added adds according asked asks stated states explained
