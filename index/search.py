@@ -197,7 +197,8 @@ class _Ranker:
             return scores
         if not self.query.phrases:
             return scores.only(self.matches.ranked_inside(self.snapshot, self.bm25)[scores.keys])
-        keys = None if self.matches is None else self.matches.articles  # the phrases' paragraphs, in the filters' articles
+        # the phrases' paragraphs, in the filters' articles
+        keys = None if self.matches is None else self.matches.articles
         return scores.only(locate(self.bm25.articles_holding(self.positions, keys), scores.keys) >= 0)
 
     def dense(self, depth: int) -> list[tuple[int, float]]:

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from topics.keywords import is_keyword
-from topics.phrases import Lexicon, headline_like, phrases, single_words
+from topics.phrases import Lexicon, phrases, single_words
 
 TEXTS = [
     "Microsoft released its new software on Monday.",
@@ -101,14 +101,6 @@ def test_capitals_of_a_title_case_headline_are_no_evidence_but_an_acronym_in_it_
     assert lexicon.surface("talks") == "talks"  # "Talks" opens a title and a sentence: no evidence either way
     shouting = Lexicon.learn(["KABUL IN BRIEF: TALKS RESUME", "The talks resume in Kabul."], [True, False])
     assert shouting.surface("talks") == "talks"
-
-
-def test_a_list_of_names_is_no_headline_and_its_capitals_are_the_names():
-    """A team sheet is all capitals, as a title-case headline is, but its capitals are the players'."""
-    sheet = "Cech, Ferreira, Carvalho, Terry, Gallas, Tiago, Makelele, Lampard, Cole, Drogba."
-    assert not headline_like(sheet) and headline_like("Coalition Forces Target Taliban Leader In Helmand")
-    assert headline_like("Bush, Kerry Clash Over Iraq War Plans")  # two items, not a list
-    assert Lexicon.learn([sheet, "The team sheet was read out."]).surface("makelele") == "Makelele"
 
 
 def test_a_word_only_ever_a_verb_ends_a_phrase_even_in_a_corpus_too_small_to_show_it():

@@ -210,12 +210,13 @@ def headings(vocabulary: Vocabulary, topic: int, centroids: np.ndarray, sizes: n
         -ranks[labels[i]], " " not in labels[i], -score[labels[i]], labels[i]))
     if halves is not None:
         return _both(vocabulary, halves, [labels[i] for i in ranked], options)
-    plain = story and "story_keywords" in rules  # a one-word common noun names a desk, not an event
+    one_word = [i for i in ranked if " " not in labels[i]]
+    dropped = set()
+    if story and "story_keywords" in rules:  # a one-word common noun names a desk, not an event
+        dropped = {i for i in one_word if generic[labels[i]]}
     support = [found[options[label][2]].support for label in labels]
-    nouns = {i for i in ranked if generic[labels[i]] and " " not in labels[i]}
-    parts = {i for i in ranked if " " not in labels[i] and _is_name(options[labels[i]][1]) and support[i] < COVER} \
-        if story and "part_name" in rules and any(generic[labels[i]] and support[i] >= COVER for i in ranked) else set()
-    dropped = (nouns if plain else set()) | parts
+    if story and "part_name" in rules and any(generic[labels[i]] and support[i] >= COVER for i in ranked):
+        dropped |= {i for i in one_word if _is_name(options[labels[i]][1]) and support[i] < COVER}
     out = [_heading(vocabulary, topic, labels[i], options[labels[i]][2] if lead else None) for i in ranked
            if not (i in dropped and labels[i].lower() not in kept)]
     covered = max(c.support for c in found.values()) >= COVER or labels[ranked[0]].lower() in kept
