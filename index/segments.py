@@ -103,14 +103,22 @@ class Segments:
         index): pages of a kept mapping stay in the process's resident memory once read.
         """
         out = np.empty((len(segment), self._dim(segment)), np.float32)
+        if not len(segment):
+            return out
         order = np.argsort(segment, kind="stable")  # each segment's rows together, one pass to find them
-        for where in np.split(order, np.flatnonzero(np.diff(segment[order])) + 1) if len(order) else []:
-            number = int(segment[where[0]])
-            source, rows = self.array(number) if keep else self.load(number), row[where]
-            if rows.max() >= len(source) or source.shape[1] != out.shape[1]:
+        numbers, rows = segment[order], row[order]
+        starts = np.flatnonzero(np.diff(numbers, prepend=-1))
+        highest = np.maximum.reduceat(rows, starts)  # the bounds check, one scalar a segment
+        ends = [*starts[1:].tolist(), len(order)]
+        for start, end, top, number in zip(starts.tolist(), ends, highest.tolist(), numbers[starts].tolist()):
+            source = self.array(number) if keep else self.load(number)
+            if top >= len(source) or source.shape[1] != out.shape[1]:
                 raise DamagedFile(self.path(number), f"holds {source.shape[0]} vectors of {source.shape[1]} "
-                                  f"values; the store needs {rows.max() + 1} of {out.shape[1]}")
-            out[where] = source[rows]
+                                  f"values; the store needs {top + 1} of {out.shape[1]}")
+            if end - start == 1:  # most segments give one row to a search's few hundred: no fancy index
+                out[order[start]] = source[rows[start]]
+            else:
+                out[order[start:end]] = source[rows[start:end]]
         return out
 
     def _dim(self, segment: np.ndarray) -> int:
