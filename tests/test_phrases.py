@@ -117,6 +117,12 @@ def test_a_word_seen_only_at_sentence_starts_takes_the_capital_of_the_name_it_be
     assert lexicon.surface("delegates") == "delegates" and lexicon.surface("media coverage") == "media coverage"
 
 
+def test_a_common_beginning_of_a_longer_name_is_not_that_name():
+    lexicon = Lexicon.learn(["Subs not used: Cudicini, Johnson.", "Users of the Digital Subscriber Line pay more.",
+                             "Subs: Smith for Jones."])
+    assert lexicon.surface("subs") == "subs"
+
+
 def test_single_words_are_exactly_the_one_word_phrases():
     lexicon = Lexicon.learn(TEXTS)
     for text in TEXTS + ["Tonight's game was no contest, the 40-year-old coach said.", "IBM's new servers"]:

@@ -221,8 +221,9 @@ class Lexicon:
 
 def _part_of_names(words: Iterable[str], names: Iterable[str]) -> dict[str, str]:
     """Capitalised forms of words never seen inside a sentence (only at sentence starts and in
-    headlines, where every word may have a capital) that begin a name or that a name begins, four
-    letters shared at least: "Kazakh" of "Kazakhstan", "Iraqi" of "Iraq"."""
+    headlines, where every word may have a capital) that begin a name or that a name begins, sharing
+    four letters and at least half of the longer word: "Kazakh" of "Kazakhstan", "Iraqi" of "Iraq";
+    not "Subs" of "Subscriber", where the shared letters are a common beginning, not one word."""
     ordered = sorted(names)
     known = set(ordered)
     out = {}
@@ -230,8 +231,9 @@ def _part_of_names(words: Iterable[str], names: Iterable[str]) -> dict[str, str]
         if len(word) < 4 or not word.isalpha() or _inflected(word):
             continue
         at = bisect.bisect_right(ordered, word)
-        begins_one = at < len(ordered) and ordered[at].startswith(word)
-        if begins_one or any(word[:n] in known for n in range(4, len(word))):
+        longer = ordered[at:bisect.bisect_right(ordered, word + "\uffff")]  # the names that begin with it
+        begins_one = any(2 * len(word) >= len(name) for name in longer)
+        if begins_one or any(word[:n] in known for n in range(max(4, (len(word) + 1) // 2), len(word))):
             out[word] = word[:1].upper() + word[1:]
     return out
 
