@@ -7,7 +7,7 @@ import numpy as np
 from topics.boilerplate import Boilerplate
 from topics.english import FUNCTION_WORDS
 from topics.describe import TopicDescriber
-from topics.headings import Heading, candidates, distinct, headings, telling
+from topics.headings import Heading, _abbreviates, candidates, distinct, headings, telling
 from topics.phrases import Lexicon, words
 from topics.quality import label_matches, label_parts
 from topics.rules import DEFAULT_RULES
@@ -159,6 +159,15 @@ def test_a_topic_of_two_unrelated_subjects_is_labelled_by_both_not_one(embedder)
     held = [label_matches(parts, [frozenset(stem(w) for w in words(t)) for t in half[:size]]).mean()
             for half in halves]
     assert min(held) >= 0.1, (label, held)
+
+
+def test_an_abbreviation_and_its_long_form_are_one_subject_not_two_parts_of_a_label():
+    for short, long in [("miRNAs", "microRNA"), ("IMU", "Islamic Movement of Uzbekistan"),
+                        ("IEDs", "improvised explosive devices"), ("DCs", "dendritic cells"), ("UN", "United Nations")]:
+        assert _abbreviates(short, long), (short, long)
+    for short, long in [("HIV", "Malaria"), ("BT", "Broadband"), ("Sony", "Apple"), ("ANSF", "Afghan forces"),
+                        ("miRNA", "mRNA")]:
+        assert not _abbreviates(short, long), (short, long)
 
 
 def test_a_phrase_of_several_words_counts_wherever_its_words_stand_in_some_form():

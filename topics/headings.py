@@ -260,7 +260,8 @@ def _heading(vocabulary: Vocabulary, topic: int, text: str, phrase: str | None) 
 def _two_part(vocabulary: Vocabulary, topic: int, found: dict[str, Candidate],
               score: dict[str, float], options: dict[str, tuple[float, str, str]], ranked: list[str]) -> str | None:
     """"A; B" from two of the best labels that stand mostly in different paragraphs and together cover
-    ``COVER`` of the topic, when that pair scores above the best single label (``None``: no such pair)."""
+    ``COVER`` of the topic, when that pair scores above the best single label (``None``: no such pair).
+    Two ways of writing one subject (a word family shared, an abbreviation and its long form) are no pair."""
     size = max(int((vocabulary.rows == topic).sum()), 1)
     best = score[ranked[0]] if ranked else 0.0
     shortlist = ranked[:PAIRS]
@@ -269,7 +270,8 @@ def _two_part(vocabulary: Vocabulary, topic: int, found: dict[str, Candidate],
     for i, a in enumerate(shortlist):
         for b in shortlist[i + 1:]:
             both = len(rows[a] & rows[b])
-            if both > 0.25 * min(len(rows[a]), len(rows[b])) or _kindred(options[a][2], options[b][2]):
+            if both > 0.25 * min(len(rows[a]), len(rows[b])) or _kindred(options[a][2], options[b][2]) \
+                    or _abbreviates(a, b) or _abbreviates(b, a):
                 continue
             support = len(rows[a] | rows[b]) / size
             precision = min(found[options[a][2]].precision, found[options[b][2]].precision)
@@ -291,6 +293,19 @@ def _both(vocabulary: Vocabulary, halves: Halves, ranked: list[str],
 def _kindred(a: str, b: str) -> bool:
     """Whether two phrases share a word family ("Russia", "Russian"): two parts of one subject."""
     return any(_kin(stem(x), stem(y)) for x in _content_words(a) for y in _content_words(b))
+
+
+def _abbreviates(short: str, long: str) -> bool:
+    """Whether ``short`` is written as an abbreviation of ``long`` ("miRNA" of "microRNAs", "IMU" of
+    "Islamic Movement of Uzbekistan"): one word with two capitals at least, whose letters ``long`` holds
+    in order from the same first letter. A text writes a subject both ways, in different paragraphs."""
+    if " " in short or sum(c.isupper() for c in short) < 2:
+        return False
+    if len(short) > 2 and short.endswith("s") and short[-2].isupper():
+        short = short[:-1]  # the plural of an abbreviation: "IEDs", "miRNAs"
+    letters = iter(c for c in long.lower() if c.isalnum())
+    wanted = [c for c in short.lower() if c.isalnum()]
+    return len(wanted) < len(long) and next(letters, "") == wanted[0] and all(c in letters for c in wanted[1:])
 
 
 def distinct(choices: Sequence[Sequence[Heading]], taken: Collection[str] = ()) -> list[str]:
