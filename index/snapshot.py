@@ -2,7 +2,8 @@
 
 Nearest-neighbour search goes through :meth:`Snapshot.search`, which hides the index kind: exact
 (Flat) scores are returned as they are; approximate (IVF) candidates are re-scored exactly from the
-stored vectors; small filtered searches skip the index and scan the allowed vectors directly.
+stored vectors; small filtered searches skip the index and score the allowed vectors directly, and
+middling ones search every list of the index for the allowed paragraphs' codes.
 """
 
 from __future__ import annotations
@@ -17,7 +18,8 @@ from .errors import StoreError
 from .segments import Segments
 from .vectors import RESCORE, IdSet, VectorIndex, rescore
 
-SCAN_LIMIT = 50_000  # filtered searches over at most this many paragraphs scan them exactly
+GATHER_LIMIT = 2_000  # a filter of at most this many paragraphs: their vectors are read and scored exactly
+SCAN_LIMIT = 50_000  # of at most this many: an inverted file searches all its lists for them
 
 
 @dataclass(frozen=True)
@@ -71,12 +73,13 @@ class Snapshot:
         queries = np.atleast_2d(np.asarray(queries, dtype=np.float32))
         if allowed is not None and not isinstance(allowed, IdSet):
             allowed = IdSet(allowed)
-        if allowed is not None and len(allowed.ids) <= SCAN_LIMIT and not self.index.exact:
+        if allowed is not None and len(allowed.ids) <= GATHER_LIMIT and not self.index.exact:
             few = unique_sorted(allowed.ids)
             return self._best(queries, [few] * len(queries), self.vectors_of(few), k)
         if self.index.exact:
             return self.index.search(queries, k, allowed)
-        _, candidates = self.index.search(queries, k * RESCORE, allowed)
+        every = allowed is not None and len(allowed.ids) <= SCAN_LIMIT  # its nprobe lists may hold too few
+        _, candidates = self.index.search(queries, k * RESCORE, allowed, every_list=every)
         found = [c[c >= 0] for c in candidates]
         return self._best(queries, found, None, k)
 

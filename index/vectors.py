@@ -130,9 +130,11 @@ class VectorIndex:
             if self.recall >= target:
                 return
 
-    def search(self, queries: np.ndarray, k: int,
-               allowed: IdSet | None = None) -> tuple[np.ndarray, np.ndarray]:
+    def search(self, queries: np.ndarray, k: int, allowed: IdSet | None = None,
+               every_list: bool = False) -> tuple[np.ndarray, np.ndarray]:
         """Scores and ids of the ``k`` nearest vectors per query; ``allowed`` restricts the ids searched.
+        ``every_list``: an inverted file visits all its lists, so that a small ``allowed`` set is searched
+        whole (each code is tested against the set before it is scored).
 
         Missing results (fewer than ``k`` vectors) have id -1. Scores are approximate unless ``exact``.
         """
@@ -142,8 +144,9 @@ class VectorIndex:
         if self.exact:
             params = faiss.SearchParameters(sel=selector) if selector is not None else None
         else:
-            params = faiss.SearchParametersIVF(sel=selector, nprobe=self.nprobe) if selector is not None \
-                else faiss.SearchParametersIVF(nprobe=self.nprobe)
+            nprobe = faiss.extract_index_ivf(self._index).nlist if every_list else self.nprobe
+            params = faiss.SearchParametersIVF(sel=selector, nprobe=nprobe) if selector is not None \
+                else faiss.SearchParametersIVF(nprobe=nprobe)
         return self._index.search(queries, k, params=params)
 
     @classmethod

@@ -65,6 +65,21 @@ def test_a_search_limited_to_some_ids_finds_only_those_and_the_nearest_of_them()
             assert [set(t.tolist()) for t in truth] == [set(f.tolist()) for f in found]
 
 
+def test_every_list_of_an_inverted_file_finds_a_selective_filter_whole():
+    """A filter that holds few of a list's vectors leaves the nprobe nearest lists short of candidates;
+    searching every list finds the filter's nearest as an exact search would."""
+    vectors = _clustered(4000)
+    ids = np.arange(4000, dtype=np.int64)
+    index = VectorIndex.build(ids, lambda rows: vectors[rows], 32, flat_limit=1000)
+    assert not index.exact
+    allowed = ids[np.random.default_rng(5).random(len(ids)) < 0.02]
+    queries = _clustered(30, seed=4)
+    keep = np.isin(ids, allowed)
+    truth = exact_top(queries, lambda a, b: (ids[a:b][keep[a:b]], vectors[a:b][keep[a:b]]), len(ids), 5)
+    _, found = index.search(queries, 5 * 4, IdSet(allowed), every_list=True)
+    assert all(set(t.tolist()) <= set(f.tolist()) for t, f in zip(truth, found))
+
+
 def _segment_files(store: Store) -> dict[str, bytes]:
     return {f.name: f.read_bytes() for f in sorted(store.segments.folder.glob("*.npy"))}
 
