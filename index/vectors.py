@@ -133,8 +133,12 @@ class VectorIndex:
     def search(self, queries: np.ndarray, k: int, allowed: IdSet | None = None,
                every_list: bool = False) -> tuple[np.ndarray, np.ndarray]:
         """Scores and ids of the ``k`` nearest vectors per query; ``allowed`` restricts the ids searched.
-        ``every_list``: an inverted file visits all its lists, so that a small ``allowed`` set is searched
-        whole (each code is tested against the set before it is scored).
+
+        An inverted file searched for ``allowed`` visits as many more lists as the set is smaller than
+        the index, so that it meets as many allowed vectors as an unfiltered search meets vectors. A
+        query that found fewer than ``k`` visits four times more lists again, up to every list: lists
+        vary in size, and a filter's paragraphs may be scarce around a query, since lists group
+        paragraphs by subject and a filter (a desk) does too. ``every_list`` visits all from the start.
 
         Missing results (fewer than ``k`` vectors) have id -1. Scores are approximate unless ``exact``.
         """
@@ -143,11 +147,24 @@ class VectorIndex:
         selector = allowed.selector if allowed is not None else None
         if self.exact:
             params = faiss.SearchParameters(sel=selector) if selector is not None else None
+            return self._index.search(queries, k, params=params)
+        lists = faiss.extract_index_ivf(self._index).nlist
+        if allowed is None:
+            nprobe, want = self.nprobe, k
         else:
-            nprobe = faiss.extract_index_ivf(self._index).nlist if every_list else self.nprobe
-            params = faiss.SearchParametersIVF(sel=selector, nprobe=nprobe) if selector is not None \
-                else faiss.SearchParametersIVF(nprobe=nprobe)
-        return self._index.search(queries, k, params=params)
+            nprobe = lists if every_list else min(lists, math.ceil(self.nprobe * len(self) / max(len(allowed.ids), 1)))
+            want = min(k, len(allowed.ids))
+
+        def visiting(n: int) -> faiss.SearchParametersIVF:
+            return faiss.SearchParametersIVF(sel=selector, nprobe=n) if selector is not None \
+                else faiss.SearchParametersIVF(nprobe=n)
+        scores, ids = self._index.search(queries, k, params=visiting(nprobe))
+        short = (ids >= 0).sum(axis=1) < want
+        while short.any() and nprobe < lists:
+            nprobe = min(lists, 4 * nprobe)
+            scores[short], ids[short] = self._index.search(queries[short], k, params=visiting(nprobe))
+            short[short] = (ids[short] >= 0).sum(axis=1) < want
+        return scores, ids
 
     @classmethod
     def load(cls, path: Path) -> VectorIndex:

@@ -80,6 +80,21 @@ def test_every_list_of_an_inverted_file_finds_a_selective_filter_whole():
     assert all(set(t.tolist()) <= set(f.tolist()) for t, f in zip(truth, found))
 
 
+def test_a_filter_whose_paragraphs_lie_far_from_the_query_still_gets_k_of_them():
+    """A desk's paragraphs group by subject as the lists do: the lists nearest a query may hold none of
+    them, and the search visits more until it has k (here: 3 of 40 subjects allowed, queries on others)."""
+    centres = np.random.default_rng(0).normal(size=(40, 32))
+    subject = np.random.default_rng(1).integers(0, 40, 6000)
+    vectors = centres[subject] + 0.2 * np.random.default_rng(2).normal(size=(6000, 32))
+    vectors = (vectors / np.linalg.norm(vectors, axis=1, keepdims=True)).astype(np.float32)
+    ids = np.arange(6000, dtype=np.int64)
+    index = VectorIndex.build(ids, lambda rows: vectors[rows], 32, flat_limit=1000)
+    allowed = IdSet(ids[subject < 3])
+    queries = vectors[np.flatnonzero(subject >= 3)[:20]]
+    _, found = index.search(queries, 10, allowed)
+    assert (found >= 0).sum(axis=1).min() == 10 and np.isin(found, allowed.ids).all()
+
+
 def _segment_files(store: Store) -> dict[str, bytes]:
     return {f.name: f.read_bytes() for f in sorted(store.segments.folder.glob("*.npy"))}
 
