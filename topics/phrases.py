@@ -29,7 +29,7 @@ from __future__ import annotations
 import bisect
 import re
 from collections import Counter, defaultdict
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from functools import lru_cache
 from typing import NamedTuple
@@ -80,7 +80,6 @@ class _Token(NamedTuple):
 _POSSESSIVE_ENDINGS = ("'s", "'S", "’s", "’S")
 
 
-@lru_cache(maxsize=4)  # a paragraph is read twice in a row: is it a headline, and its phrases
 def tokens(text: str) -> tuple[_Token, ...]:
     """Words of a paragraph with their clause chunk: any character between two words other than a space
     ends a chunk (hyphens and apostrophes inside a word belong to it). Web addresses and markup are not
@@ -132,9 +131,10 @@ class Lexicon:
         """What counting a paragraph's terms needs of it (``no`` may open a phrase): see :class:`Reading`."""
         found = self._read.get(text)
         if found is None:
-            read = tuple(phrases(text, self, negated=True))
+            toks = tokens(text)
+            read = tuple(phrases_of(toks, self, MAX_WORDS, negated=True))
             found = self._read[text] = Reading(
-                headline_like(text), tuple(dict.fromkeys(p.key for p in read)),
+                _title_case(toks), tuple(dict.fromkeys(p.key for p in read)),
                 tuple((p.key, p.written) for p in read if p.written is not None),
                 tuple(dict.fromkeys(p.key for p in read if p.ends)))
         return found
@@ -154,9 +154,9 @@ class Lexicon:
         initials: set[str] = set()  # words seen with a capital where every word may have one
         flags = iter(titles) if titles is not None else None
         for text in texts:
-            is_title = (next(flags) if flags is not None else False) or headline_like(text)
-            shouting = text.isupper()
             toks = tokens(text)
+            is_title = (next(flags) if flags is not None else False) or _title_case(toks)
+            shouting = text.isupper()
             for i, tok in enumerate(toks):
                 before = toks[i - 1].lower if i and toks[i - 1].chunk == tok.chunk else ""
                 after = toks[i + 1].lower if i + 1 < len(toks) and toks[i + 1].chunk == tok.chunk else ""
@@ -287,11 +287,11 @@ def _edge_ok(tok: _Token) -> bool:
             and (len(tok.lower) > 2 or (len(tok.lower) == 2 and tok.text.isupper())))
 
 
-def headline_like(text: str) -> bool:
-    """Whether a paragraph is written in title case ("Coalition Forces Target Taliban Leader"), so its
-    capitals say nothing about how its words are usually written."""
-    toks = [t for t in tokens(text) if t.lower not in FUNCTION_WORDS and t.text[:1].isalpha()]
-    return len(toks) >= 2 and sum(t.text[:1].isupper() for t in toks) >= 0.8 * len(toks)
+def _title_case(toks: Sequence[_Token]) -> bool:
+    """Whether a paragraph's words are written in title case ("Coalition Forces Target Taliban Leader"),
+    so its capitals say nothing about how its words are usually written."""
+    words = [t for t in toks if t.lower not in FUNCTION_WORDS and t.text[:1].isalpha()]
+    return len(words) >= 2 and sum(t.text[:1].isupper() for t in words) >= 0.8 * len(words)
 
 
 class Phrase(NamedTuple):
@@ -307,8 +307,14 @@ class Phrase(NamedTuple):
 def phrases(text: str, lexicon: Lexicon, max_words: int = MAX_WORDS, negated: bool = False) -> Iterator[Phrase]:
     """Every noun phrase of one paragraph, in text order. With ``negated``, a phrase may also open with
     ``no`` ("no civilian casualties"): as a heading, the phrase without it says the opposite."""
+    return phrases_of(tokens(text), lexicon, max_words, negated)
+
+
+def phrases_of(toks: Sequence[_Token], lexicon: Lexicon, max_words: int = MAX_WORDS,
+               negated: bool = False) -> Iterator[Phrase]:
+    """:func:`phrases` of a paragraph already split into :func:`tokens`."""
     run: list[_Token] = []
-    for tok in tokens(text):
+    for tok in toks:
         stops = lexicon.breaks(tok) or tok.lower in HONORIFICS
         if run and not stops and tok.chunk == run[-1].chunk:
             run.append(tok)
@@ -323,8 +329,12 @@ def phrases(text: str, lexicon: Lexicon, max_words: int = MAX_WORDS, negated: bo
 def single_words(text: str, lexicon: Lexicon) -> set[str]:
     """The keys of a paragraph's one-word phrases, as :func:`phrases` gives them, without making its
     longer ones: each word that may stand inside a noun phrase and is a phrase on its own."""
-    return {tok.lower for tok in tokens(text)
-            if not (lexicon.breaks(tok) or tok.lower in HONORIFICS) and _stands_alone(tok)}
+    return single_words_of(tokens(text), lexicon)
+
+
+def single_words_of(toks: Sequence[_Token], lexicon: Lexicon) -> set[str]:
+    """:func:`single_words` of a paragraph already split into :func:`tokens`."""
+    return {tok.lower for tok in toks if not (lexicon.breaks(tok) or tok.lower in HONORIFICS) and _stands_alone(tok)}
 
 
 def _stands_alone(tok: _Token) -> bool:
