@@ -32,7 +32,7 @@ from functools import cached_property
 
 import numpy as np
 
-from .phrases import Lexicon, phrases, phrases_of, single_words_of, tokens, word_text
+from .phrases import Lexicon, phrases, phrases_of, single_words, tokens, word_text
 from .sample import priorities, stable_sample
 
 SAMPLE_ARTICLES = 5000  # articles boilerplate is learnt from: shares are what count, and 5,000 measure them to 1%
@@ -78,7 +78,7 @@ class Boilerplate:
         if not self.phrases or not self._openers.search(text):  # no boilerplate phrase can start in it
             return False
         toks = tokens(text)
-        single = single_words_of(toks, lexicon)
+        single = single_words(toks, lexicon)
         if len(single & self._words) <= 0.5 * len(single):  # too few of its words are boilerplate's at all
             return False
         keys = {found.key for found in phrases_of(toks, lexicon, max_words=3)}

@@ -326,14 +326,10 @@ def phrases_of(toks: Sequence[_Token], lexicon: Lexicon, max_words: int = MAX_WO
         yield from _spans(run, max_words)
 
 
-def single_words(text: str, lexicon: Lexicon) -> set[str]:
-    """The keys of a paragraph's one-word phrases, as :func:`phrases` gives them, without making its
-    longer ones: each word that may stand inside a noun phrase and is a phrase on its own."""
-    return single_words_of(tokens(text), lexicon)
-
-
-def single_words_of(toks: Sequence[_Token], lexicon: Lexicon) -> set[str]:
-    """:func:`single_words` of a paragraph already split into :func:`tokens`."""
+def single_words(toks: Sequence[_Token], lexicon: Lexicon) -> set[str]:
+    """The keys of a paragraph's one-word phrases (its :func:`tokens`), as :func:`phrases` gives them,
+    without making its longer ones: each word that may stand inside a noun phrase and is a phrase on its
+    own."""
     return {tok.lower for tok in toks if not (lexicon.breaks(tok) or tok.lower in HONORIFICS) and _stands_alone(tok)}
 
 
